@@ -1,0 +1,187 @@
+// Package config holds smsbridge's configuration: the YAML file, its
+// documented defaults, the SMSBRIDGE_* environment overrides and validation
+// that names the offending key.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole service configuration. Every field has a yaml key;
+// the environment variable overriding it is SMSBRIDGE_ followed by the key
+// path in upper case joined with "_" (see ApplyEnv).
+type Config struct {
+	// HTTP is the public API listener.
+	HTTP HTTP `yaml:"http"`
+	// Redis is where queues and state live. An empty Addr selects the
+	// embedded in-memory store (demo mode: nothing is persisted).
+	Redis Redis `yaml:"redis"`
+	// Log controls logging.
+	Log Log `yaml:"log"`
+	// Channels are the ISMG accounts messages are sent through.
+	Channels []Channel `yaml:"channels"`
+	// Tenants are the API clients.
+	Tenants []Tenant `yaml:"tenants"`
+	// Webhook configures the event dispatcher.
+	Webhook Webhook `yaml:"webhook"`
+	// Text configures splitting of message content into segments.
+	Text Text `yaml:"text"`
+	// Queue configures leases, retries and report waits.
+	Queue Queue `yaml:"queue"`
+	// Simulator, when Embedded, runs the ISMG simulator in-process (demo).
+	Simulator Simulator `yaml:"simulator"`
+	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// HTTP configures the API listener.
+type HTTP struct {
+	// Addr is the listen address. Default "127.0.0.1:8080".
+	Addr string `yaml:"addr"`
+	// MaxBodyBytes caps a request body; larger bodies get 413 before they
+	// are read whole. Default 1048576.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// AdminKey, when set, enables the admin endpoints (dead letters) for
+	// Bearer tokens equal to it. Stored as given; keep it out of the file
+	// and set SMSBRIDGE_HTTP_ADMIN_KEY instead.
+	AdminKey string `yaml:"admin_key"`
+}
+
+// Redis selects the Redis deployment.
+type Redis struct {
+	// Addr is host:port of a single Redis, or a comma-separated list of
+	// Cluster seed nodes or Sentinel addresses. Empty = embedded store.
+	Addr string `yaml:"addr"`
+	// MasterName selects Sentinel mode when set.
+	MasterName string `yaml:"master_name"`
+	// Username and Password authenticate (ACL / requirepass).
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// DB is the database number (single and Sentinel only). Default 0.
+	DB int `yaml:"db"`
+	// Prefix starts every key. Default "sb".
+	Prefix string `yaml:"prefix"`
+}
+
+// Log controls logging.
+type Log struct {
+	// Level is one of debug, info, warn, error. Default info. Phone
+	// numbers and content are logged only at debug.
+	Level string `yaml:"level"`
+}
+
+// Channel is one ISMG account.
+type Channel struct {
+	// Name identifies the channel in requests ("channel") and metrics.
+	Name string `yaml:"name"`
+	// Addr is the ISMG host:port (long connections usually use 7890).
+	Addr string `yaml:"addr"`
+	// Version is "2.0", "2.1" or "3.0". Default "3.0".
+	Version string `yaml:"version"`
+	// SPID is the login account (Source_Addr), at most 6 characters.
+	SPID string `yaml:"sp_id"`
+	// Secret is the shared secret.
+	Secret string `yaml:"secret"`
+	// MsgSrc is the SUBMIT Msg_src (enterprise code). Default SPID.
+	MsgSrc string `yaml:"msg_src"`
+	// SrcID is the service code (Src_Id) extensions are appended to.
+	SrcID string `yaml:"src_id"`
+	// ServiceID is the SUBMIT Service_Id. Default "".
+	ServiceID string `yaml:"service_id"`
+	// FeeType, FeeCode and FeeUserType fill the fee fields. Defaults
+	// "01", "000000", 2 (the SP pays).
+	FeeType     string `yaml:"fee_type"`
+	FeeCode     string `yaml:"fee_code"`
+	FeeUserType *uint8 `yaml:"fee_user_type"`
+	// Links is the number of TCP connections in the pool. Default 2.
+	Links int `yaml:"links"`
+	// Window is the sliding window per link. Default 16.
+	Window int `yaml:"window"`
+	// MaxSubmitsPerSec is the contracted rate across all replicas;
+	// 0 = unlimited. Default 0.
+	MaxSubmitsPerSec int `yaml:"max_submits_per_sec"`
+	// ResponseTimeout (T) and Transmissions (N). Defaults 60s and 3.
+	ResponseTimeout Duration `yaml:"response_timeout"`
+	Transmissions   int      `yaml:"transmissions"`
+	// IdleInterval is the silence before ACTIVE_TEST. Default 30s.
+	IdleInterval Duration `yaml:"idle_interval"`
+	// ConnectTimeout bounds dial + login. Default 10s.
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+}
+
+// Tenant is one API client.
+type Tenant struct {
+	// Name identifies the tenant in logs and events.
+	Name string `yaml:"name"`
+	// KeySHA256 is the hex SHA-256 of the API key (keys are never stored
+	// in clear). `smsbridge hash-key` prints it.
+	KeySHA256 string `yaml:"key_sha256"`
+	// CallbackURL is the default webhook URL.
+	CallbackURL string `yaml:"callback_url"`
+	// WebhookSecret signs webhooks (HMAC-SHA256).
+	WebhookSecret string `yaml:"webhook_secret"`
+	// Channels the tenant may use; the first is its default.
+	Channels []string `yaml:"channels"`
+	// MOExt routes MO messages whose Dest_Id extension starts with it to
+	// this tenant.
+	MOExt string `yaml:"mo_ext"`
+	// Default marks the tenant receiving unrouted MO messages.
+	Default bool `yaml:"default"`
+}
+
+// Webhook configures the dispatcher.
+type Webhook struct {
+	// RetryFor is how long delivery is retried before dead-lettering.
+	// Default 24h.
+	RetryFor Duration `yaml:"retry_for"`
+	// InitialBackoff and MaxBackoff bound the exponential back-off.
+	// Defaults 1s and 10m.
+	InitialBackoff Duration `yaml:"initial_backoff"`
+	MaxBackoff     Duration `yaml:"max_backoff"`
+	// Timeout bounds one POST. Default 10s.
+	Timeout Duration `yaml:"timeout"`
+	// PerHostConcurrency caps concurrent POSTs per host. Default 8.
+	PerHostConcurrency int `yaml:"per_host_concurrency"`
+}
+
+// Text configures segmenting.
+type Text struct {
+	// MaxSegments per message; longer content gets 422. Default 10.
+	MaxSegments int `yaml:"max_segments"`
+	// SignatureReserve characters left free per segment for a signature
+	// the operator adds. Default 0.
+	SignatureReserve int `yaml:"signature_reserve"`
+	// UDH16 selects the 7-byte UDH (16-bit reference). Default false.
+	UDH16 bool `yaml:"udh16"`
+}
+
+// Queue configures the Redis queue.
+type Queue struct {
+	// LeaseTTL is how long a leased segment stays invisible without a
+	// heartbeat. Default 30s.
+	LeaseTTL Duration `yaml:"lease_ttl"`
+	// MappingTTL keeps Msg_Id → segment mappings. Default 72h.
+	MappingTTL Duration `yaml:"mapping_ttl"`
+	// ReportWait is how long a submitted segment waits for its report
+	// before it becomes final as unknown. Default 48h.
+	ReportWait Duration `yaml:"report_wait"`
+	// Retention keeps final requests readable. Default 168h.
+	Retention Duration `yaml:"retention"`
+	// FlowControlRetries caps resends after Result 8. Default 30.
+	FlowControlRetries int `yaml:"flow_control_retries"`
+}
+
+// Simulator configures the in-process ISMG simulator.
+type Simulator struct {
+	// Embedded starts the simulator inside the service and points
+	// channels with an empty Addr at it.
+	Embedded bool `yaml:"embedded"`
+	// ReportDelay before each status report. Default 200ms.
+	ReportDelay Duration `yaml:"report_delay"`
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -1,0 +1,104 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const sample = `
+http:
+  addr: 127.0.0.1:9000
+redis:
+  addr: 127.0.0.1:6379
+channels:
+  - name: default
+    addr: 127.0.0.1:7890
+    sp_id: "900001"
+    secret: s3cret
+    src_id: "1065800001"
+tenants:
+  - name: acme
+    key_sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    channels: [default]
+`
+
+func TestParseAppliesDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(sample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := cfg.Channels[0]
+	if ch.Version != "3.0" || ch.Links != 2 || ch.Window != 16 || ch.Transmissions != 3 ||
+		ch.ResponseTimeout.D() != 60*time.Second || ch.MsgSrc != "900001" || *ch.FeeUserType != 2 {
+		t.Fatalf("channel defaults not applied: %+v", ch)
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.HTTP.MaxBodyBytes != 1<<20 || cfg.Queue.ReportWait.D() != 48*time.Hour {
+		t.Fatalf("defaults/file mix wrong: %+v", cfg.HTTP)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	env := []string{
+		"SMSBRIDGE_REDIS_ADDR=10.1.2.3:6380",
+		"SMSBRIDGE_HTTP_MAX_BODY_BYTES=4096",
+		"SMSBRIDGE_CHANNELS_0_SECRET=fromenv",
+		"SMSBRIDGE_CHANNELS_0_RESPONSE_TIMEOUT=5s",
+		"SMSBRIDGE_CHANNELS_0_FEE_USER_TYPE=0",
+		"SMSBRIDGE_TENANTS_0_CHANNELS=default",
+		"SMSBRIDGE_SIMULATOR_EMBEDDED=true",
+		"PATH=/usr/bin",
+	}
+	cfg, err := Parse([]byte(sample), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := cfg.Channels[0]
+	if cfg.Redis.Addr != "10.1.2.3:6380" || cfg.HTTP.MaxBodyBytes != 4096 || ch.Secret != "fromenv" ||
+		ch.ResponseTimeout.D() != 5*time.Second || *ch.FeeUserType != 0 || !cfg.Simulator.Embedded {
+		t.Fatalf("overrides not applied: %+v %+v", cfg.Redis, ch)
+	}
+}
+
+func TestEnvAppendsListItem(t *testing.T) {
+	env := []string{
+		"SMSBRIDGE_CHANNELS_1_NAME=backup",
+		"SMSBRIDGE_CHANNELS_1_ADDR=127.0.0.1:7891",
+		"SMSBRIDGE_CHANNELS_1_SP_ID=900002",
+		"SMSBRIDGE_CHANNELS_1_SRC_ID=1065800002",
+	}
+	cfg, err := Parse([]byte(sample), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Channels) != 2 || cfg.Channels[1].Name != "backup" || cfg.Channels[1].Window != 16 {
+		t.Fatalf("appended channel wrong: %+v", cfg.Channels)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		env  []string
+		want string
+	}{
+		{"unknown key", sample + "bogus: 1\n", nil, "field bogus not found"},
+		{"bad env name", sample, []string{"SMSBRIDGE_REDIS_ADRR=x"}, "SMSBRIDGE_REDIS_ADRR names no setting"},
+		{"bad env value", sample, []string{"SMSBRIDGE_CHANNELS_0_WINDOW=lots"}, "SMSBRIDGE_CHANNELS_0_WINDOW"},
+		{"sp_id too long", sample, []string{"SMSBRIDGE_CHANNELS_0_SP_ID=1234567"}, "channels[0].sp_id"},
+		{"bad version", sample, []string{"SMSBRIDGE_CHANNELS_0_VERSION=4.0"}, "channels[0].version"},
+		{"bad duration", strings.Replace(sample, "secret: s3cret", "secret: s3cret\n    response_timeout: soon", 1), nil, "time: invalid duration"},
+		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
+		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
+		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

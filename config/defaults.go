@@ -1,0 +1,74 @@
+package config
+
+import (
+	"io"
+	"time"
+)
+
+var errEOF = io.EOF
+
+// Defaults returns a Config holding every documented default.
+func Defaults() *Config {
+	return &Config{
+		HTTP:            HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20},
+		Redis:           Redis{Prefix: "sb"},
+		Log:             Log{Level: "info"},
+		ShutdownTimeout: Duration(30 * time.Second),
+		Webhook: Webhook{
+			RetryFor:           Duration(24 * time.Hour),
+			InitialBackoff:     Duration(time.Second),
+			MaxBackoff:         Duration(10 * time.Minute),
+			Timeout:            Duration(10 * time.Second),
+			PerHostConcurrency: 8,
+		},
+		Text: Text{MaxSegments: 10},
+		Queue: Queue{
+			LeaseTTL:           Duration(30 * time.Second),
+			MappingTTL:         Duration(72 * time.Hour),
+			ReportWait:         Duration(48 * time.Hour),
+			Retention:          Duration(7 * 24 * time.Hour),
+			FlowControlRetries: 30,
+		},
+		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},
+	}
+}
+
+// fillChannelDefaults applies per-channel defaults after the file and the
+// environment are read (list items have no defaults of their own in YAML).
+func (c *Config) fillChannelDefaults() {
+	for i := range c.Channels {
+		ch := &c.Channels[i]
+		setDefault(&ch.Version, "3.0")
+		setDefault(&ch.MsgSrc, ch.SPID)
+		setDefault(&ch.FeeType, "01")
+		setDefault(&ch.FeeCode, "000000")
+		if ch.FeeUserType == nil {
+			v := uint8(2)
+			ch.FeeUserType = &v
+		}
+		setDefaultInt(&ch.Links, 2)
+		setDefaultInt(&ch.Window, 16)
+		setDefaultInt(&ch.Transmissions, 3)
+		setDefaultDur(&ch.ResponseTimeout, 60*time.Second)
+		setDefaultDur(&ch.IdleInterval, 30*time.Second)
+		setDefaultDur(&ch.ConnectTimeout, 10*time.Second)
+	}
+}
+
+func setDefault(p *string, v string) {
+	if *p == "" {
+		*p = v
+	}
+}
+
+func setDefaultInt(p *int, v int) {
+	if *p == 0 {
+		*p = v
+	}
+}
+
+func setDefaultDur(p *Duration, v time.Duration) {
+	if *p == 0 {
+		*p = Duration(v)
+	}
+}
