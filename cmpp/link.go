@@ -1,0 +1,165 @@
+package cmpp
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+)
+
+// Link is one logged-in SP→ISMG connection (long-connection mode, §9.2).
+//
+// After Dial it runs exactly one read loop and one writer goroutine, plus
+// DeliverWorkers goroutines for DeliverHandler. Requests (Submit, Query,
+// Cancel) are safe for concurrent use: each takes one of Window slots,
+// is registered by Sequence_Id, handed to the writer and answered by the
+// read loop. A request unanswered after ResponseTimeout is resent with the
+// same bytes and the same Sequence_Id, Transmissions times in total. When
+// the link goes down every pending call fails at once with an error
+// wrapping ErrLinkClosed. A Link is never reconnected: dial a new one
+// (Sequence_Ids are never matched across connections).
+type Link struct {
+	cfg     LinkConfig
+	log     zerolog.Logger
+	conn    net.Conn
+	version Version // negotiated; layout of every PDU after login
+
+	seq atomic.Uint32 // last Sequence_Id used
+
+	// window holds one token per request in flight (SUBMIT/QUERY/CANCEL).
+	window chan struct{}
+	// reqs carries registered requests to the writer. Its capacity covers
+	// the window plus the TERMINATE, so sending never blocks.
+	reqs chan *pending
+	// ctrl is the priority path to the writer: ACTIVE_TEST_RESP,
+	// DELIVER_RESP and TERMINATE_RESP, always written before requests.
+	ctrl chan ctrlFrame
+	// delivers is the bounded queue from the read loop to the DELIVER
+	// workers.
+	delivers chan delivery
+
+	mu           sync.Mutex
+	state        LinkState
+	pending      map[uint32]*pending // Sequence_Id → request awaiting its response
+	peakInFlight int
+	drained      chan struct{} // closed when closing and pending is empty
+	drainedDone  bool
+	err          error // why the link went down; set once, with state Closed
+
+	done     chan struct{}      // closed when the link is down
+	ctx      context.Context    // cancelled when the link is down (handlers)
+	cancel   context.CancelFunc // cancels ctx
+	running  atomic.Int32       // goroutines not yet exited: read loop, writer, workers
+	stopped  chan struct{}      // closed when running reaches 0
+	counters linkCounters
+	reads    atomic.Uint64 // frames read; the writer watches it for silence
+}
+
+// Version returns the negotiated protocol version: the layout the ISMG
+// answered CONNECT in. It is the version asked for when the ISMG answered
+// in that version's layout. A server may instead answer in the version
+// configured for the account (§11.6): a 30-byte CONNECT_RESP means 2.0
+// and a 33-byte one 3.0, whatever was asked. The link then adopts the
+// answered version for every later PDU it encodes and decodes, and
+// Version reports it (V21 when asked for V21 or when the ISMG announced
+// 2.1, V20/V30 otherwise).
+func (l *Link) Version() Version { return l.version }
+
+// State returns the link's current state.
+func (l *Link) State() LinkState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.state
+}
+
+// Done returns a channel closed when the link is down.
+func (l *Link) Done() <-chan struct{} { return l.done }
+
+// Err returns nil while the link is up, and afterwards an error wrapping
+// ErrLinkClosed and the cause of the shutdown.
+func (l *Link) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// nextSeq returns the next Sequence_Id; it wraps around and skips 0.
+func (l *Link) nextSeq() uint32 {
+	for {
+		if s := l.seq.Add(1); s != 0 {
+			return s
+		}
+	}
+}
+
+// newLink builds a logged-in link around conn and starts its goroutines.
+// fr is the frame reader the login used (it may hold bytes read ahead).
+func newLink(cfg LinkConfig, conn net.Conn, fr *FrameReader, v Version, seq uint32, log zerolog.Logger) *Link {
+	l := &Link{
+		cfg:      cfg,
+		log:      log,
+		conn:     conn,
+		version:  v,
+		window:   make(chan struct{}, cfg.Window),
+		reqs:     make(chan *pending, cfg.Window+4),
+		ctrl:     make(chan ctrlFrame, 64),
+		delivers: make(chan delivery, max(cfg.Window, 16)*2),
+		state:    StateReady,
+		pending:  make(map[uint32]*pending, cfg.Window),
+		drained:  make(chan struct{}),
+		done:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+	}
+	l.seq.Store(seq)
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.running.Store(int32(2 + cfg.DeliverWorkers))
+	go l.readLoop(fr)
+	go l.writeLoop()
+	for range cfg.DeliverWorkers {
+		go l.deliverWorker()
+	}
+	return l
+}
+
+// exit is deferred by each of the link's goroutines; the last one closes
+// l.stopped.
+func (l *Link) exit() {
+	if l.running.Add(-1) == 0 {
+		close(l.stopped)
+	}
+}
+
+// fail takes the link down with cause: the first call wins. It closes the
+// socket (which ends the read loop), closes Done (which ends the writer and
+// the workers), and fails every pending call with an error wrapping
+// ErrLinkClosed and cause.
+func (l *Link) fail(cause error) {
+	l.mu.Lock()
+	if l.state == StateClosed {
+		l.mu.Unlock()
+		return
+	}
+	l.state = StateClosed
+	err := &linkError{kind: ErrLinkClosed, cause: cause}
+	l.err = err
+	pend := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+
+	close(l.done)
+	l.cancel()
+	_ = l.conn.Close()
+	for _, p := range pend {
+		if p.windowed {
+			<-l.window
+		}
+		p.ch <- result{err: err}
+	}
+	ev := l.log.Warn()
+	if cause == ErrClosedByUser {
+		ev = l.log.Info()
+	}
+	ev.Err(cause).Int("failed_calls", len(pend)).Msg("cmpp link down")
+}

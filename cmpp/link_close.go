@@ -1,0 +1,79 @@
+package cmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Close ends the link gracefully: it refuses new requests (they fail with
+// an error wrapping ErrLinkClosing and ErrLinkClosed), waits until the
+// requests in flight are answered or timed out or ctx is done, sends
+// TERMINATE and waits for TERMINATE_RESP (at most ResponseTimeout), then
+// closes the socket and waits for the link's goroutines to exit (a
+// DeliverHandler must return when its ctx is cancelled).
+//
+// It returns nil after a clean close, ctx.Err() when ctx ended first (the
+// link is then closed at once, failing what is still pending), or the
+// TERMINATE error. The link is closed in every case. Calling Close on a
+// link that is already down only waits for its goroutines.
+func (l *Link) Close(ctx context.Context) error {
+	l.mu.Lock()
+	state := l.state
+	if state == StateReady {
+		l.state = StateClosing
+		if len(l.pending) == 0 && !l.drainedDone {
+			l.drainedDone = true
+			close(l.drained)
+		}
+	}
+	l.mu.Unlock()
+	switch state {
+	case StateClosing: // another Close is running
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return l.wait(ctx)
+	case StateClosed:
+		return l.wait(ctx)
+	}
+
+	l.log.Info().Msg("cmpp link closing")
+	var err error
+	select {
+	case <-l.drained:
+		err = l.terminate(ctx)
+	case <-l.done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	l.fail(ErrClosedByUser)
+	return errors.Join(err, l.wait(ctx))
+}
+
+// terminate sends TERMINATE and waits for TERMINATE_RESP, bounded by
+// ResponseTimeout and ctx.
+func (l *Link) terminate(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.ResponseTimeout)
+	defer cancel()
+	_, err := l.roundTrip(ctx, &Terminate{}, false)
+	if err != nil && errors.Is(err, ErrLinkClosed) {
+		return nil // the peer hung up first: the link is closed anyway
+	}
+	if err != nil {
+		return fmt.Errorf("cmpp: TERMINATE: %w", err)
+	}
+	return nil
+}
+
+// wait waits until the link's goroutines have exited or ctx is done.
+func (l *Link) wait(ctx context.Context) error {
+	select {
+	case <-l.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,131 @@
+package cmpp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults applied by Dial to zero fields of LinkConfig (PROTOCOL.md §9.1,
+// with the idle interval shortened as §9.1 recommends for NAT devices).
+const (
+	DefaultConnectTimeout  = 10 * time.Second
+	DefaultWindow          = 16
+	DefaultResponseTimeout = 60 * time.Second
+	DefaultTransmissions   = 3
+	DefaultIdleInterval    = 30 * time.Second
+	DefaultDeliverWorkers  = 4
+)
+
+// DeliverHandler handles one DELIVER: an MO message (d.RegisteredDelivery
+// 0) or a status report (1, decode it with d.Report). It runs on a worker
+// goroutine owned by the link, never on the read loop, so a slow handler
+// does not delay ACTIVE_TEST answers or SUBMIT responses.
+//
+// Returning nil acknowledges the DELIVER with DELIVER_RESP Result 0; the
+// DELIVER_RESP is written only after the handler has returned. Returning
+// an error withholds the DELIVER_RESP: the ISMG will resend the DELIVER
+// after its own response timeout (possibly on another link), so a handler
+// that cannot store a report or MO right now simply returns an error.
+// Handlers must therefore be idempotent: CMPP delivers at least once.
+//
+// ctx is cancelled when the link goes down; the handler should return
+// promptly then (its answer could no longer be sent anyway).
+type DeliverHandler func(ctx context.Context, d *Deliver) error
+
+// LinkConfig configures one SP→ISMG link. Zero values take the documented
+// defaults.
+type LinkConfig struct {
+	// Addr is the ISMG's host:port (usually port 7890). Required.
+	Addr string
+	// SPID is the login account sent as CONNECT Source_Addr, at most 6
+	// characters. Required.
+	SPID string
+	// Secret is the shared secret used in AuthenticatorSource. It is never
+	// logged.
+	Secret string
+	// Version is the protocol version asked for in CONNECT: V20, V21 or
+	// V30. Default V30. The ISMG may answer in another version; see
+	// Link.Version.
+	Version Version
+	// ConnectTimeout bounds the TCP dial plus the CONNECT/CONNECT_RESP
+	// exchange. Default 10s.
+	ConnectTimeout time.Duration
+	// Window is the sliding window W: the most requests (SUBMIT, QUERY,
+	// CANCEL) sent and not yet answered. Default 16.
+	Window int
+	// ResponseTimeout is T: how long to wait for a response before
+	// resending the request, and for an ACTIVE_TEST_RESP before counting
+	// the probe as unanswered. Default 60s.
+	ResponseTimeout time.Duration
+	// Transmissions is N: total sends of one request, the first included,
+	// before the call fails with ErrResponseTimeout; also the number of
+	// consecutive unanswered ACTIVE_TESTs after which the link is declared
+	// dead. Default 3.
+	Transmissions int
+	// IdleInterval is how long the link may read nothing before it sends an
+	// ACTIVE_TEST. Default 30s.
+	IdleInterval time.Duration
+	// DeliverHandler is called for every DELIVER. Nil acknowledges every
+	// DELIVER without looking at it.
+	DeliverHandler DeliverHandler
+	// DeliverWorkers is the number of goroutines running DeliverHandler
+	// concurrently. With 1, DELIVERs are handled in arrival order. Default 4.
+	DeliverWorkers int
+	// Logger receives one JSON event per line. The zero value discards
+	// everything, like zerolog.Nop().
+	Logger zerolog.Logger
+	// Dialer dials the TCP connection; nil means a zero net.Dialer.
+	Dialer *net.Dialer
+	// Now is the clock used for the CONNECT Timestamp; default time.Now.
+	Now func() time.Time
+}
+
+// withDefaults returns a copy of c with every zero field set to its
+// default, or an error when a required field is missing or a value is
+// out of range.
+func (c LinkConfig) withDefaults() (LinkConfig, error) {
+	if c.Addr == "" {
+		return c, errors.New("cmpp: LinkConfig.Addr is empty")
+	}
+	if c.SPID == "" {
+		return c, errors.New("cmpp: LinkConfig.SPID is empty")
+	}
+	if len(c.SPID) > 6 {
+		return c, errors.New("cmpp: LinkConfig.SPID: longer than 6 bytes")
+	}
+	if c.Version == 0 {
+		c.Version = V30
+	}
+	if c.Version != V20 && c.Version != V21 && c.Version != V30 {
+		return c, errors.New("cmpp: LinkConfig.Version: not V20, V21 or V30")
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
+	}
+	if c.ResponseTimeout <= 0 {
+		c.ResponseTimeout = DefaultResponseTimeout
+	}
+	if c.Transmissions <= 0 {
+		c.Transmissions = DefaultTransmissions
+	}
+	if c.IdleInterval <= 0 {
+		c.IdleInterval = DefaultIdleInterval
+	}
+	if c.DeliverWorkers <= 0 {
+		c.DeliverWorkers = DefaultDeliverWorkers
+	}
+	if c.Dialer == nil {
+		c.Dialer = &net.Dialer{}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

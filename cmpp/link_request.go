@@ -1,0 +1,195 @@
+package cmpp
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pending is one request awaiting its response. It is registered in
+// Link.pending under its Sequence_Id before the writer sees it.
+//
+// Ownership: the caller and the writer each hold a reference (refs); the
+// struct returns to the pool when both have let go, so the writer never
+// reads buf after a caller reused it. sends and deadline belong to the
+// writer goroutine. Whoever removes the entry from Link.pending (read loop,
+// writer timer, fail) sends exactly one result on ch.
+type pending struct {
+	seq      uint32
+	resp     CommandID // Command_Id of the expected response
+	windowed bool      // holds a window slot
+	buf      []byte    // the encoded frame, resent unchanged
+	sends    int       // transmissions so far (writer-owned)
+	deadline time.Time // when the current transmission times out (writer-owned)
+	ch       chan result
+	refs     atomic.Int32
+}
+
+// result is what a pending request ends with.
+type result struct {
+	pdu PDU
+	err error
+}
+
+var pendingPool = sync.Pool{New: func() any {
+	return &pending{ch: make(chan result, 1), buf: make([]byte, 0, 256)}
+}}
+
+// release drops one reference and recycles p when it was the last.
+func (p *pending) release() {
+	if p.refs.Add(-1) == 0 {
+		pendingPool.Put(p)
+	}
+}
+
+// Submit sends one SUBMIT and waits for its SUBMIT_RESP. It blocks for a
+// window slot until ctx is done. A SUBMIT_RESP with Result≠0 returns the
+// response together with a *ResultError (Retryable for Result 8). Other
+// errors: the encoder's field errors (nothing sent), ctx.Err(),
+// ErrResponseTimeout after Transmissions sends, or an error wrapping
+// ErrLinkClosed.
+//
+// If ctx ends after the SUBMIT was handed to the link, Submit returns
+// ctx.Err() at once but the request keeps its window slot until its
+// response or final timeout: the ISMG still counts it, and it may still be
+// accepted.
+func (l *Link) Submit(ctx context.Context, s *Submit) (*SubmitResp, error) {
+	pdu, err := l.roundTrip(ctx, s, true)
+	if err != nil {
+		return nil, err
+	}
+	resp := pdu.(*SubmitResp)
+	if resp.Result != ResultOK {
+		return resp, &ResultError{Command: CmdSubmitResp, Result: resp.Result}
+	}
+	return resp, nil
+}
+
+// Query sends a QUERY (traffic statistics) and waits for its QUERY_RESP,
+// like Submit.
+func (l *Link) Query(ctx context.Context, q *Query) (*QueryResp, error) {
+	pdu, err := l.roundTrip(ctx, q, true)
+	if err != nil {
+		return nil, err
+	}
+	return pdu.(*QueryResp), nil
+}
+
+// Cancel sends a CANCEL for the message with SUBMIT_RESP Msg_Id id and
+// waits for its CANCEL_RESP, like Submit. Success_Id≠0 (not cancelled)
+// returns the response together with a *ResultError.
+func (l *Link) Cancel(ctx context.Context, id MsgID) (*CancelResp, error) {
+	pdu, err := l.roundTrip(ctx, &Cancel{MsgID: id}, true)
+	if err != nil {
+		return nil, err
+	}
+	resp := pdu.(*CancelResp)
+	if resp.SuccessID != 0 {
+		return resp, &ResultError{Command: CmdCancelResp, Result: resp.SuccessID}
+	}
+	return resp, nil
+}
+
+// roundTrip encodes req, takes a window slot when windowed, registers the
+// request, hands it to the writer and waits for its result.
+func (l *Link) roundTrip(ctx context.Context, req PDU, windowed bool) (PDU, error) {
+	p := pendingPool.Get().(*pending)
+	buf, err := Append(p.buf[:0], l.version, 0, req)
+	if err != nil {
+		pendingPool.Put(p)
+		return nil, err
+	}
+	p.buf = buf
+	if windowed {
+		if err := l.acquire(ctx); err != nil {
+			pendingPool.Put(p)
+			return nil, err
+		}
+	}
+	seq := l.nextSeq()
+	binary.BigEndian.PutUint32(p.buf[8:], seq) // Sequence_Id, header offset 8
+	p.seq, p.resp, p.windowed, p.sends = seq, req.CommandID().Response(), windowed, 0
+	p.refs.Store(2)
+
+	l.mu.Lock()
+	if l.state != StateReady && (l.state != StateClosing || windowed) {
+		err := l.refusedLocked()
+		l.mu.Unlock()
+		if windowed {
+			<-l.window
+		}
+		pendingPool.Put(p)
+		return nil, err
+	}
+	l.pending[seq] = p
+	if n := len(l.pending); n > l.peakInFlight {
+		l.peakInFlight = n
+	}
+	l.mu.Unlock()
+	if windowed {
+		l.counters.requests.Add(1)
+		if p.resp == CmdSubmitResp {
+			l.counters.submitted.Add(1)
+		}
+	}
+
+	select {
+	case l.reqs <- p:
+	case <-l.done: // fail took p from the map and sent its result
+	}
+	select {
+	case r := <-p.ch:
+		p.release()
+		return r.pdu, r.err
+	case <-ctx.Done():
+		// p stays registered, holding its slot; it is never recycled.
+		return nil, ctx.Err()
+	}
+}
+
+// acquire takes a window slot, waiting until ctx is done or the link is
+// down.
+func (l *Link) acquire(ctx context.Context) error {
+	select {
+	case l.window <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case l.window <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.done:
+		return l.Err()
+	}
+}
+
+// refusedLocked is the error for a request made when the link is not
+// ready. l.mu must be held.
+func (l *Link) refusedLocked() error {
+	if l.state == StateClosed {
+		return l.err
+	}
+	return errClosing
+}
+
+// removeLocked unregisters the request seq and frees its window slot. It
+// returns nil when seq is not pending. l.mu must be held.
+func (l *Link) removeLocked(seq uint32) *pending {
+	p := l.pending[seq]
+	if p == nil {
+		return nil
+	}
+	delete(l.pending, seq)
+	if p.windowed {
+		<-l.window
+	}
+	if l.state == StateClosing && len(l.pending) == 0 && !l.drainedDone {
+		l.drainedDone = true
+		close(l.drained)
+	}
+	return p
+}

@@ -1,0 +1,202 @@
+package cmpp
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ctrlFrame is a frame on the writer's priority path: a response the link
+// owes the ISMG (ACTIVE_TEST_RESP, DELIVER_RESP, TERMINATE_RESP).
+type ctrlFrame struct {
+	buf []byte
+	// terminate: after writing and flushing buf, take the link down with
+	// ErrPeerTerminated (buf is a TERMINATE_RESP).
+	terminate bool
+}
+
+// errWriterDone stops the writer without failing the link again.
+var errWriterDone = errors.New("writer done")
+
+// keepalive is the writer's ACTIVE_TEST state.
+type keepalive struct {
+	reads         uint64    // l.reads at the last tick
+	lastActivity  time.Time // when a frame was last seen read
+	probing       bool      // an ACTIVE_TEST is out, unanswered
+	probeDeadline time.Time
+	misses        int // consecutive ACTIVE_TESTs unanswered
+}
+
+// tickInterval is the period of the writer's timer: fine enough to honour
+// ResponseTimeout and IdleInterval closely, at most once a second.
+func tickInterval(cfg LinkConfig) time.Duration {
+	d := min(cfg.ResponseTimeout, cfg.IdleInterval) / 4
+	return min(max(d, time.Millisecond), time.Second)
+}
+
+// writeLoop is the link's only writer. It owns the bufio.Writer, prefers
+// the priority path over requests, flushes when both queues are empty (so
+// frames queued under load go out in one write), and on each tick resends
+// or expires timed-out requests and runs the ACTIVE_TEST keep-alive.
+func (l *Link) writeLoop() {
+	defer l.exit()
+	bw := bufio.NewWriterSize(l.conn, 16<<10)
+	ticker := time.NewTicker(tickInterval(l.cfg))
+	defer ticker.Stop()
+	ka := keepalive{lastActivity: time.Now()}
+	for {
+		var err error
+		select {
+		case f := <-l.ctrl:
+			err = l.writeCtrl(bw, f)
+		default:
+			select {
+			case f := <-l.ctrl:
+				err = l.writeCtrl(bw, f)
+			case p := <-l.reqs:
+				err = l.writeRequest(bw, p)
+			case now := <-ticker.C:
+				err = l.onTick(bw, &ka, now)
+			case <-l.done:
+				return
+			}
+		}
+		if err == nil && bw.Buffered() > 0 && len(l.ctrl) == 0 && len(l.reqs) == 0 {
+			err = bw.Flush()
+		}
+		if err != nil {
+			if err != errWriterDone {
+				l.fail(fmt.Errorf("write: %w", err))
+			}
+			return
+		}
+	}
+}
+
+// writeCtrl writes one priority frame.
+func (l *Link) writeCtrl(bw *bufio.Writer, f ctrlFrame) error {
+	if _, err := bw.Write(f.buf); err != nil {
+		return err
+	}
+	l.counters.framesWritten.Add(1)
+	if f.terminate {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		l.fail(ErrPeerTerminated)
+		return errWriterDone
+	}
+	return nil
+}
+
+// writeRequest writes a request's first transmission and starts its
+// response timer.
+func (l *Link) writeRequest(bw *bufio.Writer, p *pending) error {
+	_, err := bw.Write(p.buf)
+	p.sends = 1
+	p.deadline = time.Now().Add(l.cfg.ResponseTimeout)
+	p.release()
+	if err != nil {
+		return err
+	}
+	l.counters.framesWritten.Add(1)
+	return nil
+}
+
+// onTick resends or expires requests whose response is overdue, then runs
+// the keep-alive.
+func (l *Link) onTick(bw *bufio.Writer, ka *keepalive, now time.Time) error {
+	if err := l.retransmit(bw, now); err != nil {
+		return err
+	}
+	return l.keepAlive(bw, ka, now)
+}
+
+// retransmit resends every request unanswered after ResponseTimeout with
+// the same bytes and Sequence_Id, and fails those already sent
+// Transmissions times with ErrResponseTimeout, freeing their slots.
+func (l *Link) retransmit(bw *bufio.Writer, now time.Time) error {
+	var expired []*pending
+	var werr error
+	l.mu.Lock()
+	for seq, p := range l.pending {
+		if p.sends == 0 || now.Before(p.deadline) {
+			continue // not written yet, or still in time
+		}
+		if p.sends < l.cfg.Transmissions {
+			if _, werr = bw.Write(p.buf); werr != nil {
+				break
+			}
+			p.sends++
+			p.deadline = now.Add(l.cfg.ResponseTimeout)
+			l.counters.retransmits.Add(1)
+			l.counters.framesWritten.Add(1)
+			continue
+		}
+		expired = append(expired, l.removeLocked(seq))
+	}
+	l.mu.Unlock()
+	for _, p := range expired {
+		l.counters.timeouts.Add(1)
+		l.log.Warn().Uint32("seq", p.seq).Stringer("command", p.resp).Int("sends", p.sends).
+			Msg("cmpp request unanswered, giving up")
+		p.ch <- result{err: fmt.Errorf("%w: %s Sequence_Id %d after %d sends",
+			ErrResponseTimeout, p.resp&^respBit, p.seq, p.sends)}
+	}
+	return werr
+}
+
+// keepAlive sends an ACTIVE_TEST after IdleInterval without reading
+// anything, and declares the link dead after Transmissions consecutive
+// ACTIVE_TESTs each unanswered for ResponseTimeout. Any frame read counts
+// as an answer.
+func (l *Link) keepAlive(bw *bufio.Writer, ka *keepalive, now time.Time) error {
+	if r := l.reads.Load(); r != ka.reads {
+		ka.reads, ka.lastActivity = r, now
+		ka.probing, ka.misses = false, 0
+	}
+	switch {
+	case ka.probing && now.Before(ka.probeDeadline):
+		return nil
+	case ka.probing:
+		ka.misses++
+		if ka.misses >= l.cfg.Transmissions {
+			l.fail(fmt.Errorf("%w: %d ACTIVE_TESTs in a row", ErrHeartbeatTimeout, ka.misses))
+			return errWriterDone
+		}
+	case now.Sub(ka.lastActivity) < l.cfg.IdleInterval:
+		return nil
+	}
+	frame, err := Append(make([]byte, 0, HeaderLen), l.version, l.nextSeq(), &ActiveTest{})
+	if err != nil {
+		return err
+	}
+	if _, err := bw.Write(frame); err != nil {
+		return err
+	}
+	l.counters.activeTestsSent.Add(1)
+	l.counters.framesWritten.Add(1)
+	ka.probing, ka.probeDeadline = true, now.Add(l.cfg.ResponseTimeout)
+	return nil
+}
+
+// sendCtrl queues a frame on the priority path. It returns false when the
+// link is down.
+func (l *Link) sendCtrl(f ctrlFrame) bool {
+	select {
+	case l.ctrl <- f:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+// encodeCtrl encodes a response PDU for the priority path.
+func (l *Link) encodeCtrl(seq uint32, p PDU) ctrlFrame {
+	buf, err := Append(make([]byte, 0, HeaderLen+p.BodyLen(l.version)), l.version, seq, p)
+	if err != nil { // cannot happen for the fixed-size responses sent here
+		l.log.Error().Err(err).Stringer("command", p.CommandID()).Msg("cmpp encode response")
+	}
+	return ctrlFrame{buf: buf}
+}
