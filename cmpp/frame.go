@@ -11,9 +11,10 @@ import (
 // FrameReader splits a byte stream into whole PDUs by Total_Length (§1).
 // It is not safe for concurrent use; a link has exactly one reader.
 type FrameReader struct {
-	r   *bufio.Reader
-	max int
-	buf []byte
+	r      *bufio.Reader
+	max    int
+	buf    []byte  // the current frame, reused
+	lenBuf [4]byte // Total_Length, kept here so reading it does not allocate
 }
 
 // NewFrameReader returns a FrameReader on r that rejects frames longer
@@ -33,11 +34,11 @@ func NewFrameReader(r io.Reader, maxLen int) *FrameReader {
 // It returns io.EOF at a clean end of stream between frames and
 // io.ErrUnexpectedEOF when the stream ends inside a frame.
 func (fr *FrameReader) ReadFrame() ([]byte, error) {
-	var lenBuf [4]byte
-	if _, err := io.ReadFull(fr.r, lenBuf[:]); err != nil {
+	lenBuf := fr.lenBuf[:]
+	if _, err := io.ReadFull(fr.r, lenBuf); err != nil {
 		return nil, err // io.EOF at a frame boundary, io.ErrUnexpectedEOF inside
 	}
-	total := binary.BigEndian.Uint32(lenBuf[:])
+	total := binary.BigEndian.Uint32(lenBuf)
 	if total < HeaderLen {
 		return nil, fmt.Errorf("%w: Total_Length %d < %d", ErrFrameTooShort, total, HeaderLen)
 	}
@@ -49,7 +50,7 @@ func (fr *FrameReader) ReadFrame() ([]byte, error) {
 		fr.buf = make([]byte, n, max(n, 512))
 	}
 	frame := fr.buf[:n]
-	copy(frame, lenBuf[:])
+	copy(frame, lenBuf)
 	if _, err := io.ReadFull(fr.r, frame[4:]); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
