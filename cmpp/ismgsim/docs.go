@@ -1,0 +1,129 @@
+package ismgsim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+)
+
+// AccountDoc is the JSON (admin API) and YAML (config file) form of an
+// Account: the version is text ("2.0", "2.1", "3.0", "" = 2.x and 3.0).
+type AccountDoc struct {
+	SPID             string `json:"sp_id" yaml:"sp_id"`
+	Secret           string `json:"secret,omitempty" yaml:"secret"`
+	Version          string `json:"version,omitempty" yaml:"version"`
+	MaxLinks         int    `json:"max_links" yaml:"max_links"`
+	MaxSubmitsPerSec int    `json:"max_submits_per_sec" yaml:"max_submits_per_sec"`
+	SrcIDPrefix      string `json:"src_id_prefix" yaml:"src_id_prefix"`
+	// Links is the number of logged-in links (output of GET /accounts only).
+	Links int `json:"links" yaml:"-"`
+}
+
+// Account converts the document to an Account.
+func (d AccountDoc) Account() (Account, error) {
+	v, err := ParseVersion(d.Version)
+	if err != nil {
+		return Account{}, fmt.Errorf("%w: sp_id %q: %w", ErrInvalidAccount, d.SPID, err)
+	}
+	a := Account{SPID: d.SPID, Secret: d.Secret, Version: v, MaxLinks: d.MaxLinks,
+		MaxSubmitsPerSec: d.MaxSubmitsPerSec, SrcIDPrefix: d.SrcIDPrefix}
+	return a, a.validate()
+}
+
+// docOf converts an Account to its document with the secret masked.
+func docOf(a Account, links int) AccountDoc {
+	d := AccountDoc{SPID: a.SPID, MaxLinks: a.MaxLinks, MaxSubmitsPerSec: a.MaxSubmitsPerSec,
+		SrcIDPrefix: a.SrcIDPrefix, Links: links}
+	if a.Version != 0 {
+		d.Version = a.Version.String()
+	}
+	if a.Secret != "" {
+		d.Secret = secretMask
+	}
+	return d
+}
+
+// secretMask replaces secrets in every output.
+const secretMask = "******"
+
+// ParseVersion parses "2.0", "2.1", "3.0" (also "20", "0x30", "V30", …)
+// into a Version; "", "0" and "any" give 0 (accept 2.x and 3.0).
+func ParseVersion(s string) (cmpp.Version, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimPrefix(strings.TrimPrefix(t, "v"), "0x")
+	switch t {
+	case "", "0", "any", "auto":
+		return 0, nil
+	case "2.0", "20", "2":
+		return cmpp.V20, nil
+	case "2.1", "21":
+		return cmpp.V21, nil
+	case "3.0", "30", "3":
+		return cmpp.V30, nil
+	}
+	return 0, fmt.Errorf("unknown CMPP version %q (want 2.0, 2.1 or 3.0)", s)
+}
+
+// FaultsDoc is the JSON form of Faults; durations are Go duration strings
+// ("250ms"), "" meaning 0.
+type FaultsDoc struct {
+	DropResponseRatio float64           `json:"drop_response_ratio"`
+	ResponseDelay     string            `json:"response_delay"`
+	ForceResult       uint32            `json:"force_result"`
+	CloseLinksEvery   string            `json:"close_links_every"`
+	ReportBeforeResp  bool              `json:"report_before_resp"`
+	StatOverride      map[string]string `json:"stat_override,omitempty"`
+	Silent            bool              `json:"silent"`
+}
+
+// Faults validates and converts the document.
+func (d FaultsDoc) Faults() (Faults, error) {
+	f := Faults{DropResponseRatio: d.DropResponseRatio, ForceResult: d.ForceResult,
+		ReportBeforeResp: d.ReportBeforeResp, StatOverride: d.StatOverride, Silent: d.Silent}
+	if f.DropResponseRatio < 0 || f.DropResponseRatio > 1 {
+		return Faults{}, fmt.Errorf("drop_response_ratio %v outside 0..1", f.DropResponseRatio)
+	}
+	var err error
+	if f.ResponseDelay, err = parseDuration("response_delay", d.ResponseDelay); err != nil {
+		return Faults{}, err
+	}
+	if f.CloseLinksEvery, err = parseDuration("close_links_every", d.CloseLinksEvery); err != nil {
+		return Faults{}, err
+	}
+	for dest, stat := range f.StatOverride {
+		if stat == "" || len(stat) > 7 {
+			return Faults{}, fmt.Errorf("stat_override[%q]: stat %q must be 1..7 bytes", dest, stat)
+		}
+	}
+	return f, nil
+}
+
+// faultsDocOf converts Faults to its document.
+func faultsDocOf(f Faults) FaultsDoc {
+	d := FaultsDoc{DropResponseRatio: f.DropResponseRatio, ForceResult: f.ForceResult,
+		ReportBeforeResp: f.ReportBeforeResp, StatOverride: f.StatOverride, Silent: f.Silent}
+	if f.ResponseDelay > 0 {
+		d.ResponseDelay = f.ResponseDelay.String()
+	}
+	if f.CloseLinksEvery > 0 {
+		d.CloseLinksEvery = f.CloseLinksEvery.String()
+	}
+	return d
+}
+
+// parseDuration parses a non-negative duration; "" is 0.
+func parseDuration(field, s string) (time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", field, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%s: negative duration %s", field, s)
+	}
+	return d, nil
+}

@@ -1,0 +1,97 @@
+package ismgsim
+
+import (
+	"maps"
+	"time"
+)
+
+// Faults are misbehaviours switched on at run time with SetFaults. The zero
+// value is a well-behaved gateway.
+type Faults struct {
+	// DropResponseRatio is the share (0..1) of SUBMIT_RESPs never sent. The
+	// SUBMIT itself is still handled (recorded, reported).
+	DropResponseRatio float64
+	// ResponseDelay delays every SUBMIT_RESP (through the scheduler, so
+	// other PDUs on the link are not held up).
+	ResponseDelay time.Duration
+	// ForceResult, when non-zero, answers every SUBMIT with this Result
+	// (no report follows).
+	ForceResult uint32
+	// CloseLinksEvery closes every link of every account periodically;
+	// 0 = never.
+	CloseLinksEvery time.Duration
+	// ReportBeforeResp sends the status report before the SUBMIT_RESP, on
+	// the same link (see the package documentation for the window rule).
+	ReportBeforeResp bool
+	// StatOverride maps a destination number to the Stat its reports
+	// carry, overriding Config.StatMix (deterministic mixed outcomes).
+	StatOverride map[string]string
+	// Silent stops all answering (a dead peer) while keeping TCP open.
+	Silent bool
+}
+
+// clone returns a copy of f that shares no map with it, with the ratio
+// clamped to 0..1 and negative durations treated as 0.
+func (f Faults) clone() Faults {
+	f.StatOverride = maps.Clone(f.StatOverride)
+	f.DropResponseRatio = min(max(f.DropResponseRatio, 0), 1)
+	f.ResponseDelay = max(f.ResponseDelay, 0)
+	f.CloseLinksEvery = max(f.CloseLinksEvery, 0)
+	return f
+}
+
+// SetFaults replaces the active faults. It takes effect at once and is safe
+// for concurrent use.
+func (s *Server) SetFaults(f Faults) {
+	f = f.clone()
+	old := s.faults.Swap(&f)
+	if old.CloseLinksEvery != f.CloseLinksEvery {
+		select {
+		case s.closerReset <- struct{}{}:
+		default:
+		}
+	}
+	if old.Silent && !f.Silent {
+		s.kickLinks()
+	}
+}
+
+// Faults returns a copy of the active faults.
+func (s *Server) Faults() Faults {
+	return s.faults.Load().clone()
+}
+
+// runLinkCloser is the goroutine behind Faults.CloseLinksEvery. It owns a
+// timer that is re-armed whenever the interval changes.
+func (s *Server) runLinkCloser() {
+	defer s.wg.Done()
+	var tick <-chan time.Time
+	var ticker *time.Ticker
+	rearm := func() {
+		if ticker != nil {
+			ticker.Stop()
+			ticker, tick = nil, nil
+		}
+		if d := s.faults.Load().CloseLinksEvery; d > 0 {
+			ticker = time.NewTicker(d)
+			tick = ticker.C
+		}
+	}
+	rearm()
+	defer func() {
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.closerReset:
+			rearm()
+		case <-tick:
+			n := s.closeAllLinks(errFaultClose)
+			s.log.Info().Int("links", n).Msg("fault: closed every link")
+		}
+	}
+}
