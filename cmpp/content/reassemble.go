@@ -145,7 +145,8 @@ type ReassemblerStats struct {
 	// Duplicates counts segments ignored because their index was already
 	// held.
 	Duplicates uint64
-	// Expired counts partial sets dropped after TTL.
+	// Expired counts partial sets dropped after TTL, by Expire or by an Add
+	// that found its set stale.
 	Expired uint64
 	// Evicted counts partial sets dropped because MaxPending was reached.
 	Evicted uint64

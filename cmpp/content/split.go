@@ -9,8 +9,8 @@ import (
 // Segment is the content of one CMPP_SUBMIT.
 type Segment struct {
 	// Content is Msg_Content: the UDH (when UDHI) followed by the payload.
-	// It shares a backing array with the other segments of its Message and
-	// must not be appended to.
+	// It shares a backing array with the other segments of its Message; its
+	// capacity is clipped, so appending to it copies.
 	Content []byte
 	// UDHI is TP_udhi: true only in the segments of a long message.
 	UDHI bool
@@ -69,7 +69,7 @@ func (s *Splitter) Split(text string) (Message, error) {
 }
 
 // SplitAs is Split with the encoding chosen per call (for example by an API
-// request); enc "" means EncodingAuto.
+// request); enc is read like ParseEncoding reads it ("" means EncodingAuto).
 //
 // A text within the single-message limits gives one segment without UDH
 // (Pk 1/1). A longer text is cut greedily into segments that respect both
@@ -109,8 +109,7 @@ func (s *Splitter) Plan(text string) (Plan, error) {
 	return s.PlanAs(text, s.opts.Encoding)
 }
 
-// PlanAs is Plan with the encoding chosen per call; enc "" means
-// EncodingAuto.
+// PlanAs is Plan with the encoding chosen per call, read like SplitAs.
 func (s *Splitter) PlanAs(text string, enc Encoding) (Plan, error) {
 	msgFmt, b, ends, err := s.split(text, enc, false)
 	if err != nil {
@@ -129,11 +128,9 @@ func (s *Splitter) split(text string, enc Encoding, keepEnds bool) (uint8, []byt
 	if text == "" {
 		return 0, nil, nil, ErrEmptyText
 	}
-	if enc == "" {
-		enc = EncodingAuto
-	}
-	if _, ok := enc.MsgFmt(); !ok && enc != EncodingAuto {
-		return 0, nil, nil, fmt.Errorf("%w: %q", ErrUnknownEncoding, string(enc))
+	enc, err := ParseEncoding(string(enc))
+	if err != nil {
+		return 0, nil, nil, err
 	}
 	// Every encoding takes at least 2 bytes per 3 bytes of UTF-8, and no
 	// segment carries more than MaxASCIILength bytes: reject huge texts

@@ -51,6 +51,7 @@ func TestSplitTable(t *testing.T) {
 			lengths: []int{6 + 67, 6 + 4}},
 		{name: "GBK A+100 Chinese (hujm text) on char boundary", enc: EncodingGBK, text: "A" + repeat(han, 100), msgFmt: FmtGBK,
 			lengths: []int{6 + 1 + 66*2, 6 + 34*2}},
+		{name: "encoding name read case-insensitively", enc: "GBK", text: "你好", msgFmt: FmtGBK, lengths: []int{4}},
 		{name: "GBK euro sign is one byte", enc: EncodingGBK, text: "€" + han, msgFmt: FmtGBK, lengths: []int{3}},
 		{name: "UDH16 UCS2 66 units", opts: Options{UDH16: true}, text: repeat(han, 71), msgFmt: FmtUCS2,
 			lengths: []int{7 + 132, 7 + 10}},
