@@ -77,30 +77,29 @@ func (s *Splitter) Split(text string) (Message, error) {
 // two units of a surrogate pair nor inside a GBK character; each carries
 // the concatenation UDH with TP_udhi set.
 func (s *Splitter) SplitAs(text string, enc Encoding) (Message, error) {
-	msgFmt, b, ends, err := s.split(text, enc, true)
+	l, err := s.split(text, enc, true)
 	if err != nil {
 		return Message{}, err
 	}
-	if len(ends) == 1 {
-		return Message{MsgFmt: msgFmt, Segments: []Segment{{Content: b, PkTotal: 1, PkNumber: 1}}}, nil
+	if l.count == 1 {
+		return Message{MsgFmt: l.msgFmt, Segments: []Segment{{Content: l.text, PkTotal: 1, PkNumber: 1}}}, nil
 	}
-	udhLen := s.opts.udhLen()
 	ref := uint16(s.ref.Add(1))
 	if !s.opts.UDH16 {
 		ref &= 0xFF
 	}
-	total := uint8(len(ends)) // len(ends) <= MaxSegments <= 255, checked in split
-	buf := make([]byte, 0, len(b)+len(ends)*udhLen)
-	segs := make([]Segment, len(ends))
+	total := uint8(l.count) // l.count <= MaxSegments <= 255, checked by split and Validate
+	buf := make([]byte, 0, len(l.text)+l.count*s.opts.udhLen())
+	segs := make([]Segment, l.count)
 	start := 0
-	for i, end := range ends {
+	for i, end := range l.ends {
 		from := len(buf)
 		buf = appendConcatUDH(buf, s.opts.UDH16, ref, total, uint8(i+1))
-		buf = append(buf, b[start:end]...)
+		buf = append(buf, l.text[start:end]...)
 		segs[i] = Segment{Content: buf[from:len(buf):len(buf)], UDHI: true, PkTotal: total, PkNumber: uint8(i + 1)}
 		start = end
 	}
-	return Message{MsgFmt: msgFmt, Reference: ref, Segments: segs}, nil
+	return Message{MsgFmt: l.msgFmt, Reference: ref, Segments: segs}, nil
 }
 
 // Plan reports the encoding and segment count Split would produce, without
@@ -111,59 +110,64 @@ func (s *Splitter) Plan(text string) (Plan, error) {
 
 // PlanAs is Plan with the encoding chosen per call, read like SplitAs.
 func (s *Splitter) PlanAs(text string, enc Encoding) (Plan, error) {
-	msgFmt, b, ends, err := s.split(text, enc, false)
+	l, err := s.split(text, enc, false)
 	if err != nil {
 		return Plan{}, err
 	}
-	return Plan{Encoding: encodingOf(msgFmt), MsgFmt: msgFmt, Segments: len(ends), Bytes: len(b)}, nil
+	return Plan{Encoding: encodingOf(l.msgFmt), MsgFmt: l.msgFmt, Segments: l.count, Bytes: len(l.text)}, nil
 }
 
-// split encodes text and computes the payload end offsets of its segments
-// (one offset for a single message). With keepEnds false only the count is
-// kept and ends has the right length but no meaningful values.
-func (s *Splitter) split(text string, enc Encoding, keepEnds bool) (uint8, []byte, []int, error) {
+// layout is an encoded text and where its segments end.
+type layout struct {
+	msgFmt uint8
+	text   []byte // encoded text, UDHs excluded
+	count  int    // number of segments
+	ends   []int  // end offset in text of each segment; nil when only counted
+}
+
+// split encodes text and lays out its segments: one for a text within the
+// single-message limits, else as many segment-sized cuts as needed. With
+// keepEnds false only the count is kept.
+func (s *Splitter) split(text string, enc Encoding, keepEnds bool) (layout, error) {
 	if s.err != nil {
-		return 0, nil, nil, s.err
+		return layout{}, s.err
 	}
 	if text == "" {
-		return 0, nil, nil, ErrEmptyText
+		return layout{}, ErrEmptyText
 	}
 	enc, err := ParseEncoding(string(enc))
 	if err != nil {
-		return 0, nil, nil, err
+		return layout{}, err
 	}
 	// Every encoding takes at least 2 bytes per 3 bytes of UTF-8, and no
 	// segment carries more than MaxASCIILength bytes: reject huge texts
 	// before encoding them.
 	if maxUTF8 := s.opts.MaxSegments * MaxASCIILength * 3 / 2; len(text) > maxUTF8 {
-		return 0, nil, nil, fmt.Errorf("%w: text of %d bytes exceeds %d segments", ErrTooManySegments, len(text), s.opts.MaxSegments)
+		return layout{}, fmt.Errorf("%w: text of %d bytes exceeds %d segments", ErrTooManySegments, len(text), s.opts.MaxSegments)
 	}
 	msgFmt, b, err := encodeText(text, enc)
 	if err != nil {
-		return 0, nil, nil, err
+		return layout{}, err
 	}
+	l := layout{msgFmt: msgFmt, text: b}
 	if cut(msgFmt, b, 0, s.opts.limits(msgFmt, true)) == len(b) {
-		return msgFmt, b, []int{len(b)}, nil
+		l.count, l.ends = 1, []int{len(b)}
+		return l, nil
 	}
 	lim := s.opts.limits(msgFmt, false)
-	var ends []int
 	if keepEnds {
-		ends = make([]int, 0, len(b)/lim.bytes+1)
+		l.ends = make([]int, 0, len(b)/lim.bytes+1)
 	}
-	n := 0
-	for start := 0; start < len(b); n++ {
-		if n == s.opts.MaxSegments {
-			return 0, nil, nil, fmt.Errorf("%w: more than %d segments needed", ErrTooManySegments, s.opts.MaxSegments)
+	for start := 0; start < len(b); l.count++ {
+		if l.count == s.opts.MaxSegments {
+			return layout{}, fmt.Errorf("%w: more than %d segments needed", ErrTooManySegments, s.opts.MaxSegments)
 		}
 		start = cut(msgFmt, b, start, lim)
 		if keepEnds {
-			ends = append(ends, start)
+			l.ends = append(l.ends, start)
 		}
 	}
-	if !keepEnds {
-		ends = make([]int, n)
-	}
-	return msgFmt, b, ends, nil
+	return l, nil
 }
 
 // cut returns the end of the longest prefix of b[start:] that fits lim and
