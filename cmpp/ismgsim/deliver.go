@@ -192,7 +192,7 @@ func (l *link) enqueue(j *deliverJob) bool {
 func (l *link) deliverNow(j *deliverJob) bool {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	if l.closed || l.backlog.len() > 0 || len(l.inflight) >= DeliverWindow || l.srv.faults.Load().Silent {
+	if !l.ready || l.closed || l.backlog.len() > 0 || len(l.inflight) >= DeliverWindow || l.srv.faults.Load().Silent {
 		return false
 	}
 	l.transmitFirstLocked(j, time.Now())
@@ -206,8 +206,16 @@ func (l *link) pump() {
 	l.wmu.Unlock()
 }
 
+// setReady lets DELIVERs out once the CONNECT_RESP is queued ahead of them.
+func (l *link) setReady() {
+	l.wmu.Lock()
+	l.ready = true
+	l.pumpLocked(time.Now())
+	l.wmu.Unlock()
+}
+
 func (l *link) pumpLocked(now time.Time) {
-	if l.closed || l.srv.faults.Load().Silent {
+	if !l.ready || l.closed || l.srv.faults.Load().Silent {
 		return
 	}
 	for len(l.inflight) < DeliverWindow && l.backlog.len() > 0 {

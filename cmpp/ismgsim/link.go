@@ -46,6 +46,7 @@ type link struct {
 	wmu            sync.Mutex
 	inflight       []inflightDeliver
 	backlog        jobQueue
+	ready          bool // CONNECT_RESP queued: DELIVERs may follow
 	closed         bool
 	scratchDeliver cmpp.Deliver
 	scratchContent []byte

@@ -50,6 +50,7 @@ func (l *link) login(frame []byte) error {
 	if resp.Status != cmpp.ConnectOK {
 		return fmt.Errorf("%w: %w (status %d)", errGraceful, errLoginFailed, resp.Status)
 	}
+	l.setReady()
 	return nil
 }
 
