@@ -1,0 +1,93 @@
+// Package metrics defines every Prometheus collector smsbridge exports, in
+// one place, registered on a Registry the service owns (never the global
+// default, so tests can run several services in one process).
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds the collectors. Create it with New; the zero value is not
+// usable.
+type Metrics struct {
+	// Registry is what GET /metrics serves.
+	Registry *prometheus.Registry
+
+	// HTTPDuration observes API request latency by route and status code.
+	HTTPDuration *prometheus.HistogramVec
+	// Accepted counts accepted POST /sms requests and segments by channel.
+	AcceptedRequests *prometheus.CounterVec
+	AcceptedSegments *prometheus.CounterVec
+	// Submits counts SUBMIT outcomes by channel and result: "0", "8",
+	// other CMPP Result codes, "timeout" (no response after N sends) and
+	// "link_lost".
+	Submits *prometheus.CounterVec
+	// WindowInUse is the number of unanswered requests per channel/link.
+	WindowInUse *prometheus.GaugeVec
+	// LinkState is 1 for the state each link is in (label state).
+	LinkState *prometheus.GaugeVec
+	// Reports counts status reports by channel and Stat, and by outcome
+	// (matched, parked, duplicate).
+	Reports *prometheus.CounterVec
+	// SubmitToReport observes the time from SUBMIT_RESP to its report.
+	SubmitToReport *prometheus.HistogramVec
+	// MO counts completed MO messages by channel.
+	MO *prometheus.CounterVec
+	// Webhooks counts delivery attempts by outcome (delivered, retry,
+	// dead) and event type.
+	Webhooks *prometheus.CounterVec
+	// WebhookDuration observes the duration of webhook POSTs.
+	WebhookDuration prometheus.Histogram
+}
+
+// New creates the collectors and registers them, with the Go runtime and
+// process collectors, on a fresh Registry.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "smsbridge_http_request_duration_seconds", Help: "API request latency.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method", "code"}),
+		AcceptedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_accepted_requests_total", Help: "POST /sms requests stored and queued.",
+		}, []string{"channel"}),
+		AcceptedSegments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_accepted_segments_total", Help: "Segments (recipient × segment) queued.",
+		}, []string{"channel"}),
+		Submits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_submits_total", Help: "SUBMIT outcomes by CMPP Result (or timeout, link_lost).",
+		}, []string{"channel", "result"}),
+		WindowInUse: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "smsbridge_window_in_use", Help: "Unanswered requests per link.",
+		}, []string{"channel", "link"}),
+		LinkState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "smsbridge_link_state", Help: "1 for the current state of each link.",
+		}, []string{"channel", "link", "state"}),
+		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_reports_total", Help: "Status reports by Stat and match outcome.",
+		}, []string{"channel", "stat", "outcome"}),
+		SubmitToReport: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "smsbridge_submit_to_report_seconds", Help: "Time from SUBMIT_RESP to status report.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 16),
+		}, []string{"channel"}),
+		MO: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_mo_messages_total", Help: "Completed (reassembled) MO messages.",
+		}, []string{"channel"}),
+		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_webhooks_total", Help: "Webhook delivery attempts by outcome.",
+		}, []string{"type", "outcome"}),
+		WebhookDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "smsbridge_webhook_duration_seconds", Help: "Webhook POST duration.",
+			Buckets: prometheus.DefBuckets,
+		}),
+	}
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.HTTPDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
+		m.LinkState, m.Reports, m.SubmitToReport, m.MO, m.Webhooks, m.WebhookDuration,
+	)
+	return m
+}
