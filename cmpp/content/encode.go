@@ -13,14 +13,12 @@ func encodeText(text string, enc Encoding) (uint8, []byte, error) {
 	if !utf8.ValidString(text) {
 		return 0, nil, invalidUTF8(text)
 	}
-	if enc == EncodingAuto || enc == "" {
-		if IsPlainASCII(text) {
-			enc = EncodingASCII
-		} else {
-			enc = EncodingUCS2
-		}
-	}
 	switch enc {
+	case EncodingAuto, "":
+		if IsPlainASCII(text) {
+			return FmtASCII, []byte(text), nil
+		}
+		return FmtUCS2, encodeUCS2(text), nil
 	case EncodingASCII:
 		if i := firstNonPlainASCII(text); i >= 0 {
 			return 0, nil, charErrorAt(text, i, EncodingASCII)
@@ -37,12 +35,15 @@ func encodeText(text string, enc Encoding) (uint8, []byte, error) {
 
 // encodeUCS2 encodes valid UTF-8 text as UTF-16BE without BOM.
 func encodeUCS2(text string) []byte {
+	// Size from the UTF-8 lead bytes (the text is valid): one unit per
+	// character, two for a 4-byte sequence (outside the BMP).
 	n := 0
-	for _, r := range text {
-		if r >= 0x10000 {
-			n += 4
-		} else {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c&0xC0 != 0x80 {
 			n += 2
+			if c >= 0xF0 {
+				n += 2
+			}
 		}
 	}
 	b := make([]byte, n)
