@@ -136,17 +136,27 @@ func (l *Link) roundTrip(ctx context.Context, req PDU, windowed bool) (PDU, erro
 	}
 
 	select {
-	case l.reqs <- p:
-	case <-l.done: // fail took p from the map and sent its result
+	case l.reqs <- p: // the usual case: reqs has room for the whole window
+	default:
+		select {
+		case l.reqs <- p:
+		case <-l.done: // fail took p from the map and sent its result
+		}
 	}
-	select {
-	case r := <-p.ch:
-		p.release()
-		return r.pdu, r.err
-	case <-ctx.Done():
-		// p stays registered, holding its slot; it is never recycled.
-		return nil, ctx.Err()
+	var r result
+	if done := ctx.Done(); done == nil {
+		r = <-p.ch // cheaper than a select when ctx cannot end
+	} else {
+		select {
+		case r = <-p.ch:
+		case <-done:
+			// p stays registered, holding its slot until its response or
+			// final timeout; it is then dropped, not recycled.
+			return nil, ctx.Err()
+		}
 	}
+	p.release()
+	return r.pdu, r.err
 }
 
 // acquire takes a window slot, waiting until ctx is done or the link is

@@ -28,6 +28,7 @@ type LinkStats struct {
 
 	FramesRead    uint64 // PDUs read
 	FramesWritten uint64 // PDUs written, retransmissions included
+	Flushes       uint64 // socket writes; FramesWritten/Flushes is the batching factor
 }
 
 // linkCounters are the atomic counters behind LinkStats.
@@ -35,7 +36,7 @@ type linkCounters struct {
 	submitted, requests, responses, timeouts, retransmits, lateResps atomic.Uint64
 	activeTestsSent, activeTestsReceived                             atomic.Uint64
 	deliversReceived, deliversHandled, deliverErrors                 atomic.Uint64
-	framesRead, framesWritten                                        atomic.Uint64
+	framesRead, framesWritten, flushes                               atomic.Uint64
 }
 
 // Stats returns a snapshot of the link's counters.
@@ -63,5 +64,6 @@ func (l *Link) Stats() LinkStats {
 		DeliverErrors:       c.deliverErrors.Load(),
 		FramesRead:          c.framesRead.Load(),
 		FramesWritten:       c.framesWritten.Load(),
+		Flushes:             c.flushes.Load(),
 	}
 }
