@@ -1,0 +1,60 @@
+// Package store is smsbridge's Redis queue and state: requests, the
+// per-channel job queue with leases, Msg_Id → job mapping, status-report
+// matching and rollup, MO reassembly, webhook events and idempotency.
+//
+// # Model
+//
+// A channel is one ISMG account. A request (one POST /sms) has one channel,
+// R recipients and S segments; its unit of work, a job, is one
+// (request, recipient r, segment s) pair, i.e. one CMPP SUBMIT, named
+// "<request id>:<r>:<s>" (JobID). A request has R×S jobs.
+//
+// Every key of a channel starts with the hash tag "{<prefix>:<channel>}"
+// (see Keys), so that each Lua script touches one Redis Cluster slot. The
+// only keys outside channel slots are the request index (id → channel) and
+// idempotency records, used by single-key commands only.
+//
+// # Why lists + a lease ZSET + a recoverer (and not Streams)
+//
+// Jobs wait in a LIST; Lease pops them and records a deadline per job in a
+// ZSET; Recover puts expired leases back (as hibiken/asynq does). Redis
+// Streams with consumer groups and XAUTOCLAIM were considered and rejected:
+//
+//   - leases are per job with their own deadline and heartbeat (Extend),
+//     while a stream's pending list ties idle time to a consumer;
+//   - delayed retries (SUBMIT_RESP Result 8 back-off, link loss) need a
+//     ZSET by due time anyway, which streams do not offer;
+//   - one script can pop, lease and read a whole batch, and a batch of
+//     SUBMIT outcomes or reports is one script too: one round trip per
+//     batch, which the 10,000 segments/s target needs;
+//   - per-job state lives in the request hash, cheap to update and read
+//     back in one HGETALL for GET /sms/{id};
+//   - it behaves the same on miniredis, used in demo mode, whose stream
+//     support is partial.
+//
+// # Transitions
+//
+// Each state transition is one Lua script in lua/ (KEYS and ARGV listed at
+// the top of each file; lua/lib.lua holds the shared helpers and documents
+// the per-job encoding). Scripts get every time from the Go side (Options.Now)
+// and never read the Redis clock. Job states:
+//
+//	queued ─Lease→ leased ─Submitted(Result 0)→ submitted ─Reports→ delivered | failed
+//	   ↑             │ ├─Retry→ scheduled ─(due, Lease)→ leased      └─SweepReportWait→ unknown
+//	   └─Recover─────┘ └─Submitted(Result≠0 | no response)→ failed | unknown
+//	queued | scheduled ─CancelRequest→ cancelled;  submitted ─RecordCancel→ cancelled
+//
+// When all segments of a recipient are final the recipient is rolled up
+// (delivered if all DELIVRD; failed if any failed, with the error code of
+// the lowest-numbered failed segment; unknown if any unknown and none
+// failed; cancelled otherwise) and an sms.status event is queued when the
+// request has a callback URL. When all recipients are final the request
+// hash gets its Retention TTL (never before). The request status is derived
+// from counters kept in the hash (see RequestStatus), so no script ever
+// rescans a whole request except CancelRequest.
+//
+// A report whose Msg_Id is not mapped yet (it arrived before the
+// SUBMIT_RESP, PROTOCOL.md §11.3) is parked for ParkTTL and applied by the
+// Submitted call that maps the Msg_Id. A report for a job that is already
+// final is ignored (the ISMG resends reports).
+package store

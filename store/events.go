@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// EventType names what an event reports.
+type EventType string
+
+// Event types.
+const (
+	// EventStatus (sms.status): a recipient of a request became final.
+	EventStatus EventType = "sms.status"
+	// EventMO (sms.mo): a complete mobile-originated message arrived.
+	EventMO EventType = "sms.mo"
+)
+
+// Event is one webhook event. Events are created by the store's scripts
+// (Reports, Submitted, SweepReportWait, CancelRequest, RecordCancel for
+// sms.status; MOPart for sms.mo) and delivered by the webhook worker:
+// LeaseEvents, then AckEvent, RetryEvent or DeadLetter.
+type Event struct {
+	// ID is unique across channels; (Channel, ID) addresses the event.
+	ID string
+	// Channel is the channel the event belongs to.
+	Channel string
+	// Type is sms.status or sms.mo.
+	Type EventType
+	// CallbackURL is where to deliver it ("" for sms.mo unless the caller
+	// of MOPart set one: the webhook config then decides).
+	CallbackURL string
+	// CreatedAt is when the event was created.
+	CreatedAt time.Time
+	// Attempts counts leases of the event (1 during the first delivery).
+	Attempts int
+	// LastError is the last delivery error (RetryEvent, DeadLetter).
+	LastError string
+	// NextAttempt is the retry time set by RetryEvent (zero otherwise).
+	NextAttempt time.Time
+	// DeadAt is when it was dead-lettered (zero otherwise).
+	DeadAt time.Time
+	// Body is the first rendered body saved by SaveEventBody (nil before):
+	// retries must send exactly these bytes.
+	Body []byte
+
+	// sms.status fields.
+
+	// RequestID, Tenant and ClientRef identify the request.
+	RequestID, Tenant, ClientRef string
+	// Recipient is the 1-based recipient index; To its number.
+	Recipient int
+	To        string
+	// Status and ErrorCode are the recipient's final status.
+	Status    RecipientStatus
+	ErrorCode string
+
+	// MO is set for sms.mo events.
+	MO *MO
+}
+
+// decodeEvent builds an Event from its hash (HGETALL as a map).
+func decodeEvent(channel string, h map[string]string) Event {
+	e := Event{
+		ID: h["id"], Channel: channel, Type: EventType(h["type"]), CallbackURL: h["cb"],
+		CreatedAt: fromMS(h["at"]), LastError: h["lerr"], NextAttempt: fromMS(h["next"]),
+		DeadAt: fromMS(h["dead"]),
+		RequestID: h["req"], Tenant: h["tenant"], ClientRef: h["ref"], To: h["to"],
+		Status: RecipientStatus(h["status"]), ErrorCode: h["err"],
+	}
+	e.Attempts, _ = strconv.Atoi(h["att"])
+	e.Recipient, _ = strconv.Atoi(h["r"])
+	if b, ok := h["body"]; ok {
+		e.Body = []byte(b)
+	}
+	if e.Type == EventMO {
+		fmtV, _ := strconv.Atoi(h["fmt"])
+		parts, _ := strconv.Atoi(h["parts"])
+		e.MO = &MO{
+			EventID: e.ID, Src: h["src"], Dest: h["dest"], ServiceID: h["svc"], LinkID: h["link"],
+			MsgFmt: uint8(fmtV), Data: []byte(h["data"]), Parts: parts, FirstAt: fromMS(h["first"]),
+		}
+	}
+	return e
+}
+
+// pairsToMap converts an HGETALL array reply to a map.
+func pairsToMap(v any) map[string]string {
+	a, _ := asSlice(v)
+	m := make(map[string]string, len(a)/2)
+	for i := 0; i+1 < len(a); i += 2 {
+		m[asString(a[i])] = asString(a[i+1])
+	}
+	return m
+}
+
+// LeaseEvents takes up to max ready events of channel for EventLeaseTTL,
+// after moving due retries to the ready list. Expired event leases are
+// recovered by Recover.
+func (s *Store) LeaseEvents(ctx context.Context, channel string, max int) ([]Event, error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	if max < 1 {
+		return nil, fmt.Errorf("%w: LeaseEvents max %d", ErrInvalid, max)
+	}
+	now := s.now()
+	v, err := s.run(ctx, "lease events", scriptEvLease,
+		[]string{s.keys.EventQueue(channel), s.keys.EventSched(channel), s.keys.EventLease(channel)},
+		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.EventLeaseTTL)), max)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := asSlice(v)
+	evs := make([]Event, 0, len(a))
+	for _, x := range a {
+		evs = append(evs, decodeEvent(channel, pairsToMap(x)))
+	}
+	return evs, nil
+}
+
+// AckEvent forgets a delivered event. Acking an event that is no longer
+// leased (its lease expired) still deletes it; ErrNotLeased tells the
+// caller it may be delivered twice.
+func (s *Store) AckEvent(ctx context.Context, channel, eid string) error {
+	if err := checkChannel(channel); err != nil {
+		return err
+	}
+	v, err := s.run(ctx, "ack event", scriptEvAck, []string{s.keys.EventLease(channel)},
+		s.keys.Tag(channel), eid)
+	if err != nil {
+		return err
+	}
+	if asInt(v) != 1 {
+		return fmt.Errorf("%w: event %s", ErrNotLeased, eid)
+	}
+	return nil
+}
+
+// RetryEvent schedules another delivery of a leased event at at, keeping
+// lastErr. ErrNotLeased when the event is not leased (nothing changed).
+func (s *Store) RetryEvent(ctx context.Context, channel, eid string, at time.Time, lastErr string) error {
+	if err := checkChannel(channel); err != nil {
+		return err
+	}
+	v, err := s.run(ctx, "retry event", scriptEvRetry,
+		[]string{s.keys.EventLease(channel), s.keys.EventSched(channel)},
+		s.keys.Tag(channel), eid, ms(at), lastErr)
+	if err != nil {
+		return err
+	}
+	if asInt(v) != 1 {
+		return fmt.Errorf("%w: event %s", ErrNotLeased, eid)
+	}
+	return nil
+}
+
+// DeadLetter gives up on a leased event: it moves to the dead-letter set
+// (kept for Retention) with lastErr. ErrNotLeased when it is not leased.
+func (s *Store) DeadLetter(ctx context.Context, channel, eid, lastErr string) error {
+	if err := checkChannel(channel); err != nil {
+		return err
+	}
+	now := s.now()
+	v, err := s.run(ctx, "dead-letter event", scriptEvDead,
+		[]string{s.keys.EventLease(channel), s.keys.EventDead(channel)},
+		s.keys.Tag(channel), eid, ms(now), lastErr, secs(s.opts.Retention), ms(now.Add(-s.opts.Retention)))
+	if err != nil {
+		return err
+	}
+	if asInt(v) != 1 {
+		return fmt.Errorf("%w: event %s", ErrNotLeased, eid)
+	}
+	return nil
+}
+
+// ListDead returns dead-lettered events, newest first, skipping offset.
+func (s *Store) ListDead(ctx context.Context, channel string, offset, limit int) ([]Event, error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	if offset < 0 || limit < 1 {
+		return nil, fmt.Errorf("%w: ListDead offset %d limit %d", ErrInvalid, offset, limit)
+	}
+	ids, err := s.rdb.ZRevRange(ctx, s.keys.EventDead(channel), int64(offset), int64(offset+limit-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: list dead events: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.keys.Event(channel, id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list dead events: %w", err)
+	}
+	evs := make([]Event, 0, len(ids))
+	for _, c := range cmds {
+		if h := c.Val(); len(h) > 0 {
+			evs = append(evs, decodeEvent(channel, h))
+		}
+	}
+	return evs, nil
+}
+
+// Replay moves a dead-lettered event back to the ready list with its
+// attempts reset (its saved body is kept). ErrNotFound when the event is
+// not dead-lettered.
+func (s *Store) Replay(ctx context.Context, channel, eid string) error {
+	if err := checkChannel(channel); err != nil {
+		return err
+	}
+	v, err := s.run(ctx, "replay event", scriptEvReplay,
+		[]string{s.keys.EventDead(channel), s.keys.EventQueue(channel)}, s.keys.Tag(channel), eid)
+	if err != nil {
+		return err
+	}
+	if asInt(v) != 1 {
+		return fmt.Errorf("%w: dead event %s", ErrNotFound, eid)
+	}
+	return nil
+}
+
+// SaveEventBody stores the first rendered body of an event and returns the
+// body stored: body itself the first time, the earlier body afterwards, so
+// retries send the same bytes (and the same signature). ErrNotFound when
+// the event does not exist.
+func (s *Store) SaveEventBody(ctx context.Context, channel, eid string, body []byte) ([]byte, error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	v, err := scriptEvBody.Run(ctx, s.rdb, []string{s.keys.Event(channel, eid)}, body).Text()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: save event body: %w", err)
+	}
+	return []byte(v), nil
+}
+
+// GetEvent returns one event (live or dead), or ErrNotFound.
+func (s *Store) GetEvent(ctx context.Context, channel, eid string) (*Event, error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	h, err := s.rdb.HGetAll(ctx, s.keys.Event(channel, eid)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: get event: %w", err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
+	}
+	e := decodeEvent(channel, h)
+	return &e, nil
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Keys builds every Redis key of the store for one prefix (default "sb").
+// It is the only place key names are spelled out in Go; the Lua scripts
+// build the per-request, per-msg_id and per-event keys they touch from the
+// channel tag they receive in ARGV[1], using the same suffixes (see the
+// constants below).
+//
+// Every key of a channel starts with the hash tag "{<prefix>:<channel>}" so
+// that all of them live in one Redis Cluster slot and every script touches
+// one slot only. Two kinds of keys live outside channel slots, and are only
+// used by single-key commands: the request index and idempotency records.
+//
+//	{sb:ch}:req:<id>        HASH   request meta, recipients, segments, per-job state
+//	{sb:ch}:q               LIST   pending jobs "<id>:<r>:<s>"
+//	{sb:ch}:lease           ZSET   job -> lease deadline (ms)
+//	{sb:ch}:sched           ZSET   job -> due time (ms) of a delayed retry
+//	{sb:ch}:await           ZSET   job -> report deadline (ms)
+//	{sb:ch}:mid:<msgid>     STRING msg_id -> job (TTL MappingTTL)
+//	{sb:ch}:park:<msgid>    STRING report that came before its SUBMIT_RESP (TTL ParkTTL)
+//	{sb:ch}:ev:q            LIST   ready events
+//	{sb:ch}:ev:lease        ZSET   event -> lease deadline (ms)
+//	{sb:ch}:ev:sched        ZSET   event -> retry time (ms)
+//	{sb:ch}:ev:dead         ZSET   event -> dead-letter time (ms)
+//	{sb:ch}:ev:<eid>        HASH   one event
+//	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
+//	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
+//	sb:reqidx:<id>          STRING request id -> channel
+//	sb:idem:<tenant>:<key>  HASH   idempotency record
+type Keys struct {
+	// Prefix starts every key; it must not contain '{', '}' or ':'.
+	Prefix string
+}
+
+// Key suffixes shared with the Lua scripts (which append them to the tag).
+const (
+	sfxRequest = ":req:"
+	sfxQueue   = ":q"
+	sfxLease   = ":lease"
+	sfxSched   = ":sched"
+	sfxAwait   = ":await"
+	sfxMsgID   = ":mid:"
+	sfxPark    = ":park:"
+	sfxEvQueue = ":ev:q"
+	sfxEvLease = ":ev:lease"
+	sfxEvSched = ":ev:sched"
+	sfxEvDead  = ":ev:dead"
+	sfxEvent   = ":ev:"
+	sfxMO      = ":mo:"
+	sfxDedup   = ":dedup:"
+)
+
+// Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
+// the channel. Scripts receive it as ARGV[1].
+func (k Keys) Tag(channel string) string { return "{" + k.Prefix + ":" + channel + "}" }
+
+// Request is the request hash: meta fields, "to:<r>", "seg:<s>", "udhi:<s>",
+// per-job state "j:<r>:<s>" and rollup counters (see request.go).
+func (k Keys) Request(channel, id string) string { return k.Tag(channel) + sfxRequest + id }
+
+// Queue is the list of pending jobs of the channel.
+func (k Keys) Queue(channel string) string { return k.Tag(channel) + sfxQueue }
+
+// Lease is the ZSET of leased jobs scored by lease deadline (ms).
+func (k Keys) Lease(channel string) string { return k.Tag(channel) + sfxLease }
+
+// Sched is the ZSET of jobs waiting for a delayed retry, scored by due time.
+func (k Keys) Sched(channel string) string { return k.Tag(channel) + sfxSched }
+
+// Await is the ZSET of submitted jobs waiting for their status report,
+// scored by the time after which they become 'unknown'.
+func (k Keys) Await(channel string) string { return k.Tag(channel) + sfxAwait }
+
+// MsgID maps an ISMG Msg_Id (22-digit text) to its job.
+func (k Keys) MsgID(channel, msgID string) string { return k.Tag(channel) + sfxMsgID + msgID }
+
+// Park holds a status report that arrived before the SUBMIT_RESP carrying
+// its Msg_Id (PROTOCOL.md §11.3).
+func (k Keys) Park(channel, msgID string) string { return k.Tag(channel) + sfxPark + msgID }
+
+// EventQueue is the list of events ready to be delivered.
+func (k Keys) EventQueue(channel string) string { return k.Tag(channel) + sfxEvQueue }
+
+// EventLease is the ZSET of events being delivered, scored by lease deadline.
+func (k Keys) EventLease(channel string) string { return k.Tag(channel) + sfxEvLease }
+
+// EventSched is the ZSET of events waiting for a delivery retry.
+func (k Keys) EventSched(channel string) string { return k.Tag(channel) + sfxEvSched }
+
+// EventDead is the ZSET of dead-lettered events, scored by when they died.
+func (k Keys) EventDead(channel string) string { return k.Tag(channel) + sfxEvDead }
+
+// Event is one event hash.
+func (k Keys) Event(channel, eid string) string { return k.Tag(channel) + sfxEvent + eid }
+
+// MO is the partial set of one MO long message; partKey identifies the
+// message (see MOPartKey).
+func (k Keys) MO(channel, partKey string) string { return k.Tag(channel) + sfxMO + partKey }
+
+// Dedup marks a DELIVER Msg_Id as processed (the ISMG resends a DELIVER
+// whose DELIVER_RESP it missed).
+func (k Keys) Dedup(channel, deliverMsgID string) string {
+	return k.Tag(channel) + sfxDedup + deliverMsgID
+}
+
+// RequestIndex maps a request id to its channel (outside channel slots).
+func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }
+
+// Idempotency is the idempotency record of a tenant's Idempotency-Key.
+func (k Keys) Idempotency(tenant, key string) string {
+	return k.Prefix + ":idem:" + tenant + ":" + key
+}
+
+// MOPartKey identifies the parts of one MO long message, as PROTOCOL.md
+// §8.3 recommends: (Src_terminal_Id, Dest_Id, reference, total).
+func MOPartKey(src, dest string, ref, total int) string {
+	var b strings.Builder
+	b.Grow(len(src) + len(dest) + 16)
+	b.WriteString(src)
+	b.WriteByte(':')
+	b.WriteString(dest)
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(ref))
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(total))
+	return b.String()
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Job is one leased unit of work: one CMPP SUBMIT of one segment to one
+// recipient.
+type Job struct {
+	// ID names the job; pass it back to Submitted, Retry and Extend.
+	ID JobID
+	// RequestID, Recipient (1-based) and Segment (1-based, = Pk_number)
+	// locate the job.
+	RequestID          string
+	Recipient, Segment int
+	// Dest is the recipient number (Dest_terminal_Id).
+	Dest string
+	// Content is the Msg_Content (UDH included when UDHI).
+	Content []byte
+	// UDHI is TP_udhi.
+	UDHI bool
+	// MsgFmt is Msg_Fmt.
+	MsgFmt uint8
+	// SrcExt is the Src_Id extension of the request.
+	SrcExt string
+	// PkTotal is the number of segments (Pk_total); PkNumber == Segment.
+	PkTotal, PkNumber uint8
+	// Attempts counts the leases of this job, this one included (1 on
+	// the first lease; a lease lost to a crash counts too).
+	Attempts int
+}
+
+// Lease takes up to max jobs of channel for owner (a sender instance id),
+// in one script: due retries are moved to the queue first, then jobs are
+// popped and leased for LeaseTTL. Jobs of cancelled requests are dropped.
+// It returns an empty slice when nothing is pending.
+func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Job, error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	if max < 1 {
+		return nil, fmt.Errorf("%w: Lease max %d", ErrInvalid, max)
+	}
+	now := s.now()
+	v, err := s.run(ctx, "lease", scriptLease,
+		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel)},
+		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, owner)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := asSlice(v)
+	if len(a)%8 != 0 {
+		return nil, fmt.Errorf("%w: lease reply of %d values", ErrBadReply, len(a))
+	}
+	jobs := make([]Job, 0, len(a)/8)
+	for i := 0; i < len(a); i += 8 {
+		id := JobID(asString(a[i]))
+		reqID, r, sg, err := id.Split()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadReply, err)
+		}
+		fmtV, _ := strconv.Atoi(asString(a[i+4]))
+		total, _ := strconv.Atoi(asString(a[i+6]))
+		jobs = append(jobs, Job{
+			ID: id, RequestID: reqID, Recipient: r, Segment: sg,
+			Dest: asString(a[i+1]), Content: []byte(asString(a[i+2])),
+			UDHI: asString(a[i+3]) == "1", MsgFmt: uint8(fmtV), SrcExt: asString(a[i+5]),
+			PkTotal: uint8(total), PkNumber: uint8(sg), Attempts: asInt(a[i+7]),
+		})
+	}
+	return jobs, nil
+}
+
+// Extend is the lease heartbeat: jobs still leased by owner get a new
+// deadline (now + LeaseTTL). It returns the jobs whose lease was lost
+// (expired and recovered, or finished), which the caller should abandon
+// if it has not sent them yet.
+func (s *Store) Extend(ctx context.Context, channel, owner string, jobs []JobID) (lost []JobID, err error) {
+	if err := checkChannel(channel); err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 3+len(jobs))
+	args = append(args, s.keys.Tag(channel), ms(s.now().Add(s.opts.LeaseTTL)), owner)
+	for _, j := range jobs {
+		args = append(args, string(j))
+	}
+	v, err := s.run(ctx, "extend", scriptExtend, []string{s.keys.Lease(channel)}, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range stringsOf(v) {
+		lost = append(lost, JobID(j))
+	}
+	return lost, nil
+}
+
+// RetryJob asks for a leased job to be sent again later.
+type RetryJob struct {
+	// ID is the job.
+	ID JobID
+	// At is when the job becomes due again.
+	At time.Time
+	// Reason is recorded as the job's error code until it is sent
+	// (e.g. "flow_control", "link_lost").
+	Reason string
+}
+
+// Retry moves leased jobs to the delayed-retry set (state scheduled); Lease
+// picks them again once due, ahead of the queue. Jobs already submitted or
+// final are left alone. It returns how many jobs were scheduled. To give a
+// job back at once (graceful shutdown), use At = now.
+func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int, error) {
+	if err := checkChannel(channel); err != nil {
+		return 0, err
+	}
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 2+3*len(jobs))
+	args = append(args, s.keys.Tag(channel), ms(s.now()))
+	for _, j := range jobs {
+		args = append(args, string(j.ID), ms(j.At), cleanField(j.Reason))
+	}
+	v, err := s.run(ctx, "retry", scriptRetry,
+		[]string{s.keys.Lease(channel), s.keys.Sched(channel)}, args...)
+	if err != nil {
+		return 0, err
+	}
+	return asInt(v), nil
+}
+
+// Recover puts jobs and events whose lease has expired (a crashed or stuck
+// sender or webhook worker) back at the head of their queues. Run it
+// periodically (e.g. every LeaseTTL/2). It returns the number of jobs and
+// events recovered.
+func (s *Store) Recover(ctx context.Context, channel string) (int, error) {
+	if err := checkChannel(channel); err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		v, err := s.run(ctx, "recover", scriptRecover,
+			[]string{s.keys.Lease(channel), s.keys.Queue(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},
+			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch)
+		if err != nil {
+			return total, err
+		}
+		a, _ := asSlice(v)
+		if len(a) != 3 {
+			return total, fmt.Errorf("%w: recover reply %v", ErrBadReply, v)
+		}
+		scanned, evs := asInt(a[1]), asInt(a[2])
+		total += asInt(a[0]) + evs
+		if scanned < s.opts.SweepBatch && evs < s.opts.SweepBatch {
+			return total, nil
+		}
+	}
+}

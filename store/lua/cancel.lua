@@ -1,0 +1,42 @@
+-- cancel.lua: cancel what is still cancellable in a request.
+-- KEYS[1] request hash   {T}:req:<id>
+-- KEYS[2] sched zset     {T}:sched
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] retention (s)   ARGV[4] event id nonce
+-- ARGV[5] request id
+-- Queued and scheduled jobs become final 'cancelled' (queued ones stay in
+-- the queue list and are dropped by lease.lua: the request is marked "cx").
+-- Leased jobs are in flight and only counted; submitted jobs are returned
+-- with their msg_id so the caller can send CMPP_CANCEL.
+-- Returns false when the request does not exist, else
+-- {cancelled, in_flight, {job, msg_id, ...}, finals}.
+NOW = ARGV[2]
+RETENTION = tonumber(ARGV[3])
+NONCE = ARGV[4]
+local id = ARGV[5]
+local m = meta(id)
+if not m then return false end
+if not m.cx then redis.call('HSET', KEYS[1], 'cx', NOW) end
+local cancelled, inflight, submitted = 0, 0, {}
+for r = 1, m.R do
+  local fields = {}
+  for s = 1, m.S do fields[s] = 'j:' .. r .. ':' .. s end
+  local vals = redis.call('HMGET', KEYS[1], unpack(fields))
+  for s = 1, m.S do
+    local t = jdecode(vals[s])
+    local st = t[1]
+    local job = id .. ':' .. r .. ':' .. s
+    if st == 'q' or st == 'w' then
+      if st == 'w' then redis.call('ZREM', KEYS[2], job) end
+      t[1] = 'c'
+      t[8] = 'cancelled'
+      set_job(id, m, r, s, st, t)
+      cancelled = cancelled + 1
+    elseif st == 'l' then
+      inflight = inflight + 1
+    elseif st == 's' then
+      submitted[#submitted + 1] = job
+      submitted[#submitted + 1] = t[3]
+    end
+  end
+end
+return {cancelled, inflight, submitted, FINALS}

@@ -1,0 +1,8 @@
+-- ev_ack.lua: an event was delivered; forget it.
+-- KEYS[1] event lease    {T}:ev:lease
+-- ARGV[1] tag   ARGV[2] event id
+-- Returns 1 when the event was leased, 0 otherwise (it is deleted anyway).
+local eid = ARGV[2]
+local n = redis.call('ZREM', KEYS[1], eid)
+redis.call('DEL', TAG .. ':ev:' .. eid)
+return n

@@ -1,0 +1,26 @@
+-- ev_lease.lua: move due event retries to the ready list, then lease up to max events.
+-- KEYS[1] event queue    {T}:ev:q
+-- KEYS[2] event sched    {T}:ev:sched
+-- KEYS[3] event lease    {T}:ev:lease
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)   ARGV[4] max
+-- Each leased event's "att" is incremented. Ids whose hash is gone are dropped.
+-- Returns a list of HGETALL arrays, one per event.
+NOW = ARGV[2]
+local deadline, max = ARGV[3], tonumber(ARGV[4])
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', NOW, 'LIMIT', 0, 1000)
+if #due > 0 then
+  redis.call('ZREM', KEYS[2], unpack(due))
+  redis.call('RPUSH', KEYS[1], unpack(due))
+end
+local out = {}
+local ids = redis.call('LPOP', KEYS[1], max)
+if not ids then return out end
+for _, eid in ipairs(ids) do
+  local key = TAG .. ':ev:' .. eid
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HINCRBY', key, 'att', 1)
+    redis.call('ZADD', KEYS[3], deadline, eid)
+    out[#out + 1] = redis.call('HGETALL', key)
+  end
+end
+return out

@@ -1,0 +1,64 @@
+-- lease.lua: move due retries to the queue, then pop and lease up to max jobs.
+-- KEYS[1] queue list     {T}:q
+-- KEYS[2] sched zset     {T}:sched
+-- KEYS[3] lease zset     {T}:lease
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)
+-- ARGV[4] max jobs                 ARGV[5] lease owner
+-- Jobs of cancelled or vanished requests, and jobs no longer queued, are
+-- dropped from the queue without being returned.
+-- Returns a flat array, 8 values per job:
+--   job, dest, content, udhi, msg_fmt, src_ext, S (Pk_total), attempts
+NOW = ARGV[2]
+local deadline, max, owner = ARGV[3], tonumber(ARGV[4]), ARGV[5]
+
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', NOW, 'LIMIT', 0, 1000)
+if #due > 0 then
+  redis.call('ZREM', KEYS[2], unpack(due))
+  local rev = {}
+  for i = #due, 1, -1 do rev[#rev + 1] = due[i] end
+  redis.call('LPUSH', KEYS[1], unpack(rev)) -- earliest due first
+end
+
+local out, zadd = {}, {}
+local got, popped, budget = 0, 0, max * 8 + 1000
+while got < max and popped < budget do
+  local want = max - got
+  local jobs = redis.call('LPOP', KEYS[1], want)
+  if not jobs then break end
+  popped = popped + #jobs
+  for _, job in ipairs(jobs) do
+    local id, r, s = split_job(job)
+    local m = id and meta(id)
+    if m and not m.cx then
+      local req = reqkey(id)
+      local f = 'j:' .. r .. ':' .. s
+      local v = redis.call('HMGET', req, 'to:' .. r, 'seg:' .. s, 'udhi:' .. s, f)
+      local t = jdecode(v[4])
+      if v[1] and (t[1] == 'q' or t[1] == 'w') then
+        t[1] = 'l'
+        t[2] = tostring((tonumber(t[2]) or 0) + 1)
+        t[9] = owner
+        redis.call('HSET', req, f, jencode(t))
+        if not m.st then
+          redis.call('HSET', req, 'st', NOW)
+          m.st = NOW
+        end
+        zadd[#zadd + 1] = deadline
+        zadd[#zadd + 1] = job
+        local n = #out
+        out[n + 1] = job
+        out[n + 2] = v[1]
+        out[n + 3] = v[2] or ''
+        out[n + 4] = v[3] or '0'
+        out[n + 5] = m.fmt
+        out[n + 6] = m.ext
+        out[n + 7] = tostring(m.S)
+        out[n + 8] = t[2]
+        got = got + 1
+      end
+    end
+  end
+  if #jobs < want then break end
+end
+if #zadd > 0 then push_chunks('ZADD', KEYS[3], zadd) end
+return out

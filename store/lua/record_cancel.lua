@@ -1,0 +1,33 @@
+-- record_cancel.lua: record CMPP_CANCEL outcomes of submitted jobs.
+-- KEYS[1] await zset     {T}:await
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] retention (s)   ARGV[4] event id nonce
+-- ARGV[5..] 3 per outcome: job, msg_id, "1" cancelled / "0" not cancelled
+-- A successful cancel makes the job final 'cancelled' (no report will
+-- come); a failed one is noted as error code "cancel_failed" while the job
+-- keeps waiting for its report.
+-- Returns {applied, finals}.
+NOW = ARGV[2]
+RETENTION = tonumber(ARGV[3])
+NONCE = ARGV[4]
+local n = 0
+for i = 5, #ARGV, 3 do
+  local job, mid, ok = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local id, r, s = split_job(job)
+  local m = id and meta(id)
+  if m then
+    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    if t[1] == 's' and t[3] == mid then
+      local old = t[1]
+      if ok == '1' then
+        t[1] = 'c'
+        t[8] = 'cancelled'
+        redis.call('ZREM', KEYS[1], job)
+      else
+        t[8] = 'cancel_failed'
+      end
+      set_job(id, m, r, s, old, t)
+      n = n + 1
+    end
+  end
+end
+return {n, FINALS}

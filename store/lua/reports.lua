@@ -1,0 +1,41 @@
+-- reports.lua: apply a batch of status reports.
+-- KEYS[1] await zset     {T}:await
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] park TTL (s)   ARGV[4] retention (s)
+-- ARGV[5] event id nonce
+-- ARGV[6..] 5 per report: msg_id, stat, submit_time, done_time, dest
+-- A msg_id without mapping is parked (SUBMIT_RESP not seen yet); a report
+-- for a job that is not waiting for one (final already) is ignored;
+-- ACCEPTD is recorded but not final; any other stat makes the job final
+-- (DELIVRD delivered, else failed) and rolls its recipient up.
+-- Returns {codes, finals}: codes has 3 values per report: code ("m" final,
+-- "i" interim, "p" parked, "d" duplicate/ignored), job ("" when parked),
+-- event id or ""; finals lists requests that became final.
+NOW = ARGV[2]
+RETENTION = tonumber(ARGV[4])
+NONCE = ARGV[5]
+local park_ttl = ARGV[3]
+local codes = {}
+for i = 6, #ARGV, 5 do
+  local mid, stat, sub, done, dest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local code, job, eid = 'd', '', nil
+  job = redis.call('GET', TAG .. ':mid:' .. mid)
+  if not job then
+    job = ''
+    code = 'p'
+    redis.call('SET', TAG .. ':park:' .. mid,
+      stat .. '|' .. sub .. '|' .. done .. '|' .. dest .. '|' .. NOW, 'EX', park_ttl)
+  else
+    local id, r, s = split_job(job)
+    local m = id and meta(id)
+    if m then
+      local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+      if t[1] == 's' and t[3] == mid then
+        code, eid = apply_report(id, m, r, s, job, t, stat, done, NOW)
+      end
+    end
+  end
+  codes[#codes + 1] = code
+  codes[#codes + 1] = job
+  codes[#codes + 1] = eid or ''
+end
+return {codes, FINALS}

@@ -1,0 +1,28 @@
+-- retry.lua: put leased jobs back for a delayed retry (Result 8, link loss).
+-- KEYS[1] lease zset     {T}:lease
+-- KEYS[2] sched zset     {T}:sched
+-- ARGV[1] tag   ARGV[2] now (ms)
+-- ARGV[3..] 3 per job: job, due time (ms), reason (kept as the error code)
+-- Jobs that are already submitted or final are left alone.
+-- Returns the number of jobs scheduled.
+NOW = ARGV[2]
+local n = 0
+for i = 3, #ARGV, 3 do
+  local job, due, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local id, r, s = split_job(job)
+  local m = id and meta(id)
+  if m then
+    local f = 'j:' .. r .. ':' .. s
+    local t = jdecode(redis.call('HGET', reqkey(id), f))
+    if presubmit(t[1]) then
+      t[1] = 'w'
+      t[8] = reason
+      t[9] = ''
+      redis.call('HSET', reqkey(id), f, jencode(t))
+      redis.call('ZREM', KEYS[1], job)
+      redis.call('ZADD', KEYS[2], due, job)
+      n = n + 1
+    end
+  end
+end
+return n

@@ -1,0 +1,72 @@
+-- submitted.lua: record a batch of SUBMIT outcomes.
+-- KEYS[1] lease zset     {T}:lease
+-- KEYS[2] await zset     {T}:await
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
+-- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
+-- ARGV[7..] 5 per outcome: job, kind, msg_id, result, error code
+--   kind "ok":   SUBMIT_RESP Result 0 with msg_id: job submitted, msg_id
+--                mapped (SET EX), report deadline set, and a parked report
+--                for msg_id applied at once
+--   kind "fail": final failure (Result ≠ 0): job failed with error code
+--   kind "unk":  no SUBMIT_RESP after all tries: job unknown with error code
+-- Jobs already submitted or final, and jobs of vanished requests, are left
+-- alone ("stale").
+-- Returns {codes, finals}: codes has 2 values per outcome, the code
+-- ("ok", "okr" = ok and a parked report applied, "fail", "unk", "stale")
+-- and the event id created or ""; finals lists requests that became final.
+NOW = ARGV[2]
+RETENTION = tonumber(ARGV[5])
+NONCE = ARGV[6]
+local await_at, map_ttl = ARGV[3], ARGV[4]
+local codes = {}
+local unlease = {}
+for i = 7, #ARGV, 5 do
+  local job, kind, mid, res, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local code, eid = 'stale', nil
+  local id, r, s = split_job(job)
+  local m = id and meta(id)
+  if m then
+    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    local old = t[1]
+    if presubmit(old) then
+      unlease[#unlease + 1] = job
+      t[4] = res
+      t[6] = NOW
+      t[9] = ''
+      if kind == 'ok' then
+        t[1] = 's'
+        t[3] = mid
+        t[8] = ''
+        redis.call('SET', TAG .. ':mid:' .. mid, job, 'EX', map_ttl)
+        redis.call('ZADD', KEYS[2], await_at, job)
+        set_job(id, m, r, s, old, t)
+        code = 'ok'
+        local pk = TAG .. ':park:' .. mid
+        local p = redis.call('GET', pk)
+        if p then
+          redis.call('DEL', pk)
+          -- parked: stat|submit_time|done_time|dest|reported_at
+          local pt = {}
+          for f in string.gmatch(p .. '|', '([^|]*)|') do pt[#pt + 1] = f end
+          local _
+          _, eid = apply_report(id, m, r, s, job, t, pt[1], pt[3] or '', pt[5] or NOW)
+          code = 'okr'
+        end
+      elseif kind == 'fail' then
+        t[1] = 'f'
+        t[8] = err
+        eid = set_job(id, m, r, s, old, t)
+        code = 'fail'
+      else
+        t[1] = 'u'
+        t[8] = err
+        eid = set_job(id, m, r, s, old, t)
+        code = 'unk'
+      end
+    end
+  end
+  codes[#codes + 1] = code
+  codes[#codes + 1] = eid or ''
+end
+if #unlease > 0 then push_chunks('ZREM', KEYS[1], unlease) end
+return {codes, FINALS}

@@ -1,0 +1,27 @@
+-- sweep.lua: submitted jobs whose report never came become final 'unknown'.
+-- KEYS[1] await zset     {T}:await
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] limit   ARGV[4] retention (s)
+-- ARGV[5] event id nonce   ARGV[6] error code
+-- Returns {swept, scanned, finals}: scanned < limit means the sweep is done.
+NOW = ARGV[2]
+RETENTION = tonumber(ARGV[4])
+NONCE = ARGV[5]
+local code = ARGV[6]
+local jobs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[3]))
+local n = 0
+for _, job in ipairs(jobs) do
+  redis.call('ZREM', KEYS[1], job)
+  local id, r, s = split_job(job)
+  local m = id and meta(id)
+  if m then
+    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    if t[1] == 's' then
+      local old = t[1]
+      t[1] = 'u'
+      t[8] = code
+      set_job(id, m, r, s, old, t)
+      n = n + 1
+    end
+  end
+end
+return {n, #jobs, FINALS}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Options configure a Store. The zero value of every field selects the
+// documented default (see withDefaults).
+type Options struct {
+	// Prefix starts every key (default "sb"). It must not contain '{',
+	// '}', ':' or whitespace.
+	Prefix string
+	// LeaseTTL is how long a leased job stays invisible before Recover
+	// puts it back in the queue (default 30 s). Senders call Extend to
+	// keep long leases alive.
+	LeaseTTL time.Duration
+	// MappingTTL is how long a Msg_Id -> job mapping lives (default 72 h);
+	// a report arriving later is parked and then dropped.
+	MappingTTL time.Duration
+	// ParkTTL is how long a report whose Msg_Id is not yet known (it came
+	// before its SUBMIT_RESP) is kept (default 10 min).
+	ParkTTL time.Duration
+	// ReportWait is how long a submitted job waits for its status report
+	// before SweepReportWait makes it final 'unknown' (default 48 h, the
+	// specification's report wait).
+	ReportWait time.Duration
+	// Retention is how long a request hash (and a dead-lettered event) is
+	// kept once final (default 7 days). No TTL is set before that.
+	Retention time.Duration
+	// IndexTTL is the initial TTL of the request-id -> channel index
+	// (default 30 days); it is shortened to Retention when the request
+	// becomes final.
+	IndexTTL time.Duration
+	// IdempotencyTTL is how long a completed idempotency record replays
+	// its response (default 24 h).
+	IdempotencyTTL time.Duration
+	// IdempotencyPendingTTL bounds a reservation whose request never
+	// completed, e.g. after a crash (default 1 min).
+	IdempotencyPendingTTL time.Duration
+	// EventLeaseTTL is how long a leased event stays invisible before
+	// Recover makes it ready again (default 30 s).
+	EventLeaseTTL time.Duration
+	// MOPartTTL is how long an incomplete MO long message is kept
+	// (default 2 h, as SMSGate does).
+	MOPartTTL time.Duration
+	// DedupTTL is how long a DELIVER Msg_Id is remembered to drop resent
+	// MO DELIVERs (default 1 h; the ISMG resends within minutes).
+	DedupTTL time.Duration
+	// MaxRecipients bounds the recipients of one request (default 1000).
+	MaxRecipients int
+	// MaxSegments bounds the segments of one request (default 255, the
+	// range of Pk_total).
+	MaxSegments int
+	// SweepBatch bounds the jobs or events one Recover or SweepReportWait
+	// script call handles; the Go side loops (default 1000).
+	SweepBatch int
+	// Now is the clock (default time.Now). Scripts never read the Redis
+	// clock: every time is passed in ARGV, so tests can move time.
+	Now func() time.Time
+}
+
+// Defaults of Options.
+const (
+	DefaultPrefix                = "sb"
+	DefaultLeaseTTL              = 30 * time.Second
+	DefaultMappingTTL            = 72 * time.Hour
+	DefaultParkTTL               = 10 * time.Minute
+	DefaultReportWait            = 48 * time.Hour
+	DefaultRetention             = 7 * 24 * time.Hour
+	DefaultIndexTTL              = 30 * 24 * time.Hour
+	DefaultIdempotencyTTL        = 24 * time.Hour
+	DefaultIdempotencyPendingTTL = time.Minute
+	DefaultEventLeaseTTL         = 30 * time.Second
+	DefaultMOPartTTL             = 2 * time.Hour
+	DefaultDedupTTL              = time.Hour
+	DefaultMaxRecipients         = 1000
+	DefaultMaxSegments           = 255
+	DefaultSweepBatch            = 1000
+)
+
+// withDefaults fills zero fields with the defaults.
+func (o Options) withDefaults() Options {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	setDur(&o.LeaseTTL, DefaultLeaseTTL)
+	setDur(&o.MappingTTL, DefaultMappingTTL)
+	setDur(&o.ParkTTL, DefaultParkTTL)
+	setDur(&o.ReportWait, DefaultReportWait)
+	setDur(&o.Retention, DefaultRetention)
+	setDur(&o.IndexTTL, DefaultIndexTTL)
+	setDur(&o.IdempotencyTTL, DefaultIdempotencyTTL)
+	setDur(&o.IdempotencyPendingTTL, DefaultIdempotencyPendingTTL)
+	setDur(&o.EventLeaseTTL, DefaultEventLeaseTTL)
+	setDur(&o.MOPartTTL, DefaultMOPartTTL)
+	setDur(&o.DedupTTL, DefaultDedupTTL)
+	if o.MaxRecipients <= 0 {
+		o.MaxRecipients = DefaultMaxRecipients
+	}
+	if o.MaxSegments <= 0 || o.MaxSegments > DefaultMaxSegments {
+		o.MaxSegments = DefaultMaxSegments
+	}
+	if o.SweepBatch <= 0 {
+		o.SweepBatch = DefaultSweepBatch
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// validateName checks a prefix or channel name used inside the hash tag.
+func validateName(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
+	}
+	if strings.ContainsAny(s, "{}: \t\r\n") {
+		return fmt.Errorf("%w: %s %q contains '{', '}', ':' or whitespace", ErrInvalid, what, s)
+	}
+	return nil
+}

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// NewRequest is a request to store: one text, already split into segments,
+// to R recipients over one channel.
+type NewRequest struct {
+	// ID is the request id (e.g. a UUID); it must not contain '|' and must
+	// not be empty.
+	ID string
+	// Tenant owns the request.
+	Tenant string
+	// Channel is the ISMG account the request is sent over.
+	Channel string
+	// CallbackURL receives sms.status events; empty means no events.
+	CallbackURL string
+	// ClientRef is the caller's own reference, echoed back.
+	ClientRef string
+	// MsgFmt is the CMPP Msg_Fmt of every segment (0, 8, 15, …).
+	MsgFmt uint8
+	// SrcExt is appended to the channel's service code in Src_Id.
+	SrcExt string
+	// Recipients are the destination numbers (1..MaxRecipients).
+	Recipients []string
+	// Segments are the SUBMIT contents (1..MaxSegments), UDH included.
+	Segments []Segment
+	// CreatedAt is stored as created_at (default: the store's clock).
+	CreatedAt time.Time
+}
+
+// Segment is one SUBMIT Msg_Content.
+type Segment struct {
+	// Content is the Msg_Content bytes, UDH first when UDHI is set.
+	Content []byte
+	// UDHI is TP_udhi.
+	UDHI bool
+}
+
+// validate checks r against the store limits.
+func (r *NewRequest) validate(o Options) error {
+	switch {
+	case r.ID == "" || strings.ContainsAny(r.ID, "|{}"):
+		return fmt.Errorf("%w: NewRequest.ID %q: empty or contains '|', '{', '}'", ErrInvalid, r.ID)
+	case len(r.Recipients) == 0 || len(r.Recipients) > o.MaxRecipients:
+		return fmt.Errorf("%w: NewRequest.Recipients: %d recipients (want 1..%d)", ErrInvalid, len(r.Recipients), o.MaxRecipients)
+	case len(r.Segments) == 0 || len(r.Segments) > o.MaxSegments:
+		return fmt.Errorf("%w: NewRequest.Segments: %d segments (want 1..%d)", ErrInvalid, len(r.Segments), o.MaxSegments)
+	}
+	if err := checkChannel(r.Channel); err != nil {
+		return err
+	}
+	for i, to := range r.Recipients {
+		if to == "" {
+			return fmt.Errorf("%w: NewRequest.Recipients[%d]: empty number", ErrInvalid, i)
+		}
+	}
+	for i, sg := range r.Segments {
+		if len(sg.Content) == 0 || len(sg.Content) > 255 {
+			return fmt.Errorf("%w: NewRequest.Segments[%d]: %d bytes (want 1..255)", ErrInvalid, i, len(sg.Content))
+		}
+	}
+	return nil
+}
+
+// CreateRequest stores req and queues its R×S jobs (recipient-major: all
+// segments of recipient 1, then recipient 2, …). It first writes the
+// request index (id → channel, TTL IndexTTL), then runs one script that
+// writes the request hash and pushes the jobs; the request is durable (as
+// far as Redis persistence goes) when it returns. ErrExists when the id is
+// taken.
+func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
+	if err := req.validate(s.opts); err != nil {
+		return err
+	}
+	created := req.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	R, S := len(req.Recipients), len(req.Segments)
+	meta := []any{
+		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
+		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
+		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+	}
+	args := make([]any, 0, 5+len(meta)+R+2*S)
+	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, len(meta))
+	args = append(args, meta...)
+	for _, to := range req.Recipients {
+		args = append(args, to)
+	}
+	for _, sg := range req.Segments {
+		args = append(args, sg.Content)
+	}
+	for _, sg := range req.Segments {
+		args = append(args, boolFlag(sg.UDHI))
+	}
+	if err := s.rdb.Set(ctx, s.keys.RequestIndex(req.ID), req.Channel, s.opts.IndexTTL).Err(); err != nil {
+		return fmt.Errorf("store: create request index: %w", err)
+	}
+	v, err := s.run(ctx, "create request", scriptCreate,
+		[]string{s.keys.Request(req.Channel, req.ID), s.keys.Queue(req.Channel)}, args...)
+	if err != nil {
+		return err
+	}
+	if asInt(v) != 1 {
+		return fmt.Errorf("%w: %s", ErrExists, req.ID)
+	}
+	return nil
+}
+
+func boolFlag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// Request is the stored state of a request, rolled up.
+type Request struct {
+	// ID, Tenant, Channel, CallbackURL and ClientRef are as created.
+	ID, Tenant, Channel, CallbackURL, ClientRef string
+	// MsgFmt and SrcExt are as created.
+	MsgFmt uint8
+	SrcExt string
+	// CreatedAt is the creation time.
+	CreatedAt time.Time
+	// StartedAt is when the first job was leased (zero before).
+	StartedAt time.Time
+	// FinishedAt is when every recipient became final (zero before).
+	FinishedAt time.Time
+	// CancelledAt is when CancelRequest was called (zero if never).
+	CancelledAt time.Time
+	// Status is the request status (see RequestStatus).
+	Status RequestStatus
+	// Counts are per-recipient and per-job tallies.
+	Counts Counts
+	// Recipients are in request order; Recipients[i].Index == i+1.
+	Recipients []Recipient
+}
+
+// Counts tallies a request.
+type Counts struct {
+	// Recipients and Segments are R and S; Jobs is R×S.
+	Recipients, Segments, Jobs int
+	// Recipients by rolled-up status.
+	Delivered, Failed, Unknown, Cancelled, Pending int
+	// Jobs by state.
+	JobsByState map[JobState]int
+}
+
+// Recipient is one destination of a request.
+type Recipient struct {
+	// Index is 1-based.
+	Index int
+	// Number is the destination number.
+	Number string
+	// Status is the rolled-up status.
+	Status RecipientStatus
+	// ErrorCode explains a failed/unknown/cancelled status.
+	ErrorCode string
+	// Segments are in order; Segments[i].Index == i+1 (Pk_number).
+	Segments []SegmentState
+}
+
+// SegmentState is the state of one job (one segment to one recipient).
+type SegmentState struct {
+	// Index is the 1-based segment number (Pk_number).
+	Index int
+	// State is the job state.
+	State JobState
+	// MsgID is the ISMG Msg_Id (22-digit text), once submitted.
+	MsgID string
+	// SubmitResult is the SUBMIT_RESP Result; valid when HasSubmitResult.
+	SubmitResult    uint32
+	HasSubmitResult bool
+	// Stat is the last report Stat (DELIVRD, UNDELIV, ACCEPTD, …).
+	Stat string
+	// DoneTime is the report's Done_time (YYMMDDHHMM), as received.
+	DoneTime string
+	// SubmittedAt and ReportedAt are when the SUBMIT outcome and the last
+	// report were recorded.
+	SubmittedAt, ReportedAt time.Time
+	// ErrorCode explains a failed, unknown, cancelled or retried job.
+	ErrorCode string
+	// Attempts is how many times the job was leased.
+	Attempts int
+	// LeaseOwner is the sender holding the lease (state leased only).
+	LeaseOwner string
+}
+
+// ChannelOf returns the channel of request id from the request index.
+func (s *Store) ChannelOf(ctx context.Context, id string) (string, error) {
+	ch, err := s.rdb.Get(ctx, s.keys.RequestIndex(id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("%w: request %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: get request index: %w", err)
+	}
+	return ch, nil
+}
+
+// GetRequest returns the full state of request id, or ErrNotFound.
+func (s *Store) GetRequest(ctx context.Context, id string) (*Request, error) {
+	ch, err := s.ChannelOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.rdb.HGetAll(ctx, s.keys.Request(ch, id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: get request: %w", err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: request %s", ErrNotFound, id)
+	}
+	return decodeRequest(id, h)
+}
+
+// decodeRequest builds a Request from its hash.
+func decodeRequest(id string, h map[string]string) (*Request, error) {
+	R, err1 := strconv.Atoi(h["R"])
+	S, err2 := strconv.Atoi(h["S"])
+	if err1 != nil || err2 != nil || R < 1 || S < 1 {
+		return nil, fmt.Errorf("%w: request %s: bad R/S %q/%q", ErrBadReply, id, h["R"], h["S"])
+	}
+	fmtV, _ := strconv.Atoi(h["fmt"])
+	req := &Request{
+		ID: id, Tenant: h["tenant"], Channel: h["channel"], CallbackURL: h["cb"],
+		ClientRef: h["ref"], MsgFmt: uint8(fmtV), SrcExt: h["ext"],
+		CreatedAt: fromMS(h["ca"]), StartedAt: fromMS(h["st"]),
+		FinishedAt: fromMS(h["fin"]), CancelledAt: fromMS(h["cx"]),
+		Recipients: make([]Recipient, R),
+	}
+	c := &req.Counts
+	c.Recipients, c.Segments, c.Jobs = R, S, R*S
+	c.JobsByState = make(map[JobState]int, 8)
+	for r := 1; r <= R; r++ {
+		rc := &req.Recipients[r-1]
+		rc.Index = r
+		rc.Number = h["to:"+strconv.Itoa(r)]
+		rc.Segments = make([]SegmentState, S)
+		var leasedOrDone, submitted int
+		for sg := 1; sg <= S; sg++ {
+			st := decodeJob(h["j:"+strconv.Itoa(r)+":"+strconv.Itoa(sg)])
+			st.Index = sg
+			rc.Segments[sg-1] = st
+			c.JobsByState[st.State]++
+			if st.State != JobQueued {
+				leasedOrDone++
+			}
+			if st.State != JobQueued && st.State != JobLeased && st.State != JobScheduled {
+				submitted++
+			}
+		}
+		if rs, ok := h["rs:"+strconv.Itoa(r)]; ok {
+			status, code, _ := strings.Cut(rs, "|")
+			rc.Status, rc.ErrorCode = RecipientStatus(status), code
+		} else {
+			switch {
+			case submitted == S:
+				rc.Status = RecipientSubmitted
+			case leasedOrDone > 0:
+				rc.Status = RecipientSending
+			default:
+				rc.Status = RecipientQueued
+			}
+		}
+		switch rc.Status {
+		case RecipientDelivered:
+			c.Delivered++
+		case RecipientFailed:
+			c.Failed++
+		case RecipientUnknown:
+			c.Unknown++
+		case RecipientCancelled:
+			c.Cancelled++
+		default:
+			c.Pending++
+		}
+	}
+	nsub, _ := strconv.Atoi(h["nsub"])
+	req.Status = requestStatus(c, nsub, h["st"] != "")
+	return req, nil
+}
+
+// requestStatus applies the rollup rules.
+func requestStatus(c *Counts, nsub int, started bool) RequestStatus {
+	if c.Pending == 0 {
+		switch {
+		case c.Cancelled == c.Recipients:
+			return RequestCancelled
+		case c.Delivered == c.Recipients:
+			return RequestDelivered
+		case c.Delivered > 0:
+			return RequestPartiallyDelivered
+		default:
+			return RequestFailed
+		}
+	}
+	switch {
+	case nsub >= c.Jobs:
+		return RequestSubmitted
+	case started || nsub > 0:
+		return RequestSending
+	}
+	return RequestQueued
+}
+
+// decodeJob parses the compact job encoding (see lua/lib.lua).
+func decodeJob(v string) SegmentState {
+	if v == "" {
+		return SegmentState{State: JobQueued}
+	}
+	var f [10]string
+	for i := range f {
+		var ok bool
+		f[i], v, ok = strings.Cut(v, "|")
+		if !ok {
+			break
+		}
+	}
+	st := SegmentState{
+		State: jobStateCodes[f[0]], MsgID: f[2], Stat: f[4],
+		SubmittedAt: fromMS(f[5]), ReportedAt: fromMS(f[6]),
+		ErrorCode: f[7], LeaseOwner: f[8], DoneTime: f[9],
+	}
+	if st.State == "" {
+		st.State = JobState("invalid:" + f[0])
+	}
+	st.Attempts, _ = strconv.Atoi(f[1])
+	if f[3] != "" {
+		if n, err := strconv.ParseUint(f[3], 10, 32); err == nil {
+			st.SubmitResult, st.HasSubmitResult = uint32(n), true
+		}
+	}
+	return st
+}

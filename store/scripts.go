@@ -1,0 +1,55 @@
+package store
+
+import (
+	"embed"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// luaFiles holds one script per state transition (store/lua/*.lua). Each
+// file starts with a comment listing its KEYS and ARGV.
+//
+//go:embed lua/*.lua
+var luaFiles embed.FS
+
+// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua when withLib.
+// A missing file is a build defect, so it panics at package init.
+func loadLua(name string, withLib bool) *redis.Script {
+	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic("store: missing script " + name + ": " + err.Error())
+	}
+	src := string(body)
+	if withLib {
+		lib, err := luaFiles.ReadFile("lua/lib.lua")
+		if err != nil {
+			panic("store: missing lua/lib.lua: " + err.Error())
+		}
+		src = string(lib) + "\n" + src
+	}
+	return redis.NewScript(src)
+}
+
+// The scripts, run with EVALSHA and an EVAL fallback (redis.Script.Run).
+var (
+	scriptCreate       = loadLua("create", true)
+	scriptLease        = loadLua("lease", true)
+	scriptExtend       = loadLua("extend", true)
+	scriptRetry        = loadLua("retry", true)
+	scriptRecover      = loadLua("recover", true)
+	scriptSubmitted    = loadLua("submitted", true)
+	scriptReports      = loadLua("reports", true)
+	scriptSweep        = loadLua("sweep", true)
+	scriptCancel       = loadLua("cancel", true)
+	scriptRecordCancel = loadLua("record_cancel", true)
+	scriptMO           = loadLua("mo", true)
+	scriptEvLease      = loadLua("ev_lease", true)
+	scriptEvAck        = loadLua("ev_ack", true)
+	scriptEvRetry      = loadLua("ev_retry", true)
+	scriptEvDead       = loadLua("ev_dead", true)
+	scriptEvReplay     = loadLua("ev_replay", true)
+	scriptEvBody       = loadLua("ev_body", false)
+	scriptIdemReserve  = loadLua("idem_reserve", false)
+	scriptIdemComplete = loadLua("idem_complete", false)
+	scriptIdemRelease  = loadLua("idem_release", false)
+)

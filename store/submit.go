@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// SubmitOutcome is what became of one leased job's SUBMIT.
+type SubmitOutcome struct {
+	// Job is the leased job.
+	Job JobID
+	// MsgID is the SUBMIT_RESP Msg_Id (22-digit text), required when
+	// Result is 0 and Unknown is false. The store treats it as opaque.
+	MsgID string
+	// Result is the SUBMIT_RESP Result. 0 means accepted: the job waits
+	// for its report. Anything else is a final failure (retryable
+	// results such as 8 go through Retry instead, until the caller gives
+	// up and records them here).
+	Result uint32
+	// Unknown means no SUBMIT_RESP came after all tries (T×N): the job is
+	// final 'unknown' (the SMS may or may not have been sent).
+	Unknown bool
+	// ErrorCode is recorded for a failed or unknown job; default
+	// SubmitResultCode(Result) or ErrCodeNoResponse.
+	ErrorCode string
+}
+
+// SubmitSummary counts what Submitted did.
+type SubmitSummary struct {
+	// Submitted jobs now wait for their report; Failed and Unknown are
+	// final.
+	Submitted, Failed, Unknown int
+	// ParkedReports is how many submitted jobs had a report waiting (it
+	// came before the SUBMIT_RESP) that was applied at once.
+	ParkedReports int
+	// Stale counts outcomes ignored because the job was already submitted
+	// or final (a lease lost and the job sent twice), or its request is gone.
+	Stale int
+	// Events are the ids of events created (recipients that became final).
+	Events []string
+}
+
+// Submitted records a batch of SUBMIT outcomes in one script: the lease is
+// released, a Result 0 maps MsgID to the job (TTL MappingTTL), sets the
+// report deadline (ReportWait) and applies a parked report for MsgID if any;
+// failures and unknowns make the job final and roll its recipient up.
+func (s *Store) Submitted(ctx context.Context, channel string, outcomes []SubmitOutcome) (SubmitSummary, error) {
+	var sum SubmitSummary
+	if err := checkChannel(channel); err != nil {
+		return sum, err
+	}
+	if len(outcomes) == 0 {
+		return sum, nil
+	}
+	now := s.now()
+	args := make([]any, 0, 6+5*len(outcomes))
+	args = append(args, s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.ReportWait)),
+		secs(s.opts.MappingTTL), secs(s.opts.Retention), nonce())
+	for i, o := range outcomes {
+		kind, code := "ok", ""
+		switch {
+		case o.Unknown:
+			kind, code = "unk", o.ErrorCode
+			if code == "" {
+				code = ErrCodeNoResponse
+			}
+		case o.Result != 0:
+			kind, code = "fail", o.ErrorCode
+			if code == "" {
+				code = SubmitResultCode(o.Result)
+			}
+		case o.MsgID == "" || !cleanID(o.MsgID):
+			return sum, fmt.Errorf("%w: outcomes[%d].MsgID %q: empty or contains '|'", ErrInvalid, i, o.MsgID)
+		}
+		res := ""
+		if !o.Unknown {
+			res = strconv.FormatUint(uint64(o.Result), 10)
+		}
+		args = append(args, string(o.Job), kind, o.MsgID, res, cleanField(code))
+	}
+	v, err := s.run(ctx, "submitted", scriptSubmitted,
+		[]string{s.keys.Lease(channel), s.keys.Await(channel)}, args...)
+	if err != nil {
+		return sum, err
+	}
+	codes, finals, err := codesAndFinals(v)
+	if err != nil {
+		return sum, err
+	}
+	for i := 0; i+1 < len(codes); i += 2 {
+		switch codes[i] {
+		case "ok":
+			sum.Submitted++
+		case "okr":
+			sum.Submitted++
+			sum.ParkedReports++
+		case "fail":
+			sum.Failed++
+		case "unk":
+			sum.Unknown++
+		default:
+			sum.Stale++
+		}
+		if codes[i+1] != "" {
+			sum.Events = append(sum.Events, codes[i+1])
+		}
+	}
+	return sum, s.finalized(ctx, finals)
+}
+
+// cleanID reports whether an id is usable inside compact encodings.
+func cleanID(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] == '|' {
+			return false
+		}
+	}
+	return true
+}
