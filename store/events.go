@@ -69,7 +69,7 @@ func decodeEvent(channel string, h map[string]string) Event {
 	e := Event{
 		ID: h["id"], Channel: channel, Type: EventType(h["type"]), CallbackURL: h["cb"],
 		CreatedAt: fromMS(h["at"]), LastError: h["lerr"], NextAttempt: fromMS(h["next"]),
-		DeadAt: fromMS(h["dead"]),
+		DeadAt:    fromMS(h["dead"]),
 		RequestID: h["req"], Tenant: h["tenant"], ClientRef: h["ref"], To: h["to"],
 		Status: RecipientStatus(h["status"]), ErrorCode: h["err"],
 	}
