@@ -1,0 +1,184 @@
+package sender
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/rs/zerolog"
+	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Deps are the shared services a channel uses.
+type Deps struct {
+	// Store is the Redis queue and state. Required.
+	Store *store.Store
+	// Limiter enforces MaxSubmitsPerSec in Redis; required when a channel
+	// has a rate.
+	Limiter *redis_rate.Limiter
+	// Metrics receives counters; nil disables them.
+	Metrics *metrics.Metrics
+	// Logger receives JSON events.
+	Logger zerolog.Logger
+	// Owner names this process in leases (e.g. hostname + random id).
+	Owner string
+	// MO routes a reassembled MO message; nil drops MO content after
+	// acknowledging it (logged).
+	MO MORouter
+}
+
+// Channel sends one channel's queue through a pool of links. Create it
+// with NewChannel and start it with Run.
+type Channel struct {
+	set  Settings
+	deps Deps
+	log  zerolog.Logger
+
+	jobs     chan store.Job // leased jobs waiting for a worker
+	outcomes chan outcome   // worker results waiting to be stored
+	wake     chan struct{}  // Notify → leaser
+	inHand   inHand         // leased and not yet recorded, for the heartbeat
+	reports  *batcher[store.ReportIn, store.ReportOutcome]
+
+	mu    sync.Mutex
+	links []*cmpp.Link // index = slot; nil while down
+
+	ready atomic.Int32 // links logged in
+}
+
+// NewChannel validates settings and builds a channel.
+func NewChannel(set Settings, deps Deps) (*Channel, error) {
+	set, err := set.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Channel{
+		set:      set,
+		deps:     deps,
+		log:      deps.Logger.With().Str("channel", set.Name).Logger(),
+		jobs:     make(chan store.Job, set.Links*set.Link.Window),
+		outcomes: make(chan outcome, 4*set.Links*set.Link.Window),
+		wake:     make(chan struct{}, 1),
+		links:    make([]*cmpp.Link, set.Links),
+	}
+	c.inHand.m = map[store.JobID]struct{}{}
+	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
+		return c.deps.Store.Reports(ctx, c.set.Name, reps)
+	})
+	return c, nil
+}
+
+// Name returns the channel name.
+func (c *Channel) Name() string { return c.set.Name }
+
+// Ready reports whether at least one link is logged in.
+func (c *Channel) Ready() bool { return c.ready.Load() > 0 }
+
+// Notify wakes the leaser at once (new work was queued in this process);
+// without it the leaser finds the work at its next poll.
+func (c *Channel) Notify() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends until ctx is cancelled, then drains: it stops leasing, gives
+// back jobs not yet sent, waits (up to DrainTimeout) for in-flight
+// responses and stores them, and ends every link with TERMINATE. It
+// returns when everything it started has stopped.
+func (c *Channel) Run(ctx context.Context) error {
+	// hard outlives ctx by the drain: Redis writes and in-flight SUBMITs
+	// use it, so outcomes of requests already sent are still stored.
+	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardCancel()
+	stopDrainTimer := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(c.set.DrainTimeout, hardCancel)
+		<-hard.Done()
+		t.Stop()
+	})
+	defer stopDrainTimer()
+
+	var bg sync.WaitGroup // goroutines that stop with hard
+	bg.Add(3)
+	go func() { defer bg.Done(); c.reports.run(hard) }()
+	go func() { defer bg.Done(); c.maintain(hard) }()
+	storerDone := make(chan struct{})
+	go func() { defer bg.Done(); defer close(storerDone); c.storeOutcomes(hard) }()
+
+	var senders sync.WaitGroup // leaser and link slots: stop with ctx
+	senders.Add(1 + c.set.Links)
+	go func() { defer senders.Done(); c.lease(ctx) }()
+	for slot := range c.set.Links {
+		go func() { defer senders.Done(); c.runSlot(ctx, hard, slot) }()
+	}
+	senders.Wait()
+
+	// Every worker has stopped: give back what was leased but never sent,
+	// then let the storer finish the outcomes and stop.
+	c.releaseUnsent(hard)
+	close(c.outcomes)
+	<-storerDone
+	hardCancel()
+	bg.Wait()
+	c.log.Info().Msg("channel stopped")
+	return nil
+}
+
+// releaseUnsent returns jobs still waiting for a worker to the queue.
+func (c *Channel) releaseUnsent(ctx context.Context) {
+	var back []store.RetryJob
+	now := time.Now()
+	for {
+		select {
+		case j := <-c.jobs:
+			back = append(back, store.RetryJob{ID: j.ID, At: now, Reason: "shutdown"})
+			continue
+		default:
+		}
+		break
+	}
+	if len(back) == 0 {
+		return
+	}
+	if _, err := c.deps.Store.Retry(ctx, c.set.Name, back); err != nil {
+		// The leases expire and Recover puts the jobs back.
+		c.log.Warn().Err(err).Int("jobs", len(back)).Msg("could not give back unsent jobs; they return when their lease expires")
+		return
+	}
+	for _, j := range back {
+		c.inHand.remove(j.ID)
+	}
+}
+
+// inHand is the set of jobs leased by this channel and not yet recorded.
+type inHand struct {
+	mu sync.Mutex
+	m  map[store.JobID]struct{}
+}
+
+func (h *inHand) add(id store.JobID) {
+	h.mu.Lock()
+	h.m[id] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *inHand) remove(id store.JobID) {
+	h.mu.Lock()
+	delete(h.m, id)
+	h.mu.Unlock()
+}
+
+func (h *inHand) list() []store.JobID {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]store.JobID, 0, len(h.m))
+	for id := range h.m {
+		out = append(out, id)
+	}
+	return out
+}

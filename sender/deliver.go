@@ -1,0 +1,52 @@
+package sender
+
+import (
+	"context"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// MORouter stores one MO segment (reassembly and routing to a tenant
+// happen behind it). It must be durable when it returns nil: the DELIVER
+// is acknowledged then.
+type MORouter interface {
+	StoreMO(ctx context.Context, channel string, d *cmpp.Deliver) error
+}
+
+// handleDeliver is every link's DeliverHandler. A report is stored (batched
+// with other reports) before it returns nil, so DELIVER_RESP goes out only
+// for durable reports; an error withholds the DELIVER_RESP and the ISMG
+// resends. A report too malformed to decode is acknowledged and logged:
+// resending it would not make it readable.
+func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
+	if d.RegisteredDelivery != 1 {
+		if c.deps.MO == nil {
+			c.log.Warn().Str("deliver_msg_id", d.MsgID.String()).Msg("MO message dropped: no MO router configured")
+			return nil
+		}
+		return c.deps.MO.StoreMO(ctx, c.set.Name, d)
+	}
+	rep, err := d.Report()
+	if err != nil {
+		c.log.Warn().Err(err).Str("deliver_msg_id", d.MsgID.String()).Msg("undecodable status report acknowledged and dropped")
+		return nil
+	}
+	in := store.ReportIn{
+		MsgID:      rep.MsgID.String(),
+		Stat:       rep.Stat,
+		DoneTime:   rep.DoneTime,
+		SubmitTime: rep.SubmitTime,
+		Dest:       rep.DestTerminalID,
+	}
+	out, err := c.reports.do(ctx, in)
+	if err != nil {
+		c.log.Warn().Err(err).Str("msg_id", in.MsgID).Msg("storing status report failed; not acknowledged")
+		return err
+	}
+	c.log.Debug().Str("msg_id", in.MsgID).Str("stat", in.Stat).Str("outcome", string(out.Result)).Msg("status report")
+	if m := c.deps.Metrics; m != nil {
+		m.Reports.WithLabelValues(c.set.Name, in.Stat, string(out.Result)).Inc()
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+// Package sender drains the Redis queue of each channel (one ISMG account)
+// through a pool of CMPP links and records every outcome.
+//
+// Per channel, one leaser takes batches of jobs from the store (leases that
+// a heartbeat extends), holds them to the channel's rate limit — a GCRA
+// limit in Redis (redis_rate), so it holds across every replica sharing the
+// Redis — and hands them to the links. Each link has as many workers as its
+// window; a worker sends one SUBMIT at a time, so the link's window is the
+// only bound on what is in flight. Outcomes are batched back into the store
+// (one script call per batch): Msg_Id mappings for Result 0, delayed
+// retries for Result 8 (exponential back-off, capped) and for a lost link,
+// final failures for other Results, and 'unknown' after N transmissions
+// with no answer.
+//
+// Status reports and MO messages arrive as DELIVERs on any link; the
+// handler stores them (batched too) before the link sends DELIVER_RESP, so
+// a report is acknowledged only once it is durable.
+//
+// Delivery is at least once: a SUBMIT whose response was lost with its
+// link, or whose outcome was not stored before a crash, is sent again.
+package sender

@@ -1,0 +1,117 @@
+package sender
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// lease moves jobs from the store to the workers until ctx is done. It
+// leases only what the workers can take (free room in the jobs buffer,
+// sized links × window), and only while a link is up. Leased jobs wait for
+// rate tokens before they are handed over, so the limit counts real sends.
+func (c *Channel) lease(ctx context.Context) {
+	poll := backoff{base: time.Millisecond, max: c.set.IdlePoll}
+	fail := backoff{base: 100 * time.Millisecond, max: 5 * time.Second}
+	for ctx.Err() == nil {
+		free := cap(c.jobs) - len(c.jobs)
+		if !c.Ready() || free == 0 {
+			c.idle(ctx, c.set.IdlePoll)
+			continue
+		}
+		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch))
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn().Err(err).Msg("lease failed")
+				sleep(ctx, fail.next())
+			}
+			continue
+		}
+		fail.reset()
+		if len(jobs) == 0 {
+			c.idle(ctx, poll.next())
+			continue
+		}
+		poll.reset()
+		for _, j := range jobs {
+			c.inHand.add(j.ID)
+		}
+		if err := c.takeTokens(ctx, len(jobs)); err != nil {
+			c.giveBack(jobs, "shutdown")
+			return
+		}
+		for _, j := range jobs {
+			c.jobs <- j // never blocks: the batch fit the free room
+		}
+	}
+}
+
+// idle waits for d, a Notify, or the end of ctx.
+func (c *Channel) idle(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.wake:
+	case <-ctx.Done():
+	}
+}
+
+// takeTokens waits until n sends are allowed by the channel's shared rate
+// limit. The limit is a GCRA in Redis with a burst of a tenth of a second,
+// so the ISMG never sees more than the contracted rate, whatever the
+// number of replicas.
+func (c *Channel) takeTokens(ctx context.Context, n int) error {
+	rate := c.set.MaxSubmitsPerSec
+	if rate <= 0 || c.deps.Limiter == nil {
+		return nil
+	}
+	limit := redis_rate.Limit{Rate: rate, Burst: max(1, rate/10), Period: time.Second}
+	key := c.deps.Store.Keys().Tag(c.set.Name) + ":rate"
+	fail := backoff{base: 50 * time.Millisecond, max: 2 * time.Second}
+	for n > 0 {
+		res, err := c.deps.Limiter.AllowAtMost(ctx, key, limit, n)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.log.Warn().Err(err).Msg("rate limiter unavailable")
+			if !sleep(ctx, fail.next()) {
+				return ctx.Err()
+			}
+			continue
+		}
+		n -= res.Allowed
+		if n > 0 && res.Allowed == 0 {
+			wait := res.RetryAfter
+			if wait <= 0 {
+				wait = time.Millisecond
+			}
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// giveBack returns leased jobs to the queue at once (best effort: if Redis
+// is unreachable their leases expire and Recover returns them).
+func (c *Channel) giveBack(jobs []store.Job, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	back := make([]store.RetryJob, len(jobs))
+	now := time.Now()
+	for i, j := range jobs {
+		back[i] = store.RetryJob{ID: j.ID, At: now, Reason: reason}
+	}
+	if _, err := c.deps.Store.Retry(ctx, c.set.Name, back); err != nil {
+		c.log.Warn().Err(err).Int("jobs", len(jobs)).Msg("could not give back jobs; they return when their lease expires")
+		return
+	}
+	for _, j := range jobs {
+		c.inHand.remove(j.ID)
+	}
+}

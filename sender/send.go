@@ -1,0 +1,79 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// outcome is what a worker learned about one job: either a result to
+// record (done) or a retry to schedule.
+type outcome struct {
+	done  *store.SubmitOutcome
+	retry *store.RetryJob
+	label string // metrics label: CMPP Result, "timeout" or "link_lost"
+	id    store.JobID
+}
+
+// send submits one job on link and classifies the result.
+func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcome {
+	sub := c.submitFor(j)
+	resp, err := link.Submit(ctx, sub)
+	var rerr *cmpp.ResultError
+	switch {
+	case err == nil:
+		return outcome{id: j.ID, label: "0", done: &store.SubmitOutcome{Job: j.ID, MsgID: resp.MsgID.String()}}
+	case errors.As(err, &rerr) && rerr.Retryable():
+		label := strconv.FormatUint(uint64(rerr.Result), 10)
+		if j.Attempts > c.set.FlowControlRetries {
+			return outcome{id: j.ID, label: label, done: &store.SubmitOutcome{
+				Job: j.ID, Result: rerr.Result, ErrorCode: "flow_control"}}
+		}
+		wait := c.set.FlowControlBackoff << min(j.Attempts-1, 20)
+		wait = min(wait, c.set.FlowControlMaxBackoff)
+		return outcome{id: j.ID, label: label, retry: &store.RetryJob{
+			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control"}}
+	case errors.As(err, &rerr):
+		return outcome{id: j.ID, label: strconv.FormatUint(uint64(rerr.Result), 10),
+			done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}
+	case errors.Is(err, cmpp.ErrResponseTimeout):
+		return outcome{id: j.ID, label: "timeout", done: &store.SubmitOutcome{Job: j.ID, Unknown: true}}
+	case errors.Is(err, cmpp.ErrLinkClosed), ctx.Err() != nil:
+		// Not sent, or sent and its answer lost with the link: send again
+		// (at least once; the ISMG may have accepted the first copy).
+		return outcome{id: j.ID, label: "link_lost", retry: &store.RetryJob{
+			ID: j.ID, At: time.Now().Add(100 * time.Millisecond), Reason: "link_lost"}}
+	default:
+		// An encoding error: the job can never be sent.
+		c.log.Error().Err(err).Str("job", string(j.ID)).Msg("SUBMIT could not be encoded")
+		return outcome{id: j.ID, label: "invalid", done: &store.SubmitOutcome{
+			Job: j.ID, Result: cmpp.ResultBadStructure, ErrorCode: "invalid_submit"}}
+	}
+}
+
+// submitFor builds the SUBMIT of one job. Every segment asks for a report.
+func (c *Channel) submitFor(j store.Job) *cmpp.Submit {
+	var udhi uint8
+	if j.UDHI {
+		udhi = 1
+	}
+	return &cmpp.Submit{
+		PkTotal:            j.PkTotal,
+		PkNumber:           j.PkNumber,
+		RegisteredDelivery: 1,
+		ServiceID:          c.set.ServiceID,
+		FeeUserType:        c.set.FeeUserType,
+		TPUDHI:             udhi,
+		MsgFmt:             j.MsgFmt,
+		MsgSrc:             c.set.MsgSrc,
+		FeeType:            c.set.FeeType,
+		FeeCode:            c.set.FeeCode,
+		SrcID:              c.set.SrcID + j.SrcExt,
+		DestTerminalIDs:    []string{j.Dest},
+		MsgContent:         j.Content,
+	}
+}

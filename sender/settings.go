@@ -1,0 +1,80 @@
+package sender
+
+import (
+	"errors"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+)
+
+// Settings configures one channel. Zero values take the documented
+// defaults.
+type Settings struct {
+	// Name is the channel name (the store's queue name).
+	Name string
+	// Link configures each CMPP link: address, account, version, window,
+	// T, N and keep-alive. DeliverHandler is set by the channel.
+	Link cmpp.LinkConfig
+	// Links is the number of links in the pool. Default 2.
+	Links int
+	// MsgSrc, SrcID, ServiceID, FeeType, FeeCode and FeeUserType fill the
+	// SUBMIT fields of the same names; SrcID is followed by the request's
+	// extension digits.
+	MsgSrc, SrcID, ServiceID, FeeType, FeeCode string
+	FeeUserType                                uint8
+	// MaxSubmitsPerSec is the channel's rate across every replica; 0 means
+	// unlimited.
+	MaxSubmitsPerSec int
+	// FlowControlRetries caps how often one segment is resent after
+	// Result 8 before it fails with "flow_control". Default 30.
+	FlowControlRetries int
+	// FlowControlBackoff is the first wait after a Result 8; it doubles
+	// up to FlowControlMaxBackoff. Defaults 50ms and 2s.
+	FlowControlBackoff, FlowControlMaxBackoff time.Duration
+	// ReconnectBackoff and ReconnectMaxBackoff bound the wait between
+	// login attempts (jittered). Defaults 500ms and 30s.
+	ReconnectBackoff, ReconnectMaxBackoff time.Duration
+	// LeaseBatch is the most jobs taken in one Lease call. Default 64.
+	LeaseBatch int
+	// IdlePoll is the longest wait between polls of an empty queue
+	// (polling backs off from 1ms to it); Notify wakes the poller early.
+	// Default 100ms.
+	IdlePoll time.Duration
+	// DrainTimeout bounds the graceful stop: waiting for in-flight
+	// responses and TERMINATE. Default 10s.
+	DrainTimeout time.Duration
+	// SweepInterval is how often expired leases are recovered and
+	// segments past the report wait are made final. Default 5s.
+	SweepInterval time.Duration
+}
+
+func (s Settings) withDefaults() (Settings, error) {
+	if s.Name == "" {
+		return s, errors.New("sender: channel name required")
+	}
+	def := func(p *time.Duration, v time.Duration) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defInt := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defInt(&s.Links, 2)
+	defInt(&s.FlowControlRetries, 30)
+	defInt(&s.LeaseBatch, 64)
+	defInt(&s.Link.Window, cmpp.DefaultWindow)
+	def(&s.FlowControlBackoff, 50*time.Millisecond)
+	def(&s.FlowControlMaxBackoff, 2*time.Second)
+	def(&s.ReconnectBackoff, 500*time.Millisecond)
+	def(&s.ReconnectMaxBackoff, 30*time.Second)
+	def(&s.IdlePoll, 100*time.Millisecond)
+	def(&s.DrainTimeout, 10*time.Second)
+	def(&s.SweepInterval, 5*time.Second)
+	if s.MsgSrc == "" {
+		s.MsgSrc = s.Link.SPID
+	}
+	return s, nil
+}

@@ -1,0 +1,145 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+)
+
+// runSlot keeps one link of the pool up until ctx is done: it logs in
+// (backing off with jitter between failures), runs window-many workers on
+// the link, and starts over when the link goes down. On ctx end it stops
+// taking jobs, lets the workers finish what is in flight (bounded by hard,
+// which ends DrainTimeout after ctx) and closes the link with TERMINATE.
+func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
+	log := c.log.With().Int("link", slot).Logger()
+	retry := backoff{base: c.set.ReconnectBackoff, max: c.set.ReconnectMaxBackoff}
+	cfg := c.set.Link
+	cfg.DeliverHandler = c.handleDeliver
+	cfg.Logger = log
+	label := strconv.Itoa(slot)
+	for ctx.Err() == nil {
+		c.setLinkState(label, cmpp.StateConnecting)
+		link, err := cmpp.Dial(ctx, cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			wait := retry.next()
+			ev := log.Warn()
+			if errors.Is(err, cmpp.ErrAuth) || errors.Is(err, cmpp.ErrUnknownAccount) || errors.Is(err, cmpp.ErrVersionTooHigh) {
+				ev = log.Error() // configuration problem: loud, but keep trying
+			}
+			ev.Err(err).Dur("retry_in", wait).Msg("login failed")
+			c.setLinkState(label, cmpp.StateClosed)
+			sleep(ctx, wait)
+			continue
+		}
+		retry.reset()
+		log.Info().Str("version", link.Version().String()).Msg("link up")
+		c.attach(slot, link)
+		c.work(ctx, hard, link, label)
+		c.detach(slot)
+		if ctx.Err() != nil {
+			closeCtx, cancel := context.WithTimeout(hard, c.set.Link.ResponseTimeout)
+			if err := link.Close(closeCtx); err != nil {
+				log.Debug().Err(err).Msg("link close")
+			}
+			cancel()
+			log.Info().Msg("link closed for shutdown")
+			break
+		}
+		log.Warn().Err(link.Err()).Msg("link down; reconnecting")
+		sleep(ctx, retry.next())
+	}
+	c.setLinkState(label, cmpp.StateClosed)
+}
+
+// work runs the link's workers until the link goes down or ctx ends, and
+// waits for them.
+func (c *Channel) work(ctx, hard context.Context, link *cmpp.Link, label string) {
+	var wg sync.WaitGroup
+	workers := c.set.Link.Window
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-link.Done():
+					return
+				case j := <-c.jobs:
+					c.outcomes <- c.send(hard, link, j)
+				}
+			}
+		}()
+	}
+	if c.deps.Metrics != nil {
+		// Window gauge, sampled while the link lives.
+		stop := make(chan struct{})
+		go func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			g := c.deps.Metrics.WindowInUse.WithLabelValues(c.set.Name, label)
+			for {
+				g.Set(float64(link.Stats().InFlight))
+				select {
+				case <-t.C:
+				case <-stop:
+					g.Set(0)
+					return
+				}
+			}
+		}()
+		defer close(stop)
+	}
+	c.setLinkState(label, cmpp.StateReady)
+	wg.Wait()
+}
+
+func (c *Channel) attach(slot int, l *cmpp.Link) {
+	c.mu.Lock()
+	c.links[slot] = l
+	c.mu.Unlock()
+	c.ready.Add(1)
+}
+
+func (c *Channel) detach(slot int) {
+	c.mu.Lock()
+	c.links[slot] = nil
+	c.mu.Unlock()
+	c.ready.Add(-1)
+}
+
+// readyLink returns a logged-in link, or nil.
+func (c *Channel) readyLink() *cmpp.Link {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.links {
+		if l != nil && l.State() == cmpp.StateReady {
+			return l
+		}
+	}
+	return nil
+}
+
+var linkStates = []cmpp.LinkState{cmpp.StateConnecting, cmpp.StateReady, cmpp.StateClosing, cmpp.StateClosed}
+
+func (c *Channel) setLinkState(label string, st cmpp.LinkState) {
+	if c.deps.Metrics == nil {
+		return
+	}
+	for _, s := range linkStates {
+		v := 0.0
+		if s == st {
+			v = 1
+		}
+		c.deps.Metrics.LinkState.WithLabelValues(c.set.Name, label, s.String()).Set(v)
+	}
+}
