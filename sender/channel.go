@@ -26,9 +26,6 @@ type Deps struct {
 	Logger zerolog.Logger
 	// Owner names this process in leases (e.g. hostname + random id).
 	Owner string
-	// MO routes a reassembled MO message; nil drops MO content after
-	// acknowledging it (logged).
-	MO MORouter
 }
 
 // Channel sends one channel's queue through a pool of links. Create it

@@ -3,12 +3,14 @@ package sender
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
@@ -239,4 +241,40 @@ func TestChannelDrainStoresInFlight(t *testing.T) {
 	if submitted != len(sent) {
 		t.Fatalf("%d recorded as submitted, simulator answered %d", submitted, len(sent))
 	}
+}
+
+func TestChannelStoresMOSingleAndLong(t *testing.T) {
+	r := newRig(t, ismgsim.Config{}, nil)
+	testenv.WaitFor(t, 5*time.Second, "two links", func() bool { return r.sim.Links(testSP) == 2 })
+	long := strings.Repeat("长短信测试", 30) // 150 chars: 3 UCS2 segments spread over both links
+	for _, mo := range []ismgsim.MO{
+		{SPID: testSP, From: "13900000001", To: testSrc + "77", Text: "TD"},
+		{SPID: testSP, From: "13900000002", To: testSrc, Text: long},
+	} {
+		if err := r.sim.InjectMO(context.Background(), mo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]*store.MO{}
+	testenv.WaitFor(t, 10*time.Second, "two sms.mo events", func() bool {
+		evs, err := r.st.LeaseEvents(context.Background(), "default", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Type == store.EventMO {
+				got[ev.MO.Src] = ev.MO
+			}
+		}
+		return len(got) == 2
+	})
+	one, two := got["13900000001"], got["13900000002"]
+	if text, _ := content.Decode(one.MsgFmt, one.Data); text != "TD" || one.Dest != testSrc+"77" || one.Parts != 1 {
+		t.Fatalf("single MO: %+v (%q)", one, text)
+	}
+	if text, _ := content.Decode(two.MsgFmt, two.Data); text != long || two.Parts != 3 {
+		t.Fatalf("long MO: parts %d, text %q", two.Parts, text)
+	}
+	// DELIVER_RESP follows the store write, so it may trail the event.
+	testenv.WaitFor(t, 5*time.Second, "4 MO DELIVER_RESPs", func() bool { return r.sim.Counts()[testSP].MOAcked == 4 })
 }

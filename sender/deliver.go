@@ -7,13 +7,6 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// MORouter stores one MO segment (reassembly and routing to a tenant
-// happen behind it). It must be durable when it returns nil: the DELIVER
-// is acknowledged then.
-type MORouter interface {
-	StoreMO(ctx context.Context, channel string, d *cmpp.Deliver) error
-}
-
 // handleDeliver is every link's DeliverHandler. A report is stored (batched
 // with other reports) before it returns nil, so DELIVER_RESP goes out only
 // for durable reports; an error withholds the DELIVER_RESP and the ISMG
@@ -21,11 +14,7 @@ type MORouter interface {
 // resending it would not make it readable.
 func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
 	if d.RegisteredDelivery != 1 {
-		if c.deps.MO == nil {
-			c.log.Warn().Str("deliver_msg_id", d.MsgID.String()).Msg("MO message dropped: no MO router configured")
-			return nil
-		}
-		return c.deps.MO.StoreMO(ctx, c.set.Name, d)
+		return c.storeMO(ctx, d)
 	}
 	rep, err := d.Report()
 	if err != nil {
