@@ -239,7 +239,7 @@ func (s *Store) SaveEventBody(ctx context.Context, channel, eid string, body []b
 	if err := checkChannel(channel); err != nil {
 		return nil, err
 	}
-	v, err := scriptEvBody.Run(ctx, s.rdb, []string{s.keys.Event(channel, eid)}, body).Text()
+	v, err := s.cmd(ctx, scriptEvBody, []string{s.keys.Event(channel, eid)}, body).Text()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
 	}

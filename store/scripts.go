@@ -12,9 +12,19 @@ import (
 //go:embed lua/*.lua
 var luaFiles embed.FS
 
+// script is one Lua script in two forms: plain (runs on every Redis and on
+// miniredis) and strict, prefixed with the Redis 7 shebang "#!lua", under
+// which Redis rejects any access to a key outside the slot of the declared
+// keys ("Script attempted to access keys that do not hash to the same
+// slot"), even on the same node. Tests run the Cluster suite in strict mode
+// to prove every script is single-slot.
+type script struct {
+	plain, strict *redis.Script
+}
+
 // loadLua returns lua/<name>.lua, prefixed with lua/lib.lua when withLib.
 // A missing file is a build defect, so it panics at package init.
-func loadLua(name string, withLib bool) *redis.Script {
+func loadLua(name string, withLib bool) *script {
 	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
 	if err != nil {
 		panic("store: missing script " + name + ": " + err.Error())
@@ -27,7 +37,7 @@ func loadLua(name string, withLib bool) *redis.Script {
 		}
 		src = string(lib) + "\n" + src
 	}
-	return redis.NewScript(src)
+	return &script{plain: redis.NewScript(src), strict: redis.NewScript("#!lua\n" + src)}
 }
 
 // The scripts, run with EVALSHA and an EVAL fallback (redis.Script.Run).

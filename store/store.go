@@ -19,6 +19,9 @@ type Store struct {
 	rdb  redis.UniversalClient
 	opts Options
 	keys Keys
+	// strictSlots runs the "#!lua" form of the scripts (Redis 7+ only):
+	// see script. Set by tests.
+	strictSlots bool
 }
 
 // New returns a Store on rdb. opts zero fields take their defaults; an
@@ -149,12 +152,20 @@ func cleanField(v string) string {
 func checkChannel(channel string) error { return validateName("channel", channel) }
 
 // run runs a script and wraps its error with the operation name.
-func (s *Store) run(ctx context.Context, op string, sc *redis.Script, keys []string, args ...any) (any, error) {
-	v, err := sc.Run(ctx, s.rdb, keys, args...).Result()
+func (s *Store) run(ctx context.Context, op string, sc *script, keys []string, args ...any) (any, error) {
+	v, err := s.cmd(ctx, sc, keys, args...).Result()
 	if err != nil && err != redis.Nil {
 		return nil, fmt.Errorf("store: %s: %w", op, err)
 	}
 	return v, nil
+}
+
+// cmd runs a script in the form the store uses.
+func (s *Store) cmd(ctx context.Context, sc *script, keys []string, args ...any) *redis.Cmd {
+	if s.strictSlots {
+		return sc.strict.Run(ctx, s.rdb, keys, args...)
+	}
+	return sc.plain.Run(ctx, s.rdb, keys, args...)
 }
 
 // finalized shortens the request-index TTL of requests that just became
