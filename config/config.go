@@ -54,6 +54,9 @@ type Redis struct {
 	Addr string `yaml:"addr"`
 	// MasterName selects Sentinel mode when set.
 	MasterName string `yaml:"master_name"`
+	// Cluster selects Redis Cluster mode even with a single seed address
+	// (several addresses without master_name select it too).
+	Cluster bool `yaml:"cluster"`
 	// Username and Password authenticate (ACL / requirepass).
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
