@@ -1,0 +1,30 @@
+package webhook
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// retryDelay returns the wait before the next delivery attempt of an event
+// that has been tried attempts times (attempts ≥ 1): exponential back-off
+// doubling from initial, capped at max, with equal jitter — a random
+// duration in [d/2, d] where d = min(max, initial·2^(attempts-1)). Equal
+// jitter (rather than full jitter) keeps a floor of d/2, so a receiver
+// that is down is never hammered by a run of near-zero draws, while
+// retries of a burst of events still spread over half the interval.
+func retryDelay(initial, max time.Duration, attempts int) time.Duration {
+	if initial <= 0 {
+		initial = DefaultInitialBackoff
+	}
+	if max < initial {
+		max = initial
+	}
+	d := max
+	if n := attempts - 1; n < 0 {
+		d = initial
+	} else if n < 62 && initial <= max>>n {
+		d = initial << n
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}

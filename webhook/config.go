@@ -1,0 +1,125 @@
+package webhook
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Config configures a Dispatcher. Zero fields take the documented
+// defaults; Store and Tenants are required.
+//
+// Metric outcomes (label "outcome" of Metrics.Webhooks, with the event
+// type): "delivered" (2xx, acked), "retry" (failed attempt, scheduled
+// again), "dead" (dead-lettered: retried for RetryFor, 410 Gone, unknown
+// tenant, bad URL), "no_callback" (no callback URL anywhere: acked without
+// a POST), "deferred" (host saturated: put back without a POST).
+type Config struct {
+	// Store holds the event outbox. Required.
+	Store *store.Store
+	// Channels are the channels whose outboxes are drained (one lease
+	// loop each).
+	Channels []string
+	// Tenants resolves callback URLs, secrets and MO routing. Required.
+	Tenants Tenants
+	// HTTPClient sends the POSTs. Default DefaultHTTPClient: no
+	// redirects followed, bounded dial and TLS handshake.
+	HTTPClient *http.Client
+	// RetryFor is how long an event is retried, counted from its creation;
+	// then it is dead-lettered with its last error. Default 24 h.
+	RetryFor time.Duration
+	// InitialBackoff is the wait before the first retry; it doubles with
+	// every attempt up to MaxBackoff, with equal jitter. Defaults 1 s and
+	// 10 min.
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+	// Timeout bounds one POST, response included. Default 10 s. It must
+	// stay well below the store's EventLeaseTTL (default 30 s).
+	Timeout time.Duration
+	// PerHostConcurrency caps concurrent POSTs per URL host. Default 8.
+	PerHostConcurrency int
+	// Workers caps concurrent POSTs in total. Default 64.
+	Workers int
+	// BatchSize is the most events leased per store call. Default 32.
+	BatchSize int
+	// PollInterval is the longest wait between two leases while the
+	// outbox is empty; the wait starts at 10 ms and doubles up to it.
+	// Notify and Replay cut it short. Default 1 s.
+	PollInterval time.Duration
+	// RecoverInterval is how often expired leases (of a crashed process)
+	// are recovered with Store.Recover. Default EventLeaseTTL/2.
+	RecoverInterval time.Duration
+	// StopGrace is how long POSTs in flight may finish after Run's
+	// context is cancelled; they are then aborted and their events left
+	// for a retry. Default Timeout.
+	StopGrace time.Duration
+	// Version goes into the User-Agent "smsbridge/<Version>". Default
+	// "dev".
+	Version string
+	// Metrics receives Webhooks and WebhookDuration observations (nil:
+	// none).
+	Metrics *metrics.Metrics
+	// Logger receives one JSON event per line; the zero value discards.
+	// Callback URLs are never logged (only their host), nor secrets.
+	Logger zerolog.Logger
+	// Now is the clock for signatures and retry times. Default time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Config.
+const (
+	DefaultRetryFor           = 24 * time.Hour
+	DefaultInitialBackoff     = time.Second
+	DefaultMaxBackoff         = 10 * time.Minute
+	DefaultTimeout            = 10 * time.Second
+	DefaultPerHostConcurrency = 8
+	DefaultWorkers            = 64
+	DefaultBatchSize          = 32
+	DefaultPollInterval       = time.Second
+	DefaultVersion            = "dev"
+)
+
+// minPoll is the first idle wait between leases.
+const minPoll = 10 * time.Millisecond
+
+// withDefaults fills zero fields.
+func (c Config) withDefaults() Config {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	setDur(&c.RetryFor, DefaultRetryFor)
+	setDur(&c.InitialBackoff, DefaultInitialBackoff)
+	setDur(&c.MaxBackoff, DefaultMaxBackoff)
+	c.MaxBackoff = max(c.MaxBackoff, c.InitialBackoff)
+	setDur(&c.Timeout, DefaultTimeout)
+	setDur(&c.PollInterval, DefaultPollInterval)
+	if c.Store != nil {
+		setDur(&c.RecoverInterval, c.Store.Options().EventLeaseTTL/2)
+	}
+	setDur(&c.StopGrace, c.Timeout)
+	if c.PerHostConcurrency <= 0 {
+		c.PerHostConcurrency = DefaultPerHostConcurrency
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = DefaultHTTPClient(c.PerHostConcurrency)
+	}
+	if c.Version == "" {
+		c.Version = DefaultVersion
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}

@@ -1,0 +1,140 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Request headers of every webhook POST (besides SignatureHeader).
+const (
+	// EventIDHeader carries the event id; receivers de-duplicate by it.
+	EventIDHeader = "X-Smsbridge-Event-Id"
+	// EventTypeHeader carries the event type (sms.status, sms.mo).
+	EventTypeHeader = "X-Smsbridge-Event-Type"
+)
+
+// maxResponseRead bounds how much of a response body is read (and
+// discarded, so the connection can be reused).
+const maxResponseRead = 64 << 10
+
+// maxErrorSnippet bounds the response text kept in an event's last error.
+const maxErrorSnippet = 200
+
+// verdict is what a delivery attempt means for the event.
+type verdict int
+
+const (
+	// delivered: 2xx; ack.
+	delivered verdict = iota
+	// retry: anything else worth another try (non-2xx, timeout, network).
+	retry
+	// gone: 410 Gone (or an unusable URL); dead-letter at once.
+	gone
+)
+
+// attemptResult is the outcome of one POST.
+type attemptResult struct {
+	verdict verdict
+	status  int           // HTTP status, 0 when no response
+	err     string        // human-readable cause when not delivered
+	took    time.Duration // POST duration
+}
+
+// post sends body to url once, signed with secret at now.
+func (d *Dispatcher) post(ctx context.Context, url, secret, eventID, eventType string, body []byte) attemptResult {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		// A URL that parsed but cannot make a request never gets better.
+		return attemptResult{verdict: gone, err: "invalid callback URL"}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", d.userAgent)
+	req.Header.Set(SignatureHeader, Sign(secret, d.cfg.Now(), body))
+	req.Header.Set(EventIDHeader, eventID)
+	req.Header.Set(EventTypeHeader, eventType)
+	resp, err := d.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return attemptResult{verdict: retry, err: transportError(ctx, err), took: time.Since(start)}
+	}
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
+	resp.Body.Close()
+	res := attemptResult{status: resp.StatusCode, took: time.Since(start)}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		res.verdict = delivered
+		return res
+	case resp.StatusCode == http.StatusGone:
+		res.verdict = gone
+	default:
+		res.verdict = retry
+	}
+	res.err = "HTTP " + strconv.Itoa(resp.StatusCode)
+	if s := cleanSnippet(snippet); s != "" {
+		res.err += ": " + s
+	}
+	return res
+}
+
+// transportError names the cause of a failed round trip without the
+// request URL (which may carry credentials in its query).
+func transportError(ctx context.Context, err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(ctx.Err(), context.Canceled):
+		return "cancelled (shutdown)"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // drop "Post \"<url>\": "
+	}
+	return fmt.Sprintf("connection error: %v", err)
+}
+
+// cleanSnippet returns the start of a response body on one line, without
+// control characters, at most maxErrorSnippet bytes.
+func cleanSnippet(b []byte) string {
+	if len(b) > maxErrorSnippet {
+		b = b[:maxErrorSnippet]
+	}
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return ' '
+		}
+		return r
+	}, string(bytes.ToValidUTF8(b, nil)))
+	return strings.TrimSpace(s)
+}
+
+// DefaultHTTPClient returns the client used when Config.HTTPClient is nil:
+// no redirects followed (a 3xx counts as a failed attempt), dial and TLS
+// handshake bounded to 5 s, up to perHost idle connections kept per host.
+// The per-POST deadline is Config.Timeout, applied with a context.
+func DefaultHTTPClient(perHost int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 5 * time.Second
+	tr.MaxIdleConns = 256
+	tr.MaxIdleConnsPerHost = max(perHost, 2)
+	tr.IdleConnTimeout = 90 * time.Second
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
