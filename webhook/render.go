@@ -1,0 +1,96 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// RenderStatus renders the body of an sms.status event from the event and
+// the state of its request. req may be nil (the request hash expired):
+// the segments are then empty and the rest comes from the event.
+func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
+	if ev.Type != store.EventStatus {
+		return nil, fmt.Errorf("webhook: RenderStatus: event %s has type %q", ev.ID, ev.Type)
+	}
+	data := StatusData{
+		RequestID: ev.RequestID, ClientRef: ev.ClientRef, Channel: ev.Channel, Tenant: ev.Tenant,
+		To: ev.To, Status: string(ev.Status), ErrorCode: ev.ErrorCode,
+		Segments: []SegmentData{},
+	}
+	if req != nil {
+		if data.ClientRef == "" {
+			data.ClientRef = req.ClientRef
+		}
+		if data.Tenant == "" {
+			data.Tenant = req.Tenant
+		}
+		if ev.Recipient >= 1 && ev.Recipient <= len(req.Recipients) {
+			rc := &req.Recipients[ev.Recipient-1]
+			if data.To == "" {
+				data.To = rc.Number
+			}
+			data.Segments = make([]SegmentData, len(rc.Segments))
+			for i := range rc.Segments {
+				data.Segments[i] = segmentData(&rc.Segments[i])
+			}
+		}
+	}
+	return marshal(StatusEvent{ID: ev.ID, Type: TypeStatus, CreatedAt: Time{ev.CreatedAt}, Data: data})
+}
+
+// segmentData converts the store's job state.
+func segmentData(st *store.SegmentState) SegmentData {
+	sd := SegmentData{
+		Number: st.Index, MsgID: st.MsgID, Stat: st.Stat,
+		SubmittedAt: optTime(st.SubmittedAt), ReportedAt: optTime(st.ReportedAt),
+	}
+	if st.HasSubmitResult {
+		r := st.SubmitResult
+		sd.SubmitResult = &r
+	}
+	if st.State != store.JobDelivered {
+		sd.ErrorCode = st.ErrorCode
+	}
+	return sd
+}
+
+// RenderMO renders the body of an sms.mo event routed to tenant, ext being
+// the Dest_Id extension (see Tenants.RouteMO).
+func RenderMO(ev *store.Event, tenant, ext string) ([]byte, error) {
+	if ev.Type != store.EventMO || ev.MO == nil {
+		return nil, fmt.Errorf("webhook: RenderMO: event %s has type %q", ev.ID, ev.Type)
+	}
+	mo := ev.MO
+	text, err := content.Decode(mo.MsgFmt, mo.Data)
+	if err != nil {
+		// Binary payload (content.ErrBinary): the bytes in hex.
+		text = hex.EncodeToString(mo.Data)
+	}
+	received := mo.FirstAt
+	if received.IsZero() {
+		received = ev.CreatedAt
+	}
+	data := MOData{
+		Channel: ev.Channel, Tenant: tenant, From: mo.Src, To: mo.Dest, Ext: ext,
+		Content: text, MsgFmt: int(mo.MsgFmt), Segments: max(mo.Parts, 1), LinkID: mo.LinkID,
+		ReceivedAt: Time{received},
+	}
+	return marshal(MOEvent{ID: ev.ID, Type: TypeMO, CreatedAt: Time{ev.CreatedAt}, Data: data})
+}
+
+// marshal encodes v as compact JSON without escaping <, > and & (message
+// text is sent as written).
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
