@@ -1,0 +1,252 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// storeOpTimeout bounds one store call made on behalf of a delivery (ack,
+// retry, dead letter), which may run after Run's context is cancelled.
+const storeOpTimeout = 5 * time.Second
+
+// Dispatcher delivers the events of the store's outboxes to their callback
+// URLs. Create it with New and start it with Run.
+//
+// For every channel one loop leases batches of ready events (the store
+// moves due retries to the ready list on each lease) and hands each event
+// to its own goroutine, which renders the body once (saved in the store so
+// every retry sends the same bytes), waits for a slot of the callback
+// host, then for one of the Workers slots, POSTs, and acks, reschedules or
+// dead-letters the event. At most 2×Workers events are leased at a time.
+// The dispatcher only reads the outbox: it never touches the CMPP side.
+type Dispatcher struct {
+	cfg       Config
+	log       zerolog.Logger
+	userAgent string
+	leaseTTL  time.Duration // the store's EventLeaseTTL
+	hosts     *hostLimiter
+	workers   chan struct{} // one token per POST in flight
+	budget    chan struct{} // one token per leased, unfinished event
+	wake      map[string]chan struct{}
+	running   atomic.Bool
+
+	// Set by Run.
+	runCtx  context.Context // cancelled to stop
+	postCtx context.Context // cancelled after StopGrace
+	active  sync.WaitGroup  // deliveries
+}
+
+// New returns a Dispatcher for cfg (defaults filled in). It panics when
+// cfg.Store or cfg.Tenants is nil (a programming error).
+func New(cfg Config) *Dispatcher {
+	if cfg.Store == nil || cfg.Tenants == nil {
+		panic("webhook: Config.Store and Config.Tenants are required")
+	}
+	cfg = cfg.withDefaults()
+	d := &Dispatcher{
+		cfg:       cfg,
+		log:       cfg.Logger.With().Str("component", "webhook").Logger(),
+		userAgent: "smsbridge/" + cfg.Version,
+		leaseTTL:  cfg.Store.Options().EventLeaseTTL,
+		hosts:     newHostLimiter(cfg.PerHostConcurrency, cfg.PerHostConcurrency),
+		workers:   make(chan struct{}, cfg.Workers),
+		budget:    make(chan struct{}, 2*cfg.Workers),
+		wake:      make(map[string]chan struct{}, len(cfg.Channels)),
+	}
+	for _, ch := range cfg.Channels {
+		d.wake[ch] = make(chan struct{}, 1)
+	}
+	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
+		d.log.Warn().Dur("timeout", cfg.Timeout).Dur("event_lease_ttl", d.leaseTTL).
+			Msg("webhook timeout does not fit in the event lease: slow POSTs will be given back unsent")
+	}
+	return d
+}
+
+// leaseMargin is the time kept free at the end of an event lease for the
+// ack after a POST.
+func leaseMargin(ttl time.Duration) time.Duration { return min(2*time.Second, ttl/5) }
+
+// errRunning: Run was called twice.
+var errRunning = errors.New("webhook: Dispatcher.Run called twice")
+
+// Run delivers events until ctx is cancelled, then stops leasing, lets the
+// POSTs in flight finish for up to StopGrace (then aborts them and leaves
+// their events for a retry), gives back events still waiting for a slot,
+// and returns nil once every goroutine it started has ended. It may be
+// called once.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if !d.running.CompareAndSwap(false, true) {
+		return errRunning
+	}
+	postCtx, abortPosts := context.WithCancel(context.WithoutCancel(ctx))
+	defer abortPosts()
+	d.runCtx, d.postCtx = ctx, postCtx
+	d.log.Info().Strs("channels", d.cfg.Channels).Int("workers", d.cfg.Workers).
+		Int("per_host", d.cfg.PerHostConcurrency).Dur("retry_for", d.cfg.RetryFor).Msg("webhook dispatcher started")
+
+	var loops sync.WaitGroup
+	for _, ch := range d.cfg.Channels {
+		loops.Go(func() { d.leaseLoop(ch) })
+	}
+	loops.Go(d.recoverLoop)
+	<-ctx.Done()
+	loops.Wait() // no delivery starts after this
+
+	done := make(chan struct{})
+	go func() { d.active.Wait(); close(done) }()
+	grace := time.NewTimer(d.cfg.StopGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C:
+		d.log.Warn().Dur("grace", d.cfg.StopGrace).Msg("webhook POSTs still in flight after the grace period: aborting them")
+		abortPosts()
+		<-done
+	}
+	d.log.Info().Msg("webhook dispatcher stopped")
+	return nil
+}
+
+// Notify wakes the lease loop of channel (e.g. after events were created
+// in this process) instead of letting it wait for its next poll. Unknown
+// channels are ignored. It never blocks.
+func (d *Dispatcher) Notify(channel string) {
+	if w := d.wake[channel]; w != nil {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Replay moves a dead-lettered event back to the outbox (Store.Replay) and
+// wakes the channel's lease loop. The event keeps its body and id. Its
+// retry period is still counted from its creation, so a replayed event
+// older than RetryFor gets one attempt per replay.
+func (d *Dispatcher) Replay(ctx context.Context, channel, eventID string) error {
+	if err := d.cfg.Store.Replay(ctx, channel, eventID); err != nil {
+		return err
+	}
+	d.Notify(channel)
+	return nil
+}
+
+// leaseLoop leases the ready events of channel while Run's context lives.
+func (d *Dispatcher) leaseLoop(channel string) {
+	ctx := d.runCtx
+	log := d.log.With().Str("channel", channel).Logger()
+	idle := minPoll
+	for {
+		n, ok := d.takeBudget(ctx, d.cfg.BatchSize)
+		if !ok {
+			return
+		}
+		leasedAt := time.Now()
+		evs, err := d.cfg.Store.LeaseEvents(ctx, channel, n)
+		d.returnBudget(n - len(evs))
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error().Err(err).Msg("lease events")
+		}
+		if len(evs) > 0 {
+			d.dispatch(channel, evs, leasedAt)
+			idle = minPoll
+			if len(evs) == n {
+				continue // there may be more
+			}
+		}
+		if !d.idleWait(ctx, channel, idle) {
+			return
+		}
+		if len(evs) == 0 {
+			idle = min(2*idle, d.cfg.PollInterval)
+		}
+	}
+}
+
+// takeBudget waits for one leasing token, then takes up to want-1 more
+// without waiting. It returns the number taken, or false when ctx ends.
+func (d *Dispatcher) takeBudget(ctx context.Context, want int) (int, bool) {
+	select {
+	case d.budget <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	n := 1
+	for n < want {
+		select {
+		case d.budget <- struct{}{}:
+			n++
+		default:
+			return n, true
+		}
+	}
+	return n, true
+}
+
+// returnBudget gives back n leasing tokens.
+func (d *Dispatcher) returnBudget(n int) {
+	for range n {
+		<-d.budget
+	}
+}
+
+// idleWait waits for wait, a Notify of channel, or the end of ctx
+// (false).
+func (d *Dispatcher) idleWait(ctx context.Context, channel string, wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-d.wake[channel]:
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// recoverLoop puts events (and jobs) whose lease expired — their process
+// died — back in their queues, every RecoverInterval.
+func (d *Dispatcher) recoverLoop() {
+	ctx := d.runCtx
+	t := time.NewTicker(d.cfg.RecoverInterval)
+	defer t.Stop()
+	for {
+		for _, ch := range d.cfg.Channels {
+			n, err := d.cfg.Store.Recover(ctx, ch)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				d.log.Error().Err(err).Str("channel", ch).Msg("recover expired leases")
+			case n > 0:
+				d.log.Info().Int("recovered", n).Str("channel", ch).Msg("expired leases recovered")
+				d.Notify(ch)
+			}
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// storeCtx bounds a store call that must happen even during shutdown.
+func (d *Dispatcher) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(d.runCtx), storeOpTimeout)
+}
+
+// isNotLeased reports a store answer meaning another worker owns the event
+// now (its lease expired and it was recovered) or it is gone.
+func isNotLeased(err error) bool {
+	return errors.Is(err, store.ErrNotLeased) || errors.Is(err, store.ErrNotFound)
+}
