@@ -1,0 +1,73 @@
+// Package api is smsbridge's public HTTP API (gin): POST /sms,
+// GET /sms/{id}, DELETE /sms/{id}, GET /healthz, GET /readyz, GET /metrics
+// and the admin dead-letter routes. openapi.yaml at the repository root
+// describes every route, body and error code; Server.Routes lists what the
+// router serves so a test can compare the two.
+//
+// # Authentication
+//
+// Tenants send "Authorization: Bearer <api key>". The SHA-256 of the key is
+// compared, in constant time, with every tenant's key_sha256 (keys are never
+// stored in clear). A missing or unknown key is 401 unauthorized. A channel
+// the tenant may not use is 403 channel_not_allowed. A request id belonging
+// to another tenant answers 404 not_found, exactly like an id that does not
+// exist, so a key cannot probe for other tenants' requests.
+//
+// Admin routes (/admin/…) take "Authorization: Bearer <http.admin_key>".
+// With no admin key configured they answer 404 not_found: the admin API
+// does not exist.
+//
+// # Request ids
+//
+// POST /sms issues UUIDv7 ids (RFC 9562): unique without coordination
+// between replicas, and sortable by creation time (the first 48 bits are
+// the Unix time in ms). GET and DELETE accept only that canonical
+// lower-case form; anything else is 404 without a Redis round trip.
+//
+// # POST /sms
+//
+// Checks run in this order and nothing is written to Redis before all of
+// them pass: Bearer key (401); Idempotency-Key syntax (400); Content-Type
+// application/json (415); Content-Length above http.max_body_bytes (413,
+// before reading; a body without Content-Length is read through
+// http.MaxBytesReader and refused with the same 413 at limit+1 bytes);
+// JSON syntax and types (400 malformed_json) and unknown fields
+// (400 unknown_field); channel (422 unknown_channel, 403
+// channel_not_allowed); "to" (422 to_empty, too_many_recipients above
+// 1000 entries, invalid_number); content and options (422 content_empty,
+// invalid_encoding, invalid_ext, invalid_callback_url, invalid_client_ref);
+// segmenting (422 content_too_long above text.max_segments,
+// content_not_encodable). The answer 202 is sent only after
+// store.CreateRequest returned: the request is durably in Redis.
+//
+// Numbers: surrounding spaces are ignored and a "+86", "86" or "0086"
+// prefix is removed when 11 digits starting with "1" follow it; the result
+// must be 11 digits starting with "1" (China Mobile's ISMG takes domestic
+// mobile numbers). Duplicates are removed after normalisation, keeping the
+// first occurrence's order.
+//
+// # Idempotency
+//
+// With an Idempotency-Key header (1..255 visible ASCII characters), the
+// first request's response is stored per tenant and key for 24 h. The same
+// key with a request meaning the same thing (same normalised numbers,
+// content, resolved channel and callback, ext, client_ref and encoding)
+// replays that response: same status and body, header
+// "Idempotent-Replayed: true", nothing queued. The same key with another
+// request is 409 idempotency_conflict. While the first request is still
+// being processed a duplicate gets 409 idempotency_in_progress with
+// Retry-After: 1 (it does not wait: holding connections open would let one
+// client pin server resources). Requests refused by validation are not
+// recorded (validation is deterministic, so a retry is refused the same
+// way); a request that failed in Redis releases its key so it can be
+// retried at once.
+//
+// # Logging
+//
+// One zerolog line per HTTP request ("http request") carries x_request_id
+// (the X-Request-Id header, echoed or generated), method, route pattern,
+// status, duration, tenant, and for /sms routes request_id (the SMS
+// request id), channel and counts. Numbers and content are added only at
+// debug level. Errors carry their code; 5xx lines are logged at error
+// level with the cause. Probes (/healthz, /readyz, /metrics) log at debug.
+package api

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ReadyTimeout bounds the Redis PING of GET /readyz.
+const ReadyTimeout = 2 * time.Second
+
+// ReadyResponse is the body of GET /readyz (200 and 503 alike).
+type ReadyResponse struct {
+	// Status is "ready" or "not_ready".
+	Status string `json:"status"`
+	// Redis is "ok" or the error of the PING.
+	Redis string `json:"redis"`
+	// Channels maps every configured channel to true when at least one
+	// link is logged in (absent when the process runs no sender).
+	Channels map[string]bool `json:"channels,omitempty"`
+}
+
+// healthz handles GET /healthz: the process is alive and serving HTTP.
+// It checks nothing else, so an orchestrator does not restart the service
+// because Redis or the ISMG is down.
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz handles GET /readyz: 200 when Redis answers PING and every
+// configured channel has a logged-in link, else 503 with the details.
+func (s *Server) readyz(c *gin.Context) {
+	out := ReadyResponse{Status: "ready", Redis: "ok"}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), ReadyTimeout)
+	defer cancel()
+	if err := s.store.Client().Ping(ctx).Err(); err != nil {
+		out.Status, out.Redis = "not_ready", err.Error()
+	}
+	if s.readiness != nil {
+		ready := s.readiness.ChannelsReady()
+		out.Channels = make(map[string]bool, len(s.channelNames))
+		for _, name := range s.channelNames {
+			out.Channels[name] = ready[name]
+			if !ready[name] {
+				out.Status = "not_ready"
+			}
+		}
+	}
+	code := http.StatusOK
+	if out.Status != "ready" {
+		code = http.StatusServiceUnavailable
+	}
+	c.JSON(code, out)
+}

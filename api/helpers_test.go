@@ -1,0 +1,293 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// API keys of the test tenants.
+const (
+	acmeKey  = "acme-secret-key"
+	betaKey  = "beta-secret-key"
+	adminKey = "admin-secret-key"
+)
+
+// testMaxBody is the body limit of the test config.
+const testMaxBody = 32 << 10 // 1000 numbers fit, 1001 too
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// testConfig has channels cm1 and cm2 and tenants acme (cm1 only) and beta
+// (cm2, then cm1).
+func testConfig() *config.Config {
+	cfg := config.Defaults()
+	cfg.HTTP.MaxBodyBytes = testMaxBody
+	cfg.HTTP.AdminKey = adminKey
+	cfg.Channels = []config.Channel{
+		{Name: "cm1", SrcID: "1065800001"},
+		{Name: "cm2", SrcID: "10658000020000000"}, // 17 digits: ext of at most 4
+	}
+	cfg.Tenants = []config.Tenant{
+		{Name: "acme", KeySHA256: sha(acmeKey), CallbackURL: "https://acme.example/hook", Channels: []string{"cm1"}},
+		{Name: "beta", KeySHA256: sha(betaKey), Channels: []string{"cm2", "cm1"}},
+	}
+	return cfg
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fakeReadiness stands for the sender's link pool.
+type fakeReadiness struct {
+	mu    sync.Mutex
+	ready map[string]bool
+}
+
+func (f *fakeReadiness) set(ch string, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ready[ch] = ok
+}
+
+func (f *fakeReadiness) ChannelsReady() map[string]bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]bool, len(f.ready))
+	for k, v := range f.ready {
+		out[k] = v
+	}
+	return out
+}
+
+// fakeCanceller stands for the sender's CMPP_CANCEL: it answers from a
+// table of Msg_Id → outcome and records what it was asked.
+type fakeCanceller struct {
+	mu       sync.Mutex
+	outcomes map[string]CancelOutcome
+	err      error
+	calls    []cancelCall
+}
+
+type cancelCall struct {
+	channel string
+	msgIDs  []string
+}
+
+func (f *fakeCanceller) CancelSubmitted(_ context.Context, channel string, msgIDs []string) ([]CancelOutcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, cancelCall{channel, append([]string(nil), msgIDs...)})
+	if f.err != nil {
+		return nil, f.err
+	}
+	var out []CancelOutcome
+	for _, id := range msgIDs {
+		if o, ok := f.outcomes[id]; ok {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// harness is one API on a real Redis behind a real HTTP server.
+type harness struct {
+	env       *testenv.RedisEnv
+	store     *store.Store
+	srv       *Server
+	ts        *httptest.Server
+	metrics   *metrics.Metrics
+	logs      *syncBuffer
+	readiness *fakeReadiness
+	canceller *fakeCanceller
+}
+
+func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
+	t.Helper()
+	env := testenv.Redis(t)
+	cfg := testConfig()
+	for _, f := range mutate {
+		f(cfg)
+	}
+	h := &harness{
+		env:       env,
+		store:     store.New(env.Client, store.Options{Prefix: env.Prefix}),
+		metrics:   metrics.New(),
+		logs:      &syncBuffer{},
+		readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}},
+		canceller: &fakeCanceller{outcomes: map[string]CancelOutcome{}},
+	}
+	h.srv = New(Deps{
+		Store: h.store, Config: cfg, Metrics: h.metrics,
+		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
+		Canceller: h.canceller, Readiness: h.readiness,
+	})
+	h.ts = httptest.NewServer(h.srv.Handler())
+	t.Cleanup(h.ts.Close)
+	return h
+}
+
+// response is a decoded HTTP answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// errBody decodes an error answer and checks its shape.
+func (r response) errBody(t testing.TB) ErrorBody {
+	t.Helper()
+	var e ErrorBody
+	r.json(t, &e)
+	if e.Code == "" || e.Message == "" {
+		t.Fatalf("error body without code or message: %s", r.body)
+	}
+	return e
+}
+
+// do sends one request. body may be a string, []byte, io.Reader or any
+// value marshalled to JSON (nil: no body).
+func (h *harness) do(t testing.TB, method, path, key string, body any, hdr ...string) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, h.ts.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+	}
+	resp, err := h.ts.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// post sends POST /sms as acme unless told otherwise.
+func (h *harness) post(t testing.TB, key string, body any, hdr ...string) response {
+	t.Helper()
+	return h.do(t, http.MethodPost, "/sms", key, body, hdr...)
+}
+
+// pending returns the queue length of channel.
+func (h *harness) pending(t testing.TB, channel string) int64 {
+	t.Helper()
+	st, err := h.store.QueueDepth(context.Background(), channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Pending
+}
+
+// mustAccept posts body and requires 202.
+func (h *harness) mustAccept(t testing.TB, key string, body any, hdr ...string) SendResponse {
+	t.Helper()
+	r := h.post(t, key, body, hdr...)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("POST /sms = %d %s, want 202", r.status, r.body)
+	}
+	var out SendResponse
+	r.json(t, &out)
+	return out
+}
+
+// chinese returns n Chinese characters.
+func chinese(n int) string { return strings.Repeat("中", n) }
+
+// numbers returns n distinct valid numbers.
+func numbers(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("139%08d", i)
+	}
+	return out
+}
+
+// counterValue reads a counter.
+func counterValue(t testing.TB, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}

@@ -1,0 +1,344 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Limits of POST /sms.
+const (
+	// MaxRecipients is the largest number of distinct numbers in "to".
+	MaxRecipients = 1000
+	// MaxClientRefLen is the longest client_ref, in characters.
+	MaxClientRefLen = 64
+	// MaxCallbackURLLen is the longest callback_url, in bytes.
+	MaxCallbackURLLen = 2048
+	// MaxSrcIDLen is the longest Src_Id (channel src_id + ext).
+	MaxSrcIDLen = 21
+)
+
+// SendRequest is the body of POST /sms.
+type SendRequest struct {
+	// To lists destination numbers (1..MaxRecipients entries; normalised,
+	// then de-duplicated).
+	To []string `json:"to"`
+	// Content is the text, split into segments by the server.
+	Content string `json:"content"`
+	// Channel names the channel; default the tenant's first.
+	Channel string `json:"channel,omitempty"`
+	// Ext is appended to the channel's Src_Id (digits).
+	Ext string `json:"ext,omitempty"`
+	// CallbackURL receives sms.status webhooks; default the tenant's.
+	CallbackURL string `json:"callback_url,omitempty"`
+	// ClientRef is the caller's reference, echoed everywhere.
+	ClientRef string `json:"client_ref,omitempty"`
+	// Encoding is auto (default), ucs2, gbk or ascii.
+	Encoding string `json:"encoding,omitempty"`
+}
+
+// SendResponse is the 202 body of POST /sms.
+type SendResponse struct {
+	// ID is the request id (a UUIDv7: unique, sortable by creation time).
+	ID string `json:"id"`
+	// Status is always "queued".
+	Status string `json:"status"`
+	// Channel is the channel the request goes through.
+	Channel string `json:"channel"`
+	// Recipients is the number of distinct numbers after normalisation.
+	Recipients int `json:"recipients"`
+	// SegmentsPerRecipient is the number of SUBMITs per number.
+	SegmentsPerRecipient int `json:"segments_per_recipient"`
+	// TotalSegments is Recipients × SegmentsPerRecipient (billing units).
+	TotalSegments int `json:"total_segments"`
+	// ClientRef echoes the request's client_ref.
+	ClientRef string `json:"client_ref"`
+}
+
+// IdempotencyKeyHeader names the header making POST /sms idempotent.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// IdempotentReplayedHeader is "true" on a replayed response.
+const IdempotentReplayedHeader = "Idempotent-Replayed"
+
+// validated is a SendRequest checked and resolved against the config.
+type validated struct {
+	to          []string
+	content     string
+	channel     string
+	ext         string
+	callbackURL string
+	clientRef   string
+	encoding    content.Encoding
+	msg         content.Message
+}
+
+// canonicalHash is the SHA-256 of the resolved request (normalised numbers,
+// default channel and callback filled in): two bodies meaning the same
+// request have the same hash, whatever their spelling.
+func (v *validated) canonicalHash() string {
+	b, _ := json.Marshal(struct { // cannot fail: strings only
+		To          []string `json:"to"`
+		Content     string   `json:"content"`
+		Channel     string   `json:"channel"`
+		Ext         string   `json:"ext"`
+		CallbackURL string   `json:"callback_url"`
+		ClientRef   string   `json:"client_ref"`
+		Encoding    string   `json:"encoding"`
+	}{v.to, v.content, v.channel, v.ext, v.callbackURL, v.clientRef, string(v.encoding)})
+	return digest(string(b))
+}
+
+// validate checks req for tenant t, in the order the errors are documented.
+func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
+	v := &validated{content: req.Content, ext: req.Ext, clientRef: req.ClientRef}
+	// Channel first: a forbidden channel is 403 whatever the rest says.
+	v.channel = req.Channel
+	if v.channel == "" {
+		if len(t.Channels) == 0 {
+			return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, "the tenant has no channel")
+		}
+		v.channel = t.Channels[0]
+	}
+	ch, ok := s.channels[v.channel]
+	if !ok {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", v.channel))
+	}
+	if !t.channels[v.channel] {
+		return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.channel))
+	}
+
+	if len(req.To) == 0 {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeToEmpty, `"to" must list at least one number`)
+	}
+	if len(req.To) > MaxRecipients { // counted before de-duplication
+		return nil, errorf(http.StatusUnprocessableEntity, CodeTooManyRecipients, fmt.Sprintf(`"to" lists %d numbers; at most %d`, len(req.To), MaxRecipients))
+	}
+	to, bad := normalizeNumbers(req.To)
+	if bad >= 0 {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidNumber,
+			fmt.Sprintf(`to[%d] is not a Chinese mobile number (11 digits starting with 1, optionally prefixed by +86, 86 or 0086)`, bad))
+	}
+	v.to = to
+
+	if req.Content == "" {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty`)
+	}
+	enc, err := content.ParseEncoding(req.Encoding)
+	if err != nil {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidEncoding, `"encoding" must be auto, ucs2, gbk or ascii`)
+	}
+	v.encoding = enc
+
+	if req.Ext != "" && !allDigits(req.Ext) {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt, `"ext" must be digits`)
+	}
+	if len(ch.SrcID)+len(req.Ext) > MaxSrcIDLen {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt,
+			fmt.Sprintf(`"ext" may have at most %d digits on channel %q (Src_Id is at most %d)`, MaxSrcIDLen-len(ch.SrcID), v.channel, MaxSrcIDLen))
+	}
+
+	v.callbackURL = req.CallbackURL
+	if v.callbackURL == "" {
+		v.callbackURL = t.CallbackURL
+	} else if !validCallbackURL(v.callbackURL) {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidCallbackURL, `"callback_url" must be an absolute http or https URL of at most 2048 bytes`)
+	}
+
+	if utf8.RuneCountInString(req.ClientRef) > MaxClientRefLen || hasControl(req.ClientRef) {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidClientRef, fmt.Sprintf(`"client_ref" must be at most %d characters without control characters`, MaxClientRefLen))
+	}
+
+	msg, err := s.splitter.SplitAs(req.Content, enc)
+	if err != nil {
+		return nil, contentError(err, s.splitter.Options().MaxSegments)
+	}
+	v.msg = msg
+	return v, nil
+}
+
+// contentError maps a content.Splitter error to the API error.
+func contentError(err error, maxSegments int) *apiError {
+	var ce *content.CharError
+	switch {
+	case errors.Is(err, content.ErrTooManySegments):
+		return errorf(http.StatusUnprocessableEntity, CodeContentTooLong,
+			fmt.Sprintf(`"content" needs more than %d segments`, maxSegments))
+	case errors.As(err, &ce):
+		return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable,
+			fmt.Sprintf(`character %U at index %d of "content" cannot be encoded as %s`, ce.Char, ce.Index, ce.Encoding))
+	case errors.Is(err, content.ErrEmptyText):
+		return errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty`)
+	case errors.Is(err, content.ErrInvalidUTF8):
+		return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, `"content" is not valid UTF-8`)
+	}
+	return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, err.Error())
+}
+
+// validCallbackURL accepts absolute http(s) URLs with a host.
+func validCallbackURL(s string) bool {
+	if len(s) > MaxCallbackURLLen {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}
+
+// hasControl reports whether s contains a control character.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// digest returns the hex SHA-256 of s.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// validIdempotencyKey accepts 1..255 visible ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// createSMS handles POST /sms. Order of checks: auth (middleware) →
+// Idempotency-Key syntax → Content-Type → body size → JSON → fields →
+// content split → idempotency record → store → 202. Nothing is written to
+// Redis before every check passed.
+func (s *Server) createSMS(c *gin.Context) {
+	t := tenantOf(c)
+	idemKey, hasIdem := c.Request.Header[IdempotencyKeyHeader]
+	if hasIdem && (len(idemKey) != 1 || !validIdempotencyKey(idemKey[0])) {
+		abort(c, errorf(http.StatusBadRequest, CodeInvalidIdempotencyKey, "Idempotency-Key must be one value of 1..255 visible ASCII characters"))
+		return
+	}
+	var req SendRequest
+	if _, e := readJSON(c, s.maxBody, &req); e != nil {
+		abort(c, e)
+		return
+	}
+	v, e := s.validate(t, &req)
+	if e != nil {
+		abort(c, e)
+		return
+	}
+	l := logOf(c)
+	l.channel = v.channel
+	l.recipients, l.segments = len(v.to), len(v.msg.Segments)
+	l.debug = func(ev *zerolog.Event) { ev.Strs("to", v.to).Str("content", v.content) }
+
+	ctx := c.Request.Context()
+	var bodyHash string
+	if hasIdem {
+		// The store keys records by a digest of the client's key, so any
+		// visible character is safe in a Redis key name.
+		idemKey = []string{digest(idemKey[0])}
+		bodyHash = v.canonicalHash()
+		rec, err := s.store.ReserveIdempotency(ctx, t.Name, idemKey[0], bodyHash)
+		switch {
+		case errors.Is(err, store.ErrIdempotencyConflict):
+			abort(c, errorf(http.StatusConflict, CodeIdempotencyConflict, "this Idempotency-Key was used with a different request body"))
+			return
+		case errors.Is(err, store.ErrIdempotencyInProgress):
+			c.Header("Retry-After", "1")
+			abort(c, errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed; retry later"))
+			return
+		case err != nil:
+			abortInternal(c, err)
+			return
+		case rec != nil:
+			l.replayed, l.smsID = true, rec.RequestID
+			c.Header(IdempotentReplayedHeader, "true")
+			c.Data(rec.StatusCode, "application/json; charset=utf-8", rec.Body)
+			return
+		}
+	}
+
+	id, err := uuid.NewV7()
+	if err != nil {
+		s.releaseIdem(c, hasIdem, t, idemKey, bodyHash)
+		abortInternal(c, err)
+		return
+	}
+	nr := store.NewRequest{
+		ID:          id.String(),
+		Tenant:      t.Name,
+		Channel:     v.channel,
+		CallbackURL: v.callbackURL,
+		ClientRef:   v.clientRef,
+		MsgFmt:      v.msg.MsgFmt,
+		SrcExt:      v.ext,
+		Recipients:  v.to,
+		Segments:    make([]store.Segment, len(v.msg.Segments)),
+		CreatedAt:   time.Now(),
+	}
+	for i, sg := range v.msg.Segments {
+		nr.Segments[i] = store.Segment{Content: sg.Content, UDHI: sg.UDHI}
+	}
+	if err := s.store.CreateRequest(ctx, nr); err != nil {
+		s.releaseIdem(c, hasIdem, t, idemKey, bodyHash)
+		abortInternal(c, err)
+		return
+	}
+	l.smsID = nr.ID
+	resp := SendResponse{
+		ID: nr.ID, Status: "queued", Channel: v.channel,
+		Recipients: len(v.to), SegmentsPerRecipient: len(v.msg.Segments),
+		TotalSegments: len(v.to) * len(v.msg.Segments), ClientRef: v.clientRef,
+	}
+	body, _ := json.Marshal(resp)
+	if hasIdem {
+		// The request is durable already; failing to record the response
+		// only loses the replay (a retry would then create a second
+		// request), so it is logged, not answered as an error.
+		if err := s.store.CompleteIdempotency(ctx, t.Name, idemKey[0], bodyHash, http.StatusAccepted, body, nr.ID); err != nil {
+			l.err = fmt.Errorf("idempotency record not completed: %w", err)
+		}
+	}
+	if s.metrics != nil {
+		s.metrics.AcceptedRequests.WithLabelValues(v.channel).Inc()
+		s.metrics.AcceptedSegments.WithLabelValues(v.channel).Add(float64(resp.TotalSegments))
+	}
+	c.Header("Location", "/sms/"+nr.ID)
+	c.Data(http.StatusAccepted, "application/json; charset=utf-8", body)
+}
+
+// releaseIdem drops the reservation of a request that failed before being
+// stored, so the client can retry with the same key at once.
+func (s *Server) releaseIdem(c *gin.Context, has bool, t *tenant, key []string, hash string) {
+	if !has {
+		return
+	}
+	// Use a fresh context: the request's may be what failed.
+	ctx, cancel := contextWithTimeout(5 * time.Second)
+	defer cancel()
+	if err := s.store.ReleaseIdempotency(ctx, t.Name, key[0], hash); err != nil {
+		s.log.Warn().Err(err).Str("tenant", t.Name).Msg("idempotency reservation not released; it expires by itself")
+	}
+}

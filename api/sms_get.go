@@ -1,0 +1,165 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// StatusResponse is the body of GET /sms/{id}.
+type StatusResponse struct {
+	// ID is the request id.
+	ID string `json:"id"`
+	// Status is queued, sending, submitted, delivered,
+	// partially_delivered, failed or cancelled.
+	Status string `json:"status"`
+	// Channel is the channel used.
+	Channel string `json:"channel"`
+	// ClientRef echoes the request's client_ref.
+	ClientRef string `json:"client_ref"`
+	// CreatedAt is when the request was accepted.
+	CreatedAt time.Time `json:"created_at"`
+	// FinishedAt is when every recipient became final (absent before).
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// CancelledAt is when DELETE /sms/{id} was called (absent if never).
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	// SegmentsPerRecipient is the number of segments of the text.
+	SegmentsPerRecipient int `json:"segments_per_recipient"`
+	// Counts tallies recipients by status.
+	Counts StatusCounts `json:"counts"`
+	// Recipients are in request order.
+	Recipients []RecipientStatus `json:"recipients"`
+}
+
+// StatusCounts tallies the recipients of a request by rolled-up status.
+type StatusCounts struct {
+	Recipients int `json:"recipients"`
+	Delivered  int `json:"delivered"`
+	Failed     int `json:"failed"`
+	Unknown    int `json:"unknown"`
+	Cancelled  int `json:"cancelled"`
+	Pending    int `json:"pending"`
+}
+
+// RecipientStatus is one recipient in StatusResponse.
+type RecipientStatus struct {
+	// To is the normalised number.
+	To string `json:"to"`
+	// Status is queued, sending, submitted, delivered, failed, unknown or
+	// cancelled.
+	Status string `json:"status"`
+	// ErrorCode explains failed, unknown and cancelled (else "").
+	ErrorCode string `json:"error_code"`
+	// Segments are in order (number 1..n).
+	Segments []SegmentStatus `json:"segments"`
+}
+
+// SegmentStatus is one segment (one SUBMIT) of one recipient.
+type SegmentStatus struct {
+	// Number is Pk_number (1-based).
+	Number int `json:"number"`
+	// Status is the job state: queued, leased, scheduled, submitted,
+	// delivered, failed, unknown or cancelled.
+	Status string `json:"status"`
+	// MsgID is the ISMG Msg_Id as 22 digits ("" before SUBMIT_RESP).
+	MsgID string `json:"msg_id"`
+	// SubmitResult is the SUBMIT_RESP Result (null before).
+	SubmitResult *uint32 `json:"submit_result"`
+	// Stat is the status report Stat, e.g. DELIVRD ("" before).
+	Stat string `json:"stat"`
+	// SubmittedAt and ReportedAt are null until they happen.
+	SubmittedAt *time.Time `json:"submitted_at"`
+	ReportedAt  *time.Time `json:"reported_at"`
+	// ErrorCode explains a failed, unknown, cancelled or retried segment.
+	ErrorCode string `json:"error_code"`
+	// Attempts is how many times the segment was taken for sending.
+	Attempts int `json:"attempts"`
+}
+
+// timePtr returns nil for the zero time, else t in UTC.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// statusResponse renders a stored request.
+func statusResponse(r *store.Request) StatusResponse {
+	out := StatusResponse{
+		ID: r.ID, Status: string(r.Status), Channel: r.Channel, ClientRef: r.ClientRef,
+		CreatedAt: r.CreatedAt.UTC(), FinishedAt: timePtr(r.FinishedAt), CancelledAt: timePtr(r.CancelledAt),
+		SegmentsPerRecipient: r.Counts.Segments,
+		Counts: StatusCounts{
+			Recipients: r.Counts.Recipients, Delivered: r.Counts.Delivered, Failed: r.Counts.Failed,
+			Unknown: r.Counts.Unknown, Cancelled: r.Counts.Cancelled, Pending: r.Counts.Pending,
+		},
+		Recipients: make([]RecipientStatus, len(r.Recipients)),
+	}
+	for i, rc := range r.Recipients {
+		rs := RecipientStatus{To: rc.Number, Status: string(rc.Status), ErrorCode: rc.ErrorCode,
+			Segments: make([]SegmentStatus, len(rc.Segments))}
+		for j, sg := range rc.Segments {
+			ss := SegmentStatus{
+				Number: sg.Index, Status: string(sg.State), MsgID: sg.MsgID, Stat: sg.Stat,
+				SubmittedAt: timePtr(sg.SubmittedAt), ReportedAt: timePtr(sg.ReportedAt),
+				ErrorCode: sg.ErrorCode, Attempts: sg.Attempts,
+			}
+			if sg.HasSubmitResult {
+				res := sg.SubmitResult
+				ss.SubmitResult = &res
+			}
+			rs.Segments[j] = ss
+		}
+		out.Recipients[i] = rs
+	}
+	return out
+}
+
+// validSMSID reports whether id has the form of the ids POST /sms issues
+// (a lower-case canonical UUID); anything else cannot exist.
+func validSMSID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && len(id) == 36 && u.String() == id
+}
+
+// loadOwn loads request id for the authenticated tenant. A request of
+// another tenant answers exactly like a missing one (404 not_found), so a
+// key never learns whether someone else's id exists.
+func (s *Server) loadOwn(c *gin.Context) (*store.Request, bool) {
+	id := c.Param("id")
+	if !validSMSID(id) {
+		abort(c, errorf(http.StatusNotFound, CodeNotFound, "no such request"))
+		return nil, false
+	}
+	req, err := s.store.GetRequest(c.Request.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		abort(c, errorf(http.StatusNotFound, CodeNotFound, "no such request"))
+		return nil, false
+	case err != nil:
+		abortInternal(c, err)
+		return nil, false
+	case req.Tenant != tenantOf(c).Name:
+		abort(c, errorf(http.StatusNotFound, CodeNotFound, "no such request"))
+		return nil, false
+	}
+	l := logOf(c)
+	l.smsID, l.channel = req.ID, req.Channel
+	return req, true
+}
+
+// getSMS handles GET /sms/{id}.
+func (s *Server) getSMS(c *gin.Context) {
+	req, ok := s.loadOwn(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, statusResponse(req))
+}
