@@ -35,11 +35,11 @@ type Channel struct {
 	deps Deps
 	log  zerolog.Logger
 
-	jobs     chan store.Job // leased jobs waiting for a worker
-	outcomes chan outcome   // worker results waiting to be stored
-	wake     chan struct{}  // Notify → leaser
-	inHand   inHand         // leased and not yet recorded, for the heartbeat
-	reports  *batcher[store.ReportIn, store.ReportOutcome]
+	jobs    chan store.Job              // leased jobs waiting for a worker
+	acks    *batcher[outcome, struct{}] // worker results → store
+	wake    chan struct{}               // Notify → leaser
+	inHand  inHand                      // leased and not yet recorded, for the heartbeat
+	reports *batcher[store.ReportIn, store.ReportOutcome]
 
 	mu    sync.Mutex
 	links []*cmpp.Link // index = slot; nil while down
@@ -54,15 +54,15 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		return nil, err
 	}
 	c := &Channel{
-		set:      set,
-		deps:     deps,
-		log:      deps.Logger.With().Str("channel", set.Name).Logger(),
-		jobs:     make(chan store.Job, set.Links*set.Link.Window),
-		outcomes: make(chan outcome, 4*set.Links*set.Link.Window),
-		wake:     make(chan struct{}, 1),
-		links:    make([]*cmpp.Link, set.Links),
+		set:   set,
+		deps:  deps,
+		log:   deps.Logger.With().Str("channel", set.Name).Logger(),
+		jobs:  make(chan store.Job, set.Links*set.Link.Window),
+		wake:  make(chan struct{}, 1),
+		links: make([]*cmpp.Link, set.Links),
 	}
 	c.inHand.m = map[store.JobID]struct{}{}
+	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
 		return c.deps.Store.Reports(ctx, c.set.Name, reps)
 	})
@@ -103,9 +103,8 @@ func (c *Channel) Run(ctx context.Context) error {
 	var bg sync.WaitGroup // goroutines that stop with hard
 	bg.Add(3)
 	go func() { defer bg.Done(); c.reports.run(hard) }()
+	go func() { defer bg.Done(); c.acks.run(hard) }()
 	go func() { defer bg.Done(); c.maintain(hard) }()
-	storerDone := make(chan struct{})
-	go func() { defer bg.Done(); defer close(storerDone); c.storeOutcomes(hard) }()
 
 	var senders sync.WaitGroup // leaser and link slots: stop with ctx
 	senders.Add(1 + c.set.Links)
@@ -115,11 +114,9 @@ func (c *Channel) Run(ctx context.Context) error {
 	}
 	senders.Wait()
 
-	// Every worker has stopped: give back what was leased but never sent,
-	// then let the storer finish the outcomes and stop.
+	// Every worker has stopped and its outcome is stored: give back what
+	// was leased but never sent.
 	c.releaseUnsent(hard)
-	close(c.outcomes)
-	<-storerDone
 	hardCancel()
 	bg.Wait()
 	c.log.Info().Msg("channel stopped")

@@ -7,35 +7,15 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// storeOutcomes records worker outcomes in batches until c.outcomes is
-// closed and drained. A batch is whatever is waiting when the previous one
-// finishes (up to 512), so under load one script call records hundreds of
-// SUBMIT_RESPs. A failed write is retried until ctx ends; the jobs' leases
-// are extended meanwhile, and if the process dies they are sent again.
-func (c *Channel) storeOutcomes(ctx context.Context) {
-	const maxBatch = 512
-	batch := make([]outcome, 0, maxBatch)
-	for first := range c.outcomes {
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case o, ok := <-c.outcomes:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		c.record(ctx, batch)
-	}
-}
+// Outcomes are stored through c.acks, a batcher: a worker waits until its
+// outcome is durable before it takes another job. That bounds what a crash
+// can send twice to what the workers had in hand — at most window × links
+// SUBMITs — while one script call still records a whole batch.
 
 // record writes one batch: results through Submitted, retries through
-// Retry.
-func (c *Channel) record(ctx context.Context, batch []outcome) {
+// Retry. A failed write is retried until ctx ends; the jobs' leases are
+// extended meanwhile, and if the process dies they are sent again.
+func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, error) {
 	var done []store.SubmitOutcome
 	var retry []store.RetryJob
 	for _, o := range batch {
@@ -56,7 +36,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) {
 		}
 		c.log.Warn().Err(err).Int("outcomes", len(done)).Msg("storing SUBMIT outcomes failed; retrying")
 		if !sleep(ctx, fail.next()) {
-			return // leases expire; the jobs are sent again
+			return nil, ctx.Err() // leases expire; the jobs are sent again
 		}
 	}
 	fail.reset()
@@ -67,10 +47,11 @@ func (c *Channel) record(ctx context.Context, batch []outcome) {
 		}
 		c.log.Warn().Err(err).Int("jobs", len(retry)).Msg("scheduling retries failed; retrying")
 		if !sleep(ctx, fail.next()) {
-			return
+			return nil, ctx.Err()
 		}
 	}
 	for _, o := range batch {
 		c.inHand.remove(o.id)
 	}
+	return nil, nil
 }
