@@ -26,6 +26,32 @@ const storeOpTimeout = 5 * time.Second
 // host, then for one of the Workers slots, POSTs, and acks, reschedules or
 // dead-letters the event. At most 2×Workers events are leased at a time.
 // The dispatcher only reads the outbox: it never touches the CMPP side.
+//
+// Delivery policy:
+//   - 2xx: delivered, the event is acked (deleted).
+//   - 410 Gone: the receiver says the endpoint is gone for good; the event
+//     is dead-lettered at once (an operator can replay it once the URL is
+//     fixed) rather than retried for a day.
+//   - anything else (other statuses, 3xx — redirects are not followed —,
+//     timeouts, connection errors): retried after an exponential back-off
+//     with equal jitter (see Config) until RetryFor has passed since the
+//     event was created; the last retry is scheduled at that limit, and a
+//     failure then dead-letters the event with the last error.
+//   - no callback URL (none on the event, the tenant has no default, or no
+//     tenant takes an MO message and none is the default): acked without a
+//     POST, logged, counted as outcome "no_callback" — retrying cannot help.
+//   - unknown tenant (no secret to sign with), unusable URL, unknown event
+//     type: dead-lettered at once.
+//   - host saturated (PerHostConcurrency POSTs in flight and as many
+//     waiting): the event is put back in the store for a little later
+//     (outcome "deferred"), so that its lease does not run out while it
+//     waits and other hosts keep their share.
+//
+// Every attempt sends the same bytes (rendered once, saved with
+// Store.SaveEventBody) with a fresh signature timestamp, and the headers
+// Content-Type: application/json, X-Smsbridge-Signature,
+// X-Smsbridge-Event-Id, X-Smsbridge-Event-Type and
+// User-Agent: smsbridge/<Version>.
 type Dispatcher struct {
 	cfg       Config
 	log       zerolog.Logger

@@ -1,15 +1,15 @@
 package webhook
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-		"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
 )
 

@@ -1,0 +1,39 @@
+package webhook
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// BenchmarkDispatch measures events/s from the Redis outbox to a local
+// httptest receiver answering 200 at once: lease, render, save body, sign,
+// POST, ack. One op is one event delivered and acked.
+func BenchmarkDispatch(b *testing.B) {
+	for _, perHost := range []int{8, 64} {
+		b.Run(fmt.Sprintf("per_host=%d", perHost), func(b *testing.B) {
+			f := newFixture(b, store.Options{})
+			rc := newReceiver(b, nil)
+			for range b.N {
+				f.seedMO("1069001", "benchmark message", "")
+			}
+			cfg := f.fastConfig(tenants(rc.srv.URL))
+			cfg.PerHostConcurrency, cfg.PollInterval = perHost, 5*time.Millisecond
+			delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDelivered)
+			b.ReportAllocs()
+			b.ResetTimer()
+			r := start(b, cfg)
+			testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
+				return counterValue(b, delivered) == float64(b.N)
+			})
+			b.StopTimer()
+			r.stop(b)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			deferred := counterValue(b, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDeferred))
+			b.ReportMetric(deferred/float64(b.N), "deferrals/event")
+		})
+	}
+}
