@@ -37,3 +37,26 @@ func BenchmarkDispatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDispatchStatus is BenchmarkDispatch for sms.status events of
+// requests with 100 recipients: rendering reads the request state (once
+// per request thanks to the lease loop's cache).
+func BenchmarkDispatchStatus(b *testing.B) {
+	f := newFixture(b, store.Options{})
+	rc := newReceiver(b, nil)
+	for left := b.N; left > 0; left -= 100 {
+		f.seedStatus("acme", rc.srv.URL, min(left, 100), 2, delivrd)
+	}
+	cfg := f.fastConfig(tenants(""))
+	cfg.PerHostConcurrency, cfg.PollInterval = 64, 5*time.Millisecond
+	delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)
+	b.ReportAllocs()
+	b.ResetTimer()
+	r := start(b, cfg)
+	testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
+		return counterValue(b, delivered) == float64(b.N)
+	})
+	b.StopTimer()
+	r.stop(b)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

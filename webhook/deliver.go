@@ -43,18 +43,12 @@ type delivery struct {
 	retryErr   string // count as a failed attempt with this error
 }
 
-// requestState is the result of loading a request for rendering.
-type requestState struct {
-	req *store.Request // nil when the request is gone
-	err error          // a store failure (not ErrNotFound)
-}
-
 // dispatch prepares the events of one lease and starts a goroutine per
 // event. It runs on the lease loop, before Run waits for deliveries.
-func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.Time) {
-	reqs := d.loadRequests(evs)
+func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.Time, cache *requestCache) {
+	reqs := d.loadRequests(cache, evs)
 	for i := range evs {
-		j := d.prepare(channel, &evs[i], reqs, leasedAt)
+		j := d.prepare(channel, &evs[i], reqs[i], leasedAt)
 		d.active.Go(func() {
 			defer d.returnBudget(1)
 			d.deliver(j)
@@ -62,35 +56,9 @@ func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.T
 	}
 }
 
-// loadRequests reads, once per request, the state of the requests whose
-// sms.status events still need a body.
-func (d *Dispatcher) loadRequests(evs []store.Event) map[string]requestState {
-	var reqs map[string]requestState
-	for i := range evs {
-		ev := &evs[i]
-		if ev.Body != nil || ev.Type != store.EventStatus || ev.RequestID == "" {
-			continue
-		}
-		if _, ok := reqs[ev.RequestID]; ok {
-			continue
-		}
-		if reqs == nil {
-			reqs = make(map[string]requestState)
-		}
-		ctx, cancel := d.storeCtx()
-		req, err := d.cfg.Store.GetRequest(ctx, ev.RequestID)
-		cancel()
-		if errors.Is(err, store.ErrNotFound) {
-			err = nil
-		}
-		reqs[ev.RequestID] = requestState{req: req, err: err}
-	}
-	return reqs
-}
-
 // prepare resolves where ev goes and renders its body when it has none
 // yet.
-func (d *Dispatcher) prepare(channel string, ev *store.Event, reqs map[string]requestState, leasedAt time.Time) *delivery {
+func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, leasedAt time.Time) *delivery {
 	j := &delivery{ev: ev, channel: channel, leasedAt: leasedAt, body: ev.Body}
 	j.log = d.log.With().Str("event_id", ev.ID).Str("type", string(ev.Type)).
 		Str("channel", channel).Int("attempt", ev.Attempts).Logger()
@@ -142,7 +110,6 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, reqs map[string]re
 	}
 	switch ev.Type {
 	case store.EventStatus:
-		rs := reqs[ev.RequestID]
 		if rs.err != nil {
 			j.retryErr = "load request: " + rs.err.Error()
 			return j

@@ -137,6 +137,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		abortPosts()
 		<-done
 	}
+	d.cfg.HTTPClient.CloseIdleConnections()
 	d.log.Info().Msg("webhook dispatcher stopped")
 	return nil
 }
@@ -170,6 +171,7 @@ func (d *Dispatcher) leaseLoop(channel string) {
 	ctx := d.runCtx
 	log := d.log.With().Str("channel", channel).Logger()
 	idle := minPoll
+	var cache requestCache
 	for {
 		n, ok := d.takeBudget(ctx, d.cfg.BatchSize)
 		if !ok {
@@ -185,7 +187,7 @@ func (d *Dispatcher) leaseLoop(channel string) {
 			log.Error().Err(err).Msg("lease events")
 		}
 		if len(evs) > 0 {
-			d.dispatch(channel, evs, leasedAt)
+			d.dispatch(channel, evs, leasedAt, &cache)
 			idle = minPoll
 			if len(evs) == n {
 				continue // there may be more
