@@ -28,8 +28,10 @@ type account struct {
 	pending map[cmpp.MsgID]*deliverJob // reports not yet sent, by reported Msg_Id
 }
 
+// newAccount builds the state of a new account; s.mu must be held for
+// writing (or the server not yet started).
 func (s *Server) newAccount(a Account) *account {
-	acct := &account{srv: s, spID: a.SPID, stats: s.stats(a.SPID), pending: make(map[cmpp.MsgID]*deliverJob)}
+	acct := &account{srv: s, spID: a.SPID, stats: s.statsLocked(a.SPID), pending: make(map[cmpp.MsgID]*deliverJob)}
 	acct.update(a)
 	return acct
 }

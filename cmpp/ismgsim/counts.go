@@ -67,17 +67,11 @@ func (st *accountStats) reset() {
 	}
 }
 
-// stats returns the counters of spID, creating them on first use.
-func (s *Server) stats(spID string) *accountStats {
-	s.mu.RLock()
+// statsLocked returns the counters of spID, creating them on first use;
+// s.mu must be held for writing.
+func (s *Server) statsLocked(spID string) *accountStats {
 	st := s.statsBySP[spID]
-	s.mu.RUnlock()
-	if st != nil {
-		return st
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st = s.statsBySP[spID]; st == nil {
+	if st == nil {
 		st = new(accountStats)
 		s.statsBySP[spID] = st
 	}
