@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/webhook"
 )
 
 // Paging of GET /admin/dead-letters.
@@ -32,16 +32,16 @@ type DeadLetterList struct {
 // DeadLetter is one dead-lettered event, without its body (which may hold
 // message content).
 type DeadLetter struct {
-	ID          string     `json:"id"`
-	Type        string     `json:"type"`
-	Channel     string     `json:"channel"`
-	Tenant      string     `json:"tenant"`
-	RequestID   string     `json:"request_id,omitempty"`
-	CallbackURL string     `json:"callback_url"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DeadAt      *time.Time `json:"dead_at"`
-	Attempts    int        `json:"attempts"`
-	LastError   string     `json:"last_error"`
+	ID          string        `json:"id"`
+	Type        string        `json:"type"`
+	Channel     string        `json:"channel"`
+	Tenant      string        `json:"tenant"`
+	RequestID   string        `json:"request_id,omitempty"`
+	CallbackURL string        `json:"callback_url"`
+	CreatedAt   webhook.Time  `json:"created_at"`
+	DeadAt      *webhook.Time `json:"dead_at"`
+	Attempts    int           `json:"attempts"`
+	LastError   string        `json:"last_error"`
 }
 
 // ReplayResponse is the body of POST /admin/dead-letters/{channel}/{event_id}/replay.
@@ -105,7 +105,7 @@ func (s *Server) listDeadLetters(c *gin.Context) {
 	for _, ev := range evs {
 		out.Events = append(out.Events, DeadLetter{
 			ID: ev.ID, Type: string(ev.Type), Channel: ev.Channel, Tenant: ev.Tenant,
-			RequestID: ev.RequestID, CallbackURL: ev.CallbackURL, CreatedAt: ev.CreatedAt.UTC(),
+			RequestID: ev.RequestID, CallbackURL: ev.CallbackURL, CreatedAt: webhook.Time{Time: ev.CreatedAt},
 			DeadAt: timePtr(ev.DeadAt), Attempts: ev.Attempts, LastError: ev.LastError,
 		})
 	}

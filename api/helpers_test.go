@@ -129,6 +129,26 @@ func (f *fakeCanceller) CancelSubmitted(_ context.Context, channel string, msgID
 	return out, nil
 }
 
+func (f *fakeCanceller) answer(outs ...CancelOutcome) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, o := range outs {
+		f.outcomes[o.MsgID] = o
+	}
+}
+
+func (f *fakeCanceller) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+func (f *fakeCanceller) recorded() []cancelCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]cancelCall(nil), f.calls...)
+}
+
 // harness is one API on a real Redis behind a real HTTP server.
 type harness struct {
 	env       *testenv.RedisEnv

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/webhook"
 )
 
 // StatusResponse is the body of GET /sms/{id}.
@@ -23,11 +24,11 @@ type StatusResponse struct {
 	// ClientRef echoes the request's client_ref.
 	ClientRef string `json:"client_ref"`
 	// CreatedAt is when the request was accepted.
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt webhook.Time `json:"created_at"`
 	// FinishedAt is when every recipient became final (absent before).
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	FinishedAt *webhook.Time `json:"finished_at,omitempty"`
 	// CancelledAt is when DELETE /sms/{id} was called (absent if never).
-	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	CancelledAt *webhook.Time `json:"cancelled_at,omitempty"`
 	// SegmentsPerRecipient is the number of segments of the text.
 	SegmentsPerRecipient int `json:"segments_per_recipient"`
 	// Counts tallies recipients by status.
@@ -73,28 +74,28 @@ type SegmentStatus struct {
 	// Stat is the status report Stat, e.g. DELIVRD ("" before).
 	Stat string `json:"stat"`
 	// SubmittedAt and ReportedAt are null until they happen.
-	SubmittedAt *time.Time `json:"submitted_at"`
-	ReportedAt  *time.Time `json:"reported_at"`
+	SubmittedAt *webhook.Time `json:"submitted_at"`
+	ReportedAt  *webhook.Time `json:"reported_at"`
 	// ErrorCode explains a failed, unknown, cancelled or retried segment.
 	ErrorCode string `json:"error_code"`
 	// Attempts is how many times the segment was taken for sending.
 	Attempts int `json:"attempts"`
 }
 
-// timePtr returns nil for the zero time, else t in UTC.
-func timePtr(t time.Time) *time.Time {
+// timePtr returns nil for the zero time, else t. Times are written like
+// the webhook payloads: RFC 3339, UTC, milliseconds.
+func timePtr(t time.Time) *webhook.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := t.UTC()
-	return &u
+	return &webhook.Time{Time: t}
 }
 
 // statusResponse renders a stored request.
 func statusResponse(r *store.Request) StatusResponse {
 	out := StatusResponse{
 		ID: r.ID, Status: string(r.Status), Channel: r.Channel, ClientRef: r.ClientRef,
-		CreatedAt: r.CreatedAt.UTC(), FinishedAt: timePtr(r.FinishedAt), CancelledAt: timePtr(r.CancelledAt),
+		CreatedAt: webhook.Time{Time: r.CreatedAt}, FinishedAt: timePtr(r.FinishedAt), CancelledAt: timePtr(r.CancelledAt),
 		SegmentsPerRecipient: r.Counts.Segments,
 		Counts: StatusCounts{
 			Recipients: r.Counts.Recipients, Delivered: r.Counts.Delivered, Failed: r.Counts.Failed,
