@@ -47,7 +47,7 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 	now := s.now()
 	v, err := s.run(ctx, "lease", scriptLease,
 		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel)},
-		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, owner)
+		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, cleanField(owner))
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Store) Extend(ctx context.Context, channel, owner string, jobs []JobID)
 		return nil, nil
 	}
 	args := make([]any, 0, 3+len(jobs))
-	args = append(args, s.keys.Tag(channel), ms(s.now().Add(s.opts.LeaseTTL)), owner)
+	args = append(args, s.keys.Tag(channel), ms(s.now().Add(s.opts.LeaseTTL)), cleanField(owner))
 	for _, j := range jobs {
 		args = append(args, string(j))
 	}

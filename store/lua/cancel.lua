@@ -29,7 +29,7 @@ for r = 1, m.R do
       if st == 'w' then redis.call('ZREM', KEYS[2], job) end
       t[1] = 'c'
       t[8] = 'cancelled'
-      set_job(id, m, r, s, st, t)
+      set_job(id, m, r, s, st, t, nil)
       cancelled = cancelled + 1
     elseif st == 'l' then
       inflight = inflight + 1
@@ -39,4 +39,5 @@ for r = 1, m.R do
     end
   end
 end
+flush()
 return {cancelled, inflight, submitted, FINALS}

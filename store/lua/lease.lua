@@ -33,12 +33,18 @@ while got < max and popped < budget do
       local req = reqkey(id)
       local f = 'j:' .. r .. ':' .. s
       local v = redis.call('HMGET', req, 'to:' .. r, 'seg:' .. s, 'udhi:' .. s, f)
-      local t = jdecode(v[4])
-      if v[1] and (t[1] == 'q' or t[1] == 'w') then
-        t[1] = 'l'
-        t[2] = tostring((tonumber(t[2]) or 0) + 1)
-        t[9] = owner
-        redis.call('HSET', req, f, jencode(t))
+      local st = v[4] and string.sub(v[4], 1, 1) or 'q'
+      if v[1] and (st == 'q' or st == 'w') then
+        local att, enc = '1', nil
+        if v[4] then
+          local t = jdecode(v[4])
+          att = tostring((tonumber(t[2]) or 0) + 1)
+          t[1], t[2], t[9] = 'l', att, owner
+          enc = jencode(t)
+        else
+          enc = 'l|1|||||||' .. owner .. '|' -- fresh job: jencode of {l,1,,,,,,,owner,}
+        end
+        redis.call('HSET', req, f, enc)
         if not m.st then
           redis.call('HSET', req, 'st', NOW)
           m.st = NOW
@@ -53,7 +59,7 @@ while got < max and popped < budget do
         out[n + 5] = m.fmt
         out[n + 6] = m.ext
         out[n + 7] = tostring(m.S)
-        out[n + 8] = t[2]
+        out[n + 8] = att
         got = got + 1
       end
     end

@@ -36,4 +36,5 @@ if total > 1 then
 end
 local eid = new_event({'type', 'sms.mo', 'src', src, 'dest', dest, 'svc', svc, 'link', link,
                        'fmt', fmt, 'data', data, 'parts', tostring(total), 'first', first, 'cb', cb})
+flush()
 return {'done', eid, data, src, dest, svc, link, fmt, first, tostring(total)}

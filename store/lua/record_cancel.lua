@@ -21,13 +21,14 @@ for i = 5, #ARGV, 3 do
       if ok == '1' then
         t[1] = 'c'
         t[8] = 'cancelled'
-        redis.call('ZREM', KEYS[1], job)
+        AWAIT_DEL[#AWAIT_DEL + 1] = job
       else
         t[8] = 'cancel_failed'
       end
-      set_job(id, m, r, s, old, t)
+      set_job(id, m, r, s, old, t, nil)
       n = n + 1
     end
   end
 end
+flush()
 return {n, FINALS}

@@ -17,8 +17,8 @@ local park_ttl = ARGV[3]
 local codes = {}
 for i = 6, #ARGV, 5 do
   local mid, stat, sub, done, dest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local code, job, eid = 'd', '', nil
-  job = redis.call('GET', TAG .. ':mid:' .. mid)
+  local code, eid = 'd', nil
+  local job = redis.call('GET', TAG .. ':mid:' .. mid)
   if not job then
     job = ''
     code = 'p'
@@ -28,9 +28,18 @@ for i = 6, #ARGV, 5 do
     local id, r, s = split_job(job)
     local m = id and meta(id)
     if m then
-      local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+      local f = 'j:' .. r .. ':' .. s
+      local v, to
+      if m.S == 1 and m.cb ~= '' then
+        -- the report may finish the recipient: read its number now
+        local hv = redis.call('HMGET', reqkey(id), f, 'to:' .. r)
+        v, to = hv[1], hv[2]
+      else
+        v = redis.call('HGET', reqkey(id), f)
+      end
+      local t = jdecode(v)
       if t[1] == 's' and t[3] == mid then
-        code, eid = apply_report(id, m, r, s, job, t, stat, done, NOW)
+        code, eid = apply_report(id, m, r, s, job, t, 's', stat, done, NOW, to)
       end
     end
   end
@@ -38,4 +47,5 @@ for i = 6, #ARGV, 5 do
   codes[#codes + 1] = job
   codes[#codes + 1] = eid or ''
 end
+flush()
 return {codes, FINALS}

@@ -38,8 +38,8 @@ for i = 7, #ARGV, 5 do
         t[3] = mid
         t[8] = ''
         redis.call('SET', TAG .. ':mid:' .. mid, job, 'EX', map_ttl)
-        redis.call('ZADD', KEYS[2], await_at, job)
-        set_job(id, m, r, s, old, t)
+        AWAIT_ADD[#AWAIT_ADD + 1] = await_at
+        AWAIT_ADD[#AWAIT_ADD + 1] = job
         code = 'ok'
         local pk = TAG .. ':park:' .. mid
         local p = redis.call('GET', pk)
@@ -49,18 +49,20 @@ for i = 7, #ARGV, 5 do
           local pt = {}
           for f in string.gmatch(p .. '|', '([^|]*)|') do pt[#pt + 1] = f end
           local _
-          _, eid = apply_report(id, m, r, s, job, t, pt[1], pt[3] or '', pt[5] or NOW)
+          _, eid = apply_report(id, m, r, s, job, t, old, pt[1], pt[3] or '', pt[5] or NOW, nil)
           code = 'okr'
+        else
+          set_job(id, m, r, s, old, t, nil)
         end
       elseif kind == 'fail' then
         t[1] = 'f'
         t[8] = err
-        eid = set_job(id, m, r, s, old, t)
+        eid = set_job(id, m, r, s, old, t, nil)
         code = 'fail'
       else
         t[1] = 'u'
         t[8] = err
-        eid = set_job(id, m, r, s, old, t)
+        eid = set_job(id, m, r, s, old, t, nil)
         code = 'unk'
       end
     end
@@ -68,5 +70,6 @@ for i = 7, #ARGV, 5 do
   codes[#codes + 1] = code
   codes[#codes + 1] = eid or ''
 end
-if #unlease > 0 then push_chunks('ZREM', KEYS[1], unlease) end
+push_chunks('ZREM', KEYS[1], unlease)
+flush()
 return {codes, FINALS}

@@ -10,18 +10,18 @@ local code = ARGV[6]
 local jobs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[3]))
 local n = 0
 for _, job in ipairs(jobs) do
-  redis.call('ZREM', KEYS[1], job)
+  AWAIT_DEL[#AWAIT_DEL + 1] = job
   local id, r, s = split_job(job)
   local m = id and meta(id)
   if m then
     local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
     if t[1] == 's' then
-      local old = t[1]
       t[1] = 'u'
       t[8] = code
-      set_job(id, m, r, s, old, t)
+      set_job(id, m, r, s, 's', t, nil)
       n = n + 1
     end
   end
 end
+flush()
 return {n, #jobs, FINALS}

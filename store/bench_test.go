@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/smsbridge/smsbridge/internal/testenv"
+)
+
+// Benchmarks run against testenv.Redis ($REDIS_ADDR or a private
+// redis-server). Each reports segments/s (jobs per second through the
+// measured call); -benchmem shows the Go-side allocations.
+
+func benchStore(b *testing.B) (*Store, *testenv.RedisEnv) {
+	b.Helper()
+	env := testenv.Redis(b)
+	return New(env.Client, Options{Prefix: env.Prefix}), env
+}
+
+// fill creates requests with n jobs in total (1-segment requests of up to
+// 1000 recipients, the worst case for reports: every report finalises a
+// recipient and creates an event).
+func fill(b *testing.B, st *Store, ch string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := 0; n > 0; i++ {
+		R := min(n, 1000)
+		req := NewRequest{ID: fmt.Sprintf("b%d", i), Tenant: "t", Channel: ch, CallbackURL: "http://cb",
+			MsgFmt: 8, Segments: []Segment{{Content: make([]byte, 140)}}}
+		for r := range R {
+			req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+		}
+		if err := st.CreateRequest(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		n -= R
+	}
+}
+
+func leaseAll(b *testing.B, st *Store, ch string, batch, n int) [][]Job {
+	b.Helper()
+	var out [][]Job
+	for got := 0; got < n; {
+		jobs, err := st.Lease(context.Background(), ch, "bench", batch)
+		if err != nil || len(jobs) == 0 {
+			b.Fatalf("lease: %d %v", len(jobs), err)
+		}
+		out = append(out, jobs)
+		got += len(jobs)
+	}
+	return out
+}
+
+func submitAll(b *testing.B, st *Store, ch string, batches [][]Job) [][]string {
+	b.Helper()
+	var mids [][]string
+	n := 0
+	for _, jobs := range batches {
+		outs := make([]SubmitOutcome, len(jobs))
+		m := make([]string, len(jobs))
+		for i, j := range jobs {
+			m[i] = msgID(n)
+			n++
+			outs[i] = SubmitOutcome{Job: j.ID, MsgID: m[i]}
+		}
+		if _, err := st.Submitted(context.Background(), ch, outs); err != nil {
+			b.Fatal(err)
+		}
+		mids = append(mids, m)
+	}
+	return mids
+}
+
+func perSecond(b *testing.B, segments int) {
+	b.ReportMetric(float64(segments)/b.Elapsed().Seconds(), "segments/s")
+}
+
+func BenchmarkCreateRequest(b *testing.B) {
+	for _, sz := range []struct{ R, S int }{{1, 1}, {100, 3}, {1000, 10}} {
+		b.Run(fmt.Sprintf("%dx%d", sz.R, sz.S), func(b *testing.B) {
+			st, _ := benchStore(b)
+			ctx := context.Background()
+			req := NewRequest{Tenant: "t", Channel: "bc", CallbackURL: "http://cb", MsgFmt: 8}
+			for r := range sz.R {
+				req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+			}
+			for range sz.S {
+				req.Segments = append(req.Segments, Segment{Content: make([]byte, 134), UDHI: true})
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req.ID = fmt.Sprintf("c%d", i)
+				if err := st.CreateRequest(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perSecond(b, b.N*sz.R*sz.S)
+		})
+	}
+}
+
+func BenchmarkLease(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			st, _ := benchStore(b)
+			fill(b, st, "bl", b.N*batch)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				jobs, err := st.Lease(ctx, "bl", "bench", batch)
+				if err != nil || len(jobs) != batch {
+					b.Fatalf("lease: %d %v", len(jobs), err)
+				}
+			}
+			perSecond(b, b.N*batch)
+		})
+	}
+}
+
+func BenchmarkSubmitted(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			st, _ := benchStore(b)
+			fill(b, st, "bs", b.N*batch)
+			batches := leaseAll(b, st, "bs", batch, b.N*batch)
+			outs := make([][]SubmitOutcome, len(batches))
+			for k, jobs := range batches {
+				for i, j := range jobs {
+					outs[k] = append(outs[k], SubmitOutcome{Job: j.ID, MsgID: msgID(k*batch + i)})
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for _, o := range outs {
+				if _, err := st.Submitted(ctx, "bs", o); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perSecond(b, b.N*batch)
+		})
+	}
+}
+
+func BenchmarkReports(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			st, _ := benchStore(b)
+			fill(b, st, "br", b.N*batch)
+			mids := submitAll(b, st, "br", leaseAll(b, st, "br", batch, b.N*batch))
+			reps := make([][]ReportIn, len(mids))
+			for k, m := range mids {
+				for _, id := range m {
+					reps[k] = append(reps[k], ReportIn{MsgID: id, Stat: "DELIVRD", DoneTime: "2511221011", SubmitTime: "2511221010", Dest: "13800138000"})
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for _, r := range reps {
+				if _, err := st.Reports(ctx, "br", r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perSecond(b, b.N*batch)
+		})
+	}
+}
+
+// BenchmarkJobLifecycle is the store's whole cost per segment on the send
+// path: Lease + Submitted + Reports for each batch, sequentially (one
+// sender goroutine).
+func BenchmarkJobLifecycle(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			st, _ := benchStore(b)
+			fill(b, st, "bj", b.N*batch)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			n := 0
+			for i := 0; i < b.N; i++ {
+				jobs, err := st.Lease(ctx, "bj", "bench", batch)
+				if err != nil || len(jobs) != batch {
+					b.Fatalf("lease: %d %v", len(jobs), err)
+				}
+				outs := make([]SubmitOutcome, len(jobs))
+				reps := make([]ReportIn, len(jobs))
+				for k, j := range jobs {
+					outs[k] = SubmitOutcome{Job: j.ID, MsgID: msgID(n)}
+					reps[k] = ReportIn{MsgID: msgID(n), Stat: "DELIVRD"}
+					n++
+				}
+				if _, err := st.Submitted(ctx, "bj", outs); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := st.Reports(ctx, "bj", reps); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perSecond(b, b.N*batch)
+		})
+	}
+}
