@@ -100,6 +100,14 @@ func TestHappyPathDelivered(t *testing.T) {
 			e.ClientRef != "ref-hp" || e.Attempts != 1 || e.Channel != f.ch || e.ID != outs[1].EventID {
 			f.t.Fatalf("event: %+v", e)
 		}
+		// Cancelling a final request changes nothing.
+		res, err := f.st.CancelRequest(f.ctx, "hp")
+		if err != nil || res.Cancelled != 0 || res.InFlight != 0 || len(res.Submitted) != 0 {
+			f.t.Fatalf("cancel of a final request: %+v %v", res, err)
+		}
+		if got := f.get("hp"); got.Status != RequestDelivered || !got.CancelledAt.IsZero() {
+			f.t.Fatalf("after cancel of a final request: %s %v", got.Status, got.CancelledAt)
+		}
 		assertChannelSlot(f)
 	})
 }

@@ -103,11 +103,7 @@ func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
 	for _, sg := range req.Segments {
 		args = append(args, boolFlag(sg.UDHI))
 	}
-	if err := s.rdb.Set(ctx, s.keys.RequestIndex(req.ID), req.Channel, s.opts.IndexTTL).Err(); err != nil {
-		return fmt.Errorf("store: create request index: %w", err)
-	}
-	v, err := s.run(ctx, "create request", scriptCreate,
-		[]string{s.keys.Request(req.Channel, req.ID), s.keys.Queue(req.Channel)}, args...)
+	v, err := s.createRequest(ctx, req, args)
 	if err != nil {
 		return err
 	}
@@ -115,6 +111,43 @@ func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
 		return fmt.Errorf("%w: %s", ErrExists, req.ID)
 	}
 	return nil
+}
+
+// createRequest writes the index, then runs the create script. On a
+// single server (or Sentinel) both go in one pipeline, which Redis runs in
+// order on one connection (one round trip); on a cluster the index lives on
+// another node, so it is written first, then the script runs.
+func (s *Store) createRequest(ctx context.Context, req NewRequest, args []any) (any, error) {
+	idx := s.keys.RequestIndex(req.ID)
+	keys := []string{s.keys.Request(req.Channel, req.ID), s.keys.Queue(req.Channel)}
+	if _, single := s.rdb.(*redis.Client); single {
+		var set *redis.StatusCmd
+		var eval *redis.Cmd
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			set = p.Set(ctx, idx, req.Channel, s.opts.IndexTTL)
+			if s.strictSlots {
+				eval = scriptCreate.strict.EvalSha(ctx, p, keys, args...)
+			} else {
+				eval = scriptCreate.plain.EvalSha(ctx, p, keys, args...)
+			}
+			return nil
+		})
+		if err := set.Err(); err != nil {
+			return nil, fmt.Errorf("store: create request index: %w", err)
+		}
+		if err == nil {
+			return eval.Val(), nil
+		}
+		if !redis.HasErrorPrefix(eval.Err(), "NOSCRIPT") {
+			return nil, fmt.Errorf("store: create request: %w", err)
+		}
+		// Script not cached yet: EVAL it (the index is written already).
+		return s.run(ctx, "create request", scriptCreate, keys, args...)
+	}
+	if err := s.rdb.Set(ctx, idx, req.Channel, s.opts.IndexTTL).Err(); err != nil {
+		return nil, fmt.Errorf("store: create request index: %w", err)
+	}
+	return s.run(ctx, "create request", scriptCreate, keys, args...)
 }
 
 func boolFlag(b bool) string {

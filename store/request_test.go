@@ -168,3 +168,19 @@ func TestNewClient(t *testing.T) {
 		t.Fatalf("ping through NewClient: %v", err)
 	}
 }
+
+// TestCreateAfterScriptFlush covers the pipelined create when the server
+// has no cached script (NOSCRIPT → EVAL fallback). It runs on miniredis,
+// whose script cache belongs to this test alone.
+func TestCreateAfterScriptFlush(t *testing.T) {
+	f := newFixture(t, testenv.Miniredis(t), Options{})
+	f.create("a", 1, 1)
+	f.env.Do(t, "SCRIPT", "FLUSH")
+	f.create("b", 2, 1)
+	if got := f.get("b"); got.Counts.Recipients != 2 || got.Status != RequestQueued {
+		t.Fatalf("after flush: %+v", got)
+	}
+	if d := f.depth(); d.Pending != 3 {
+		t.Fatalf("pending %d", d.Pending)
+	}
+}

@@ -15,7 +15,7 @@ NONCE = ARGV[4]
 local id = ARGV[5]
 local m = meta(id)
 if not m then return false end
-if not m.cx then redis.call('HSET', KEYS[1], 'cx', NOW) end
+if not m.cx and m.rfin < m.R then redis.call('HSET', KEYS[1], 'cx', NOW) end
 local cancelled, inflight, submitted = 0, 0, {}
 for r = 1, m.R do
   local fields = {}
