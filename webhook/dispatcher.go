@@ -42,10 +42,11 @@ const storeOpTimeout = 5 * time.Second
 //     POST, logged, counted as outcome "no_callback" — retrying cannot help.
 //   - unknown tenant (no secret to sign with), unusable URL, unknown event
 //     type: dead-lettered at once.
-//   - host saturated (PerHostConcurrency POSTs in flight and as many
-//     waiting): the event is put back in the store for a little later
-//     (outcome "deferred"), so that its lease does not run out while it
-//     waits and other hosts keep their share.
+//   - host saturated (PerHostConcurrency POSTs in flight and twice as many
+//     events waiting for them): the event is put back in the store for a
+//     little later (outcome "deferred"), so that its lease does not run
+//     out while it waits and other hosts keep their share. The limit is
+//     per process.
 //
 // Every attempt sends the same bytes (rendered once, saved with
 // Store.SaveEventBody) with a fresh signature timestamp, and the headers
@@ -81,7 +82,7 @@ func New(cfg Config) *Dispatcher {
 		log:       cfg.Logger.With().Str("component", "webhook").Logger(),
 		userAgent: "smsbridge/" + cfg.Version,
 		leaseTTL:  cfg.Store.Options().EventLeaseTTL,
-		hosts:     newHostLimiter(cfg.PerHostConcurrency, cfg.PerHostConcurrency),
+		hosts:     newHostLimiter(cfg.PerHostConcurrency, 2*cfg.PerHostConcurrency),
 		workers:   make(chan struct{}, cfg.Workers),
 		budget:    make(chan struct{}, 2*cfg.Workers),
 		wake:      make(map[string]chan struct{}, len(cfg.Channels)),
