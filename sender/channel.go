@@ -38,6 +38,7 @@ type Channel struct {
 	jobs    chan store.Job              // leased jobs waiting for a worker
 	acks    *batcher[outcome, struct{}] // worker results → store
 	wake    chan struct{}               // Notify → leaser
+	room    chan struct{}               // a worker took a job → leaser
 	inHand  inHand                      // leased and not yet recorded, for the heartbeat
 	reports *batcher[store.ReportIn, store.ReportOutcome]
 
@@ -59,6 +60,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		log:   deps.Logger.With().Str("channel", set.Name).Logger(),
 		jobs:  make(chan store.Job, set.Links*set.Link.Window),
 		wake:  make(chan struct{}, 1),
+		room:  make(chan struct{}, 1),
 		links: make([]*cmpp.Link, set.Links),
 	}
 	c.inHand.m = map[store.JobID]struct{}{}

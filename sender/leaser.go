@@ -16,9 +16,16 @@ func (c *Channel) lease(ctx context.Context) {
 	poll := backoff{base: time.Millisecond, max: c.set.IdlePoll}
 	fail := backoff{base: 100 * time.Millisecond, max: 5 * time.Second}
 	for ctx.Err() == nil {
-		free := cap(c.jobs) - len(c.jobs)
-		if !c.Ready() || free == 0 {
+		if !c.Ready() {
 			c.idle(ctx, c.set.IdlePoll)
+			continue
+		}
+		free := cap(c.jobs) - len(c.jobs)
+		if free == 0 {
+			select { // a worker took a job
+			case <-c.room:
+			case <-ctx.Done():
+			}
 			continue
 		}
 		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch))

@@ -75,6 +75,10 @@ func (c *Channel) work(ctx, hard context.Context, link *cmpp.Link, label string)
 				case <-link.Done():
 					return
 				case j := <-c.jobs:
+					select {
+					case c.room <- struct{}{}:
+					default:
+					}
 					// Errors only when hard ends: the lease then expires
 					// and the job is sent again.
 					_, _ = c.acks.do(hard, c.send(hard, link, j))
