@@ -1,0 +1,346 @@
+// Package gateway assembles the smsbridge service from its parts — Redis
+// store, CMPP senders, webhook dispatcher, HTTP API, and in demo mode the
+// embedded store and ISMG simulator — and runs it with an orderly drain.
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/api"
+	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/sender"
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/webhook"
+)
+
+// DemoAPIKey is the documented key of the demo tenant in the shipped
+// config.yaml. The service refuses it unless it runs in demo mode (embedded
+// simulator) on a loopback address.
+const DemoAPIKey = "demo-key"
+
+// Gateway is the assembled service: one process serving the HTTP API,
+// sending through the channels and dispatching webhooks.
+type Gateway struct {
+	cfg      *config.Config
+	log      zerolog.Logger
+	rdb      redis.UniversalClient
+	store    *store.Store
+	metrics  *metrics.Metrics
+	senders  *sender.Service
+	webhooks *webhook.Dispatcher
+	api      *api.Server
+	http     *http.Server
+	ln       net.Listener
+	closers  []func() // run in reverse order after everything stopped
+	version  string
+}
+
+// Options are build-time facts the configuration does not hold.
+type Options struct {
+	// Version goes into logs and the webhook User-Agent.
+	Version string
+}
+
+// New builds every part from cfg and starts listening (so Addr is known),
+// but sends nothing until Run. cfg may be changed (channel addresses of the
+// embedded simulator are filled in).
+func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err error) {
+	s := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), version: opts.Version}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if err := checkDemoKey(cfg); err != nil {
+		return nil, err
+	}
+	if err := s.openRedis(); err != nil {
+		return nil, err
+	}
+	s.store = store.New(s.rdb, store.Options{
+		Prefix:      cfg.Redis.Prefix,
+		LeaseTTL:    cfg.Queue.LeaseTTL.D(),
+		MappingTTL:  cfg.Queue.MappingTTL.D(),
+		ReportWait:  cfg.Queue.ReportWait.D(),
+		Retention:   cfg.Queue.Retention.D(),
+		MaxSegments: cfg.Text.MaxSegments,
+	})
+	if cfg.Simulator.Embedded {
+		if err := s.startSimulator(); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.buildSenders(); err != nil {
+		return nil, err
+	}
+	s.webhooks = webhook.New(webhook.Config{
+		Store:              s.store,
+		Channels:           channelNames(cfg),
+		Tenants:            tenantTable(cfg),
+		RetryFor:           cfg.Webhook.RetryFor.D(),
+		InitialBackoff:     cfg.Webhook.InitialBackoff.D(),
+		MaxBackoff:         cfg.Webhook.MaxBackoff.D(),
+		Timeout:            cfg.Webhook.Timeout.D(),
+		PerHostConcurrency: cfg.Webhook.PerHostConcurrency,
+		Version:            s.version,
+		Metrics:            s.metrics,
+		Logger:             log.With().Str("component", "webhook").Logger(),
+	})
+	s.api = api.New(api.Deps{
+		Store:     s.store,
+		Config:    cfg,
+		Metrics:   s.metrics,
+		Logger:    log.With().Str("component", "api").Logger(),
+		Canceller: cancelAdapter{s.senders},
+		Readiness: s.senders,
+	})
+	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.addr: %w", err)
+	}
+	s.http = &http.Server{
+		Handler:           s.api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s, nil
+}
+
+// openRedis connects to the configured Redis, or starts the embedded
+// in-memory store when redis.addr is empty.
+func (s *Gateway) openRedis() error {
+	rc := s.cfg.Redis
+	if rc.Addr == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("embedded store: %w", err)
+		}
+		s.closers = append(s.closers, mr.Close)
+		s.log.Warn().Msg("redis.addr is empty: using the EMBEDDED IN-MEMORY store; NOTHING IS PERSISTED and a restart loses every queued message. Set redis.addr (SMSBRIDGE_REDIS_ADDR) for real use.")
+		s.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	} else {
+		rdb, err := store.NewClient(store.RedisConfig{
+			Addrs:      splitList(rc.Addr),
+			MasterName: rc.MasterName,
+			Cluster:    rc.Cluster,
+			Username:   rc.Username,
+			Password:   rc.Password,
+			DB:         rc.DB,
+		})
+		if err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		s.rdb = rdb
+	}
+	s.closers = append(s.closers, func() { _ = s.rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis %s: %w", rc.Addr, err)
+	}
+	return nil
+}
+
+// startSimulator runs the ISMG simulator in-process with one account per
+// channel whose addr is empty, and points those channels at it.
+func (s *Gateway) startSimulator() error {
+	simCfg := ismgsim.Config{
+		ReportDelay: s.cfg.Simulator.ReportDelay.D(),
+		Logger:      s.log.With().Str("component", "simulator").Logger().Level(zerolog.WarnLevel),
+	}
+	for _, ch := range s.cfg.Channels {
+		if ch.Addr == "" {
+			simCfg.Accounts = append(simCfg.Accounts, ismgsim.Account{SPID: ch.SPID, Secret: ch.Secret})
+		}
+	}
+	sim, err := ismgsim.NewServer(simCfg)
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	s.closers = append(s.closers, func() { _ = sim.Close() })
+	for i := range s.cfg.Channels {
+		if s.cfg.Channels[i].Addr == "" {
+			s.cfg.Channels[i].Addr = sim.Addr()
+		}
+	}
+	s.log.Info().Str("addr", sim.Addr()).Msg("embedded ISMG simulator started (demo mode)")
+	return nil
+}
+
+func (s *Gateway) buildSenders() error {
+	host, _ := os.Hostname()
+	owner := host + "-" + uuid.NewString()[:8]
+	limiter := redis_rate.NewLimiter(s.rdb)
+	var chans []*sender.Channel
+	for _, ch := range s.cfg.Channels {
+		v := cmpp.V30
+		switch ch.Version {
+		case "2.0":
+			v = cmpp.V20
+		case "2.1":
+			v = cmpp.V21
+		}
+		c, err := sender.NewChannel(sender.Settings{
+			Name: ch.Name,
+			Link: cmpp.LinkConfig{
+				Addr: ch.Addr, SPID: ch.SPID, Secret: ch.Secret, Version: v,
+				ConnectTimeout: ch.ConnectTimeout.D(), Window: ch.Window,
+				ResponseTimeout: ch.ResponseTimeout.D(), Transmissions: ch.Transmissions,
+				IdleInterval: ch.IdleInterval.D(), DeliverWorkers: ch.Window,
+			},
+			Links:  ch.Links,
+			MsgSrc: ch.MsgSrc, SrcID: ch.SrcID, ServiceID: ch.ServiceID,
+			FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: *ch.FeeUserType,
+			MaxSubmitsPerSec:   ch.MaxSubmitsPerSec,
+			FlowControlRetries: s.cfg.Queue.FlowControlRetries,
+			DrainTimeout:       s.cfg.ShutdownTimeout.D(),
+		}, sender.Deps{
+			Store: s.store, Limiter: limiter, Metrics: s.metrics, Owner: owner,
+			Logger: s.log.With().Str("component", "sender").Logger(),
+		})
+		if err != nil {
+			return err
+		}
+		chans = append(chans, c)
+	}
+	var err error
+	s.senders, err = sender.NewService(chans...)
+	return err
+}
+
+// Addr is the HTTP listen address actually bound.
+func (s *Gateway) Addr() string { return s.ln.Addr().String() }
+
+// Run serves until ctx is cancelled, then drains in order: stop accepting
+// HTTP (requests in progress finish), stop the senders (in-flight SUBMITs
+// answered and stored, links TERMINATEd), stop the webhook dispatcher.
+func (s *Gateway) Run(ctx context.Context) error {
+	defer s.close()
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = s.senders.Run(workCtx) }()
+	go func() { defer wg.Done(); _ = s.webhooks.Run(workCtx) }()
+
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- s.http.Serve(s.ln) }()
+	s.log.Info().Str("addr", s.Addr()).Str("version", s.version).Msg("smsbridge listening")
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info().Msg("shutting down: draining")
+	case err := <-httpErr:
+		runErr = fmt.Errorf("http: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout.D())
+	defer cancel()
+	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Warn().Err(err).Msg("http shutdown")
+	}
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.log.Info().Msg("drained")
+	case <-shutdownCtx.Done():
+		s.log.Warn().Msg("drain timed out; unfinished work returns to the queue when its lease expires")
+	}
+	return runErr
+}
+
+func (s *Gateway) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// checkDemoKey refuses the documented demo key outside demo mode on
+// loopback.
+func checkDemoKey(cfg *config.Config) error {
+	sum := sha256.Sum256([]byte(DemoAPIKey))
+	demo := hex.EncodeToString(sum[:])
+	for i, t := range cfg.Tenants {
+		if !strings.EqualFold(t.KeySHA256, demo) {
+			continue
+		}
+		host, _, _ := net.SplitHostPort(cfg.HTTP.Addr)
+		ip := net.ParseIP(host)
+		loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+		if !loopback || !cfg.Simulator.Embedded {
+			return fmt.Errorf("tenants[%d].key_sha256: the demo key %q is only allowed in demo mode (simulator.embedded) on a loopback http.addr; set a real key with `smsbridge hash-key`", i, DemoAPIKey)
+		}
+	}
+	return nil
+}
+
+func channelNames(cfg *config.Config) []string {
+	out := make([]string, len(cfg.Channels))
+	for i, ch := range cfg.Channels {
+		out[i] = ch.Name
+	}
+	return out
+}
+
+func tenantTable(cfg *config.Config) *webhook.TenantTable {
+	tt := &webhook.TenantTable{ServiceCodes: map[string]string{}}
+	for _, ch := range cfg.Channels {
+		tt.ServiceCodes[ch.Name] = ch.SrcID
+	}
+	for _, t := range cfg.Tenants {
+		tt.Tenants = append(tt.Tenants, webhook.TableTenant{
+			Tenant:   webhook.Tenant{Name: t.Name, CallbackURL: t.CallbackURL, Secret: t.WebhookSecret},
+			Channels: t.Channels, MOExt: t.MOExt, Default: t.Default,
+		})
+	}
+	return tt
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cancelAdapter lets the sender answer the API's cancel calls.
+type cancelAdapter struct{ s *sender.Service }
+
+// CancelSubmitted implements api.Canceller.
+func (a cancelAdapter) CancelSubmitted(ctx context.Context, channel string, msgIDs []string) ([]api.CancelOutcome, error) {
+	res, err := a.s.Cancel(ctx, channel, msgIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.CancelOutcome, len(res))
+	for i, r := range res {
+		out[i] = api.CancelOutcome{MsgID: r.MsgID, Success: r.Cancelled, Err: r.Err}
+	}
+	return out, nil
+}

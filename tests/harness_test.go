@@ -1,0 +1,301 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/gateway"
+	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/webhook"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const (
+	apiKey        = "e2e-key-0123456789"
+	webhookSecret = "e2e-webhook-secret"
+	spID          = "900001"
+	spSecret      = "888888"
+	srcID         = "1065800001"
+)
+
+// newSim starts a simulator with the test account (rate per second, 0 =
+// unlimited) and closes it with the test.
+func newSim(t *testing.T, rate int, tweak func(*ismgsim.Config)) *ismgsim.Server {
+	t.Helper()
+	cfg := ismgsim.Config{
+		Accounts:    []ismgsim.Account{{SPID: spID, Secret: spSecret, MaxSubmitsPerSec: rate}},
+		ReportDelay: 20 * time.Millisecond,
+		MaxReceived: 200000,
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	sim, err := ismgsim.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim
+}
+
+// receiver is a webhook endpoint that verifies signatures and records
+// every delivery; failFirst makes it answer 500 to the first N attempts of
+// each event.
+type receiver struct {
+	srv *httptest.Server
+	t   *testing.T
+
+	mu        sync.Mutex
+	failFirst int
+	attempts  map[string]int                 // event id → POSTs seen
+	status    map[string]webhook.StatusEvent // event id → accepted body
+	mo        []webhook.MOEvent
+	badSigs   int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t, attempts: map[string]int{}, status: map[string]webhook.StatusEvent{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) URL() string { return r.srv.URL + "/hook" }
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	if err := webhook.Verify(webhookSecret, req.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
+		r.mu.Lock()
+		r.badSigs++
+		r.mu.Unlock()
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var head struct{ ID, Type string }
+	if err := json.Unmarshal(body, &head); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[head.ID]++
+	if r.attempts[head.ID] <= r.failFirst {
+		http.Error(w, "try again", http.StatusInternalServerError)
+		return
+	}
+	switch head.Type {
+	case webhook.TypeStatus:
+		var ev webhook.StatusEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			r.t.Errorf("bad sms.status body: %v", err)
+		}
+		if _, dup := r.status[ev.ID]; dup {
+			r.t.Errorf("event %s accepted twice", ev.ID)
+		}
+		r.status[ev.ID] = ev
+	case webhook.TypeMO:
+		var ev webhook.MOEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			r.t.Errorf("bad sms.mo body: %v", err)
+		}
+		r.mo = append(r.mo, ev)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// statusFor returns the accepted sms.status events of request id.
+func (r *receiver) statusFor(id string) []webhook.StatusEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []webhook.StatusEvent
+	for _, ev := range r.status {
+		if ev.Data.RequestID == id {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// gwConfig is the gateway configuration used by the tests, as YAML so the
+// real loader (defaults, validation) runs.
+type gwConfig struct {
+	RedisAddr, Prefix, SimAddr, Callback string
+	Rate, Links, Window                  int
+	LeaseTTL                             string
+	Version                              string
+}
+
+func (c gwConfig) yaml() []byte {
+	if c.Links == 0 {
+		c.Links = 2
+	}
+	if c.Window == 0 {
+		c.Window = 16
+	}
+	if c.LeaseTTL == "" {
+		c.LeaseTTL = "30s"
+	}
+	if c.Version == "" {
+		c.Version = "3.0"
+	}
+	sum := sha256.Sum256([]byte(apiKey))
+	return []byte(fmt.Sprintf(`
+http: {addr: "127.0.0.1:0"}
+redis: {addr: %q, prefix: %q}
+log: {level: warn}
+shutdown_timeout: 10s
+channels:
+  - {name: default, addr: %q, version: %q, sp_id: %q, secret: %q, src_id: %q, service_id: TEST,
+     links: %d, window: %d, max_submits_per_sec: %d, response_timeout: 5s}
+tenants:
+  - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true}
+webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
+queue: {lease_ttl: %s}
+`, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.LeaseTTL))
+}
+
+// startGateway runs the gateway in-process until the test ends.
+func startGateway(t *testing.T, c gwConfig) string {
+	t.Helper()
+	cfg, err := config.Parse(c.yaml(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = gw.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + gw.Addr()
+}
+
+// api is a small client of the public HTTP API.
+type api struct {
+	t    *testing.T
+	base string
+}
+
+func (a api) do(method, path string, body any, hdr map[string]string) (int, []byte) {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// accepted is the 202 body of POST /sms.
+type accepted struct {
+	ID                   string `json:"id"`
+	Status               string `json:"status"`
+	Recipients           int    `json:"recipients"`
+	SegmentsPerRecipient int    `json:"segments_per_recipient"`
+	TotalSegments        int    `json:"total_segments"`
+}
+
+func (a api) send(to []string, content string) accepted {
+	a.t.Helper()
+	code, body := a.do("POST", "/sms", map[string]any{"to": to, "content": content}, nil)
+	if code != http.StatusAccepted {
+		a.t.Fatalf("POST /sms: %d %s", code, body)
+	}
+	var acc accepted
+	if err := json.Unmarshal(body, &acc); err != nil {
+		a.t.Fatal(err)
+	}
+	return acc
+}
+
+// smsStatus is the part of GET /sms/{id} the tests read.
+type smsStatus struct {
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	Recipients []struct {
+		To        string `json:"to"`
+		Status    string `json:"status"`
+		ErrorCode string `json:"error_code"`
+		Segments  []struct {
+			Number int    `json:"number"`
+			MsgID  string `json:"msg_id"`
+			Stat   string `json:"stat"`
+		} `json:"segments"`
+	} `json:"recipients"`
+}
+
+func (a api) get(id string) smsStatus {
+	a.t.Helper()
+	code, body := a.do("GET", "/sms/"+id, nil, nil)
+	if code != http.StatusOK {
+		a.t.Fatalf("GET /sms/%s: %d %s", id, code, body)
+	}
+	var st smsStatus
+	if err := json.Unmarshal(body, &st); err != nil {
+		a.t.Fatal(err)
+	}
+	return st
+}
+
+func (a api) waitStatus(id string, timeout time.Duration, want ...string) smsStatus {
+	a.t.Helper()
+	var st smsStatus
+	testenv.WaitFor(a.t, timeout, "request "+id+" reaches "+strings.Join(want, "/"), func() bool {
+		st = a.get(id)
+		for _, w := range want {
+			if st.Status == w {
+				return true
+			}
+		}
+		return false
+	})
+	return st
+}
+
+// numbers returns n distinct valid mobile numbers starting at base.
+func numbers(base, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("138%08d", base+i)
+	}
+	return out
+}
