@@ -24,16 +24,14 @@ import (
 //     gives the same 413 — an oversized body is never read whole;
 //   - the body must be exactly one JSON object whose fields are all known
 //     → else 400 malformed_json or unknown_field.
-//
-// It returns the raw body too.
-func readJSON(c *gin.Context, limit int64, dst any) ([]byte, *apiError) {
+func readJSON(c *gin.Context, limit int64, dst any) *apiError {
 	if e := checkJSONContentType(c.Request); e != nil {
-		return nil, e
+		return e
 	}
 	r := c.Request
 	if r.ContentLength > limit {
 		closeAfter(c)
-		return nil, tooLarge(limit)
+		return tooLarge(limit)
 	}
 	r.Body = http.MaxBytesReader(c.Writer, r.Body, limit)
 	raw, err := io.ReadAll(r.Body)
@@ -41,19 +39,19 @@ func readJSON(c *gin.Context, limit int64, dst any) ([]byte, *apiError) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			closeAfter(c)
-			return nil, tooLarge(limit)
+			return tooLarge(limit)
 		}
-		return nil, errorf(http.StatusBadRequest, CodeMalformedJSON, "could not read the body: "+err.Error())
+		return errorf(http.StatusBadRequest, CodeMalformedJSON, "could not read the body: "+err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return nil, jsonError(err)
+		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errorf(http.StatusBadRequest, CodeMalformedJSON, "the body must hold exactly one JSON object")
+		return errorf(http.StatusBadRequest, CodeMalformedJSON, "the body must hold exactly one JSON object")
 	}
-	return raw, nil
+	return nil
 }
 
 // closeAfter asks the server to close the connection after the response:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 )
 
 // Code is a stable, snake_case error code returned in every error body
@@ -105,8 +106,9 @@ func abortInternal(c *gin.Context, err error) {
 }
 
 // isUnavailable reports whether err means the store could not be reached
-// (network error or deadline) rather than a bug.
+// (network error, pool exhausted, deadline, client gone) rather than a bug.
 func isUnavailable(err error) bool {
 	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrClosed) || errors.As(err, &ne)
 }

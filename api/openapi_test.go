@@ -19,9 +19,9 @@ import (
 
 // spec is the part of openapi.yaml these tests read.
 type spec struct {
-	OpenAPI    string                               `yaml:"openapi"`
-	Paths      map[string]map[string]any            `yaml:"paths"`
-	Webhooks   map[string]any                       `yaml:"webhooks"`
+	OpenAPI    string                              `yaml:"openapi"`
+	Paths      map[string]map[string]any           `yaml:"paths"`
+	Webhooks   map[string]any                      `yaml:"webhooks"`
 	Components struct{ Schemas map[string]schema } `yaml:"components"`
 }
 

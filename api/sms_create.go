@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -68,6 +69,10 @@ type SendResponse struct {
 	// ClientRef echoes the request's client_ref.
 	ClientRef string `json:"client_ref"`
 }
+
+// StoreWriteTimeout bounds the Redis work of one POST /sms (idempotency
+// record and CreateRequest); it is not cut short by a client disconnect.
+const StoreWriteTimeout = 10 * time.Second
 
 // IdempotencyKeyHeader names the header making POST /sms idempotent.
 const IdempotencyKeyHeader = "Idempotency-Key"
@@ -239,7 +244,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		return
 	}
 	var req SendRequest
-	if _, e := readJSON(c, s.maxBody, &req); e != nil {
+	if e := readJSON(c, s.maxBody, &req); e != nil {
 		abort(c, e)
 		return
 	}
@@ -253,7 +258,11 @@ func (s *Server) createSMS(c *gin.Context) {
 	l.recipients, l.segments = len(v.to), len(v.msg.Segments)
 	l.debug = func(ev *zerolog.Event) { ev.Strs("to", v.to).Str("content", v.content) }
 
-	ctx := c.Request.Context()
+	// From here on the work must not stop half-way because the client went
+	// away: a request stored but not recorded against its Idempotency-Key
+	// would be stored twice on retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), StoreWriteTimeout)
+	defer cancel()
 	var bodyHash string
 	if hasIdem {
 		// The store keys records by a digest of the client's key, so any
