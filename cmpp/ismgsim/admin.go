@@ -25,7 +25,7 @@ import (
 //	POST   /reset               forget received segments and zero the counters → 204
 //
 // Errors are {"code": "...", "message": "..."} with codes bad_request,
-// not_found, conflict, no_link and closed.
+// not_found, conflict, no_link, closed and method_not_allowed.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /accounts", s.adminListAccounts)
@@ -44,8 +44,41 @@ func (s *Server) AdminHandler() http.Handler {
 		s.ResetCounts()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	return mux
+	return jsonErrors{mux}
 }
+
+// jsonErrors turns the mux's own plain-text 404 and 405 answers into
+// {"code","message"} bodies.
+type jsonErrors struct{ mux *http.ServeMux }
+
+func (j jsonErrors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := j.mux.Handler(r)
+	if pattern != "" {
+		j.mux.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		writeError(w, rec.status, "method_not_allowed", errors.New(r.Method+" not allowed on "+r.URL.Path))
+	default:
+		writeError(w, http.StatusNotFound, "not_found", errors.New("no such endpoint: "+r.URL.Path))
+	}
+}
+
+// statusRecorder captures the status of a mux fallback handler.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header         { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusRecorder) WriteHeader(code int)        { s.status = code }
 
 // APIError is the body of every admin API error response.
 type APIError struct {

@@ -125,6 +125,8 @@ type Config struct {
 	MaxReceived int
 	// Logger receives the simulator's logs. Default: disabled.
 	Logger zerolog.Logger
+	// outHighWater overrides the output high-water mark (tests).
+	outHighWater int
 	// AdminAddr is where Run serves the admin HTTP API ("" = not served).
 	// NewServer ignores it.
 	AdminAddr string
@@ -157,6 +159,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxReceived == 0 {
 		c.MaxReceived = DefaultMaxReceived
+	}
+	if c.outHighWater <= 0 {
+		c.outHighWater = outHighWater
 	}
 	return c
 }

@@ -74,7 +74,7 @@ func newLink(s *Server, conn net.Conn) *link {
 		lastActivity: time.Now(),
 	}
 	l.baseLog = s.log.With().Uint64("link", l.id).Str("remote", conn.RemoteAddr().String()).Logger()
-	l.out.init()
+	l.out.init(s.cfg.outHighWater)
 	return l
 }
 
@@ -221,7 +221,7 @@ func (l *link) writeLoop() {
 			l.close(finish)
 			return
 		}
-		if cap(buf) > 4*outHighWater {
+		if cap(buf) > 4*l.out.highWater {
 			buf = make([]byte, 0, 4096) // do not keep a burst's buffer forever
 		}
 		spare = buf[:0]

@@ -19,6 +19,7 @@ var errOutClosed = errors.New("link output closed")
 // and writes the whole batch with one Write (double buffering, no per-PDU
 // allocation or channel send).
 type outQueue struct {
+	highWater int
 	mu        sync.Mutex
 	space     sync.Cond // signalled when the writer takes the buffer or the queue closes
 	buf       []byte
@@ -27,7 +28,8 @@ type outQueue struct {
 	wake      chan struct{} // capacity 1: "buf became non-empty" or "finishing"
 }
 
-func (q *outQueue) init() {
+func (q *outQueue) init(highWater int) {
+	q.highWater = highWater
 	q.space.L = &q.mu
 	q.wake = make(chan struct{}, 1)
 	q.buf = make([]byte, 0, 4096)
@@ -42,10 +44,10 @@ func (q *outQueue) signal() {
 
 // append encodes p in the layout of v with Sequence_Id seq. With block set
 // (read loop only) it first waits while more than outHighWater bytes are
-// unsent. It fails when the link is closing.
+// unsent (Config.outHighWater). It fails when the link is closing.
 func (q *outQueue) append(v cmpp.Version, seq uint32, p cmpp.PDU, block bool) error {
 	q.mu.Lock()
-	for block && len(q.buf) >= outHighWater && !q.closed {
+	for block && len(q.buf) >= q.highWater && !q.closed {
 		q.space.Wait()
 	}
 	if q.closed || q.finishing != nil {
