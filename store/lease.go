@@ -112,9 +112,10 @@ type RetryJob struct {
 }
 
 // Retry moves leased jobs to the delayed-retry set (state scheduled); Lease
-// picks them again once due, ahead of the queue. Jobs already submitted or
-// final are left alone. It returns how many jobs were scheduled. To give a
-// job back at once (graceful shutdown), use At = now.
+// picks them again once due, ahead of the queue. Only jobs still leased
+// move (not those recovered, submitted or final). It returns how many jobs
+// were scheduled. To give a job back at once (graceful shutdown), use
+// At = now.
 func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int, error) {
 	if err := checkChannel(channel); err != nil {
 		return 0, err

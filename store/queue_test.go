@@ -461,3 +461,25 @@ func TestStaleSubmitAfterLostLease(t *testing.T) {
 		}
 	})
 }
+
+func TestRetryOnlyLeased(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.create("ol", 1, 1)
+		j := f.lease(1)[0]
+		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != 1 {
+			f.t.Fatalf("recover %d", n)
+		}
+		// The job is queued again: a late Retry from the old sender must
+		// not schedule a second copy.
+		if n, err := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: j.ID, At: f.clock.Now().Add(time.Hour)}}); err != nil || n != 0 {
+			f.t.Fatalf("Retry of a recovered job: %d %v", n, err)
+		}
+		if d := f.depth(); d.Scheduled != 0 || d.Pending != 1 {
+			f.t.Fatalf("depth %+v", d)
+		}
+		if got := f.lease(5); len(got) != 1 || got[0].Attempts != 2 {
+			f.t.Fatalf("lease: %+v", got)
+		}
+	})
+}

@@ -3,7 +3,8 @@
 -- KEYS[2] sched zset     {T}:sched
 -- ARGV[1] tag   ARGV[2] now (ms)
 -- ARGV[3..] 3 per job: job, due time (ms), reason (kept as the error code)
--- Jobs that are already submitted or final are left alone.
+-- Only leased jobs move: a job already queued again (its lease expired),
+-- scheduled, submitted or final is left alone.
 -- Returns the number of jobs scheduled.
 NOW = ARGV[2]
 local n = 0
@@ -14,7 +15,7 @@ for i = 3, #ARGV, 3 do
   if m then
     local f = 'j:' .. r .. ':' .. s
     local t = jdecode(redis.call('HGET', reqkey(id), f))
-    if presubmit(t[1]) then
+    if t[1] == 'l' then
       t[1] = 'w'
       t[8] = reason
       t[9] = ''
