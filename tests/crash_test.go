@@ -1,0 +1,115 @@
+package tests
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/internal/testenv"
+)
+
+// The service is killed with SIGKILL while 5,000 segments are queued and
+// restarted: every segment reaches the simulator at least once, and the
+// duplicates stay within what the links had in flight (window × links).
+func TestSIGKILLLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process crash test skipped in -short mode")
+	}
+	env := testenv.Redis(t)
+	sim := newSim(t, 0, nil)
+	// Slow answers keep many SUBMITs in flight at the moment of the kill.
+	sim.SetFaults(ismgsim.Faults{ResponseDelay: 5 * time.Millisecond})
+	cfg := gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), LeaseTTL: "2s"}
+	p := startProcess(t, cfg)
+	c := api{t, p.url()}
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, c.send(numbers(i*1000, 1000), "crash").ID)
+	}
+	testenv.WaitFor(t, 30*time.Second, "1,000 segments at the simulator", func() bool { return len(sim.Received()) >= 1000 })
+	p.kill()
+	atKill := len(sim.Received())
+
+	p2 := startProcess(t, cfg)
+	c2 := api{t, p2.url()}
+	for _, id := range ids {
+		c2.waitStatus(id, 60*time.Second, "delivered")
+	}
+	perDest := map[string]int{}
+	for _, g := range sim.Received() {
+		if g.Result == 0 {
+			perDest[g.Dest]++
+		}
+	}
+	dups := 0
+	for _, n := range perDest {
+		dups += n - 1
+	}
+	if len(perDest) != 5000 {
+		t.Fatalf("simulator accepted %d distinct recipients, want 5000", len(perDest))
+	}
+	const bound = 16 * 2 // window × links
+	t.Logf("killed after %d SUBMITs; after restart all 5,000 delivered; duplicates: %d (bound %d)", atKill, dups, bound)
+	if dups > bound {
+		t.Fatalf("%d duplicates, more than window × links = %d", dups, bound)
+	}
+	if code := p2.terminate(t); code != 0 {
+		t.Fatalf("SIGTERM exit code %d, want 0", code)
+	}
+}
+
+// Two service processes share one Redis and one simulator account: every
+// segment is sent once and the channel's rate limit holds across both.
+func TestTwoReplicasShareQueueAndRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test skipped in -short mode")
+	}
+	env := testenv.Redis(t)
+	const rate = 400
+	sim := newSim(t, rate, nil)
+	cfg := gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Rate: rate}
+	a, b := startProcess(t, cfg), startProcess(t, cfg)
+	ca, cb := api{t, a.url()}, api{t, b.url()}
+	testenv.WaitFor(t, 10*time.Second, "4 links logged in", func() bool { return sim.Links(spID) == 4 })
+	ids := []string{
+		ca.send(numbers(0, 1000), "replica a").ID,
+		cb.send(numbers(1000, 1000), "replica b").ID,
+	}
+	for _, id := range ids {
+		ca.waitStatus(id, 60*time.Second, "delivered")
+	}
+	got := sim.Received()
+	perDest := map[string]int{}
+	links := map[uint64]bool{}
+	for _, g := range got {
+		if g.Result == 0 {
+			perDest[g.Dest]++
+			links[g.LinkID] = true
+		}
+	}
+	for dest, n := range perDest {
+		if n != 1 {
+			t.Fatalf("%s sent %d times", dest, n)
+		}
+	}
+	if len(perDest) != 2000 {
+		t.Fatalf("%d distinct recipients accepted, want 2000", len(perDest))
+	}
+	if len(links) < 3 {
+		t.Fatalf("segments came over %d links; both replicas should have sent", len(links))
+	}
+	if fc := sim.Counts()[spID].FlowControlled; fc != 0 {
+		t.Fatalf("the ISMG answered Result 8 %d times: the shared limit did not hold across replicas", fc)
+	}
+	first, last := acceptedSpan(got)
+	observed := float64(len(perDest)-1) / last.Sub(first).Seconds()
+	t.Logf("2,000 segments over %d links in %s: %.0f/s (limit %d/s)", len(links), last.Sub(first).Round(time.Millisecond), observed, rate)
+	if observed > rate*1.1 {
+		t.Fatalf("observed %.0f submits/s, limit %d/s", observed, rate)
+	}
+	for _, p := range []*process{a, b} {
+		if code := p.terminate(t); code != 0 {
+			t.Fatalf("SIGTERM exit code %d", code)
+		}
+	}
+}
