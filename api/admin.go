@@ -32,20 +32,29 @@ type DeadLetterList struct {
 // DeadLetter is one dead-lettered event, without its body (which may hold
 // message content).
 type DeadLetter struct {
-	ID          string        `json:"id"`
-	Type        string        `json:"type"`
-	Channel     string        `json:"channel"`
-	Tenant      string        `json:"tenant"`
-	RequestID   string        `json:"request_id,omitempty"`
-	CallbackURL string        `json:"callback_url"`
-	CreatedAt   webhook.Time  `json:"created_at"`
-	DeadAt      *webhook.Time `json:"dead_at"`
-	Attempts    int           `json:"attempts"`
-	LastError   string        `json:"last_error"`
+	// ID and Channel address the event (for replay).
+	ID      string `json:"id"`
+	Channel string `json:"channel"`
+	// Type is sms.status or sms.mo.
+	Type string `json:"type"`
+	// Tenant owns the event; RequestID is set for sms.status.
+	Tenant    string `json:"tenant"`
+	RequestID string `json:"request_id,omitempty"`
+	// CallbackURL is where delivery was attempted.
+	CallbackURL string `json:"callback_url"`
+	// CreatedAt is when the event was created, DeadAt when it was
+	// dead-lettered.
+	CreatedAt webhook.Time  `json:"created_at"`
+	DeadAt    *webhook.Time `json:"dead_at"`
+	// Attempts is the number of delivery attempts; LastError the last
+	// failure.
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error"`
 }
 
 // ReplayResponse is the body of POST /admin/dead-letters/{channel}/{event_id}/replay.
 type ReplayResponse struct {
+	// Channel and EventID echo the path.
 	Channel string `json:"channel"`
 	EventID string `json:"event_id"`
 	// Status is "queued": the event is ready for delivery again.

@@ -17,52 +17,85 @@ type Code string
 
 // Error codes, grouped by HTTP status.
 const (
-	// 400
-	CodeMalformedJSON Code = "malformed_json" // body is not a JSON object of the documented shape (syntax, types, trailing data)
-	CodeUnknownField  Code = "unknown_field"  // body has a field the API does not know (a typo must not be ignored)
-	CodeInvalidParam  Code = "invalid_parameter"
-
-	// 401
-	CodeUnauthorized Code = "unauthorized" // missing, malformed or unknown Bearer key
-
-	// 403
-	CodeChannelNotAllowed Code = "channel_not_allowed" // channel exists but the tenant may not use it
-
-	// 404
-	CodeNotFound      Code = "not_found"       // no such request for this tenant (other tenants' ids included), or admin disabled
-	CodeRouteNotFound Code = "route_not_found" // no such route
-
-	// 405
-	CodeMethodNotAllowed Code = "method_not_allowed"
-
-	// 409
-	CodeIdempotencyConflict   Code = "idempotency_conflict"    // Idempotency-Key reused with another body
-	CodeIdempotencyInProgress Code = "idempotency_in_progress" // first request with this key still running
-	CodeAlreadyFinal          Code = "already_final"           // DELETE of a request that is already final
-
-	// 413
-	CodeBodyTooLarge Code = "body_too_large"
-
-	// 415
-	CodeUnsupportedMediaType Code = "unsupported_media_type"
-
-	// 422
-	CodeToEmpty               Code = "to_empty"              // "to" missing or empty
-	CodeTooManyRecipients     Code = "too_many_recipients"   // more than MaxRecipients distinct numbers
-	CodeInvalidNumber         Code = "invalid_number"        // a number is not a Chinese mobile number
-	CodeContentEmpty          Code = "content_empty"         // "content" missing or empty
-	CodeContentTooLong        Code = "content_too_long"      // needs more segments than text.max_segments
-	CodeContentNotEncodable   Code = "content_not_encodable" // a character cannot be carried by the requested encoding
-	CodeInvalidEncoding       Code = "invalid_encoding"      // not auto, ucs2, gbk or ascii
-	CodeInvalidExt            Code = "invalid_ext"           // not digits, or Src_Id+ext longer than 21
-	CodeInvalidCallbackURL    Code = "invalid_callback_url"  // not an absolute http(s) URL
-	CodeInvalidClientRef      Code = "invalid_client_ref"    // longer than 64 characters or with control characters
-	CodeUnknownChannel        Code = "unknown_channel"       // no channel of that name is configured
+	// CodeMalformedJSON (400): the body is not one JSON object of the
+	// documented shape (syntax, wrong types, trailing data, empty body).
+	CodeMalformedJSON Code = "malformed_json"
+	// CodeUnknownField (400): the body has a field the API does not know;
+	// a misspelt optional field must not be silently ignored.
+	CodeUnknownField Code = "unknown_field"
+	// CodeInvalidParam (400): a query parameter of an admin route is
+	// missing or out of range.
+	CodeInvalidParam Code = "invalid_parameter"
+	// CodeInvalidIdempotencyKey (400): Idempotency-Key is repeated, empty,
+	// longer than 255 characters or not visible ASCII.
 	CodeInvalidIdempotencyKey Code = "invalid_idempotency_key"
 
-	// 500, 503
-	CodeInternal    Code = "internal_error"
-	CodeUnavailable Code = "unavailable" // Redis unreachable or timed out
+	// CodeUnauthorized (401): missing, malformed or unknown Bearer key.
+	CodeUnauthorized Code = "unauthorized"
+
+	// CodeChannelNotAllowed (403): the channel exists but the tenant may
+	// not use it.
+	CodeChannelNotAllowed Code = "channel_not_allowed"
+
+	// CodeNotFound (404): no such request for this tenant (other tenants'
+	// ids included), no such dead-lettered event, or the admin API is
+	// disabled.
+	CodeNotFound Code = "not_found"
+	// CodeRouteNotFound (404): no route matches the path.
+	CodeRouteNotFound Code = "route_not_found"
+
+	// CodeMethodNotAllowed (405): the path exists, not with this method.
+	CodeMethodNotAllowed Code = "method_not_allowed"
+
+	// CodeIdempotencyConflict (409): Idempotency-Key reused with another
+	// request body.
+	CodeIdempotencyConflict Code = "idempotency_conflict"
+	// CodeIdempotencyInProgress (409): the first request with this
+	// Idempotency-Key is still being processed.
+	CodeIdempotencyInProgress Code = "idempotency_in_progress"
+	// CodeAlreadyFinal (409): DELETE of a request that is already final.
+	CodeAlreadyFinal Code = "already_final"
+
+	// CodeBodyTooLarge (413): the body exceeds http.max_body_bytes.
+	CodeBodyTooLarge Code = "body_too_large"
+
+	// CodeUnsupportedMediaType (415): Content-Type is not application/json
+	// (with an optional utf-8 charset).
+	CodeUnsupportedMediaType Code = "unsupported_media_type"
+
+	// CodeToEmpty (422): "to" is missing or empty.
+	CodeToEmpty Code = "to_empty"
+	// CodeTooManyRecipients (422): "to" has more than MaxRecipients entries.
+	CodeTooManyRecipients Code = "too_many_recipients"
+	// CodeInvalidNumber (422): a number is not a Chinese mobile number.
+	CodeInvalidNumber Code = "invalid_number"
+	// CodeContentEmpty (422): "content" is missing or empty.
+	CodeContentEmpty Code = "content_empty"
+	// CodeContentTooLong (422): the content needs more segments than
+	// text.max_segments.
+	CodeContentTooLong Code = "content_too_long"
+	// CodeContentNotEncodable (422): a character cannot be carried by the
+	// requested encoding.
+	CodeContentNotEncodable Code = "content_not_encodable"
+	// CodeInvalidEncoding (422): "encoding" is not auto, ucs2, gbk or ascii.
+	CodeInvalidEncoding Code = "invalid_encoding"
+	// CodeInvalidExt (422): "ext" is not digits, or the channel's Src_Id
+	// plus ext is longer than 21.
+	CodeInvalidExt Code = "invalid_ext"
+	// CodeInvalidCallbackURL (422): "callback_url" is not an absolute
+	// http(s) URL of at most 2048 bytes.
+	CodeInvalidCallbackURL Code = "invalid_callback_url"
+	// CodeInvalidClientRef (422): "client_ref" is longer than 64
+	// characters or holds control characters.
+	CodeInvalidClientRef Code = "invalid_client_ref"
+	// CodeUnknownChannel (422): no channel of that name is configured.
+	CodeUnknownChannel Code = "unknown_channel"
+
+	// CodeInternal (500): a bug; the log line with the same X-Request-Id
+	// has the cause.
+	CodeInternal Code = "internal_error"
+	// CodeUnavailable (503): Redis is unreachable or timed out.
+	CodeUnavailable Code = "unavailable"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -81,6 +114,7 @@ type apiError struct {
 	msg    string
 }
 
+// Error implements error.
 func (e *apiError) Error() string { return string(e.code) + ": " + e.msg }
 
 // errorf builds an *apiError.

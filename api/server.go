@@ -131,6 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // Route is one method and path pattern of the API, in OpenAPI syntax
 // ("/sms/{id}").
 type Route struct {
+	// Method is GET, POST, …; Path uses {name} for parameters.
 	Method, Path string
 }
 

@@ -39,12 +39,15 @@ type StatusResponse struct {
 
 // StatusCounts tallies the recipients of a request by rolled-up status.
 type StatusCounts struct {
+	// Recipients is the number of recipients.
 	Recipients int `json:"recipients"`
-	Delivered  int `json:"delivered"`
-	Failed     int `json:"failed"`
-	Unknown    int `json:"unknown"`
-	Cancelled  int `json:"cancelled"`
-	Pending    int `json:"pending"`
+	// Delivered, Failed, Unknown and Cancelled count final recipients.
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Unknown   int `json:"unknown"`
+	Cancelled int `json:"cancelled"`
+	// Pending counts recipients not final yet.
+	Pending int `json:"pending"`
 }
 
 // RecipientStatus is one recipient in StatusResponse.
