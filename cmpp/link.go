@@ -44,6 +44,7 @@ type Link struct {
 	state        LinkState
 	pending      map[uint32]*pending // Sequence_Id → request awaiting its response
 	peakInFlight int
+	registered   atomic.Int32  // windowed requests in pending; written under mu
 	drained      chan struct{} // closed when closing and pending is empty
 	drainedDone  bool
 	err          error // why the link went down; set once, with state Closed
@@ -146,6 +147,7 @@ func (l *Link) fail(cause error) {
 	l.err = err
 	pend := l.pending
 	l.pending = nil
+	l.registered.Store(0)
 	l.mu.Unlock()
 
 	close(l.done)

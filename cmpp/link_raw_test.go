@@ -373,3 +373,48 @@ func TestLinkRawSequenceIDs(t *testing.T) {
 		}
 	}
 }
+
+// A caller whose ctx ends after its SUBMIT went out gets ctx.Err() at
+// once, but the request keeps its window slot until its response.
+func TestLinkRawCallerCancelKeepsSlot(t *testing.T) {
+	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+		c.Window = 1
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := asyncSubmit(ctx, l, testSubmit("13800138000"))
+	h, _ := p.readCmd(cmpp.CmdSubmit)
+	cancel()
+	if o := outcome(t, ch); !errors.Is(o.err, context.Canceled) {
+		t.Fatalf("Submit = %v, want context.Canceled", o.err)
+	}
+	if st := l.Stats(); st.InFlight != 1 {
+		t.Fatalf("InFlight %d after cancel, want 1", st.InFlight)
+	}
+	// The window (1) is full: a second call waits until the ISMG answers
+	// the first.
+	ch2 := asyncSubmit(context.Background(), l, testSubmit("13800138001"))
+	p.write(h.SequenceID, &cmpp.SubmitResp{MsgID: 1})
+	h2, pdu := p.readCmd(cmpp.CmdSubmit)
+	if pdu.(*cmpp.Submit).DestTerminalIDs[0] != "13800138001" {
+		t.Fatalf("second SUBMIT %+v", pdu)
+	}
+	p.write(h2.SequenceID, &cmpp.SubmitResp{MsgID: 2})
+	if o := outcome(t, ch2); o.err != nil || o.resp.MsgID != 2 {
+		t.Fatalf("second Submit = %+v, %v", o.resp, o.err)
+	}
+	// A caller waiting for a slot gives up with its ctx.
+	ch3 := asyncSubmit(context.Background(), l, testSubmit("13800138002"))
+	p.readCmd(cmpp.CmdSubmit)
+	ctx4, cancel4 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel4()
+	if _, err := l.Submit(ctx4, testSubmit("13800138003")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Submit waiting for a slot = %v", err)
+	}
+	if st := l.Stats(); st.InFlight != 1 || st.PeakInFlight != 1 {
+		t.Fatalf("Stats %+v", st)
+	}
+	_ = ch3
+}

@@ -124,6 +124,9 @@ func (l *Link) roundTrip(ctx context.Context, req PDU, windowed bool) (PDU, erro
 		return nil, err
 	}
 	l.pending[seq] = p
+	if windowed {
+		l.registered.Add(1)
+	}
 	if n := len(l.pending); n > l.peakInFlight {
 		l.peakInFlight = n
 	}
@@ -195,6 +198,7 @@ func (l *Link) removeLocked(seq uint32) *pending {
 	}
 	delete(l.pending, seq)
 	if p.windowed {
+		l.registered.Add(-1)
 		<-l.window
 	}
 	if l.state == StateClosing && len(l.pending) == 0 && !l.drainedDone {
