@@ -104,3 +104,39 @@ func TestCancelQueuedOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelInFlightThenLeaseLost: a job in flight at cancel time whose
+// lease expires is cancelled when it comes back through the queue, so the
+// request still becomes final.
+func TestCancelInFlightThenLeaseLost(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.create("il", 1, 2)
+		jobs := f.lease(2)
+		res, err := f.st.CancelRequest(f.ctx, "il")
+		if err != nil || res.InFlight != 2 {
+			f.t.Fatalf("cancel: %+v %v", res, err)
+		}
+		// One job is given back for a retry, the other's lease expires.
+		if n, _ := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: jobs[1].ID, At: f.clock.Now()}}); n != 1 {
+			f.t.Fatalf("retry %d", n)
+		}
+		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != 1 {
+			f.t.Fatalf("recover %d", n)
+		}
+		if got := f.lease(5); len(got) != 0 {
+			f.t.Fatalf("leased jobs of a cancelled request: %+v", got)
+		}
+		got := f.get("il")
+		if got.Status != RequestCancelled || got.Recipients[0].Segments[0].State != JobCancelled ||
+			got.Recipients[0].Segments[1].State != JobCancelled {
+			f.t.Fatalf("final: %s %+v", got.Status, got.Recipients[0].Segments)
+		}
+		if ttl := f.env.TTL(f.t, f.st.Keys().RequestIndex("il")); ttl <= 0 || ttl > DefaultRetention {
+			f.t.Fatalf("index TTL %v", ttl)
+		}
+		if d := f.depth(); d.Pending != 0 || d.Scheduled != 0 || d.Leased != 0 || d.EventsReady != 1 {
+			f.t.Fatalf("depth %+v", d)
+		}
+	})
+}

@@ -35,7 +35,8 @@ type Job struct {
 
 // Lease takes up to max jobs of channel for owner (a sender instance id),
 // in one script: due retries are moved to the queue first, then jobs are
-// popped and leased for LeaseTTL. Jobs of cancelled requests are dropped.
+// popped and leased for LeaseTTL. Jobs of cancelled requests are not
+// returned (they become final 'cancelled').
 // It returns an empty slice when nothing is pending.
 func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Job, error) {
 	if err := checkChannel(channel); err != nil {
@@ -47,11 +48,19 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 	now := s.now()
 	v, err := s.run(ctx, "lease", scriptLease,
 		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel)},
-		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, cleanField(owner))
+		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, cleanField(owner),
+		secs(s.opts.Retention), nonce())
 	if err != nil {
 		return nil, err
 	}
-	a, _ := asSlice(v)
+	reply, ok := asSlice(v)
+	if !ok || len(reply) != 2 {
+		return nil, fmt.Errorf("%w: lease reply %T", ErrBadReply, v)
+	}
+	if err := s.finalized(ctx, stringsOf(reply[1])); err != nil {
+		return nil, err
+	}
+	a, _ := asSlice(reply[0])
 	if len(a)%8 != 0 {
 		return nil, fmt.Errorf("%w: lease reply of %d values", ErrBadReply, len(a))
 	}

@@ -4,11 +4,17 @@
 -- KEYS[3] lease zset     {T}:lease
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)
 -- ARGV[4] max jobs                 ARGV[5] lease owner
--- Jobs of cancelled or vanished requests, and jobs no longer queued, are
--- dropped from the queue without being returned.
--- Returns a flat array, 8 values per job:
+-- ARGV[6] retention (s)            ARGV[7] event id nonce
+-- Jobs of vanished requests, and jobs no longer queued, are dropped from
+-- the queue without being returned. Queued jobs of a cancelled request
+-- (an in-flight job whose lease expired or that was retried after
+-- CancelRequest) become final 'cancelled'.
+-- Returns {jobs, finals}: jobs is a flat array, 8 values per job:
 --   job, dest, content, udhi, msg_fmt, src_ext, S (Pk_total), attempts
+-- and finals lists requests that became final.
 NOW = ARGV[2]
+RETENTION = tonumber(ARGV[6])
+NONCE = ARGV[7]
 local deadline, max, owner = ARGV[3], tonumber(ARGV[4]), ARGV[5]
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', NOW, 'LIMIT', 0, 1000)
@@ -29,7 +35,15 @@ while got < max and popped < budget do
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
     local m = id and meta(id)
-    if m and not m.cx then
+    if m and m.cx then
+      local f = 'j:' .. r .. ':' .. s
+      local t = jdecode(redis.call('HGET', reqkey(id), f))
+      if t[1] == 'q' or t[1] == 'w' then
+        local old = t[1]
+        t[1], t[8], t[9] = 'c', 'cancelled', ''
+        set_job(id, m, r, s, old, t, nil)
+      end
+    elseif m then
       local req = reqkey(id)
       local f = 'j:' .. r .. ':' .. s
       local v = redis.call('HMGET', req, 'to:' .. r, 'seg:' .. s, 'udhi:' .. s, f)
@@ -66,5 +80,6 @@ while got < max and popped < budget do
   end
   if #jobs < want then break end
 end
-if #zadd > 0 then push_chunks('ZADD', KEYS[3], zadd) end
-return out
+push_chunks('ZADD', KEYS[3], zadd)
+flush()
+return {out, FINALS}
