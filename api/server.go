@@ -47,6 +47,14 @@ type Readiness interface {
 	ChannelsReady() map[string]bool
 }
 
+// Notifier is told when work was queued on a channel, so a sender in this
+// process starts at once instead of at its next poll (the sender implements
+// it).
+type Notifier interface {
+	// Notify wakes the sender of channel.
+	Notify(channel string)
+}
+
 // Deps are what the API needs. Store, Config and Logger are required;
 // Metrics, Canceller and Readiness may be nil (no metrics; cancels of
 // submitted segments fail with "no_canceller"; readyz checks Redis only).
@@ -65,6 +73,8 @@ type Deps struct {
 	Canceller Canceller
 	// Readiness tells GET /readyz whether every channel has a link.
 	Readiness Readiness
+	// Notifier, when set, is told of every request queued.
+	Notifier Notifier
 }
 
 // Server is the HTTP API. Create it with New and serve Handler().
@@ -74,6 +84,7 @@ type Server struct {
 	metrics   *metrics.Metrics
 	canceller Canceller
 	readiness Readiness
+	notifier  Notifier
 
 	tenants      []*tenant
 	channels     map[string]config.Channel
@@ -98,6 +109,7 @@ func New(deps Deps) *Server {
 		metrics:   deps.Metrics,
 		canceller: deps.Canceller,
 		readiness: deps.Readiness,
+		notifier:  deps.Notifier,
 		tenants:   newTenants(cfg.Tenants),
 		channels:  make(map[string]config.Channel, len(cfg.Channels)),
 		maxBody:   cfg.HTTP.MaxBodyBytes,

@@ -112,6 +112,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Logger:    log.With().Str("component", "api").Logger(),
 		Canceller: cancelAdapter{s.senders},
 		Readiness: s.senders,
+		Notifier:  s.senders,
 	})
 	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
