@@ -92,6 +92,17 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := s.buildSenders(); err != nil {
 		return nil, err
 	}
+	s.metrics.RegisterQueueDepth(channelNames(cfg), func(ctx context.Context, channel string) (map[string]int64, error) {
+		q, err := s.store.QueueDepth(ctx, channel)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]int64{
+			"pending": q.Pending, "scheduled": q.Scheduled, "leased": q.Leased,
+			"awaiting_report": q.AwaitingReports, "events_ready": q.EventsReady,
+			"events_scheduled": q.EventsScheduled, "events_leased": q.EventsLeased, "events_dead": q.EventsDead,
+		}, nil
+	})
 	s.webhooks = webhook.New(webhook.Config{
 		Store:              s.store,
 		Channels:           channelNames(cfg),

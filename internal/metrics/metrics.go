@@ -34,8 +34,8 @@ type Metrics struct {
 	SubmitToReport *prometheus.HistogramVec
 	// MO counts completed MO messages by channel.
 	MO *prometheus.CounterVec
-	// Webhooks counts delivery attempts by outcome (delivered, retry,
-	// dead) and event type.
+	// Webhooks counts delivery attempts by event type and outcome:
+	// delivered, retry, dead, no_callback, deferred (see webhook.Config).
 	Webhooks *prometheus.CounterVec
 	// WebhookDuration observes the duration of webhook POSTs.
 	WebhookDuration prometheus.Histogram
