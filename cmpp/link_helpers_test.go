@@ -96,6 +96,9 @@ type rawLogin struct {
 	BadAuth   bool         // send a wrong AuthenticatorISMG
 	Status    uint32
 	LinkSetup func(*cmpp.LinkConfig)
+	// Listener, when set, is used instead of a new one (fuzzing reuses one
+	// listener so as not to exhaust ephemeral ports).
+	Listener net.Listener
 }
 
 const (
@@ -108,11 +111,14 @@ const (
 // a link.
 func dialRaw(t *testing.T, lg rawLogin) (*cmpp.Link, *rawPeer, error) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ln := lg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
 	}
-	t.Cleanup(func() { ln.Close() })
 	log, _ := testLogger(t)
 	cfg := cmpp.LinkConfig{
 		Addr: ln.Addr().String(), SPID: rawSPID, Secret: rawSecret, Version: lg.Ask,
