@@ -67,7 +67,7 @@ func FuzzLinkInput(f *testing.F) {
 		ch := asyncSubmit(context.Background(), l, testSubmit("13800138000"))
 		p.readCmd(cmpp.CmdSubmit) // Sequence_Id 2
 		_ = p.conn.SetWriteDeadline(time.Now().Add(testWait))
-		_, _ = p.conn.Write(data) // the link may already have hung up
+		_, _ = p.conn.Write(data)              // the link may already have hung up
 		_ = p.conn.(*net.TCPConn).SetLinger(0) // reset: no TIME_WAIT left behind
 		p.conn.Close()
 		o := outcome(t, ch)
