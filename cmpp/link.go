@@ -20,6 +20,24 @@ import (
 // the link goes down every pending call fails at once with an error
 // wrapping ErrLinkClosed. A Link is never reconnected: dial a new one
 // (Sequence_Ids are never matched across connections).
+//
+// The writer batches: it writes queued frames into one buffer and flushes
+// when its queues are empty. ACTIVE_TEST_RESP, DELIVER_RESP and
+// TERMINATE_RESP take a priority path that is always served before
+// requests, so they never wait behind SUBMIT back-pressure. The keep-alive
+// ACTIVE_TEST and the TERMINATE of Close do not take a window slot.
+//
+// Keep-alive: after IdleInterval without reading any frame the writer
+// sends an ACTIVE_TEST; any frame read (not only ACTIVE_TEST_RESP) proves
+// the peer alive. After Transmissions consecutive ACTIVE_TESTs each
+// unanswered for ResponseTimeout the link is declared dead (cause
+// ErrHeartbeatTimeout), at most IdleInterval + N·T after the peer fell
+// silent (plus one timer tick, min(T, IdleInterval)/4 capped at 1 s).
+//
+// DELIVERs are decoded by the read loop and queued (capacity 2·Window, at
+// least 32) for DeliverWorkers goroutines; only when that queue is full
+// does the read loop wait, which a peer keeping to its own window of 16
+// never causes.
 type Link struct {
 	cfg     LinkConfig
 	log     zerolog.Logger

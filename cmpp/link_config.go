@@ -12,12 +12,19 @@ import (
 // Defaults applied by Dial to zero fields of LinkConfig (PROTOCOL.md §9.1,
 // with the idle interval shortened as §9.1 recommends for NAT devices).
 const (
-	DefaultConnectTimeout  = 10 * time.Second
-	DefaultWindow          = 16
+	// DefaultConnectTimeout bounds dial plus login.
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultWindow is W, the requests in flight per link (§9.1).
+	DefaultWindow = 16
+	// DefaultResponseTimeout is T, the wait for a response (§9.1).
 	DefaultResponseTimeout = 60 * time.Second
-	DefaultTransmissions   = 3
-	DefaultIdleInterval    = 30 * time.Second
-	DefaultDeliverWorkers  = 4
+	// DefaultTransmissions is N, sends per request in total (§9.1).
+	DefaultTransmissions = 3
+	// DefaultIdleInterval is the silence before an ACTIVE_TEST (C in §9.1
+	// is 3 min; 30 s survives NAT devices).
+	DefaultIdleInterval = 30 * time.Second
+	// DefaultDeliverWorkers is the number of DeliverHandler goroutines.
+	DefaultDeliverWorkers = 4
 )
 
 // DeliverHandler handles one DELIVER: an MO message (d.RegisteredDelivery

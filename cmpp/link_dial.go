@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -11,7 +12,10 @@ import (
 // link. The TCP dial and the CONNECT_RESP wait are bounded by
 // cfg.ConnectTimeout and ctx. A CONNECT_RESP with Status≠0 gives a
 // *ConnectError (errors.Is matches ErrUnknownAccount, ErrAuth,
-// ErrVersionTooHigh) and the connection is closed. AuthenticatorISMG is
+// ErrVersionTooHigh) and the connection is closed. ctx bounds only the
+// dial and the login; the link outlives it (end it with Close). The
+// CONNECT carries Sequence_Id 1 and the link's counter continues from
+// there. AuthenticatorISMG is
 // checked when Status is 0, but a mismatch only logs a warning: several
 // deployed gateways compute it differently (§3.2, §11.10).
 func Dial(ctx context.Context, cfg LinkConfig) (*Link, error) {
@@ -49,14 +53,9 @@ func Dial(ctx context.Context, cfg LinkConfig) (*Link, error) {
 	return l, nil
 }
 
-// loginConn is what login needs from the connection.
-type loginConn interface {
-	Write(p []byte) (int, error)
-}
-
 // login sends CONNECT with Sequence_Id 1 and reads the CONNECT_RESP. It
 // returns the negotiated version and the last Sequence_Id used.
-func login(w loginConn, fr *FrameReader, cfg LinkConfig) (Version, uint32, error) {
+func login(w io.Writer, fr *FrameReader, cfg LinkConfig) (Version, uint32, error) {
 	const seq = 1
 	ts := Timestamp(cfg.Now())
 	req := &Connect{
