@@ -40,7 +40,8 @@ const (
 // Handlers must therefore be idempotent: CMPP delivers at least once.
 //
 // ctx is cancelled when the link goes down; the handler should return
-// promptly then (its answer could no longer be sent anyway).
+// promptly then (its answer could no longer be sent anyway). A panic in the
+// handler is recovered, logged and treated like an error.
 type DeliverHandler func(ctx context.Context, d *Deliver) error
 
 // LinkConfig configures one SP→ISMG link. Zero values take the documented
@@ -66,7 +67,8 @@ type LinkConfig struct {
 	Window int
 	// ResponseTimeout is T: how long to wait for a response before
 	// resending the request, and for an ACTIVE_TEST_RESP before counting
-	// the probe as unanswered. Default 60s.
+	// the probe as unanswered. It also bounds each socket write, so a peer
+	// that stops reading takes the link down. Default 60s.
 	ResponseTimeout time.Duration
 	// Transmissions is N: total sends of one request, the first included,
 	// before the call fails with ErrResponseTimeout; also the number of

@@ -1,5 +1,10 @@
 package cmpp
 
+import (
+	"fmt"
+	"runtime/debug"
+)
+
 // delivery is one DELIVER queued for the handler workers.
 type delivery struct {
 	seq uint32 // the DELIVER's Sequence_Id, echoed in DELIVER_RESP
@@ -24,7 +29,7 @@ func (l *Link) deliverWorker() {
 
 func (l *Link) handleDeliver(it delivery) {
 	if h := l.cfg.DeliverHandler; h != nil {
-		if err := h(l.ctx, it.d); err != nil {
+		if err := l.callHandler(h, it.d); err != nil {
 			l.counters.deliverErrors.Add(1)
 			l.log.Warn().Err(err).Stringer("msg_id", it.d.MsgID).Uint32("seq", it.seq).
 				Msg("cmpp DELIVER handler failed, not acknowledged")
@@ -33,4 +38,16 @@ func (l *Link) handleDeliver(it delivery) {
 	}
 	l.counters.deliversHandled.Add(1)
 	l.sendCtrl(l.encodeCtrl(it.seq, &DeliverResp{MsgID: it.d.MsgID, Result: 0}))
+}
+
+// callHandler runs h, turning a panic into an error (like net/http): the
+// DELIVER then stays unacknowledged and the link stays up.
+func (l *Link) callHandler(h DeliverHandler, d *Deliver) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cmpp: DeliverHandler panicked: %v", r)
+			l.log.Error().Str("stack", string(debug.Stack())).Msg("cmpp DeliverHandler panic")
+		}
+	}()
+	return h(l.ctx, d)
 }

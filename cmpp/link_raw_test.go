@@ -418,3 +418,60 @@ func TestLinkRawCallerCancelKeepsSlot(t *testing.T) {
 	}
 	_ = ch3
 }
+
+// A peer that floods ACTIVE_TESTs and never reads fills the socket
+// buffers; the link's write deadline (ResponseTimeout) takes it down
+// instead of blocking forever.
+func TestLinkRawPeerStopsReading(t *testing.T) {
+	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+		c.ResponseTimeout = 200 * time.Millisecond
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []byte
+	for i := range 4096 {
+		b, _ := cmpp.Append(nil, cmpp.V30, uint32(i+1), &cmpp.ActiveTest{})
+		batch = append(batch, b...)
+	}
+	flooded := make(chan struct{})
+	go func() {
+		defer close(flooded)
+		for {
+			_ = p.conn.SetWriteDeadline(time.Now().Add(testWait))
+			if _, err := p.conn.Write(batch); err != nil {
+				return // the link hung up (or our deadline passed)
+			}
+		}
+	}()
+	select {
+	case <-l.Done():
+	case <-time.After(testWait):
+		t.Fatal("link still up with a peer that does not read")
+	}
+	mustLinkClosed(t, l.Err())
+	if !strings.Contains(l.Err().Error(), "write") {
+		t.Fatalf("Err %v, want a write error", l.Err())
+	}
+	p.conn.Close()
+	<-flooded
+}
+
+// A panicking DeliverHandler is recovered: no DELIVER_RESP, link up.
+func TestLinkRawDeliverHandlerPanic(t *testing.T) {
+	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V20, Answer: cmpp.V20, LinkSetup: func(c *cmpp.LinkConfig) {
+		c.DeliverHandler = func(context.Context, *cmpp.Deliver) error { panic("handler bug") }
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.write(40, &cmpp.Deliver{MsgID: 1, DestID: "10690123", SrcTerminalID: "13800138000", MsgContent: []byte("x")})
+	eventually(t, "handler failure counted", func() bool { return l.Stats().DeliverErrors == 1 })
+	p.write(41, &cmpp.ActiveTest{})
+	if h, _ := p.read(); h.CommandID != cmpp.CmdActiveTestResp || h.SequenceID != 41 {
+		t.Fatalf("got %s seq %d, want ACTIVE_TEST_RESP 41 (no DELIVER_RESP)", h.CommandID, h.SequenceID)
+	}
+	if l.State() != cmpp.StateReady {
+		t.Fatalf("State %v", l.State())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"time"
 )
@@ -44,7 +45,7 @@ func tickInterval(cfg LinkConfig) time.Duration {
 // a timer to be flushed.
 func (l *Link) writeLoop() {
 	defer l.exit()
-	bw := bufio.NewWriterSize(l.conn, 16<<10)
+	bw := bufio.NewWriterSize(deadlineWriter{l.conn, l.cfg.ResponseTimeout}, 16<<10)
 	ticker := time.NewTicker(tickInterval(l.cfg))
 	defer ticker.Stop()
 	ka := keepalive{lastActivity: time.Now()}
@@ -84,6 +85,21 @@ func (l *Link) writeLoop() {
 			return
 		}
 	}
+}
+
+// deadlineWriter bounds every socket write by timeout, so a peer that
+// stops reading cannot block the writer (and with it the keep-alive)
+// forever: the write fails and the link goes down.
+type deadlineWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	if err := w.conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
+		return 0, err
+	}
+	return w.conn.Write(p)
 }
 
 // aboutToQueue reports whether some caller holds a window slot but has not
