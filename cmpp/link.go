@@ -178,7 +178,7 @@ func (l *Link) fail(cause error) {
 		p.ch <- result{err: err}
 	}
 	ev := l.log.Warn()
-	if cause == ErrClosedByUser {
+	if cause == ErrClosedByUser || cause == ErrPeerTerminated {
 		ev = l.log.Info()
 	}
 	ev.Err(cause).Int("failed_calls", len(pend)).Msg("cmpp link down")

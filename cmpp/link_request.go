@@ -95,6 +95,9 @@ func (l *Link) Cancel(ctx context.Context, id MsgID) (*CancelResp, error) {
 // roundTrip encodes req, takes a window slot when windowed, registers the
 // request, hands it to the writer and waits for its result.
 func (l *Link) roundTrip(ctx context.Context, req PDU, windowed bool) (PDU, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // never send for a caller that already gave up
+	}
 	p := pendingPool.Get().(*pending)
 	buf, err := Append(p.buf[:0], l.version, 0, req)
 	if err != nil {
