@@ -181,6 +181,10 @@ type Simulator struct {
 	Embedded bool `yaml:"embedded"`
 	// ReportDelay before each status report. Default 200ms.
 	ReportDelay Duration `yaml:"report_delay"`
+	// WebhookReceiver, in demo mode, is the listen address of a built-in
+	// webhook receiver that checks signatures, logs every event and lists
+	// the last ones at GET /webhooks ("" = none).
+	WebhookReceiver string `yaml:"webhook_receiver"`
 }
 
 // Duration is a time.Duration written as "30s" in YAML.

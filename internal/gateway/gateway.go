@@ -88,6 +88,18 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		if err := s.startSimulator(); err != nil {
 			return nil, err
 		}
+		if addr := cfg.Simulator.WebhookReceiver; addr != "" {
+			var secrets []string
+			for _, t := range cfg.Tenants {
+				secrets = append(secrets, t.WebhookSecret)
+			}
+			d, err := startDemoReceiver(addr, secrets, log.With().Str("component", "demo-receiver").Logger())
+			if err != nil {
+				return nil, fmt.Errorf("simulator.webhook_receiver: %w", err)
+			}
+			s.closers = append(s.closers, d.close)
+			log.Info().Str("addr", d.ln.Addr().String()).Msg("demo webhook receiver listening (GET /webhooks)")
+		}
 	}
 	if err := s.buildSenders(); err != nil {
 		return nil, err
