@@ -32,6 +32,7 @@ type deliverJob struct {
 	state  atomic.Int32
 	prefer *link      // link to use if still logged in (the submitting one, or the MO round robin)
 	id     cmpp.MsgID // this DELIVER's own header Msg_Id
+	sends  int        // transmissions so far, on any link (guarded by the owning link's wmu)
 
 	report    cmpp.Report // kind == jobReport
 	destID    string      // DELIVER Dest_Id: the MO's To, or the reported SUBMIT's Src_Id
@@ -136,7 +137,6 @@ type inflightDeliver struct {
 	seq    uint32
 	job    *deliverJob
 	sentAt time.Time
-	sends  int // transmissions on this link
 }
 
 // jobQueue is a FIFO of jobs.
@@ -238,14 +238,20 @@ func (l *link) transmitFirstLocked(j *deliverJob, now time.Time) {
 			j.acct.untrack(j)
 		}
 	}
+	if j.sends >= l.srv.cfg.Transmissions {
+		// Already sent N times, on a link that went down before answering.
+		l.dropLocked(j, 0)
+		return
+	}
 	seq := l.nextSeq()
 	if err := l.transmitLocked(j, seq); err != nil {
 		l.log().Error().Err(err).Str("msg_id", j.id.String()).Msg("cannot encode DELIVER for this link; dropped")
 		j.finish(outcomeDropped)
 		return
 	}
+	j.sends++
 	j.countTransmission(first)
-	l.inflight = append(l.inflight, inflightDeliver{seq: seq, job: j, sentAt: now, sends: 1})
+	l.inflight = append(l.inflight, inflightDeliver{seq: seq, job: j, sentAt: now})
 }
 
 // transmitLocked encodes and queues the DELIVER of j with Sequence_Id seq.
@@ -290,7 +296,8 @@ func (l *link) ack(seq uint32, resp *cmpp.DeliverResp) bool {
 }
 
 // resendDue retransmits DELIVERs unanswered for ResponseTimeout (same
-// Sequence_Id) and drops those already sent Transmissions times.
+// Sequence_Id) and drops those already sent Transmissions times (counting
+// sends on every link the DELIVER went through).
 func (l *link) resendDue(now time.Time) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -304,10 +311,8 @@ func (l *link) resendDue(now time.Time) {
 			i++
 			continue
 		}
-		if f.sends >= maxSends {
-			l.log().Warn().Uint32("seq", f.seq).Str("msg_id", f.job.id.String()).Int("sends", f.sends).
-				Bool("report", f.job.kind == jobReport).Msg("DELIVER unanswered after all transmissions; dropped")
-			f.job.finish(outcomeDropped)
+		if f.job.sends >= maxSends {
+			l.dropLocked(f.job, f.seq)
 			last := len(l.inflight) - 1
 			l.inflight[i] = l.inflight[last]
 			l.inflight[last] = inflightDeliver{}
@@ -317,12 +322,19 @@ func (l *link) resendDue(now time.Time) {
 		if err := l.transmitLocked(f.job, f.seq); err != nil {
 			l.log().Error().Err(err).Msg("cannot re-encode DELIVER") // cannot happen: it encoded before
 		}
-		f.sends++
+		f.job.sends++
 		f.sentAt = now
 		f.job.countTransmission(false)
 		i++
 	}
 	l.pumpLocked(now)
+}
+
+// dropLocked gives up a DELIVER sent Transmissions times without answer.
+func (l *link) dropLocked(j *deliverJob, seq uint32) {
+	l.log().Warn().Uint32("seq", seq).Str("msg_id", j.id.String()).Int("sends", j.sends).
+		Bool("report", j.kind == jobReport).Msg("DELIVER unanswered after all transmissions; dropped")
+	j.finish(outcomeDropped)
 }
 
 // drainJobs closes the window and returns every job still queued or

@@ -21,7 +21,8 @@
 //   - Login: AuthenticatorSource is accepted in both the raw and the
 //     zero-padded Source_Addr form (§3.1); stale timestamps are accepted.
 //     Status 2 = unknown SP_Id, 3 = bad authenticator, 4 = version too high,
-//     5 = too many links for the account (Account.MaxLinks). A CONNECT_RESP
+//     5 = too many links for the account (Account.MaxLinks), 1 = a version
+//     below 2.0. The checks run in that order (2, 3, 4, 5). A CONNECT_RESP
 //     with Status 4 uses the layout of the highest version the account
 //     accepts (2.0 layout for a 2.x account, 3.0 layout otherwise) and
 //     carries that version, so the SP learns which version to retry with.
@@ -52,10 +53,15 @@
 //     acknowledged, MO_FL = MO DELIVERs dropped after N transmissions.
 //   - DELIVERs (reports and MOs) go through a per-link window of 16
 //     unacknowledged PDUs; an unacknowledged DELIVER is resent with the same
-//     Sequence_Id after ResponseTimeout, Transmissions times in total, then
-//     dropped (logged and counted). DELIVERs still queued or unacknowledged
-//     when a link goes down move to another logged-in link of the account,
-//     or are held until one logs in.
+//     Sequence_Id after ResponseTimeout. DELIVERs still queued or
+//     unacknowledged when a link goes down move to another logged-in link of
+//     the account (with a new Sequence_Id), or are held until one logs in.
+//     Transmissions counts every send of a DELIVER on any link; after that
+//     many it is dropped (logged and counted), so a report the SP never
+//     acknowledges cannot circulate forever.
+//   - Msg_Ids carry a 16-bit sequence per server (§7): above 65536 Msg_Ids
+//     in one second they repeat. DELIVERs take Msg_Ids from the same
+//     sequence.
 //   - Faults.ReportBeforeResp sends the report at once, before the
 //     SUBMIT_RESP on the same link, when that link's DELIVER window has room;
 //     otherwise the report is scheduled normally.

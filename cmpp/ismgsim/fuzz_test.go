@@ -1,6 +1,7 @@
 package ismgsim
 
 import (
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func FuzzServerFrame(f *testing.F) {
 
 	s, err := NewServer(Config{
 		Accounts:    []Account{{SPID: testSPID, Secret: testSecret}},
-		ReportDelay: time.Millisecond, ResponseTimeout: time.Second, MaxReceived: 100,
+		ReportDelay: time.Millisecond, ResponseTimeout: 5 * time.Second, MaxReceived: 100,
 	})
 	if err != nil {
 		f.Fatal(err)
@@ -47,30 +48,34 @@ func FuzzServerFrame(f *testing.F) {
 			f.Fatal("Close did not return: a link goroutine leaked")
 		}
 	}()
-	f.Fuzz(func(t *testing.T, version byte, data []byte) {
-		v := cmpp.V20
-		if version&1 == 1 {
-			v = cmpp.V30
-		}
-		c := dialRaw(t, s.Addr(), v)
-		c.login()
-		_ = c.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
-		_, _ = c.conn.Write(data)
-		// Read whatever comes back until the server closes or goes quiet.
-		for {
-			_, _, err := c.recvErr(20 * time.Millisecond)
-			if err != nil {
-				if ne, ok := err.(net.Error); ok && ne.Timeout() {
-					break
-				}
-				break
+	f.Fuzz(func(t *testing.T, version byte, data []byte) { fuzzOnce(t, s, version, data) })
+}
+
+// fuzzOnce logs in, writes data, half-closes the connection and reads
+// until the simulator hangs up, then waits until the link is gone.
+func fuzzOnce(t *testing.T, s *Server, version byte, data []byte) {
+	v := cmpp.V20
+	if version&1 == 1 {
+		v = cmpp.V30
+	}
+	c := dialRaw(t, s.Addr(), v)
+	c.login()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
+	_, _ = c.conn.Write(data)
+	_ = c.conn.(*net.TCPConn).CloseWrite() // EOF after data: the link must end
+	for {
+		if _, _, err := c.recvErr(ioTimeout); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the simulator kept the link open after EOF")
 			}
+			break
 		}
-		_ = c.conn.Close()
-		waitFor(t, "link gone", func() bool {
-			s.mu.RLock()
-			defer s.mu.RUnlock()
-			return len(s.links) == 0
-		})
+	}
+	_ = c.conn.Close()
+	waitFor(t, "link gone", func() bool {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return len(s.links) == 0
 	})
 }

@@ -247,3 +247,24 @@ func TestDeliverWindowOf16(t *testing.T) {
 	c.recvDelivers(n-DeliverWindow, true)
 	waitFor(t, "all acked", func() bool { return s.Counts()[testSPID].ReportsAcked == n })
 }
+
+// Transmissions counts sends on every link: a report sent once on a link
+// that died gets only the remaining sends on the next one.
+func TestDeliverTransmissionsCountAcrossLinks(t *testing.T) {
+	s := newTestServer(t, Config{ReportDelay: time.Millisecond, ResponseTimeout: 100 * time.Millisecond, Transmissions: 2})
+	a := loginRaw(t, s, cmpp.V30)
+	resp, _ := a.submit(reportSubmit())
+	a.recvDelivers(1, false) // send 1, unanswered
+	_ = a.conn.Close()
+	waitFor(t, "link gone", func() bool { return s.Links(testSPID) == 0 })
+	b := loginRaw(t, s, cmpp.V30)
+	ds, _ := b.recvDelivers(1, false) // send 2 on the new link, unanswered
+	if r, _ := ds[0].Report(); r == nil || r.MsgID != resp.MsgID {
+		t.Fatalf("report %+v", ds[0])
+	}
+	waitFor(t, "report dropped", func() bool { return s.Counts()[testSPID].ReportsDropped == 1 })
+	b.nextIsActiveTestResp() // no third transmission
+	if got := s.Counts()[testSPID]; got.ReportsSent != 1 || got.ReportsResent != 1 || got.ReportsPending != 0 {
+		t.Fatalf("counts %+v", got)
+	}
+}
