@@ -1,0 +1,198 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// maxErrorSample bounds the error text kept per error kind.
+const maxErrorSample = 200
+
+// poster sends POST /sms requests and records their outcomes.
+type poster struct {
+	cfg      Config
+	client   *http.Client
+	endpoint string
+	prefix   []byte // `{"to":[` … is built per request; prefix holds `],"content":…,"client_ref":"bench-`
+	tr       *tracker
+
+	sent               atomic.Int64
+	completed          atomic.Int64
+	accepted           atomic.Int64
+	acceptedRecipients atomic.Int64
+	acceptedSegments   atomic.Int64
+	segmentsPerRcpt    atomic.Int64 // from the last 202
+	failed             atomic.Int64
+
+	mu           sync.Mutex
+	errors       map[string]int64
+	errorSamples map[string]string
+	accept       Histogram // send → 202
+	acceptDue    Histogram // due time → 202 (includes start lag)
+	lag          Histogram // due time → send
+}
+
+// acceptedBody is the part of the 202 answer the tool reads.
+type acceptedBody struct {
+	ID                   string `json:"id"`
+	Recipients           int    `json:"recipients"`
+	SegmentsPerRecipient int    `json:"segments_per_recipient"`
+	TotalSegments        int    `json:"total_segments"`
+}
+
+func newPoster(cfg Config, callbackURL string, tr *tracker) *poster {
+	tail, _ := json.Marshal(struct {
+		Content     string `json:"content"`
+		CallbackURL string `json:"callback_url"`
+	}{cfg.Content, callbackURL})
+	// tail is {"content":…,"callback_url":…}; splice it after the numbers.
+	prefix := append([]byte(`],`), tail[1:len(tail)-1]...)
+	prefix = append(prefix, `,"client_ref":"bench-`...)
+	return &poster{
+		cfg:      cfg,
+		endpoint: cfg.URL + "/sms",
+		prefix:   prefix,
+		tr:       tr,
+		client: &http.Client{Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        cfg.Concurrency,
+			MaxIdleConnsPerHost: cfg.Concurrency,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		}},
+		errors:       map[string]int64{},
+		errorSamples: map[string]string{},
+	}
+}
+
+// worker is the per-goroutine scratch space of a poster.
+type worker struct {
+	body    []byte
+	numbers []uint64
+	resp    []byte
+}
+
+// post sends request i, due at due, and records the outcome.
+func (p *poster) post(ctx context.Context, w *worker, i int64, due time.Time) {
+	w.numbers = w.numbers[:0]
+	b := append(w.body[:0], `{"to":[`...)
+	for j := range p.cfg.Recipients {
+		n := recipientNumber(i, j, p.cfg.Recipients)
+		w.numbers = append(w.numbers, n)
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = appendNumber(b, n)
+		b = append(b, '"')
+	}
+	b = append(b, p.prefix...)
+	b = strconv.AppendInt(b, i, 10)
+	b = append(b, `"}`...)
+	w.body = b
+
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(b))
+	if err != nil {
+		p.fail("request", err.Error())
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+p.cfg.Key)
+	start := time.Now()
+	p.sent.Add(1)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.completed.Add(1)
+		kind := "transport"
+		if errors.Is(err, context.DeadlineExceeded) {
+			kind = "timeout"
+		} else if errors.Is(err, context.Canceled) {
+			kind = "cancelled"
+		}
+		p.fail(kind, err.Error())
+		return
+	}
+	w.resp, err = readAll(w.resp[:0], resp.Body)
+	_ = resp.Body.Close()
+	end := time.Now()
+	acceptedAt := p.tr.now()
+	p.completed.Add(1)
+	if err != nil {
+		p.fail("transport", err.Error())
+		return
+	}
+	if resp.StatusCode != http.StatusAccepted {
+		p.fail(strconv.Itoa(resp.StatusCode), string(w.resp))
+		return
+	}
+	var ab acceptedBody
+	if err := json.Unmarshal(w.resp, &ab); err != nil {
+		p.fail("bad_202_body", err.Error())
+		return
+	}
+	id, err := uuid.Parse(ab.ID)
+	if err != nil {
+		p.fail("bad_202_body", "id "+strconv.Quote(ab.ID)+": "+err.Error())
+		return
+	}
+	p.tr.accepted(id, w.numbers, acceptedAt)
+	p.accepted.Add(1)
+	p.acceptedRecipients.Add(int64(len(w.numbers)))
+	p.acceptedSegments.Add(int64(ab.TotalSegments))
+	p.segmentsPerRcpt.Store(int64(ab.SegmentsPerRecipient))
+	p.mu.Lock()
+	p.accept.Record(end.Sub(start))
+	p.acceptDue.Record(end.Sub(due))
+	p.lag.Record(start.Sub(due))
+	p.mu.Unlock()
+}
+
+// fail counts one failed request by kind (HTTP status or error class).
+func (p *poster) fail(kind, sample string) {
+	p.failed.Add(1)
+	if len(sample) > maxErrorSample {
+		sample = sample[:maxErrorSample]
+	}
+	p.mu.Lock()
+	p.errors[kind]++
+	if _, ok := p.errorSamples[kind]; !ok {
+		p.errorSamples[kind] = sample
+	}
+	p.mu.Unlock()
+}
+
+// readAll appends r's content to b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// close releases idle connections.
+func (p *poster) close() { p.client.CloseIdleConnections() }
+
+func itoa(n int) string { return strconv.Itoa(n) }
