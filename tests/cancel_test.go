@@ -97,7 +97,7 @@ func TestRejectionsAndIdempotency(t *testing.T) {
 		req, _ := http.NewRequest("POST", c.base+"/sms", strings.NewReader(raw.body))
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := c.client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestMetricsExposed(t *testing.T) {
 	sim := newSim(t, 0, nil)
 	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	c.waitStatus(c.send([]string{"13400000001"}, "metrics").ID, 10*time.Second, "delivered")
-	resp, err := http.Get(c.base + "/metrics")
+	resp, err := c.client().Get(c.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

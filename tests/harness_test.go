@@ -54,15 +54,18 @@ func newSim(t *testing.T, rate int, tweak func(*ismgsim.Config)) *ismgsim.Server
 	return sim
 }
 
-// receiver is a webhook endpoint that verifies signatures and records
-// every delivery; failFirst makes it answer 500 to the first N attempts of
-// each event.
+// receiver is a webhook endpoint that validates every POST against the
+// spec's webhooks (openapi.yaml), verifies signatures and records every
+// delivery; failFirst makes it answer 500 to the first N attempts of each
+// event, gone 410 Gone to every event.
 type receiver struct {
 	srv *httptest.Server
 	t   *testing.T
 
 	mu        sync.Mutex
 	failFirst int
+	gone      bool
+	cov       *specCoverage                  // webhooks seen, when set
 	attempts  map[string]int                 // event id → POSTs seen
 	status    map[string]webhook.StatusEvent // event id → accepted body
 	mo        []webhook.MOEvent
@@ -80,6 +83,7 @@ func (r *receiver) URL() string { return r.srv.URL + "/hook" }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	typ := validateWebhook(r.t, req, body)
 	if err := webhook.Verify(webhookSecret, req.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
 		r.mu.Lock()
 		r.badSigs++
@@ -95,10 +99,16 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts[head.ID]++
+	if r.gone {
+		r.cov.record("webhook "+typ, http.StatusGone)
+		http.Error(w, "gone", http.StatusGone)
+		return
+	}
 	if r.attempts[head.ID] <= r.failFirst {
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}
+	r.cov.record("webhook "+typ, http.StatusNoContent)
 	switch head.Type {
 	case webhook.TypeStatus:
 		var ev webhook.StatusEvent
@@ -119,6 +129,28 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// setGone makes the receiver answer 410 Gone (dead-letter at once) to
+// every event, or stop doing so.
+func (r *receiver) setGone(gone bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gone = gone
+}
+
+// setCoverage records every webhook received in cov.
+func (r *receiver) setCoverage(cov *specCoverage) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cov = cov
+}
+
+// moEvents returns the sms.mo events accepted so far.
+func (r *receiver) moEvents() []webhook.MOEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]webhook.MOEvent(nil), r.mo...)
+}
+
 // statusFor returns the accepted sms.status events of request id.
 func (r *receiver) statusFor(id string) []webhook.StatusEvent {
 	r.mu.Lock()
@@ -136,9 +168,11 @@ func (r *receiver) statusFor(id string) []webhook.StatusEvent {
 // real loader (defaults, validation) runs.
 type gwConfig struct {
 	RedisAddr, Prefix, SimAddr, Callback string
-	Rate, Links, Window                  int
-	LeaseTTL                             string
-	Version                              string
+	// AdminKey enables the admin endpoints (http.admin_key) when set.
+	AdminKey            string
+	Rate, Links, Window int
+	LeaseTTL            string
+	Version             string
 }
 
 func (c gwConfig) yaml() []byte {
@@ -156,7 +190,7 @@ func (c gwConfig) yaml() []byte {
 	}
 	sum := sha256.Sum256([]byte(apiKey))
 	return []byte(fmt.Sprintf(`
-http: {addr: "127.0.0.1:0"}
+http: {addr: "127.0.0.1:0", admin_key: %q}
 redis: {addr: %q, prefix: %q}
 log: {level: warn}
 shutdown_timeout: 10s
@@ -167,7 +201,7 @@ tenants:
   - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
 queue: {lease_ttl: %s}
-`, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
+`, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
 		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.LeaseTTL))
 }
 
@@ -216,7 +250,7 @@ func (a api) do(method, path string, body any, hdr map[string]string) (int, []by
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.client().Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -224,6 +258,10 @@ func (a api) do(method, path string, body any, hdr map[string]string) (int, []by
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, out
 }
+
+// client returns an HTTP client that validates every request and answer
+// against openapi.yaml (see validatingTransport).
+func (a api) client() *http.Client { return newValidatingClient(a.t, nil) }
 
 // accepted is the 202 body of POST /sms.
 type accepted struct {
