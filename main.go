@@ -4,6 +4,7 @@
 //	smsbridge [serve] [-config config.yaml]   run the gateway (default)
 //	smsbridge simulator [-config sim.yaml]    run the ISMG simulator
 //	smsbridge hash-key <api-key>              print the key_sha256 for a tenant
+//	smsbridge bench [flags]                   end-to-end load test through the HTTP API
 //	smsbridge healthcheck [-url URL]          exit 0 if GET URL answers 200
 //	smsbridge version                         print the version
 package main
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = hashKeyCommand(args, stdout)
 	case "healthcheck":
 		err = healthcheckCommand(ctx, args, stderr)
+	case "bench":
+		err = benchCommand(ctx, args, stdout, stderr)
 	case "version":
 		_, err = fmt.Fprintf(stdout, "smsbridge %s\n", version)
 	case "help", "-h", "--help":
@@ -62,4 +65,5 @@ const usage = `usage:
   smsbridge simulator [-config sim.yaml]    run the ISMG simulator (CMPP server + admin API)
   smsbridge hash-key <api-key>              print the key_sha256 value for a tenant
   smsbridge healthcheck [-url URL]          exit 0 if GET URL (default /healthz on 127.0.0.1:8080) answers 200
+  smsbridge bench [-rate N] [-spawn] …       load-test a service end to end through its HTTP API (-h for flags)
   smsbridge version                         print the version`

@@ -164,15 +164,7 @@ drain:
 
 	var endCounters *ServiceCounters
 	if r.scraper != nil {
-		scrapeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scrapeTimeout)
-		c, err := r.scraper.scrape(scrapeCtx)
-		cancel()
-		if err == nil {
-			endCounters = &c
-			r.notePeaks(c)
-		} else {
-			r.note("final scrape failed: %v", err)
-		}
+		endCounters = r.finalScrape(ctx, startCounters)
 	}
 	cpuEnd := r.sampleCPU(endCounters)
 	totals := r.tr.totals()
@@ -278,6 +270,35 @@ func (r *runner) serviceFigures(a, b ServiceCounters, window float64) *ServiceFi
 	f.PeakQueuePending = r.peakPend
 	r.mu.Unlock()
 	return f
+}
+
+// settleLimit bounds how long the final scrape waits for the service's
+// webhook counter to catch up with what the receiver got (the service
+// counts a delivery after the receiver's answer reaches it).
+const settleLimit = 2 * time.Second
+
+// finalScrape reads the service counters at the end of the window, once
+// the service has counted every webhook the receiver answered (or after
+// settleLimit). It returns nil if the service cannot be scraped.
+func (r *runner) finalScrape(ctx context.Context, start *ServiceCounters) *ServiceCounters {
+	ctx = context.WithoutCancel(ctx)
+	deadline := time.Now().Add(settleLimit)
+	for {
+		scrapeCtx, cancel := context.WithTimeout(ctx, scrapeTimeout)
+		c, err := r.scraper.scrape(scrapeCtx)
+		cancel()
+		if err != nil {
+			r.note("final scrape failed: %v", err)
+			return nil
+		}
+		r.notePeaks(c)
+		received := float64(r.tr.uniqueEvents() + r.rcv.otherTypes.Load())
+		if c.WebhooksDelivered-start.WebhooksDelivered >= received || time.Now().After(deadline) {
+			return &c
+		}
+		t := time.NewTimer(drainPoll)
+		<-t.C
+	}
 }
 
 // notePeaks keeps the largest RSS and pending queue seen.

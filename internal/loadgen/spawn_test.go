@@ -1,0 +1,114 @@
+package loadgen
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/internal/testenv"
+)
+
+// buildBinary builds the smsbridge command into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "smsbridge")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/smsbridge/smsbridge").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSpawnRunAndClose runs the -spawn path with the real binary: the
+// children start from generated configs, a short run loses nothing, the
+// CPU probes read, the service writes its CPU profile on SIGTERM and Close
+// deletes every key of the run's prefix.
+func TestSpawnRunAndClose(t *testing.T) {
+	env := testenv.Redis(t)
+	bin := buildBinary(t)
+	profile := filepath.Join(t.TempDir(), "cpu.prof")
+	s, err := Spawn(context.Background(), SpawnConfig{
+		Binary: bin, RedisAddr: env.Addr, Links: 2, Window: 8, CPUProfile: profile,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			_ = s.Close()
+		}
+	})
+	rep, err := Run(context.Background(), Config{
+		URL: s.URL, Key: s.Key, WebhookSecret: s.WebhookSecret, CPUProbes: s.CPUProbes(),
+		Rate: 40, Duration: time.Second, Recipients: 2, Drain: 20 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests.Accepted != 40 || rep.Webhooks.Unique != 80 || rep.Lost != 0 || len(rep.Errors) != 0 {
+		t.Errorf("accepted %d, webhooks %d, lost %d, errors %v", rep.Requests.Accepted, rep.Webhooks.Unique, rep.Lost, rep.Errors)
+	}
+	if rep.Service == nil || rep.Service.SubmitsOK != 80 {
+		t.Errorf("service figures: %+v", rep.Service)
+	}
+	names := map[string]ProcessCPU{}
+	for _, c := range rep.CPU {
+		names[c.Name] = c
+	}
+	for _, n := range []string{cpuService, cpuBench, "simulator", "redis-server (whole server)"} {
+		if c, ok := names[n]; !ok || c.Error != "" || c.Seconds < 0 {
+			t.Errorf("CPU of %s: %+v (present %v)", n, c, ok)
+		}
+	}
+	prefixKeys := func() int {
+		n := 0
+		it := env.Client.Scan(context.Background(), 0, "*"+s.Prefix+":*", 1000).Iterator()
+		for it.Next(context.Background()) {
+			n++
+		}
+		if err := it.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if prefixKeys() == 0 {
+		t.Error("the run wrote no key under its prefix")
+	}
+	dir := s.Dir
+	closed = true
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := prefixKeys(); n != 0 {
+		t.Errorf("%d keys left under prefix %s", n, s.Prefix)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("spawn directory %s not removed: %v", dir, err)
+	}
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("CPU profile: %v", err)
+	}
+}
+
+func TestSpawnReportsAChildThatCannotStart(t *testing.T) {
+	env := testenv.Redis(t)
+	// /bin/false exits at once: Spawn must say so with the log, not hang.
+	_, err := Spawn(context.Background(), SpawnConfig{Binary: "/bin/false", RedisAddr: env.Addr, ReadyTimeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "simulator") {
+		t.Fatalf("err = %v, want a simulator start error", err)
+	}
+}
+
+func TestDeletePrefixRefusesPatterns(t *testing.T) {
+	env := testenv.Redis(t)
+	for _, p := range []string{"", "*", "a?b", "x[1]"} {
+		if err := DeletePrefix(context.Background(), env.Client, p); err == nil {
+			t.Errorf("prefix %q accepted", p)
+		}
+	}
+}
