@@ -3,6 +3,7 @@ package ismgsim
 import (
 	"bufio"
 	"encoding/binary"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,3 +69,83 @@ var errUnexpected = errorString("unexpected response")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// BenchmarkSimulatorSubmitWithReports is BenchmarkSimulatorSubmit with a
+// status report requested for every SUBMIT; the client acknowledges each
+// report DELIVER. It reports both rates.
+func BenchmarkSimulatorSubmitWithReports(b *testing.B) {
+	s := newTestServer(b, Config{ReportDelay: 10 * time.Millisecond})
+	c := loginRaw(b, s, cmpp.V30)
+	_ = c.conn.SetDeadline(time.Time{})
+	sub := testSubmit()
+	sub.RegisteredDelivery = 1
+	frame, err := cmpp.Append(nil, cmpp.V30, 0, sub)
+	if err != nil {
+		b.Fatal(err)
+	}
+	br := bufio.NewReaderSize(c.conn, 64<<10)
+	fr := cmpp.NewFrameReader(br, 0) // reads through br, so br.Buffered() tells if more is ready
+	const window = 16
+	slots := make(chan struct{}, window)
+	var wmu sync.Mutex
+	w := bufio.NewWriterSize(c.conn, 64<<10)
+	readErr := make(chan error, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	go func() {
+		var ack []byte
+		unflushed := false
+		for resps, reports := 0, 0; resps < b.N || reports < b.N; {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			switch cmpp.CommandID(binary.BigEndian.Uint32(f[4:])) {
+			case cmpp.CmdSubmitResp:
+				resps++
+				<-slots
+			case cmpp.CmdDeliver:
+				reports++
+				// DELIVER_RESP: header + the DELIVER's Msg_Id + Result 0.
+				ack = append(ack[:0], 0, 0, 0, 24, 0x80, 0, 0, 5)
+				ack = append(ack, f[8:12]...)
+				ack = append(ack, f[12:20]...)
+				ack = append(ack, 0, 0, 0, 0)
+				wmu.Lock()
+				_, _ = w.Write(ack)
+				wmu.Unlock()
+				unflushed = true
+			}
+			if unflushed && br.Buffered() == 0 { // nothing more to read now: send the acks
+				wmu.Lock()
+				_ = w.Flush()
+				wmu.Unlock()
+				unflushed = false
+			}
+		}
+		readErr <- nil
+	}()
+	for i := range b.N {
+		select {
+		case slots <- struct{}{}:
+		default:
+			wmu.Lock()
+			_ = w.Flush()
+			wmu.Unlock()
+			slots <- struct{}{}
+		}
+		binary.BigEndian.PutUint32(frame[8:], uint32(i+1))
+		wmu.Lock()
+		_, _ = w.Write(frame)
+		wmu.Unlock()
+	}
+	wmu.Lock()
+	_ = w.Flush()
+	wmu.Unlock()
+	if err := <-readErr; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "submits/s") // each with its report delivered and acknowledged
+}

@@ -76,7 +76,22 @@ func (p *statPicker) pick() string {
 	return p.stats[len(p.stats)-1]
 }
 
-// reportTime formats t as YYMMDDHHMM (Submit_time / Done_time, §5.2).
+// reportTime formats t as YYMMDDHHMM (Submit_time / Done_time, §5.2). The
+// text of the current minute is cached: every report needs it.
 func reportTime(t time.Time) string {
-	return t.Local().Format("0601021504")
+	minute := t.Unix() / 60
+	if c := reportTimeCache.Load(); c != nil && c.minute == minute {
+		return c.text
+	}
+	c := &minuteText{minute: minute, text: t.Local().Format("0601021504")}
+	reportTimeCache.Store(c)
+	return c.text
 }
+
+// minuteText is the YYMMDDHHMM text of one minute (Unix time / 60).
+type minuteText struct {
+	minute int64
+	text   string
+}
+
+var reportTimeCache atomic.Pointer[minuteText]
