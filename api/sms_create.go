@@ -284,6 +284,11 @@ func (s *Server) createSMS(c *gin.Context) {
 		case rec != nil:
 			l.replayed, l.smsID = true, rec.RequestID
 			c.Header(IdempotentReplayedHeader, "true")
+			if rec.RequestID != "" {
+				// The retry is how a client that lost the first answer
+				// learns where the request is.
+				c.Header("Location", "/sms/"+rec.RequestID)
+			}
 			c.Data(rec.StatusCode, "application/json; charset=utf-8", rec.Body)
 			return
 		}
