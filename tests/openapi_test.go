@@ -141,6 +141,34 @@ func closeObjects(doc *openapi3.T) {
 	}
 }
 
+// methodsOf returns the methods the spec documents for the path item
+// matching path, sorted and comma-separated as in an Allow header.
+func (o *openAPI) methodsOf(path string) string {
+	segs := strings.Split(path, "/")
+	for tmpl, item := range o.doc.Paths.Map() {
+		tsegs := strings.Split(tmpl, "/")
+		if len(tsegs) != len(segs) {
+			continue
+		}
+		match := true
+		for i, ts := range tsegs {
+			if !(strings.HasPrefix(ts, "{") && strings.HasSuffix(ts, "}") && segs[i] != "") && ts != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			var methods []string
+			for m := range item.Operations() {
+				methods = append(methods, m)
+			}
+			sort.Strings(methods)
+			return strings.Join(methods, ", ")
+		}
+	}
+	return ""
+}
+
 // bearerPresent is the spec's security check: a Bearer token is sent.
 // Whether it is the right key is the service's business.
 func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -251,11 +279,29 @@ func (v *validatingTransport) check(req *http.Request, reqBody []byte, resp *htt
 	vreq := req.Clone(ctx)
 	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
 
+	// info.description: "Every response carries X-Request-Id: the
+	// client's value (1..128 visible ASCII characters) echoed, or a
+	// generated one."
+	sent, got := req.Header.Get("X-Request-Id"), resp.Header.Get("X-Request-Id")
+	switch {
+	case got == "":
+		v.t.Errorf("openapi: %s: answer %d has no X-Request-Id", shown, resp.StatusCode)
+	case visibleASCII(sent, 128) && got != sent:
+		v.t.Errorf("openapi: %s: X-Request-Id %q sent, %q answered", shown, sent, got)
+	}
 	route, params, err := v.spec.router.FindRoute(vreq)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		v.cov.record(covMethodNotAllowed, resp.StatusCode)
 		v.checkOutside(shown, resp, respBody, http.StatusMethodNotAllowed, "MethodNotAllowed", "method_not_allowed")
+		allow := strings.Split(resp.Header.Get("Allow"), ",")
+		for i := range allow {
+			allow[i] = strings.TrimSpace(allow[i])
+		}
+		sort.Strings(allow)
+		if want := v.spec.methodsOf(req.URL.Path); strings.Join(allow, ", ") != want {
+			v.t.Errorf("openapi: %s: 405 Allow %q, the spec's methods are %q", shown, resp.Header.Get("Allow"), want)
+		}
 		return
 	case errors.Is(err, routers.ErrPathNotFound):
 		v.cov.record(covRouteNotFound, resp.StatusCode)
@@ -281,6 +327,19 @@ func (v *validatingTransport) check(req *http.Request, reqBody []byte, resp *htt
 	if err := openapi3filter.ValidateResponse(ctx, rin); err != nil {
 		v.t.Errorf("openapi: %s: answer %d does not match the spec:\n%v\nbody: %.500s", shown, resp.StatusCode, err, respBody)
 	}
+}
+
+// visibleASCII tells whether s is 1..maxLen visible ASCII characters.
+func visibleASCII(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '!' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // checkOutside validates an answer to a request no operation of the spec
@@ -486,6 +545,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	call(specCall{method: "POST", path: "/sms", body: one}, 401, "unauthorized")
 	call(specCall{method: "POST", path: "/sms", key: "not-a-key", body: one}, 401, "unauthorized")
 	call(specCall{method: "PUT", path: "/sms", key: apiKey, body: one}, 405, "method_not_allowed")
+	call(specCall{method: "PATCH", path: "/sms/" + uuid.NewString(), key: apiKey}, 405, "method_not_allowed")
+	call(specCall{method: "POST", path: "/healthz"}, 405, "method_not_allowed")
 	call(specCall{method: "GET", path: "/nope", key: apiKey}, 404, "route_not_found")
 	call(specCall{method: "POST", path: "/sms", key: apiKey, body: "to=13800138000", contentType: "text/plain"}, 415, "unsupported_media_type")
 	call(specCall{method: "POST", path: "/sms", key: apiKey, body: `{"to": [`}, 400, "malformed_json")
@@ -494,7 +555,26 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	call(specCall{method: "POST", path: "/sms", key: apiKey, body: `{"to":["13800138000"],"content":"` + strings.Repeat("a", 2<<20) + `"}`}, 413, "body_too_large")
 	call(specCall{method: "POST", path: "/sms", key: apiKey, body: `{"to":[],"content":"x"}`}, 422, "to_empty")
 	call(specCall{method: "POST", path: "/sms", key: apiKey, body: `{"to":["12345"],"content":"x"}`}, 422, "invalid_number")
-	call(specCall{method: "POST", path: "/sms", key: apiKey, body: `{"to":["13800138000"],"content":"x","encoding":"ebcdic"}`}, 422, "invalid_encoding")
+	for _, tc := range []struct {
+		fields map[string]any
+		code   string
+	}{
+		{map[string]any{"to": numbers(0, 1001)}, "too_many_recipients"},
+		{map[string]any{"content": ""}, "content_empty"},
+		{map[string]any{"content": strings.Repeat("长", 67*10+1)}, "content_too_long"},
+		{map[string]any{"content": "中文", "encoding": "ascii"}, "content_not_encodable"},
+		{map[string]any{"encoding": "ebcdic"}, "invalid_encoding"},
+		{map[string]any{"ext": "12a"}, "invalid_ext"},
+		{map[string]any{"callback_url": "ftp://example.com/hook"}, "invalid_callback_url"},
+		{map[string]any{"client_ref": strings.Repeat("r", 65)}, "invalid_client_ref"},
+		{map[string]any{"channel": "nope"}, "unknown_channel"},
+	} {
+		fields := map[string]any{"to": []string{"13800138000"}, "content": "x"}
+		for k, v := range tc.fields {
+			fields[k] = v
+		}
+		call(specCall{method: "POST", path: "/sms", key: apiKey, body: jsonBody(t, fields)}, 422, tc.code)
+	}
 
 	// A request with its own callback_url, replayed by Idempotency-Key.
 	send := specCall{method: "POST", path: "/sms", key: apiKey,
@@ -504,18 +584,25 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		}),
 		header: map[string]string{"Idempotency-Key": "spec-cover-1", "X-Request-Id": "spec-request-1"},
 	}
-	first := call(send, 202, "")
+	code, first, hdr := send.do(t, client, base)
+	if code != 202 {
+		t.Fatalf("POST /sms: %d %s", code, first)
+	}
+	var acc accepted
+	if err := json.Unmarshal(first, &acc); err != nil {
+		t.Fatal(err)
+	}
+	if hdr.Get("Location") != "/sms/"+acc.ID {
+		t.Fatalf("202 Location %q, want /sms/%s", hdr.Get("Location"), acc.ID)
+	}
 	code, again, hdr := send.do(t, client, base)
-	if code != 202 || string(again) != string(first) || hdr.Get("Idempotent-Replayed") != "true" || hdr.Get("X-Request-Id") != "spec-request-1" {
+	if code != 202 || string(again) != string(first) || hdr.Get("Idempotent-Replayed") != "true" ||
+		hdr.Get("X-Request-Id") != "spec-request-1" || hdr.Get("Location") != "/sms/"+acc.ID {
 		t.Fatalf("idempotent replay: %d %s (headers %v), first answer %s", code, again, hdr, first)
 	}
 	conflict := send
 	conflict.body = jsonBody(t, map[string]any{"to": []string{"13600000001"}, "content": "other"})
 	call(conflict, 409, "idempotency_conflict")
-	var acc accepted
-	if err := json.Unmarshal(first, &acc); err != nil {
-		t.Fatal(err)
-	}
 	if acc.Recipients != 2 || acc.TotalSegments != 4 {
 		t.Fatalf("202 body %s", first)
 	}
