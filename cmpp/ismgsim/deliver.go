@@ -332,8 +332,12 @@ func (l *link) resendDue(now time.Time) {
 
 // dropLocked gives up a DELIVER sent Transmissions times without answer.
 func (l *link) dropLocked(j *deliverJob, seq uint32) {
-	l.log().Warn().Uint32("seq", seq).Str("msg_id", j.id.String()).Int("sends", j.sends).
-		Bool("report", j.kind == jobReport).Msg("DELIVER unanswered after all transmissions; dropped")
+	ev := l.log().Warn().Uint32("seq", seq).Str("msg_id", j.id.String()).Int("sends", j.sends).
+		Bool("report", j.kind == jobReport)
+	if j.kind == jobReport {
+		ev = ev.Str("report_msg_id", j.report.MsgID.String())
+	}
+	ev.Msg("DELIVER unanswered after all transmissions; dropped")
 	j.finish(outcomeDropped)
 }
 
