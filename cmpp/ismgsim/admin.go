@@ -216,7 +216,8 @@ func (s *Server) adminSetFaults(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, faultsDocOf(s.Faults()))
 }
 
-// ReceivedDoc is the JSON form of a ReceivedSegment.
+// ReceivedDoc is the JSON form of a ReceivedSegment (same fields, Msg_Id
+// as text, content as hex plus its decoded text when it has one).
 type ReceivedDoc struct {
 	SPID               string    `json:"sp_id"`
 	LinkID             uint64    `json:"link_id"`

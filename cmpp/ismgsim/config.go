@@ -113,9 +113,9 @@ type Config struct {
 	// ACTIVE_TESTs, and the time a new connection has to send its CONNECT.
 	// Default 60s.
 	ResponseTimeout time.Duration
-	// Transmissions is N: sends of one DELIVER or ACTIVE_TEST in total
-	// before it is dropped (DELIVER) or the link is closed (ACTIVE_TEST).
-	// Default 3.
+	// Transmissions is N: sends of one DELIVER (on any link) or of
+	// consecutive ACTIVE_TESTs in total before the DELIVER is dropped or
+	// the link is closed. Default 3.
 	Transmissions int
 	// ActiveTestInterval is the idle time (nothing received) after which
 	// the simulator sends an ACTIVE_TEST. Default 60s; negative disables.

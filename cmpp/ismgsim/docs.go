@@ -11,12 +11,12 @@ import (
 // AccountDoc is the JSON (admin API) and YAML (config file) form of an
 // Account: the version is text ("2.0", "2.1", "3.0", "" = 2.x and 3.0).
 type AccountDoc struct {
-	SPID             string `json:"sp_id" yaml:"sp_id"`
-	Secret           string `json:"secret,omitempty" yaml:"secret"`
-	Version          string `json:"version,omitempty" yaml:"version"`
-	MaxLinks         int    `json:"max_links" yaml:"max_links"`
-	MaxSubmitsPerSec int    `json:"max_submits_per_sec" yaml:"max_submits_per_sec"`
-	SrcIDPrefix      string `json:"src_id_prefix" yaml:"src_id_prefix"`
+	SPID             string `json:"sp_id" yaml:"sp_id"`                             // Account.SPID
+	Secret           string `json:"secret,omitempty" yaml:"secret"`                 // Account.Secret; "******" in output
+	Version          string `json:"version,omitempty" yaml:"version"`               // Account.Version as text (ParseVersion)
+	MaxLinks         int    `json:"max_links" yaml:"max_links"`                     // Account.MaxLinks
+	MaxSubmitsPerSec int    `json:"max_submits_per_sec" yaml:"max_submits_per_sec"` // Account.MaxSubmitsPerSec
+	SrcIDPrefix      string `json:"src_id_prefix" yaml:"src_id_prefix"`             // Account.SrcIDPrefix
 	// Links is the number of logged-in links (output of GET /accounts only).
 	Links int `json:"links" yaml:"-"`
 }
@@ -69,13 +69,13 @@ func ParseVersion(s string) (cmpp.Version, error) {
 // FaultsDoc is the JSON form of Faults; durations are Go duration strings
 // ("250ms"), "" meaning 0.
 type FaultsDoc struct {
-	DropResponseRatio float64           `json:"drop_response_ratio"`
-	ResponseDelay     string            `json:"response_delay"`
-	ForceResult       uint32            `json:"force_result"`
-	CloseLinksEvery   string            `json:"close_links_every"`
-	ReportBeforeResp  bool              `json:"report_before_resp"`
-	StatOverride      map[string]string `json:"stat_override,omitempty"`
-	Silent            bool              `json:"silent"`
+	DropResponseRatio float64           `json:"drop_response_ratio"`     // Faults.DropResponseRatio, 0..1
+	ResponseDelay     string            `json:"response_delay"`          // Faults.ResponseDelay, e.g. "250ms"
+	ForceResult       uint32            `json:"force_result"`            // Faults.ForceResult
+	CloseLinksEvery   string            `json:"close_links_every"`       // Faults.CloseLinksEvery, e.g. "30s"
+	ReportBeforeResp  bool              `json:"report_before_resp"`      // Faults.ReportBeforeResp
+	StatOverride      map[string]string `json:"stat_override,omitempty"` // Faults.StatOverride: dest → Stat
+	Silent            bool              `json:"silent"`                  // Faults.Silent
 }
 
 // Faults validates and converts the document.

@@ -15,7 +15,8 @@ type Faults struct {
 	// other PDUs on the link are not held up).
 	ResponseDelay time.Duration
 	// ForceResult, when non-zero, answers every SUBMIT with this Result
-	// (no report follows).
+	// (no report follows). On 2.0 links, whose Result is one byte, values
+	// above 255 are sent as 255.
 	ForceResult uint32
 	// CloseLinksEvery closes every link of every account periodically;
 	// 0 = never.

@@ -16,16 +16,16 @@ type ReceivedSegment struct {
 	Seq        uint32     // the SUBMIT's Sequence_Id
 	MsgID      cmpp.MsgID // Msg_Id assigned to this recipient
 	Result     uint32     // SUBMIT_RESP Result (0 accepted)
-	PkTotal    uint8
-	PkNumber   uint8
-	TPUDHI     uint8
-	MsgFmt     uint8
-	Content    []byte // Msg_Content, UDH included; shared, do not modify
-	Dest       string // this recipient's Dest_terminal_Id
-	Recipients int    // DestUsr_tl of the SUBMIT
-	SrcID      string
-	ServiceID  string
-	MsgSrc     string
+	PkTotal    uint8      // Pk_total
+	PkNumber   uint8      // Pk_number
+	TPUDHI     uint8      // TP_udhi as received
+	MsgFmt     uint8      // Msg_Fmt
+	Content    []byte     // Msg_Content, UDH included; shared, do not modify
+	Dest       string     // this recipient's Dest_terminal_Id
+	Recipients int        // DestUsr_tl of the SUBMIT
+	SrcID      string     // Src_Id
+	ServiceID  string     // Service_Id
+	MsgSrc     string     // Msg_src
 	// RegisteredDelivery is the SUBMIT's Registered_Delivery.
 	RegisteredDelivery uint8
 	At                 time.Time // when it was received
