@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/smsbridge/smsbridge/internal/testenv"
@@ -10,7 +12,10 @@ import (
 
 // Benchmarks run against testenv.Redis ($REDIS_ADDR or a private
 // redis-server). Each reports segments/s (jobs per second through the
-// measured call); -benchmem shows the Go-side allocations.
+// measured call) and redis-µs/seg: the Redis server's CPU time (INFO cpu,
+// user+sys) spent per segment during the timed loop, which does not depend
+// on how busy the client machine is (it is only meaningful when nothing
+// else uses that server). -benchmem shows the Go-side allocations.
 
 func benchStore(b *testing.B) (*Store, *testenv.RedisEnv) {
 	b.Helper()
@@ -72,8 +77,37 @@ func submitAll(b *testing.B, st *Store, ch string, batches [][]Job) [][]string {
 	return mids
 }
 
-func perSecond(b *testing.B, segments int) {
+// redisCPU returns the server's used_cpu_user + used_cpu_sys in seconds.
+func redisCPU(b *testing.B, st *Store) float64 {
+	b.Helper()
+	info, err := st.Client().Info(context.Background(), "cpu").Result()
+	if err != nil {
+		return 0 // miniredis has no INFO cpu
+	}
+	total := 0.0
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return total
+}
+
+// timed runs the timed part of a benchmark and reports its metrics.
+func timed(b *testing.B, st *Store, segments int, loop func()) {
+	b.Helper()
+	c0 := redisCPU(b, st)
+	b.ReportAllocs()
+	b.ResetTimer()
+	loop()
+	b.StopTimer()
+	c1 := redisCPU(b, st)
 	b.ReportMetric(float64(segments)/b.Elapsed().Seconds(), "segments/s")
+	if c1 > 0 {
+		b.ReportMetric((c1-c0)*1e6/float64(segments), "redis-µs/seg")
+	}
 }
 
 func BenchmarkCreateRequest(b *testing.B) {
@@ -88,15 +122,14 @@ func BenchmarkCreateRequest(b *testing.B) {
 			for range sz.S {
 				req.Segments = append(req.Segments, Segment{Content: make([]byte, 134), UDHI: true})
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				req.ID = fmt.Sprintf("c%d", i)
-				if err := st.CreateRequest(ctx, req); err != nil {
-					b.Fatal(err)
+			timed(b, st, b.N*sz.R*sz.S, func() {
+				for i := 0; i < b.N; i++ {
+					req.ID = fmt.Sprintf("c%d", i)
+					if err := st.CreateRequest(ctx, req); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			perSecond(b, b.N*sz.R*sz.S)
+			})
 		})
 	}
 }
@@ -107,15 +140,14 @@ func BenchmarkLease(b *testing.B) {
 			st, _ := benchStore(b)
 			fill(b, st, "bl", b.N*batch)
 			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				jobs, err := st.Lease(ctx, "bl", "bench", batch)
-				if err != nil || len(jobs) != batch {
-					b.Fatalf("lease: %d %v", len(jobs), err)
+			timed(b, st, b.N*batch, func() {
+				for i := 0; i < b.N; i++ {
+					jobs, err := st.Lease(ctx, "bl", "bench", batch)
+					if err != nil || len(jobs) != batch {
+						b.Fatalf("lease: %d %v", len(jobs), err)
+					}
 				}
-			}
-			perSecond(b, b.N*batch)
+			})
 		})
 	}
 }
@@ -133,14 +165,13 @@ func BenchmarkSubmitted(b *testing.B) {
 				}
 			}
 			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for _, o := range outs {
-				if _, err := st.Submitted(ctx, "bs", o); err != nil {
-					b.Fatal(err)
+			timed(b, st, b.N*batch, func() {
+				for _, o := range outs {
+					if _, err := st.Submitted(ctx, "bs", o); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			perSecond(b, b.N*batch)
+			})
 		})
 	}
 }
@@ -158,14 +189,13 @@ func BenchmarkReports(b *testing.B) {
 				}
 			}
 			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for _, r := range reps {
-				if _, err := st.Reports(ctx, "br", r); err != nil {
-					b.Fatal(err)
+			timed(b, st, b.N*batch, func() {
+				for _, r := range reps {
+					if _, err := st.Reports(ctx, "br", r); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			perSecond(b, b.N*batch)
+			})
 		})
 	}
 }
@@ -179,29 +209,28 @@ func BenchmarkJobLifecycle(b *testing.B) {
 			st, _ := benchStore(b)
 			fill(b, st, "bj", b.N*batch)
 			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
 			n := 0
-			for i := 0; i < b.N; i++ {
-				jobs, err := st.Lease(ctx, "bj", "bench", batch)
-				if err != nil || len(jobs) != batch {
-					b.Fatalf("lease: %d %v", len(jobs), err)
+			timed(b, st, b.N*batch, func() {
+				for i := 0; i < b.N; i++ {
+					jobs, err := st.Lease(ctx, "bj", "bench", batch)
+					if err != nil || len(jobs) != batch {
+						b.Fatalf("lease: %d %v", len(jobs), err)
+					}
+					outs := make([]SubmitOutcome, len(jobs))
+					reps := make([]ReportIn, len(jobs))
+					for k, j := range jobs {
+						outs[k] = SubmitOutcome{Job: j.ID, MsgID: msgID(n)}
+						reps[k] = ReportIn{MsgID: msgID(n), Stat: "DELIVRD"}
+						n++
+					}
+					if _, err := st.Submitted(ctx, "bj", outs); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := st.Reports(ctx, "bj", reps); err != nil {
+						b.Fatal(err)
+					}
 				}
-				outs := make([]SubmitOutcome, len(jobs))
-				reps := make([]ReportIn, len(jobs))
-				for k, j := range jobs {
-					outs[k] = SubmitOutcome{Job: j.ID, MsgID: msgID(n)}
-					reps[k] = ReportIn{MsgID: msgID(n), Stat: "DELIVRD"}
-					n++
-				}
-				if _, err := st.Submitted(ctx, "bj", outs); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := st.Reports(ctx, "bj", reps); err != nil {
-					b.Fatal(err)
-				}
-			}
-			perSecond(b, b.N*batch)
+			})
 		})
 	}
 }
