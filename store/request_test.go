@@ -184,3 +184,52 @@ func TestCreateAfterScriptFlush(t *testing.T) {
 		t.Fatalf("pending %d", d.Pending)
 	}
 }
+
+// TestGetSeededRequest seeds a request hash by hand (the documented
+// encoding, see lua/lib.lua) and reads it back through GetRequest.
+func TestGetSeededRequest(t *testing.T) {
+	backends(t, func(f *fixture) {
+		k := f.st.Keys()
+		f.env.Do(f.t, "SET", k.RequestIndex("seed"), f.ch)
+		f.env.SeedHash(f.t, k.Request(f.ch, "seed"), map[string]string{
+			"tenant": "acme", "channel": f.ch, "cb": "", "ref": "x", "fmt": "15", "ext": "9",
+			"ca": "1760000000000", "st": "1760000001000", "R": "3", "S": "2",
+			"to:1": "139", "to:2": "138", "to:3": "137",
+			"j:1:1": "d|1|1122101012000100100001|0|DELIVRD|1760000002000|1760000003000|||2511221011",
+			"j:1:2": "f|2|1122101012000100100002|0|UNDELIV|1760000002000|1760000003000|UNDELIV||2511221012",
+			"rf:1":  "2", "rs:1": "failed|UNDELIV",
+			"j:2:1": "l|1|||||||sender-9|",
+			"j:2:2": "w|1||||||flow_control||",
+			"j:3:1": "s|1|1122101012000100100003|0||1760000002000||||",
+			"nsub":  "3", "rfin": "1", "n_failed": "1",
+		})
+		got := f.get("seed")
+		if got.Status != RequestSending || got.MsgFmt != 15 || got.SrcExt != "9" ||
+			!got.StartedAt.Equal(fromMS("1760000001000")) || got.Counts.Failed != 1 || got.Counts.Pending != 2 {
+			f.t.Fatalf("request: %s %+v", got.Status, got)
+		}
+		r1, r2, r3 := got.Recipients[0], got.Recipients[1], got.Recipients[2]
+		if r1.Status != RecipientFailed || r1.ErrorCode != "UNDELIV" || r1.Segments[1].Attempts != 2 ||
+			r1.Segments[0].DoneTime != "2511221011" || r1.Segments[1].MsgID != "1122101012000100100002" {
+			f.t.Fatalf("r1: %+v", r1)
+		}
+		if r2.Status != RecipientSending || r2.Segments[0].LeaseOwner != "sender-9" ||
+			r2.Segments[1].State != JobScheduled || r2.Segments[1].ErrorCode != "flow_control" {
+			f.t.Fatalf("r2: %+v", r2)
+		}
+		if r3.Status != RecipientSending || r3.Segments[0].State != JobSubmitted || r3.Segments[1].State != JobQueued {
+			f.t.Fatalf("r3: %+v", r3)
+		}
+		want := map[JobState]int{JobDelivered: 1, JobFailed: 1, JobLeased: 1, JobScheduled: 1, JobSubmitted: 1, JobQueued: 1}
+		for st, n := range want {
+			if got.Counts.JobsByState[st] != n {
+				f.t.Fatalf("jobs by state %v, want %v", got.Counts.JobsByState, want)
+			}
+		}
+		// A report for the seeded submitted job goes through the scripts.
+		f.env.Do(f.t, "SET", k.MsgID(f.ch, "1122101012000100100003"), "seed:3:1")
+		if o := f.reports(rep("1122101012000100100003", "DELIVRD")); o[0].Result != ReportMatched || o[0].Job != "seed:3:1" {
+			f.t.Fatalf("report on seeded job: %+v", o)
+		}
+	})
+}
