@@ -145,13 +145,9 @@ func TestMetricsExposed(t *testing.T) {
 	sim := newSim(t, 0, nil)
 	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	c.waitStatus(c.send([]string{"13400000001"}, "metrics").ID, 10*time.Second, "delivered")
-	resp, err := c.client().Get(c.base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, series := range []string{
+	// The counters are incremented after the store writes that make the
+	// request delivered, so a scrape right after may miss them: poll.
+	want := []string{
 		`smsbridge_queue_depth{channel="default",state="pending"} 0`,
 		`smsbridge_submits_total{channel="default",result="0"} 1`,
 		`smsbridge_link_state{channel="default",link="0",state="ready"} 1`,
@@ -159,9 +155,26 @@ func TestMetricsExposed(t *testing.T) {
 		`smsbridge_reports_total{channel="default",outcome="matched",stat="DELIVRD"} 1`,
 		`smsbridge_http_request_duration_seconds_bucket`,
 		`smsbridge_accepted_segments_total{channel="default"} 1`,
-	} {
-		if !strings.Contains(string(b), series) {
-			t.Errorf("metrics lack %s", series)
-		}
 	}
+	var missing []string
+	defer func() {
+		if len(missing) > 0 {
+			t.Logf("metrics lack %s", strings.Join(missing, ", "))
+		}
+	}()
+	testenv.WaitFor(t, 5*time.Second, "every documented series on /metrics", func() bool {
+		resp, err := c.client().Get(c.base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing = missing[:0]
+		for _, series := range want {
+			if !strings.Contains(string(b), series) {
+				missing = append(missing, series)
+			}
+		}
+		return len(missing) == 0
+	})
 }
