@@ -49,6 +49,10 @@ type ReportOutcome struct {
 	// EventID is the sms.status event created when the report made its
 	// recipient final (and the request has a callback URL), else "".
 	EventID string
+	// SubmittedAt is when the matched job's SUBMIT_RESP was recorded (zero
+	// unless Result is ReportMatched or ReportInterim), for the
+	// submit-to-report latency.
+	SubmittedAt time.Time
 }
 
 // Reports applies a batch of status reports in one script, and returns one
@@ -82,13 +86,13 @@ func (s *Store) Reports(ctx context.Context, channel string, reps []ReportIn) ([
 	if err != nil {
 		return nil, err
 	}
-	if len(codes) != 3*len(reps) {
+	if len(codes) != 4*len(reps) {
 		return nil, fmt.Errorf("%w: %d report codes for %d reports", ErrBadReply, len(codes), len(reps))
 	}
 	out := make([]ReportOutcome, len(reps))
 	for i := range reps {
-		c := codes[3*i : 3*i+3]
-		o := ReportOutcome{MsgID: reps[i].MsgID, Job: JobID(c[1]), EventID: c[2]}
+		c := codes[4*i : 4*i+4]
+		o := ReportOutcome{MsgID: reps[i].MsgID, Job: JobID(c[1]), EventID: c[2], SubmittedAt: fromMS(c[3])}
 		switch c[0] {
 		case "m":
 			o.Result = ReportMatched

@@ -7,9 +7,10 @@
 -- for a job that is not waiting for one (final already) is ignored;
 -- ACCEPTD is recorded but not final; any other stat makes the job final
 -- (DELIVRD delivered, else failed) and rolls its recipient up.
--- Returns {codes, finals}: codes has 3 values per report: code ("m" final,
+-- Returns {codes, finals}: codes has 4 values per report: code ("m" final,
 -- "i" interim, "p" parked, "d" duplicate/ignored), job ("" when parked),
--- event id or ""; finals lists requests that became final.
+-- event id or "", the job's submitted_at (ms) or ""; finals lists requests
+-- that became final.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[4])
 NONCE = ARGV[5]
@@ -17,7 +18,8 @@ local park_ttl = ARGV[3]
 local codes = {}
 for i = 6, #ARGV, 5 do
   local mid, stat, sub, done, dest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local code, eid = 'd', nil
+  local code, eid, subat = 'd', nil, ''
+
   local job = redis.call('GET', TAG .. ':mid:' .. mid)
   if not job then
     job = ''
@@ -39,6 +41,7 @@ for i = 6, #ARGV, 5 do
       end
       local t = jdecode(v)
       if t[1] == 's' and t[3] == mid then
+        subat = t[6]
         code, eid = apply_report(id, m, r, s, job, t, 's', stat, done, NOW, to)
       end
     end
@@ -46,6 +49,7 @@ for i = 6, #ARGV, 5 do
   codes[#codes + 1] = code
   codes[#codes + 1] = job
   codes[#codes + 1] = eid or ''
+  codes[#codes + 1] = subat
 end
 flush()
 return {codes, FINALS}
