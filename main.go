@@ -65,5 +65,5 @@ const usage = `usage:
   smsbridge simulator [-config sim.yaml]    run the ISMG simulator (CMPP server + admin API)
   smsbridge hash-key <api-key>              print the key_sha256 value for a tenant
   smsbridge healthcheck [-url URL]          exit 0 if GET URL (default /healthz on 127.0.0.1:8080) answers 200
-  smsbridge bench [-rate N] [-spawn] …       load-test a service end to end through its HTTP API (-h for flags)
+  smsbridge bench [-rate N] [-spawn] …      load-test a service end to end through its HTTP API (-h for flags)
   smsbridge version                         print the version`

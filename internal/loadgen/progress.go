@@ -59,7 +59,8 @@ func (r *runner) writeProgress(elapsed time.Duration, prev, cur progressState, s
 		cur.accepted, perSec(float64(cur.accepted-prev.accepted), dt),
 		cur.webhooks, perSec(float64(cur.webhooks-prev.webhooks), dt))
 	if svc != nil && prev.haveSubmits {
-		line += fmt.Sprintf(" submits %.0f/s queue %.0f rss %.0fMB", perSec(cur.submits-prev.submits, dt), svc.QueuePending, svc.RSSBytes/1e6)
+		line += fmt.Sprintf(" | service: submits %.0f/s pending %.0f leased %.0f awaiting-report %.0f events %.0f rss %.0fMB |",
+			perSec(cur.submits-prev.submits, dt), svc.QueuePending, svc.QueueLeased, svc.QueueAwaiting, svc.EventsReady, svc.RSSBytes/1e6)
 	}
 	line += fmt.Sprintf(" in-flight %d outstanding %d errors %d",
 		r.poster.sent.Load()-r.poster.completed.Load(), r.tr.outstanding(), r.poster.failed.Load())

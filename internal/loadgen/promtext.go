@@ -228,6 +228,9 @@ type ServiceCounters struct {
 	// QueuePending is smsbridge_queue_depth{state="pending"} (segments
 	// waiting to be sent) when the service exports it.
 	QueuePending float64 `json:"queue_pending"`
+	// QueueLeased is smsbridge_queue_depth{state="leased"} (taken by a
+	// sender, not answered yet).
+	QueueLeased float64 `json:"queue_leased"`
 	// QueueAwaiting is smsbridge_queue_depth{state="awaiting_report"}.
 	QueueAwaiting float64 `json:"queue_awaiting_report"`
 	// EventsReady is smsbridge_queue_depth{state="events_ready"}.
@@ -258,6 +261,7 @@ func ServiceCountersOf(ss Samples) (ServiceCounters, error) {
 	c.WebhooksOther = allWH - c.WebhooksDelivered
 	c.AcceptedSegments, _ = ss.Sum(seriesAccepted, nil)
 	c.QueuePending, _ = ss.Sum(seriesQueue, map[string]string{"state": "pending"})
+	c.QueueLeased, _ = ss.Sum(seriesQueue, map[string]string{"state": "leased"})
 	c.QueueAwaiting, _ = ss.Sum(seriesQueue, map[string]string{"state": "awaiting_report"})
 	c.EventsReady, _ = ss.Sum(seriesQueue, map[string]string{"state": "events_ready"})
 	if c.CPUSeconds, ok = ss.Sum(seriesCPU, nil); !ok {

@@ -26,6 +26,7 @@ smsbridge_webhooks_total{outcome="retry",type="sms.status"} 2
 smsbridge_accepted_segments_total{channel="default"} 1100
 smsbridge_queue_depth{channel="default",state="pending"} 42
 smsbridge_queue_depth{channel="default",state="awaiting_report"} 10
+smsbridge_queue_depth{channel="default",state="leased"} 3
 smsbridge_queue_depth{channel="default",state="events_ready"} 5
 go_gc_duration_seconds{quantile="0.5"} 3.1e-05
 go_gc_duration_seconds_sum 0.001 1700000000000
@@ -38,8 +39,8 @@ func TestParsePrometheusText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ss) != 18 {
-		t.Fatalf("%d samples, want 18", len(ss))
+	if len(ss) != 19 {
+		t.Fatalf("%d samples, want 19", len(ss))
 	}
 	if v, ok := ss.Sum("smsbridge_submits_total", map[string]string{"result": "0"}); !ok || v != 1024 {
 		t.Errorf("submits result=0: %v %v, want 1024", v, ok)
@@ -71,7 +72,7 @@ func TestServiceCountersOf(t *testing.T) {
 	want := ServiceCounters{
 		SubmitsOK: 1024, SubmitsOther: 8, Reports: 993, ReportsMatched: 990,
 		WebhooksDelivered: 980, WebhooksOther: 2, AcceptedSegments: 1100,
-		CPUSeconds: 12.34, RSSBytes: 52305920, QueuePending: 42, QueueAwaiting: 10, EventsReady: 5,
+		CPUSeconds: 12.34, RSSBytes: 52305920, QueuePending: 42, QueueLeased: 3, QueueAwaiting: 10, EventsReady: 5,
 	}
 	if c != want {
 		t.Errorf("got  %+v\nwant %+v", c, want)

@@ -15,6 +15,8 @@ import (
 type Report struct {
 	// StartedAt is when the send phase started.
 	StartedAt time.Time `json:"started_at"`
+	// Host is the machine the tool ran on.
+	Host Host `json:"host"`
 	// Settings echoes the load that was asked for.
 	Settings Settings `json:"settings"`
 	// SendSeconds is the send phase: first request due → last answer.
@@ -26,6 +28,9 @@ type Report struct {
 	// drain); service rates and webhooks/s are per second of it.
 	WindowSeconds float64 `json:"window_seconds"`
 
+	// SendPhase holds the rates of each stage up to the end of the send
+	// phase (drain excluded).
+	SendPhase StageRates `json:"send_phase"`
 	// Requests counts POST /sms.
 	Requests RequestCounts `json:"requests"`
 	// Errors counts failed requests by HTTP status ("503") or error class
@@ -76,6 +81,24 @@ type RequestCounts struct {
 	SentPerSec             float64 `json:"sent_per_sec"`
 	AcceptedPerSec         float64 `json:"accepted_per_sec"`
 	AcceptedSegmentsPerSec float64 `json:"accepted_segments_per_sec"`
+}
+
+// StageRates are per-second rates of each pipeline stage over the window
+// up to the end of the send phase. A stage well below the one before it
+// is where work piles up.
+type StageRates struct {
+	// Seconds is the length of that part of the window.
+	Seconds float64 `json:"seconds"`
+	// AcceptedSegmentsPerSec is from the 202 answers.
+	AcceptedSegmentsPerSec float64 `json:"accepted_segments_per_sec"`
+	// SubmitsPerSec and ReportsPerSec are from /metrics (0 without).
+	SubmitsPerSec float64 `json:"submits_per_sec"`
+	ReportsPerSec float64 `json:"reports_per_sec"`
+	// WebhooksPerSec is unique webhooks received.
+	WebhooksPerSec float64 `json:"webhooks_per_sec"`
+	// Backlog is the service's counters at the end of the send phase
+	// (queue depths included), nil without /metrics.
+	Backlog *ServiceCounters `json:"backlog,omitempty"`
 }
 
 // WebhookCounts counts sms.status webhooks received.
@@ -170,6 +193,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 	p("load\t%.0f req/s × %d recipient(s) × %d segment(s), concurrency %d, %.0fs (+ drain ≤ %.0fs)",
 		s.Rate, s.Recipients, s.SegmentsPerRecipient, s.Concurrency, s.DurationSeconds, s.DrainLimitSeconds)
 	p("window\t%.2fs (send %.2fs, drain %.2fs)", r.WindowSeconds, r.SendSeconds, r.DrainSeconds)
+	p("host\t%d CPUs, %s, %s, load average %.2f → %.2f", r.Host.CPUs, r.Host.CPUModel, r.Host.GoVersion, r.Host.LoadAvgStart, r.Host.LoadAvgEnd)
 	p("")
 	p("THROUGHPUT\ttotal\tper second")
 	p("requests sent\t%d\t%.1f", r.Requests.Sent, r.Requests.SentPerSec)
@@ -180,6 +204,18 @@ func (r *Report) WriteTable(out io.Writer) error {
 		p("reports\t%.0f\t%.1f", sv.Reports, sv.ReportsPerSec)
 	}
 	p("webhooks received (unique)\t%d\t%.1f", r.Webhooks.Unique, r.Webhooks.PerSec)
+	p("")
+	sp := r.SendPhase
+	p("SEND PHASE ONLY (%.1fs)\tper second", sp.Seconds)
+	p("segments accepted\t%.1f", sp.AcceptedSegmentsPerSec)
+	if sp.Backlog != nil {
+		p("segments submitted\t%.1f", sp.SubmitsPerSec)
+		p("reports\t%.1f", sp.ReportsPerSec)
+	}
+	p("webhooks received\t%.1f", sp.WebhooksPerSec)
+	if b := sp.Backlog; b != nil {
+		p("backlog at its end\tpending %.0f, leased %.0f, awaiting report %.0f, events ready %.0f", b.QueuePending, b.QueueLeased, b.QueueAwaiting, b.EventsReady)
+	}
 	p("")
 	p("LATENCY (ms)\tp50\tp90\tp99\tp99.9\tmax\tn")
 	lat := func(name string, l LatencySummary) {

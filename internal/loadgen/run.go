@@ -97,11 +97,12 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		startCounters = &c
 		r.notePeaks(c)
 	}
+	host := hostInfo()
 	cpuStart := r.sampleCPU(startCounters)
 	windowStart := cpuStart.at
 
 	sched := Schedule{Start: time.Now().Add(10 * time.Millisecond), Rate: cfg.Rate, Duration: cfg.Duration}
-	rep := &Report{StartedAt: sched.Start.UTC(), Settings: Settings{
+	rep := &Report{StartedAt: sched.Start.UTC(), Host: host, Settings: Settings{
 		URL: cfg.URL, Rate: cfg.Rate, Concurrency: cfg.Concurrency, DurationSeconds: cfg.Duration.Seconds(),
 		Recipients: cfg.Recipients, ContentChars: len([]rune(cfg.Content)),
 		SignaturesVerified: cfg.WebhookSecret != "", DrainLimitSeconds: cfg.Drain.Seconds(),
@@ -144,6 +145,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	close(jobs)
 	wg.Wait()
 	sendEnd := time.Now()
+	sendPhase := r.sendPhase(ctx, startCounters, windowStart)
 
 	// Drain: wait for the webhooks of every accepted recipient.
 	drainTimer := time.NewTimer(cfg.Drain)
@@ -171,6 +173,7 @@ drain:
 	stopProgress()
 	<-progressDone
 
+	rep.Host.LoadAvgEnd = loadAvg1()
 	window := cpuEnd.at.Sub(windowStart).Seconds()
 	rep.WindowSeconds = window
 	rep.SendSeconds = sendEnd.Sub(sched.Start).Seconds()
@@ -183,6 +186,7 @@ drain:
 		Other: r.rcv.otherTypes.Load(), ByStatus: totals.statuses,
 	}
 	rep.Lost = int64(totals.outstanding)
+	rep.SendPhase = sendPhase
 	rep.Latency.AcceptToWebhook = totals.e2e.Summary()
 	if startCounters != nil && endCounters != nil {
 		rep.Service = r.serviceFigures(*startCounters, *endCounters, window)
@@ -270,6 +274,32 @@ func (r *runner) serviceFigures(a, b ServiceCounters, window float64) *ServiceFi
 	f.PeakQueuePending = r.peakPend
 	r.mu.Unlock()
 	return f
+}
+
+// sendPhase measures the pipeline's rates from the start of the window to
+// the end of the send phase: with the drain excluded they show which stage
+// kept up with the offered load and which fell behind.
+func (r *runner) sendPhase(ctx context.Context, start *ServiceCounters, windowStart time.Time) StageRates {
+	webhooks := r.tr.uniqueEvents()
+	at := time.Now()
+	sr := StageRates{Seconds: at.Sub(windowStart).Seconds()}
+	sr.WebhooksPerSec = perSec(float64(webhooks), sr.Seconds)
+	sr.AcceptedSegmentsPerSec = perSec(float64(r.poster.acceptedSegments.Load()), sr.Seconds)
+	if r.scraper == nil || start == nil {
+		return sr
+	}
+	scrapeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scrapeTimeout)
+	c, err := r.scraper.scrape(scrapeCtx)
+	cancel()
+	if err != nil {
+		r.note("scrape at the end of the send phase failed: %v", err)
+		return sr
+	}
+	r.notePeaks(c)
+	sr.SubmitsPerSec = perSec(c.SubmitsOK-start.SubmitsOK, sr.Seconds)
+	sr.ReportsPerSec = perSec(c.Reports-start.Reports, sr.Seconds)
+	sr.Backlog = &c
+	return sr
 }
 
 // settleLimit bounds how long the final scrape waits for the service's
