@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"strings"
 
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/store"
@@ -35,7 +36,29 @@ func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
 	}
 	c.log.Debug().Str("msg_id", in.MsgID).Str("stat", in.Stat).Str("outcome", string(out.Result)).Msg("status report")
 	if m := c.deps.Metrics; m != nil {
-		m.Reports.WithLabelValues(c.set.Name, in.Stat, string(out.Result)).Inc()
+		m.Reports.WithLabelValues(c.set.Name, statLabel(in.Stat), string(out.Result)).Inc()
 	}
 	return nil
+}
+
+// statLabel maps a report Stat to a metrics label from a bounded set: the
+// standard Stat values of PROTOCOL.md §5.2, the class of a vendor code
+// ("MK:0001" → "MK:xxxx", two capital letters and a colon), or "other".
+// Stat comes from the ISMG: carriers send hundreds of vendor codes, which
+// would make an unbounded label set, and arbitrary bytes, which are not
+// valid UTF-8 and make WithLabelValues panic — the handler would then never
+// acknowledge a report it had already stored, and the ISMG would resend it
+// again and again. The exact Stat is kept in the store and the webhook
+// event.
+func statLabel(stat string) string {
+	s := strings.TrimSpace(stat)
+	switch s {
+	case "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "UNKNOWN", "REJECTD":
+		return s
+	}
+	upper := func(b byte) bool { return b >= 'A' && b <= 'Z' }
+	if len(s) >= 3 && upper(s[0]) && upper(s[1]) && s[2] == ':' {
+		return s[:3] + "xxxx"
+	}
+	return "other"
 }
