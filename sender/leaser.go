@@ -11,7 +11,10 @@ import (
 // lease moves jobs from the store to the workers until ctx is done. It
 // leases only what the workers can take (free room in the jobs buffer,
 // sized links × window), and only while a link is up. Leased jobs wait for
-// rate tokens before they are handed over, so the limit counts real sends.
+// rate tokens before they are handed over, so the limit counts real sends;
+// each job goes to the workers as soon as its token is granted, so a batch
+// is spread over time at the channel's rate rather than released in one
+// burst once its last token is granted.
 func (c *Channel) lease(ctx context.Context) {
 	poll := backoff{base: time.Millisecond, max: c.set.IdlePoll}
 	fail := backoff{base: 100 * time.Millisecond, max: 5 * time.Second}
@@ -45,12 +48,16 @@ func (c *Channel) lease(ctx context.Context) {
 		for _, j := range jobs {
 			c.inHand.add(j.ID)
 		}
-		if err := c.takeTokens(ctx, len(jobs)); err != nil {
-			c.giveBack(jobs, "shutdown")
-			return
-		}
-		for _, j := range jobs {
-			c.jobs <- j // never blocks: the batch fit the free room
+		for len(jobs) > 0 {
+			n, err := c.takeTokens(ctx, len(jobs))
+			if err != nil {
+				c.giveBack(jobs, "shutdown")
+				return
+			}
+			for _, j := range jobs[:n] {
+				c.jobs <- j // never blocks: the batch fit the free room
+			}
+			jobs = jobs[n:]
 		}
 	}
 }
@@ -66,42 +73,42 @@ func (c *Channel) idle(ctx context.Context, d time.Duration) {
 	}
 }
 
-// takeTokens waits until n sends are allowed by the channel's shared rate
-// limit. The limit is a GCRA in Redis with a burst of a tenth of a second,
-// so the ISMG never sees more than the contracted rate, whatever the
-// number of replicas.
-func (c *Channel) takeTokens(ctx context.Context, n int) error {
+// takeTokens waits until at least one of n sends is allowed by the
+// channel's shared rate limit and returns how many are (1..n). The limit
+// is a GCRA in Redis with a burst of a tenth of a second, so the ISMG never
+// sees more than the contracted rate, whatever the number of replicas.
+// Without a limit it returns n at once.
+func (c *Channel) takeTokens(ctx context.Context, n int) (int, error) {
 	rate := c.set.MaxSubmitsPerSec
 	if rate <= 0 || c.deps.Limiter == nil {
-		return nil
+		return n, nil
 	}
 	limit := redis_rate.Limit{Rate: rate, Burst: max(1, rate/10), Period: time.Second}
 	key := c.deps.Store.Keys().Tag(c.set.Name) + ":rate"
 	fail := backoff{base: 50 * time.Millisecond, max: 2 * time.Second}
-	for n > 0 {
+	for {
 		res, err := c.deps.Limiter.AllowAtMost(ctx, key, limit, n)
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return 0, ctx.Err()
 			}
 			c.log.Warn().Err(err).Msg("rate limiter unavailable")
 			if !sleep(ctx, fail.next()) {
-				return ctx.Err()
+				return 0, ctx.Err()
 			}
 			continue
 		}
-		n -= res.Allowed
-		if n > 0 && res.Allowed == 0 {
-			wait := res.RetryAfter
-			if wait <= 0 {
-				wait = time.Millisecond
-			}
-			if !sleep(ctx, wait) {
-				return ctx.Err()
-			}
+		if res.Allowed > 0 {
+			return min(res.Allowed, n), nil
+		}
+		wait := res.RetryAfter
+		if wait <= 0 {
+			wait = time.Millisecond
+		}
+		if !sleep(ctx, wait) {
+			return 0, ctx.Err()
 		}
 	}
-	return nil
 }
 
 // giveBack returns leased jobs to the queue at once (best effort: if Redis

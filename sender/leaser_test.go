@@ -1,0 +1,27 @@
+package sender
+
+import (
+	"testing"
+	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// Jobs leased in a batch are handed to the workers as their rate tokens
+// are granted, not all at once when the last token is: an ISMG that
+// enforces the contracted rate then never answers Result 8.
+func TestChannelRateLimitSpreadsBatch(t *testing.T) {
+	const rate = 10
+	r := newRig(t, ismgsim.Config{Accounts: []ismgsim.Account{{SPID: testSP, Secret: testSecret, MaxSubmitsPerSec: rate}}},
+		func(s *Settings) { s.MaxSubmitsPerSec = rate })
+	testenv.WaitFor(t, 5*time.Second, "two links", func() bool { return r.sim.Links(testSP) == 2 })
+	r.enqueue(t, "spread", 3*rate, []byte("hi")) // one lease batch: 2 links × window 16 ≥ 30
+	testenv.WaitFor(t, 20*time.Second, "delivered", func() bool {
+		return r.status(t, "spread").Status == store.RequestDelivered
+	})
+	if c := r.sim.Counts()[testSP]; c.FlowControlled != 0 {
+		t.Fatalf("client limit at the ISMG's rate drew %d Result 8: %+v", c.FlowControlled, c)
+	}
+}
