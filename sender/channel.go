@@ -46,6 +46,10 @@ type Channel struct {
 	links []*cmpp.Link // index = slot; nil while down
 
 	ready atomic.Int32 // links logged in
+
+	// testHookSweep, when set (tests only), runs at the start of every
+	// sweep.
+	testHookSweep func(ctx context.Context)
 }
 
 // NewChannel validates settings and builds a channel.

@@ -2,46 +2,74 @@ package sender
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
-// maintain runs the channel's periodic work until ctx is done: the lease
-// heartbeat for jobs in hand (every LeaseTTL/3), recovery of expired leases
-// left by crashed processes, and the report-wait sweep that makes
-// segments without a report final as unknown. Every replica runs it; the
+// maintain runs the channel's periodic work until ctx is done, in two
+// goroutines so that one never delays the other: the lease heartbeat for
+// jobs in hand (every LeaseTTL/3), and the sweeps — recovery of expired
+// leases left by crashed processes, and the report-wait sweep that makes
+// segments without a report final as unknown. A sweep can take long (a
+// backlog of thousands of segments past the report wait, a slow Redis); if
+// it held up the heartbeat, the leases of SUBMITs in flight would expire
+// and another replica would send them again. Every replica runs both; the
 // scripts are idempotent.
 func (c *Channel) maintain(ctx context.Context) {
-	leaseTTL := c.deps.Store.Options().LeaseTTL
-	beat := time.NewTicker(max(leaseTTL/3, 10*time.Millisecond))
+	var wg sync.WaitGroup
+	wg.Go(func() { c.heartbeat(ctx) })
+	wg.Go(func() { c.sweeps(ctx) })
+	wg.Wait()
+}
+
+// heartbeat extends the leases of the jobs in hand every LeaseTTL/3.
+func (c *Channel) heartbeat(ctx context.Context) {
+	beat := time.NewTicker(max(c.deps.Store.Options().LeaseTTL/3, 10*time.Millisecond))
 	defer beat.Stop()
-	sweep := time.NewTicker(c.set.SweepInterval)
-	defer sweep.Stop()
-	c.sweep(ctx) // a restart recovers what a crash left at once
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
-			ids := c.inHand.list()
-			if len(ids) == 0 {
-				continue
-			}
-			lost, err := c.deps.Store.Extend(ctx, c.set.Name, c.deps.Owner, ids)
-			if err != nil {
-				c.log.Warn().Err(err).Msg("lease heartbeat failed")
-				continue
-			}
-			if len(lost) > 0 {
-				c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); these may be sent twice")
-			}
-		case <-sweep.C:
-			c.sweep(ctx)
+		}
+		ids := c.inHand.list()
+		if len(ids) == 0 {
+			continue
+		}
+		lost, err := c.deps.Store.Extend(ctx, c.set.Name, c.deps.Owner, ids)
+		if err != nil {
+			c.log.Warn().Err(err).Msg("lease heartbeat failed")
+			continue
+		}
+		if len(lost) > 0 {
+			c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); these may be sent twice")
+		}
+	}
+}
+
+// sweeps runs sweep at once (a restart recovers what a crash left) and
+// then every SweepInterval.
+func (c *Channel) sweeps(ctx context.Context) {
+	t := time.NewTicker(c.set.SweepInterval)
+	defer t.Stop()
+	for {
+		c.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
 
 func (c *Channel) sweep(ctx context.Context) {
+	if h := c.testHookSweep; h != nil {
+		h(ctx)
+	}
 	if n, err := c.deps.Store.Recover(ctx, c.set.Name); err != nil {
+		if ctx.Err() != nil {
+			return // stopping
+		}
 		c.log.Warn().Err(err).Msg("lease recovery failed")
 	} else if n > 0 {
 		c.log.Info().Int("jobs", n).Msg("recovered expired leases")
