@@ -122,36 +122,30 @@ func (c *Channel) Run(ctx context.Context) error {
 
 	// Every worker has stopped and its outcome is stored: give back what
 	// was leased but never sent.
-	c.releaseUnsent(hard)
+	c.releaseUnsent()
 	hardCancel()
 	bg.Wait()
 	c.log.Info().Msg("channel stopped")
 	return nil
 }
 
-// releaseUnsent returns jobs still waiting for a worker to the queue.
-func (c *Channel) releaseUnsent(ctx context.Context) {
-	var back []store.RetryJob
-	now := time.Now()
+// releaseUnsent returns jobs still waiting for a worker to the queue. It
+// does not use the drain context: after a drain timeout that has ended, and
+// these jobs were never sent, so giving them back at once (rather than
+// when their leases expire) costs nothing.
+func (c *Channel) releaseUnsent() {
+	var back []store.Job
 	for {
 		select {
 		case j := <-c.jobs:
-			back = append(back, store.RetryJob{ID: j.ID, At: now, Reason: "shutdown"})
+			back = append(back, j)
 			continue
 		default:
 		}
 		break
 	}
-	if len(back) == 0 {
-		return
-	}
-	if _, err := c.deps.Store.Retry(ctx, c.set.Name, back); err != nil {
-		// The leases expire and Recover puts the jobs back.
-		c.log.Warn().Err(err).Int("jobs", len(back)).Msg("could not give back unsent jobs; they return when their lease expires")
-		return
-	}
-	for _, j := range back {
-		c.inHand.remove(j.ID)
+	if len(back) > 0 {
+		c.giveBack(back, "shutdown")
 	}
 }
 

@@ -66,6 +66,10 @@ func (s Settings) withDefaults() (Settings, error) {
 	defInt(&s.FlowControlRetries, 30)
 	defInt(&s.LeaseBatch, 64)
 	defInt(&s.Link.Window, cmpp.DefaultWindow)
+	// The link applies this default too, but the drain bounds its Close
+	// by it: left zero, the Close context would be over before it began
+	// and the link would be dropped without TERMINATE.
+	def(&s.Link.ResponseTimeout, cmpp.DefaultResponseTimeout)
 	def(&s.FlowControlBackoff, 50*time.Millisecond)
 	def(&s.FlowControlMaxBackoff, 2*time.Second)
 	def(&s.ReconnectBackoff, 500*time.Millisecond)

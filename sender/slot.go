@@ -69,6 +69,18 @@ func (c *Channel) work(ctx, hard context.Context, link *cmpp.Link, label string)
 		go func() {
 			defer wg.Done()
 			for {
+				// Stopping wins over a waiting job: select picks at random
+				// among ready cases, so without this check a worker would
+				// go on taking jobs after ctx ended (sending new SUBMITs
+				// during the drain) or after its link went down (each
+				// turned into a link_lost retry).
+				select {
+				case <-ctx.Done():
+					return
+				case <-link.Done():
+					return
+				default:
+				}
 				select {
 				case <-ctx.Done():
 					return

@@ -1,0 +1,75 @@
+package sender
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// syncBuffer is an io.Writer safe for the simulator's log goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// With Link.ResponseTimeout left zero (documented: the default), a
+// graceful stop still ends every link with TERMINATE.
+func TestChannelStopTerminatesLinksWithDefaultResponseTimeout(t *testing.T) {
+	var simLog syncBuffer
+	r := newRigWith(t, rigOptions{
+		sim:      ismgsim.Config{Logger: zerolog.New(&simLog)},
+		settings: func(s *Settings) { s.Link.ResponseTimeout = 0 },
+	})
+	testenv.WaitFor(t, 5*time.Second, "two links", func() bool { return r.sim.Links(testSP) == 2 })
+	r.shutdown()
+	testenv.WaitFor(t, 5*time.Second, "both links ended by TERMINATE", func() bool {
+		return strings.Count(simLog.String(), "TERMINATE from the SP") == 2
+	})
+}
+
+// Once the stop begins, workers finish the SUBMITs in flight but take no
+// new job, even though jobs are waiting in the buffer (select picks at
+// random among ready cases, so stopping must be checked first).
+func TestChannelStopTakesNoNewJobs(t *testing.T) {
+	r := newRig(t, ismgsim.Config{}, func(s *Settings) {
+		s.Links, s.Link.Window, s.Link.ResponseTimeout = 1, 4, 10*time.Second
+	})
+	r.sim.SetFaults(ismgsim.Faults{ResponseDelay: 2 * time.Second})
+	r.enqueue(t, "stop", 40, []byte("a"))
+	testenv.WaitFor(t, 5*time.Second, "a window of SUBMITs in flight", func() bool { return len(r.sim.Received()) == 4 })
+	r.shutdown()
+	if n := len(r.sim.Received()); n != 4 {
+		t.Fatalf("simulator received %d SUBMITs, want the 4 in flight when the stop began", n)
+	}
+	var submitted, leased int
+	for _, rc := range r.status(t, "stop").Recipients {
+		switch st := rc.Segments[0].State; {
+		case st == store.JobLeased:
+			leased++
+		case st == store.JobSubmitted || st.Final():
+			submitted++
+		}
+	}
+	if submitted != 4 || leased != 0 {
+		t.Fatalf("after the stop: %d submitted, %d still leased; want 4 and 0", submitted, leased)
+	}
+}
