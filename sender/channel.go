@@ -47,6 +47,9 @@ type Channel struct {
 
 	ready atomic.Int32 // links logged in
 
+	drainEnd     chan struct{} // closed by EndDrain
+	drainEndOnce sync.Once
+
 	// testHookSweep, when set (tests only), runs at the start of every
 	// sweep.
 	testHookSweep func(ctx context.Context)
@@ -59,13 +62,15 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		return nil, err
 	}
 	c := &Channel{
-		set:   set,
-		deps:  deps,
-		log:   deps.Logger.With().Str("channel", set.Name).Logger(),
-		jobs:  make(chan store.Job, set.Links*set.Link.Window),
-		wake:  make(chan struct{}, 1),
-		room:  make(chan struct{}, 1),
-		links: make([]*cmpp.Link, set.Links),
+		set:  set,
+		deps: deps,
+		log:  deps.Logger.With().Str("channel", set.Name).Logger(),
+		jobs: make(chan store.Job, set.Links*set.Link.Window),
+		wake: make(chan struct{}, 1),
+		room: make(chan struct{}, 1),
+
+		drainEnd: make(chan struct{}),
+		links:    make([]*cmpp.Link, set.Links),
 	}
 	c.inHand.m = map[store.JobID]struct{}{}
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
@@ -100,9 +105,15 @@ func (c *Channel) Run(ctx context.Context) error {
 	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardCancel()
 	stopDrainTimer := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(c.set.DrainTimeout, hardCancel)
-		<-hard.Done()
-		t.Stop()
+		t := time.NewTimer(c.set.DrainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-c.drainEnd:
+		case <-hard.Done(): // drained in time
+			return
+		}
+		hardCancel()
 	})
 	defer stopDrainTimer()
 
@@ -127,6 +138,16 @@ func (c *Channel) Run(ctx context.Context) error {
 	bg.Wait()
 	c.log.Info().Msg("channel stopped")
 	return nil
+}
+
+// EndDrain ends the drain of a stopping Run at once, as if DrainTimeout
+// had passed: SUBMITs still unanswered are abandoned (their leases expire
+// and they are sent again), outcomes not yet stored are left the same way,
+// and Run returns promptly. Called before the stop, it makes the drain end
+// as soon as it begins. Use it to fit the stop of several parts into one
+// shutdown budget.
+func (c *Channel) EndDrain() {
+	c.drainEndOnce.Do(func() { close(c.drainEnd) })
 }
 
 // releaseUnsent returns jobs still waiting for a worker to the queue. It

@@ -73,3 +73,25 @@ func TestChannelStopTakesNoNewJobs(t *testing.T) {
 		t.Fatalf("after the stop: %d submitted, %d still leased; want 4 and 0", submitted, leased)
 	}
 }
+
+// EndDrain cuts a drain short: Run returns without waiting DrainTimeout
+// for a SUBMIT that is not answered, and the job keeps its lease, to be
+// sent again when it expires.
+func TestChannelEndDrain(t *testing.T) {
+	r := newRig(t, ismgsim.Config{}, func(s *Settings) {
+		s.DrainTimeout, s.Link.ResponseTimeout = time.Hour, time.Hour
+	})
+	r.sim.SetFaults(ismgsim.Faults{ResponseDelay: time.Hour})
+	r.enqueue(t, "end", 1, []byte("a"))
+	testenv.WaitFor(t, 5*time.Second, "SUBMIT in flight", func() bool { return len(r.sim.Received()) == 1 })
+	r.stop()
+	r.ch.EndDrain()
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still draining 10s after EndDrain")
+	}
+	if st := r.status(t, "end").Recipients[0].Segments[0].State; st != store.JobLeased {
+		t.Fatalf("job %s after an ended drain, want leased (its lease returns it)", st)
+	}
+}

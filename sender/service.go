@@ -36,6 +36,13 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
+// EndDrain ends the drain of every channel at once (see Channel.EndDrain).
+func (s *Service) EndDrain() {
+	for _, c := range s.order {
+		c.EndDrain()
+	}
+}
+
 // Channel returns the channel called name, or nil.
 func (s *Service) Channel(name string) *Channel { return s.byName[name] }
 
