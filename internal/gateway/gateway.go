@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -255,17 +254,23 @@ func (s *Gateway) buildSenders() error {
 // Addr is the HTTP listen address actually bound.
 func (s *Gateway) Addr() string { return s.ln.Addr().String() }
 
-// Run serves until ctx is cancelled, then drains in order: stop accepting
-// HTTP (requests in progress finish), stop the senders (in-flight SUBMITs
-// answered and stored, links TERMINATEd), stop the webhook dispatcher.
+// Run serves until ctx is cancelled, then drains in order, within
+// shutdown_timeout: stop accepting HTTP (requests in progress finish: a
+// DELETE may still need the links), stop the senders (in-flight SUBMITs
+// answered and stored, links TERMINATEd; what the budget leaves unanswered
+// returns through its lease), then stop the webhook dispatcher (events the
+// senders stored while draining are its last work; POSTs in flight get the
+// dispatcher's stop grace). It returns only when every part has stopped,
+// so nothing still uses Redis or the links when they are closed.
 func (s *Gateway) Run(ctx context.Context) error {
 	defer s.close()
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = s.senders.Run(workCtx) }()
-	go func() { defer wg.Done(); _ = s.webhooks.Run(workCtx) }()
+	sendCtx, stopSenders := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSenders()
+	hookCtx, stopWebhooks := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWebhooks()
+	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
+	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(s.ln) }()
@@ -283,15 +288,17 @@ func (s *Gateway) Run(ctx context.Context) error {
 	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn().Err(err).Msg("http shutdown")
 	}
-	stopWork()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	stopSenders()
 	select {
-	case <-done:
-		s.log.Info().Msg("drained")
+	case <-sendersDone:
 	case <-shutdownCtx.Done():
-		s.log.Warn().Msg("drain timed out; unfinished work returns to the queue when its lease expires")
+		s.log.Warn().Msg("drain timed out; SUBMITs still unanswered return to the queue when their lease expires")
+		s.senders.EndDrain()
+		<-sendersDone // prompt once the drain is ended
 	}
+	stopWebhooks()
+	<-webhooksDone // bounded by the dispatcher's stop grace
+	s.log.Info().Msg("drained")
 	return runErr
 }
 
