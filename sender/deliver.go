@@ -3,6 +3,7 @@ package sender
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/store"
@@ -37,6 +38,9 @@ func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
 	c.log.Debug().Str("msg_id", in.MsgID).Str("stat", in.Stat).Str("outcome", string(out.Result)).Msg("status report")
 	if m := c.deps.Metrics; m != nil {
 		m.Reports.WithLabelValues(c.set.Name, statLabel(in.Stat), string(out.Result)).Inc()
+		if out.Result == store.ReportMatched && !out.SubmittedAt.IsZero() {
+			m.SubmitToReport.WithLabelValues(c.set.Name).Observe(time.Since(out.SubmittedAt).Seconds())
+		}
 	}
 	return nil
 }
