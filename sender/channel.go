@@ -72,7 +72,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		drainEnd: make(chan struct{}),
 		links:    make([]*cmpp.Link, set.Links),
 	}
-	c.inHand.m = map[store.JobID]struct{}{}
+	c.inHand.m = map[store.JobID]bool{}
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
 		return c.deps.Store.Reports(ctx, c.set.Name, reps)
@@ -170,15 +170,17 @@ func (c *Channel) releaseUnsent() {
 	}
 }
 
-// inHand is the set of jobs leased by this channel and not yet recorded.
+// inHand is the set of jobs leased by this channel and not yet recorded,
+// each marked when the heartbeat found its lease lost (it expired and
+// another sender took the job over).
 type inHand struct {
 	mu sync.Mutex
-	m  map[store.JobID]struct{}
+	m  map[store.JobID]bool // id → lease lost
 }
 
 func (h *inHand) add(id store.JobID) {
 	h.mu.Lock()
-	h.m[id] = struct{}{}
+	h.m[id] = false
 	h.mu.Unlock()
 }
 
@@ -188,12 +190,37 @@ func (h *inHand) remove(id store.JobID) {
 	h.mu.Unlock()
 }
 
+// markLost records that these jobs' leases are gone.
+func (h *inHand) markLost(ids []store.JobID) {
+	h.mu.Lock()
+	for _, id := range ids {
+		if _, ok := h.m[id]; ok {
+			h.m[id] = true
+		}
+	}
+	h.mu.Unlock()
+}
+
+// takeIfOwned removes id when its lease was lost and reports whether the
+// job is still ours to send.
+func (h *inHand) takeIfOwned(id store.JobID) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m[id] {
+		delete(h.m, id)
+		return false
+	}
+	return true
+}
+
 func (h *inHand) list() []store.JobID {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]store.JobID, 0, len(h.m))
-	for id := range h.m {
-		out = append(out, id)
+	for id, lost := range h.m {
+		if !lost {
+			out = append(out, id)
+		}
 	}
 	return out
 }

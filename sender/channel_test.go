@@ -310,3 +310,21 @@ func TestChannelStoresMOSingleAndLong(t *testing.T) {
 	// DELIVER_RESP follows the store write, so it may trail the event.
 	testenv.WaitFor(t, 5*time.Second, "4 MO DELIVER_RESPs", func() bool { return r.sim.Counts()[testSP].MOAcked == 4 })
 }
+
+// A segment whose link keeps dropping before its SUBMIT_RESP becomes final
+// 'unknown' (link_lost) after LinkLossRetries leases instead of cutting
+// links forever.
+func TestChannelLinkLossIsCapped(t *testing.T) {
+	r := newRig(t, ismgsim.Config{}, func(s *Settings) {
+		s.LinkLossRetries = 2
+		s.LinkLossBackoff = time.Millisecond
+		s.LinkLossMaxBackoff = 5 * time.Millisecond
+	})
+	r.sim.SetFaults(ismgsim.Faults{ResponseDelay: time.Hour, CloseLinksEvery: 30 * time.Millisecond})
+	r.enqueue(t, "cut", 1, []byte("x"))
+	testenv.WaitFor(t, 20*time.Second, "final", func() bool { return r.status(t, "cut").Status.Final() })
+	rc := r.status(t, "cut").Recipients[0]
+	if rc.Status != store.RecipientUnknown || rc.ErrorCode != "link_lost" || rc.Segments[0].Attempts != 3 {
+		t.Fatalf("recipient %+v, segment %+v", rc, rc.Segments[0])
+	}
+}

@@ -42,7 +42,10 @@ func (c *Channel) heartbeat(ctx context.Context) {
 			continue
 		}
 		if len(lost) > 0 {
-			c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); these may be sent twice")
+			// Jobs still waiting for a worker are dropped here (their new
+			// owner sends them); those already in flight may go twice.
+			c.inHand.markLost(lost)
+			c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); jobs not yet sent are left to their new owner")
 		}
 	}
 }

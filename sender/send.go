@@ -42,11 +42,23 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 			done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}
 	case errors.Is(err, cmpp.ErrResponseTimeout):
 		return outcome{id: j.ID, label: "timeout", done: &store.SubmitOutcome{Job: j.ID, Unknown: true}}
-	case errors.Is(err, cmpp.ErrLinkClosed), ctx.Err() != nil:
-		// Not sent, or sent and its answer lost with the link: send again
-		// (at least once; the ISMG may have accepted the first copy).
+	case ctx.Err() != nil:
+		// Our own shutdown ended the wait: give the job back at once.
 		return outcome{id: j.ID, label: "link_lost", retry: &store.RetryJob{
-			ID: j.ID, At: time.Now().Add(100 * time.Millisecond), Reason: "link_lost"}}
+			ID: j.ID, At: time.Now(), Reason: "shutdown"}}
+	case errors.Is(err, cmpp.ErrLinkClosed):
+		// Not sent, or sent and its answer lost with the link: send again
+		// (at least once; the ISMG may have accepted the first copy),
+		// backing off. A job that keeps losing its link — one whose SUBMIT
+		// makes the ISMG drop the connection — becomes final 'unknown'
+		// after LinkLossRetries leases instead of cutting links forever.
+		if j.Attempts > c.set.LinkLossRetries {
+			return outcome{id: j.ID, label: "link_lost", done: &store.SubmitOutcome{
+				Job: j.ID, Unknown: true, ErrorCode: "link_lost"}}
+		}
+		wait := min(c.set.LinkLossBackoff<<min(j.Attempts-1, 20), c.set.LinkLossMaxBackoff)
+		return outcome{id: j.ID, label: "link_lost", retry: &store.RetryJob{
+			ID: j.ID, At: time.Now().Add(wait), Reason: "link_lost"}}
 	default:
 		// An encoding error: the job can never be sent.
 		c.log.Error().Err(err).Str("job", string(j.ID)).Msg("SUBMIT could not be encoded")

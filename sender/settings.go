@@ -31,6 +31,15 @@ type Settings struct {
 	// FlowControlBackoff is the first wait after a Result 8; it doubles
 	// up to FlowControlMaxBackoff. Defaults 50ms and 2s.
 	FlowControlBackoff, FlowControlMaxBackoff time.Duration
+	// LinkLossRetries caps how many leases a segment may use when its
+	// link keeps dropping mid-SUBMIT before it becomes final 'unknown'
+	// (error code link_lost). Default 40. Leases count every attempt, so
+	// Result 8 resends (capped lower, by FlowControlRetries) and crash
+	// recoveries count too.
+	LinkLossRetries int
+	// LinkLossBackoff is the first wait before resending after a lost
+	// link; it doubles up to LinkLossMaxBackoff. Defaults 100ms and 5s.
+	LinkLossBackoff, LinkLossMaxBackoff time.Duration
 	// ReconnectBackoff and ReconnectMaxBackoff bound the wait between
 	// login attempts (jittered). Defaults 500ms and 30s.
 	ReconnectBackoff, ReconnectMaxBackoff time.Duration
@@ -64,6 +73,9 @@ func (s Settings) withDefaults() (Settings, error) {
 	}
 	defInt(&s.Links, 2)
 	defInt(&s.FlowControlRetries, 30)
+	defInt(&s.LinkLossRetries, 40)
+	def(&s.LinkLossBackoff, 100*time.Millisecond)
+	def(&s.LinkLossMaxBackoff, 5*time.Second)
 	defInt(&s.LeaseBatch, 64)
 	defInt(&s.Link.Window, cmpp.DefaultWindow)
 	// The link applies this default too, but the drain bounds its Close

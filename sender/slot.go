@@ -91,6 +91,9 @@ func (c *Channel) work(ctx, hard context.Context, link *cmpp.Link, label string)
 					case c.room <- struct{}{}:
 					default:
 					}
+					if !c.inHand.takeIfOwned(j.ID) {
+						continue // another sender holds its lease now
+					}
 					// Errors only when hard ends: the lease then expires
 					// and the job is sent again.
 					_, _ = c.acks.do(hard, c.send(hard, link, j))
