@@ -33,7 +33,7 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	p2 := startProcess(t, cfg)
 	c2 := api{t, p2.url()}
 	for _, id := range ids {
-		c2.waitStatus(id, 60*time.Second, "delivered")
+		c2.waitStatus(id, 120*time.Second, "delivered")
 	}
 	perDest := map[string]int{}
 	for _, g := range sim.Received() {
@@ -76,7 +76,7 @@ func TestTwoReplicasShareQueueAndRate(t *testing.T) {
 		cb.send(numbers(1000, 1000), "replica b").ID,
 	}
 	for _, id := range ids {
-		ca.waitStatus(id, 60*time.Second, "delivered")
+		ca.waitStatus(id, 120*time.Second, "delivered")
 	}
 	got := sim.Received()
 	perDest := map[string]int{}
