@@ -219,6 +219,9 @@ type ServiceCounters struct {
 	// WebhooksOther is smsbridge_webhooks_total with any other outcome
 	// (retry, dead, deferred, no_callback).
 	WebhooksOther float64 `json:"webhooks_other"`
+	// WebhookOutcomes is smsbridge_webhooks_total by outcome label
+	// (delivered, retry, dead, deferred, no_callback).
+	WebhookOutcomes map[string]float64 `json:"webhook_outcomes,omitempty"`
 	// AcceptedSegments is smsbridge_accepted_segments_total.
 	AcceptedSegments float64 `json:"accepted_segments"`
 	// CPUSeconds is process_cpu_seconds_total.
@@ -259,6 +262,14 @@ func ServiceCountersOf(ss Samples) (ServiceCounters, error) {
 	c.WebhooksDelivered, _ = ss.Sum(seriesWebhooks, map[string]string{"outcome": "delivered"})
 	allWH, _ := ss.Sum(seriesWebhooks, nil)
 	c.WebhooksOther = allWH - c.WebhooksDelivered
+	for _, smp := range ss {
+		if smp.Name == seriesWebhooks {
+			if c.WebhookOutcomes == nil {
+				c.WebhookOutcomes = map[string]float64{}
+			}
+			c.WebhookOutcomes[smp.Labels["outcome"]] += smp.Value
+		}
+	}
 	c.AcceptedSegments, _ = ss.Sum(seriesAccepted, nil)
 	c.QueuePending, _ = ss.Sum(seriesQueue, map[string]string{"state": "pending"})
 	c.QueueLeased, _ = ss.Sum(seriesQueue, map[string]string{"state": "leased"})

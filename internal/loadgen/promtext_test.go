@@ -3,6 +3,7 @@ package loadgen
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -73,8 +74,9 @@ func TestServiceCountersOf(t *testing.T) {
 		SubmitsOK: 1024, SubmitsOther: 8, Reports: 993, ReportsMatched: 990,
 		WebhooksDelivered: 980, WebhooksOther: 2, AcceptedSegments: 1100,
 		CPUSeconds: 12.34, RSSBytes: 52305920, QueuePending: 42, QueueLeased: 3, QueueAwaiting: 10, EventsReady: 5,
+		WebhookOutcomes: map[string]float64{"delivered": 980, "retry": 2},
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
 	}
 	if _, err := ServiceCountersOf(ss[2:]); err == nil {

@@ -156,6 +156,10 @@ type ServiceFigures struct {
 	// smsbridge_webhooks_total by outcome (delivered / the rest).
 	WebhooksDelivered float64 `json:"webhooks_delivered"`
 	WebhooksOther     float64 `json:"webhooks_other"`
+	// WebhookOutcomes is the increase of smsbridge_webhooks_total by
+	// outcome ("deferred": the host was saturated and the event was put
+	// back).
+	WebhookOutcomes map[string]float64 `json:"webhook_outcomes"`
 	// CPUSeconds is the increase of process_cpu_seconds_total; CPUCores
 	// the same per second of the window.
 	CPUSeconds float64 `json:"cpu_seconds"`
@@ -234,7 +238,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 	p("webhooks bad signature / malformed\t%d / %d", r.Webhooks.BadSignature, r.Webhooks.Malformed)
 	if sv := r.Service; sv != nil {
 		p("submits not Result 0\t%.0f", sv.SubmitsOther)
-		p("service webhook attempts not delivered\t%.0f", sv.WebhooksOther)
+		p("service webhook outcomes\t%s", formatFloatCounts(sv.WebhookOutcomes))
 		p("")
 		p("SERVICE\t")
 		p("CPU\t%.2fs (%.2f cores)", sv.CPUSeconds, sv.CPUCores)
@@ -254,6 +258,15 @@ func (r *Report) WriteTable(out io.Writer) error {
 		}
 	}
 	return w.Flush()
+}
+
+// formatFloatCounts is formatCounts for counter deltas.
+func formatFloatCounts(m map[string]float64) string {
+	c := make(map[string]int64, len(m))
+	for k, v := range m {
+		c[k] = int64(v)
+	}
+	return formatCounts(c)
 }
 
 // formatCounts writes "k=v k=v" sorted by key, or "none".

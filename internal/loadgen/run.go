@@ -263,6 +263,12 @@ func (r *runner) serviceFigures(a, b ServiceCounters, window float64) *ServiceFi
 		Start:             a,
 		End:               b,
 	}
+	f.WebhookOutcomes = map[string]float64{}
+	for k, v := range b.WebhookOutcomes {
+		if d := v - a.WebhookOutcomes[k]; d != 0 {
+			f.WebhookOutcomes[k] = d
+		}
+	}
 	f.SubmitsPerSec = perSec(f.SubmitsOK, window)
 	f.ReportsPerSec = perSec(f.Reports, window)
 	f.CPUCores = perSec(f.CPUSeconds, window)
