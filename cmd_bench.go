@@ -37,7 +37,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 
 	var sp loadgen.SpawnConfig
-	spawn := fs.Bool("spawn", false, "start `smsbridge simulator` and `smsbridge serve` (this binary) with generated configs against a real Redis, bench them, stop them and delete their keys")
+	spawn := fs.Bool("spawn", false, "start the simulator and the service (smsbridge simulator / serve, this binary) with generated configs against a real Redis, bench them, stop them and delete their keys")
 	fs.StringVar(&sp.RedisAddr, "redis", "", "-spawn: Redis address (default $REDIS_ADDR, else 127.0.0.1:6379)")
 	fs.IntVar(&sp.Links, "links", 4, "-spawn: CMPP links of the channel")
 	fs.IntVar(&sp.Window, "window", 16, "-spawn: window per link")
