@@ -64,6 +64,10 @@ type Redis struct {
 	DB int `yaml:"db"`
 	// Prefix starts every key. Default "sb".
 	Prefix string `yaml:"prefix"`
+	// PoolSize is the connection pool size (per node). Senders, the
+	// webhook dispatcher and the API share it; go-redis's own default (10
+	// per CPU) made them queue for connections under load. Default 100.
+	PoolSize int `yaml:"pool_size"`
 }
 
 // Log controls logging.

@@ -30,6 +30,9 @@ func (c *Config) Validate() error {
 	if c.Redis.Prefix == "" || strings.ContainsAny(c.Redis.Prefix, "{} ") {
 		bad("redis.prefix", "must be non-empty without braces or spaces")
 	}
+	if c.Redis.PoolSize < 1 || c.Redis.PoolSize > 10000 {
+		bad("redis.pool_size", "must be 1..10000")
+	}
 	if len(c.Channels) == 0 {
 		bad("channels", "at least one channel is required")
 	}

@@ -160,7 +160,7 @@ func (s *Gateway) openRedis() error {
 		}
 		s.closers = append(s.closers, mr.Close)
 		s.log.Warn().Msg("redis.addr is empty: using the EMBEDDED IN-MEMORY store; NOTHING IS PERSISTED and a restart loses every queued message. Set redis.addr (SMSBRIDGE_REDIS_ADDR) for real use.")
-		s.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		s.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: rc.PoolSize})
 	} else {
 		rdb, err := store.NewClient(store.RedisConfig{
 			Addrs:      splitList(rc.Addr),
@@ -169,6 +169,7 @@ func (s *Gateway) openRedis() error {
 			Username:   rc.Username,
 			Password:   rc.Password,
 			DB:         rc.DB,
+			PoolSize:   rc.PoolSize,
 		})
 		if err != nil {
 			return fmt.Errorf("redis: %w", err)
