@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/smsbridge/smsbridge/store"
@@ -62,12 +63,19 @@ type requestState struct {
 	err error          // a store failure (not ErrNotFound)
 }
 
+// requestReadConcurrency bounds the GetRequest calls of one batch in
+// flight at a time: read one after the other on the lease loop, a batch of
+// status events of many requests waited for as many round trips.
+const requestReadConcurrency = 8
+
 // loadRequests returns, per sms.status event of evs still needing a body
 // (by index), the state of its request: from the cache, else read once
-// per request and batch.
+// per request and batch, up to requestReadConcurrency reads at a time.
 func (d *Dispatcher) loadRequests(cache *requestCache, evs []store.Event) map[int]requestState {
 	var out map[int]requestState
 	now := time.Now()
+	toRead := map[string][]int{} // request id → indexes of evs
+	var ids []string
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Body != nil || ev.Type != store.EventStatus || ev.RequestID == "" {
@@ -80,18 +88,46 @@ func (d *Dispatcher) loadRequests(cache *requestCache, evs []store.Event) map[in
 			out[i] = requestState{req: req}
 			continue
 		}
-		ctx, cancel := d.storeCtx()
-		req, err := d.cfg.Store.GetRequest(ctx, ev.RequestID)
-		cancel()
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			out[i] = requestState{}
-		case err != nil:
-			out[i] = requestState{err: err}
-		default:
-			cache.put(req, now)
-			out[i] = requestState{req: req}
+		if _, ok := toRead[ev.RequestID]; !ok {
+			ids = append(ids, ev.RequestID)
+		}
+		toRead[ev.RequestID] = append(toRead[ev.RequestID], i)
+	}
+	if len(ids) == 0 {
+		return out
+	}
+	states := make([]requestState, len(ids))
+	sem := make(chan struct{}, requestReadConcurrency)
+	var wg sync.WaitGroup
+	for k, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			states[k] = d.readRequest(id)
+		})
+	}
+	wg.Wait()
+	for k, id := range ids {
+		if states[k].req != nil {
+			cache.put(states[k].req, now)
+		}
+		for _, i := range toRead[id] {
+			out[i] = states[k]
 		}
 	}
 	return out
+}
+
+// readRequest reads one request from the store.
+func (d *Dispatcher) readRequest(id string) requestState {
+	ctx, cancel := d.storeCtx()
+	defer cancel()
+	req, err := d.cfg.Store.GetRequest(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return requestState{}
+	case err != nil:
+		return requestState{err: err}
+	}
+	return requestState{req: req}
 }

@@ -41,3 +41,46 @@ func TestRequestCache(t *testing.T) {
 		t.Errorf("expired entries kept: %d", len(c.m))
 	}
 }
+
+// loadRequests reads the requests of a batch concurrently, once per
+// request, and gives every status event the state of its own request; a
+// request that is gone gives an empty state, and MO events none.
+func TestLoadRequestsBatch(t *testing.T) {
+	f := newFixture(t, store.Options{})
+	d := New(f.fastConfig(tenants("")))
+	d.runCtx = f.ctx
+	var ids []string
+	for range 2*requestReadConcurrency + 3 {
+		id, _ := f.seedStatus("acme", "http://hooks.invalid/status", 2, 1, delivrd)
+		ids = append(ids, id)
+	}
+	f.seedMO("1069001", "hi", "")
+	evs, err := f.st.LeaseEvents(f.ctx, testChannel, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2*len(ids) + 1; len(evs) != want {
+		t.Fatalf("leased %d events, want %d", len(evs), want)
+	}
+	evs = append(evs, store.Event{ID: "x", Type: store.EventStatus, RequestID: "gone-request", Recipient: 1})
+	var cache requestCache
+	got := d.loadRequests(&cache, evs)
+	for i, ev := range evs {
+		rs, ok := got[i]
+		switch {
+		case ev.Type != store.EventStatus:
+			if ok {
+				t.Errorf("event %d (%s): state loaded for a non-status event", i, ev.Type)
+			}
+		case ev.RequestID == "gone-request":
+			if !ok || rs.req != nil || rs.err != nil {
+				t.Errorf("gone request: state %+v, %v; want empty", rs, ok)
+			}
+		case !ok || rs.err != nil || rs.req == nil || rs.req.ID != ev.RequestID:
+			t.Errorf("event %d of %s: state %+v, %v", i, ev.RequestID, rs, ok)
+		}
+	}
+	if n := len(cache.m); n == 0 || n > requestCacheMax {
+		t.Errorf("cache holds %d requests, want 1..%d", n, requestCacheMax)
+	}
+}
