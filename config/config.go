@@ -147,7 +147,7 @@ type Webhook struct {
 	MaxBackoff     Duration `yaml:"max_backoff"`
 	// Timeout bounds one POST. Default 10s.
 	Timeout Duration `yaml:"timeout"`
-	// PerHostConcurrency caps concurrent POSTs per host. Default 8.
+	// PerHostConcurrency caps concurrent POSTs per host. Default 32.
 	PerHostConcurrency int `yaml:"per_host_concurrency"`
 }
 

@@ -19,7 +19,7 @@ func Defaults() *Config {
 			InitialBackoff:     Duration(time.Second),
 			MaxBackoff:         Duration(10 * time.Minute),
 			Timeout:            Duration(10 * time.Second),
-			PerHostConcurrency: 8,
+			PerHostConcurrency: 32,
 		},
 		Text: Text{MaxSegments: 10},
 		Queue: Queue{
