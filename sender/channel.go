@@ -26,6 +26,12 @@ type Deps struct {
 	Logger zerolog.Logger
 	// Owner names this process in leases (e.g. hostname + random id).
 	Owner string
+	// EventsCreated, when set, is called with the channel name after a
+	// store call created webhook events (status reports, final SUBMIT
+	// outcomes, complete MO messages, report-wait sweeps), once per batch,
+	// so that the webhook dispatcher leases them at once instead of at its
+	// next poll. It must not block (e.g. webhook.Dispatcher.Notify).
+	EventsCreated func(channel string)
 }
 
 // Channel sends one channel's queue through a pool of links. Create it
@@ -75,9 +81,24 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 	c.inHand.m = map[store.JobID]bool{}
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
-		return c.deps.Store.Reports(ctx, c.set.Name, reps)
+		outs, err := c.deps.Store.Reports(ctx, c.set.Name, reps)
+		for _, o := range outs {
+			if o.EventID != "" {
+				c.eventsCreated()
+				break
+			}
+		}
+		return outs, err
 	})
 	return c, nil
+}
+
+// eventsCreated tells Deps.EventsCreated, if set, that events of this
+// channel were created.
+func (c *Channel) eventsCreated() {
+	if f := c.deps.EventsCreated; f != nil {
+		f(c.set.Name)
+	}
 }
 
 // Name returns the channel name.

@@ -80,6 +80,7 @@ func (c *Channel) sweep(ctx context.Context) {
 	if n, err := c.deps.Store.SweepReportWait(ctx, c.set.Name, time.Now()); err != nil {
 		c.log.Warn().Err(err).Msg("report-wait sweep failed")
 	} else if n > 0 {
+		c.eventsCreated() // recipients made final may have events
 		c.log.Info().Int("jobs", n).Msg("segments without a report made final as unknown")
 	}
 }

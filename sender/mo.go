@@ -44,6 +44,9 @@ func (c *Channel) storeMO(ctx context.Context, d *cmpp.Deliver) error {
 		return err
 	}
 	if mo != nil {
+		if mo.EventID != "" {
+			c.eventsCreated()
+		}
 		c.log.Info().Str("event_id", mo.EventID).Int("parts", mo.Parts).Msg("MO message complete")
 		c.log.Debug().Str("from", mo.Src).Str("to", mo.Dest).Msg("MO addresses")
 		if c.deps.Metrics != nil {

@@ -30,8 +30,11 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 	}
 	fail := backoff{base: 50 * time.Millisecond, max: 2 * time.Second}
 	for len(done) > 0 {
-		_, err := c.deps.Store.Submitted(ctx, c.set.Name, done)
+		sum, err := c.deps.Store.Submitted(ctx, c.set.Name, done)
 		if err == nil {
+			if len(sum.Events) > 0 {
+				c.eventsCreated()
+			}
 			break
 		}
 		c.log.Warn().Err(err).Int("outcomes", len(done)).Msg("storing SUBMIT outcomes failed; retrying")

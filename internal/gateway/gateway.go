@@ -240,7 +240,8 @@ func (s *Gateway) buildSenders() error {
 			DrainTimeout:       s.cfg.ShutdownTimeout.D(),
 		}, sender.Deps{
 			Store: s.store, Limiter: limiter, Metrics: s.metrics, Owner: owner,
-			Logger: s.log.With().Str("component", "sender").Logger(),
+			Logger:        s.log.With().Str("component", "sender").Logger(),
+			EventsCreated: s.notifyWebhooks,
 		})
 		if err != nil {
 			return err
@@ -250,6 +251,15 @@ func (s *Gateway) buildSenders() error {
 	var err error
 	s.senders, err = sender.NewService(chans...)
 	return err
+}
+
+// notifyWebhooks wakes the webhook dispatcher's lease loop of channel
+// (the senders call it when they created events). The dispatcher is built
+// after the senders, before anything runs.
+func (s *Gateway) notifyWebhooks(channel string) {
+	if s.webhooks != nil {
+		s.webhooks.Notify(channel)
+	}
 }
 
 // Addr is the HTTP listen address actually bound.
