@@ -32,8 +32,19 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 
 	p2 := startProcess(t, cfg)
 	c2 := api{t, p2.url()}
+	// Wait on the condition with a deadline; on failure say which
+	// recipients are missing and where their segments are.
+	deadline := time.After(120 * time.Second)
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
 	for _, id := range ids {
-		c2.waitStatus(id, 120*time.Second, "delivered")
+		for c2.get(id).Status != "delivered" {
+			select {
+			case <-deadline:
+				explainUndelivered(t, env, c2, id, sim)
+			case <-poll.C:
+			}
+		}
 	}
 	perDest := map[string]int{}
 	for _, g := range sim.Received() {
@@ -112,4 +123,38 @@ func TestTwoReplicasShareQueueAndRate(t *testing.T) {
 			t.Fatalf("SIGTERM exit code %d", code)
 		}
 	}
+}
+
+// explainUndelivered fails the test with what is known about the
+// recipients of id that are not delivered: their state in the API and in
+// the store, and whether the simulator saw them.
+func explainUndelivered(t *testing.T, env *testenv.RedisEnv, c api, id string, sim *ismgsim.Server) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, g := range sim.Received() {
+		seen[g.Dest]++
+	}
+	st := c.get(id)
+	n := 0
+	for _, r := range st.Recipients {
+		if r.Status == "delivered" || n >= 10 {
+			continue
+		}
+		n++
+		t.Logf("recipient %s: status %s error %q segments %+v; simulator SUBMITs %d", r.To, r.Status, r.ErrorCode, r.Segments, seen[r.To])
+	}
+	keys, _ := env.Client.Keys(t.Context(), "*"+env.Prefix+":*").Result()
+	for _, k := range keys {
+		typ, _ := env.Client.Type(t.Context(), k).Result()
+		switch typ {
+		case "list":
+			l, _ := env.Client.LLen(t.Context(), k).Result()
+			t.Logf("key %s list len %d", k, l)
+		case "zset":
+			z, _ := env.Client.ZRangeWithScores(t.Context(), k, 0, 5).Result()
+			cnt, _ := env.Client.ZCard(t.Context(), k).Result()
+			t.Logf("key %s zset card %d first %v", k, cnt, z)
+		}
+	}
+	t.Fatalf("request %s is %s after the deadline", id, st.Status)
 }
