@@ -16,7 +16,10 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 		t.Skip("process crash test skipped in -short mode")
 	}
 	env := testenv.Redis(t)
-	sim := newSim(t, 0, nil)
+	// The killed process's links die with reports in flight; the simulator
+	// counts each re-send across links, so give it room (a real ISMG keeps
+	// retrying reports for much longer than three sends).
+	sim := newSim(t, 0, func(c *ismgsim.Config) { c.Transmissions = 10 })
 	// Slow answers keep many SUBMITs in flight at the moment of the kill.
 	sim.SetFaults(ismgsim.Faults{ResponseDelay: 5 * time.Millisecond})
 	cfg := gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), LeaseTTL: "2s"}
