@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -138,6 +139,64 @@ func (s *Store) AckEvent(ctx context.Context, channel, eid string) error {
 	}
 	if asInt(v) != 1 {
 		return fmt.Errorf("%w: event %s", ErrNotLeased, eid)
+	}
+	return nil
+}
+
+// ackBatchMax bounds the ids of one ev_ack_batch call (Lua's unpack and
+// the script's run time stay small); AckEvents splits longer lists.
+const ackBatchMax = 500
+
+// NotLeasedError is returned by AckEvents when some of the events were no
+// longer leased (their lease expired): they were deleted all the same, but
+// may be delivered twice. errors.Is(err, ErrNotLeased) holds.
+type NotLeasedError struct {
+	// IDs are the events that were not leased, in the order given.
+	IDs []string
+}
+
+// Error lists the ids.
+func (e *NotLeasedError) Error() string {
+	return fmt.Sprintf("%v: events %s", ErrNotLeased, strings.Join(e.IDs, ","))
+}
+
+// Unwrap returns ErrNotLeased.
+func (e *NotLeasedError) Unwrap() error { return ErrNotLeased }
+
+// AckEvents is AckEvent for many events of channel, in one script call per
+// ackBatchMax ids. Every event is deleted; when some were not leased the
+// error is a *NotLeasedError naming them (the others are acked). Another
+// error means the outcome of the call is unknown.
+func (s *Store) AckEvents(ctx context.Context, channel string, eids []string) error {
+	if err := checkChannel(channel); err != nil {
+		return err
+	}
+	var notLeased []string
+	for len(eids) > 0 {
+		n := min(len(eids), ackBatchMax)
+		chunk := eids[:n]
+		eids = eids[n:]
+		args := make([]any, 0, 1+len(chunk))
+		args = append(args, s.keys.Tag(channel))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		v, err := s.run(ctx, "ack events", scriptEvAckBatch, []string{s.keys.EventLease(channel)}, args...)
+		if err != nil {
+			return err
+		}
+		res, _ := asSlice(v)
+		if len(res) != len(chunk) {
+			return fmt.Errorf("%w: ack events: %d results for %d ids", ErrBadReply, len(res), len(chunk))
+		}
+		for i, r := range res {
+			if asInt(r) != 1 {
+				notLeased = append(notLeased, chunk[i])
+			}
+		}
+	}
+	if len(notLeased) > 0 {
+		return &NotLeasedError{IDs: notLeased}
 	}
 	return nil
 }

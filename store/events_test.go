@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
 // makeEvents creates n sms.status events (n one-recipient requests that
@@ -152,4 +154,75 @@ func TestDeadLetterTrim(t *testing.T) {
 			f.t.Fatalf("dead-letter twice: %v", err)
 		}
 	})
+}
+
+func TestAckEvents(t *testing.T) {
+	backends(t, func(f *fixture) {
+		ids := makeEvents(f, 4)
+		evs, err := f.st.LeaseEvents(f.ctx, f.ch, 3)
+		if err != nil || len(evs) != 3 {
+			f.t.Fatalf("LeaseEvents: %+v %v", evs, err)
+		}
+		if err := f.st.AckEvents(f.ctx, f.ch, nil); err != nil {
+			f.t.Fatalf("AckEvents(nil): %v", err)
+		}
+		// ids[3] is not leased: deleted anyway, reported by name.
+		err = f.st.AckEvents(f.ctx, f.ch, []string{ids[0], ids[3], ids[1]})
+		var nl *NotLeasedError
+		if !errors.Is(err, ErrNotLeased) || !errors.As(err, &nl) || len(nl.IDs) != 1 || nl.IDs[0] != ids[3] {
+			f.t.Fatalf("AckEvents with an unleased id: %v", err)
+		}
+		for _, id := range ids[:2] {
+			if f.env.Exists(f.t, f.st.Keys().Event(f.ch, id)) {
+				f.t.Fatalf("acked event %s still stored", id)
+			}
+		}
+		if f.env.Exists(f.t, f.st.Keys().Event(f.ch, ids[3])) {
+			f.t.Fatal("unleased event acked in a batch still stored")
+		}
+		if err := f.st.AckEvents(f.ctx, f.ch, []string{ids[2]}); err != nil {
+			f.t.Fatalf("AckEvents: %v", err)
+		}
+		if d := f.depth(); d.EventsLeased != 0 {
+			f.t.Fatalf("depth after acks: %+v", d)
+		}
+		if err := f.st.AckEvents(f.ctx, "bad:channel", ids[:1]); !errors.Is(err, ErrInvalid) {
+			f.t.Fatalf("AckEvents bad channel: %v", err)
+		}
+	})
+}
+
+// TestAckEventsChunks acks more events than one script call takes.
+func TestAckEventsChunks(t *testing.T) {
+	env := testenv.Redis(t)
+	f := newFixture(t, env, Options{})
+	n := ackBatchMax + 7
+	f.create("big", n, 1)
+	jobs := f.lease(n)
+	outs := make([]SubmitOutcome, len(jobs))
+	for i, j := range jobs {
+		outs[i] = SubmitOutcome{Job: j.ID, Result: 9}
+	}
+	if _, err := f.st.Submitted(f.ctx, f.ch, outs); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := f.st.LeaseEvents(f.ctx, f.ch, n)
+	if err != nil || len(evs) != n {
+		t.Fatalf("LeaseEvents: %d %v", len(evs), err)
+	}
+	ids := make([]string, n)
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	if err := f.st.AckEvents(f.ctx, f.ch, ids); err != nil {
+		t.Fatalf("AckEvents: %v", err)
+	}
+	if d := f.depth(); d.EventsLeased != 0 || d.EventsReady != 0 {
+		t.Fatalf("depth after acks: %+v", d)
+	}
+	for _, id := range []string{ids[0], ids[ackBatchMax], ids[n-1]} {
+		if f.env.Exists(t, f.st.Keys().Event(f.ch, id)) {
+			t.Fatalf("acked event %s still stored", id)
+		}
+	}
 }

@@ -55,6 +55,7 @@ var (
 	scriptMO           = loadLua("mo", true)
 	scriptEvLease      = loadLua("ev_lease", true)
 	scriptEvAck        = loadLua("ev_ack", true)
+	scriptEvAckBatch   = loadLua("ev_ack_batch", true)
 	scriptEvRetry      = loadLua("ev_retry", true)
 	scriptEvDead       = loadLua("ev_dead", true)
 	scriptEvReplay     = loadLua("ev_replay", true)

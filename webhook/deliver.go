@@ -254,24 +254,6 @@ func (d *Dispatcher) giveBack(j *delivery, why string) {
 	j.log.Debug().Str("why", why).Msg("event given back")
 }
 
-// ack forgets a settled event.
-func (d *Dispatcher) ack(j *delivery, outcome string) {
-	ctx, cancel := d.storeCtx()
-	err := d.cfg.Store.AckEvent(ctx, j.channel, j.ev.ID)
-	cancel()
-	d.count(j, outcome)
-	switch {
-	case errors.Is(err, store.ErrNotLeased):
-		j.log.Warn().Msg("event acked after its lease expired: it may be delivered twice")
-	case err != nil:
-		j.log.Error().Err(err).Msg("ack event (it will be delivered again)")
-	case outcome == outcomeNoCallback:
-		j.log.Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
-	default:
-		j.log.Debug().Msg("webhook delivered")
-	}
-}
-
 // deadLetter gives up on an event.
 func (d *Dispatcher) deadLetter(j *delivery, cause string) {
 	ctx, cancel := d.storeCtx()

@@ -23,8 +23,9 @@ const storeOpTimeout = 5 * time.Second
 // moves due retries to the ready list on each lease) and hands each event
 // to its own goroutine, which renders the body once (saved in the store so
 // every retry sends the same bytes), waits for a slot of the callback
-// host, then for one of the Workers slots, POSTs, and acks, reschedules or
-// dead-letters the event. At most 2×Workers events are leased at a time.
+// host, then for one of the Workers slots, POSTs, and acks (through the
+// channel's ack loop, which acks what is waiting with one store call),
+// reschedules or dead-letters the event. At most 2×Workers events are leased at a time.
 // The dispatcher only reads the outbox: it never touches the CMPP side.
 //
 // Delivery policy:
@@ -62,6 +63,7 @@ type Dispatcher struct {
 	workers   chan struct{} // one token per POST in flight
 	budget    chan struct{} // one token per leased, unfinished event
 	wake      map[string]chan struct{}
+	acks      map[string]chan ackItem // per channel, drained by ackLoop
 	running   atomic.Bool
 
 	// Set by Run.
@@ -86,9 +88,11 @@ func New(cfg Config) *Dispatcher {
 		workers:   make(chan struct{}, cfg.Workers),
 		budget:    make(chan struct{}, 2*cfg.Workers),
 		wake:      make(map[string]chan struct{}, len(cfg.Channels)),
+		acks:      make(map[string]chan ackItem, len(cfg.Channels)),
 	}
 	for _, ch := range cfg.Channels {
 		d.wake[ch] = make(chan struct{}, 1)
+		d.acks[ch] = make(chan ackItem, ackBatchMax)
 	}
 	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
 		d.log.Warn().Dur("timeout", cfg.Timeout).Dur("event_lease_ttl", d.leaseTTL).
@@ -119,9 +123,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.log.Info().Strs("channels", d.cfg.Channels).Int("workers", d.cfg.Workers).
 		Int("per_host", d.cfg.PerHostConcurrency).Dur("retry_for", d.cfg.RetryFor).Msg("webhook dispatcher started")
 
-	var loops sync.WaitGroup
+	var loops, ackers sync.WaitGroup
 	for _, ch := range d.cfg.Channels {
 		loops.Go(func() { d.leaseLoop(ch) })
+	}
+	for ch, in := range d.acks {
+		ackers.Go(func() { d.ackLoop(ch, in) })
 	}
 	loops.Go(d.recoverLoop)
 	<-ctx.Done()
@@ -138,6 +145,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		abortPosts()
 		<-done
 	}
+	for _, in := range d.acks {
+		close(in) // no delivery is left to ack
+	}
+	ackers.Wait()
 	d.cfg.HTTPClient.CloseIdleConnections()
 	d.log.Info().Msg("webhook dispatcher stopped")
 	return nil

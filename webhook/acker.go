@@ -1,0 +1,84 @@
+package webhook
+
+import (
+	"errors"
+
+	"github.com/smsbridge/smsbridge/store"
+)
+
+// ackBatchMax bounds the events acked by one store call.
+const ackBatchMax = 256
+
+// ackItem is one settled event waiting for its ack.
+type ackItem struct {
+	j       *delivery
+	outcome string
+}
+
+// ack hands a settled event to the ack loop of its channel, which forgets
+// it in the store (with others settled meanwhile: one round trip per
+// batch, not per event), then counts and logs it.
+func (d *Dispatcher) ack(j *delivery, outcome string) {
+	d.acks[j.channel] <- ackItem{j: j, outcome: outcome}
+}
+
+// ackLoop acks the events handed to in by batches: it waits for one, takes
+// whatever else is already waiting (up to ackBatchMax), and acks them
+// with one Store.AckEvents call. It returns once in is closed and
+// drained; Run closes it after the last delivery has ended.
+func (d *Dispatcher) ackLoop(channel string, in <-chan ackItem) {
+	batch := make([]ackItem, 0, ackBatchMax)
+	ids := make([]string, 0, ackBatchMax)
+	for first := range in {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < ackBatchMax {
+			select {
+			case it, ok := <-in:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, it)
+			default:
+				break drain
+			}
+		}
+		ids = ids[:0]
+		for _, it := range batch {
+			ids = append(ids, it.j.ev.ID)
+		}
+		d.flushAcks(channel, batch, ids)
+		clear(batch) // drop the deliveries for the GC
+	}
+}
+
+// flushAcks acks the events of batch (ids are theirs, in order), then
+// counts and logs each.
+func (d *Dispatcher) flushAcks(channel string, batch []ackItem, ids []string) {
+	ctx, cancel := d.storeCtx()
+	err := d.cfg.Store.AckEvents(ctx, channel, ids)
+	cancel()
+	var notLeased map[string]bool
+	var nl *store.NotLeasedError
+	if errors.As(err, &nl) {
+		notLeased = make(map[string]bool, len(nl.IDs))
+		for _, id := range nl.IDs {
+			notLeased[id] = true
+		}
+		err = nil
+	}
+	for _, it := range batch {
+		j := it.j
+		d.count(j, it.outcome)
+		switch {
+		case notLeased[j.ev.ID]:
+			j.log.Warn().Msg("event acked after its lease expired: it may be delivered twice")
+		case err != nil:
+			j.log.Error().Err(err).Msg("ack event (it will be delivered again)")
+		case it.outcome == outcomeNoCallback:
+			j.log.Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
+		default:
+			j.log.Debug().Msg("webhook delivered")
+		}
+	}
+}
