@@ -60,6 +60,11 @@ type Event struct {
 	// Status and ErrorCode are the recipient's final status.
 	Status    RecipientStatus
 	ErrorCode string
+	// Segments are the recipient's final segment states when the event
+	// was created (Index set; the same as the request's, which never
+	// change once final), so the event renders without GetRequest. nil for
+	// events created by versions that did not record them.
+	Segments []SegmentState
 
 	// MO is set for sms.mo events.
 	MO *MO
@@ -79,6 +84,9 @@ func decodeEvent(channel string, h map[string]string) Event {
 	if b, ok := h["body"]; ok {
 		e.Body = []byte(b)
 	}
+	if v, ok := h["segs"]; ok {
+		e.Segments = decodeSegments(v)
+	}
 	if e.Type == EventMO {
 		fmtV, _ := strconv.Atoi(h["fmt"])
 		parts, _ := strconv.Atoi(h["parts"])
@@ -88,6 +96,25 @@ func decodeEvent(channel string, h map[string]string) Event {
 		}
 	}
 	return e
+}
+
+// jobFields is the number of "|"-separated fields of a job state.
+const jobFields = 10
+
+// decodeSegments decodes the "segs" field of an sms.status event: the
+// recipient's job states joined with "|", jobFields fields each. A value
+// of the wrong shape gives nil (the webhook then reads the request).
+func decodeSegments(v string) []SegmentState {
+	parts := strings.Split(v, "|")
+	if len(parts)%jobFields != 0 {
+		return nil
+	}
+	segs := make([]SegmentState, len(parts)/jobFields)
+	for i := range segs {
+		segs[i] = jobFromFields([jobFields]string(parts[i*jobFields : (i+1)*jobFields]))
+		segs[i].Index = i + 1
+	}
+	return segs
 }
 
 // pairsToMap converts an HGETALL array reply to a map.

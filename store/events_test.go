@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -224,5 +225,56 @@ func TestAckEventsChunks(t *testing.T) {
 		if f.env.Exists(t, f.st.Keys().Event(f.ch, id)) {
 			t.Fatalf("acked event %s still stored", id)
 		}
+	}
+}
+
+// TestEventSegments: an sms.status event carries its recipient's final
+// segment states, equal to what GetRequest returns (one- and
+// multi-segment recipients, delivered and failed).
+func TestEventSegments(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.create("segs2", 2, 2)
+		jobs := f.lease(4)
+		mids := f.submitOK(jobs, 100)
+		var reps []ReportIn
+		for i, j := range jobs {
+			_, r, s, err := j.ID.Split()
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			stat := "DELIVRD"
+			if r == 2 && s == 2 {
+				stat = "UNDELIV"
+			}
+			reps = append(reps, rep(mids[i], stat))
+		}
+		f.reports(reps...)
+		makeEvents(f, 1) // a one-segment recipient failed at submit
+
+		evs, err := f.st.LeaseEvents(f.ctx, f.ch, 10)
+		if err != nil || len(evs) != 3 {
+			f.t.Fatalf("LeaseEvents: %+v %v", evs, err)
+		}
+		for _, ev := range evs {
+			req := f.get(ev.RequestID)
+			want := req.Recipients[ev.Recipient-1].Segments
+			if len(ev.Segments) == 0 || !reflect.DeepEqual(ev.Segments, want) {
+				f.t.Fatalf("event %s (request %s r %d) segments\n got %+v\nwant %+v",
+					ev.ID, ev.RequestID, ev.Recipient, ev.Segments, want)
+			}
+		}
+	})
+}
+
+func TestDecodeSegments(t *testing.T) {
+	for _, bad := range []string{"", "d|1", "d|1|||||||||d"} {
+		if got := decodeSegments(bad); got != nil {
+			t.Errorf("decodeSegments(%q) = %+v, want nil", bad, got)
+		}
+	}
+	got := decodeSegments("d|1|m1|0|DELIVRD|1000|2000|||2511221011|f|2|m2|0|UNDELIV|1000|2000|UNDELIV||")
+	if len(got) != 2 || got[0].Index != 1 || got[0].State != JobDelivered || got[0].MsgID != "m1" ||
+		!got[0].HasSubmitResult || got[1].Index != 2 || got[1].State != JobFailed || got[1].ErrorCode != "UNDELIV" {
+		t.Fatalf("decodeSegments: %+v", got)
 	}
 }

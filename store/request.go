@@ -353,7 +353,7 @@ func decodeJob(v string) SegmentState {
 	if v == "" {
 		return SegmentState{State: JobQueued}
 	}
-	var f [10]string
+	var f [jobFields]string
 	for i := range f {
 		var ok bool
 		f[i], v, ok = strings.Cut(v, "|")
@@ -361,6 +361,12 @@ func decodeJob(v string) SegmentState {
 			break
 		}
 	}
+	return jobFromFields(f)
+}
+
+// jobFromFields builds a SegmentState (Index unset) from the fields of a
+// job state.
+func jobFromFields(f [jobFields]string) SegmentState {
 	st := SegmentState{
 		State: jobStateCodes[f[0]], MsgID: f[2], Stat: f[4],
 		SubmittedAt: fromMS(f[5]), ReportedAt: fromMS(f[6]),

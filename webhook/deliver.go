@@ -110,6 +110,10 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, l
 	}
 	switch ev.Type {
 	case store.EventStatus:
+		if ev.Segments != nil {
+			j.body, err = RenderStatus(ev, nil)
+			break
+		}
 		if rs.err != nil {
 			j.retryErr = "load request: " + rs.err.Error()
 			return j

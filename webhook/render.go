@@ -11,8 +11,11 @@ import (
 )
 
 // RenderStatus renders the body of an sms.status event from the event and
-// the state of its request. req may be nil (the request hash expired):
-// the segments are then empty and the rest comes from the event.
+// the state of its request. Events that carry their segment states
+// (ev.Segments, recorded when the event was created) need no request:
+// pass nil. For older events req gives the segments; when it is nil too
+// (the request hash expired) the segments are empty and the rest comes
+// from the event.
 func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 	if ev.Type != store.EventStatus {
 		return nil, fmt.Errorf("webhook: RenderStatus: event %s has type %q", ev.ID, ev.Type)
@@ -21,6 +24,13 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 		RequestID: ev.RequestID, ClientRef: ev.ClientRef, Channel: ev.Channel, Tenant: ev.Tenant,
 		To: ev.To, Status: string(ev.Status), ErrorCode: ev.ErrorCode,
 		Segments: []SegmentData{},
+	}
+	if ev.Segments != nil {
+		data.Segments = make([]SegmentData, len(ev.Segments))
+		for i := range ev.Segments {
+			data.Segments[i] = segmentData(&ev.Segments[i])
+		}
+		req = nil // the event has all the request could add
 	}
 	if req != nil {
 		if data.ClientRef == "" {

@@ -219,3 +219,71 @@ func TestRedirectNotFollowed(t *testing.T) {
 		t.Fatalf("last error %q", le)
 	}
 }
+
+// An event that carries its segment states renders to the same bytes as
+// the same event rendered from its request (the path of events created
+// before the states were recorded), and to the same bytes every time.
+func TestRenderStatusFromEventMatchesRequest(t *testing.T) {
+	f := newFixture(t, store.Options{})
+	reqID, _ := f.seedStatus("acme", "http://hooks.invalid/status", 3, 2, func(r, s int) string {
+		if r == 2 && s == 1 {
+			return "UNDELIV"
+		}
+		return "DELIVRD"
+	})
+	req, err := f.st.GetRequest(f.ctx, reqID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := f.st.LeaseEvents(f.ctx, testChannel, 10)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("LeaseEvents: %d %v", len(evs), err)
+	}
+	for i := range evs {
+		ev := evs[i]
+		if len(ev.Segments) != 2 {
+			t.Fatalf("event %s: %d segments recorded, want 2", ev.ID, len(ev.Segments))
+		}
+		fromEvent, err := RenderStatus(&ev, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := RenderStatus(&ev, req)
+		old := ev
+		old.Segments = nil
+		fromRequest, err := RenderStatus(&old, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(fromEvent, fromRequest) || !bytes.Equal(fromEvent, again) {
+			t.Errorf("event %s:\nfrom event   %s\nfrom request %s\nagain        %s", ev.ID, fromEvent, fromRequest, again)
+		}
+	}
+}
+
+// Events stored without segment states (created before they were
+// recorded) are still delivered with the segments, read from the request.
+func TestStatusWithoutRecordedSegments(t *testing.T) {
+	f := newFixture(t, store.Options{})
+	rc := newReceiver(t, nil)
+	_, eids := f.seedStatus("acme", rc.srv.URL, 2, 3, delivrd)
+	for _, eid := range eids {
+		if err := f.env.Client.HDel(f.ctx, f.st.Keys().Event(testChannel, eid), "segs").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if f.event(eid).Segments != nil {
+			t.Fatal("segments still recorded")
+		}
+	}
+	start(t, f.fastConfig(tenants("")))
+	testenv.WaitFor(t, waitLong, "both events delivered", func() bool { return rc.answered.Load() == 2 })
+	for _, q := range rc.requests() {
+		var got StatusEvent
+		if err := json.Unmarshal(q.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Data.Segments) != 3 || got.Data.Segments[2].MsgID == "" {
+			t.Errorf("body without the request's segments: %s", q.body)
+		}
+	}
+}

@@ -69,7 +69,8 @@ type requestState struct {
 const requestReadConcurrency = 8
 
 // loadRequests returns, per sms.status event of evs still needing a body
-// (by index), the state of its request: from the cache, else read once
+// and created without its segment states (before they were recorded in
+// the event), by index, the state of its request: from the cache, else read once
 // per request and batch, up to requestReadConcurrency reads at a time.
 func (d *Dispatcher) loadRequests(cache *requestCache, evs []store.Event) map[int]requestState {
 	var out map[int]requestState
@@ -78,8 +79,8 @@ func (d *Dispatcher) loadRequests(cache *requestCache, evs []store.Event) map[in
 	var ids []string
 	for i := range evs {
 		ev := &evs[i]
-		if ev.Body != nil || ev.Type != store.EventStatus || ev.RequestID == "" {
-			continue
+		if ev.Body != nil || ev.Type != store.EventStatus || ev.RequestID == "" || ev.Segments != nil {
+			continue // nothing to render, or rendered from the event alone
 		}
 		if out == nil {
 			out = make(map[int]requestState)

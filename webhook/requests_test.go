@@ -43,8 +43,10 @@ func TestRequestCache(t *testing.T) {
 }
 
 // loadRequests reads the requests of a batch concurrently, once per
-// request, and gives every status event the state of its own request; a
-// request that is gone gives an empty state, and MO events none.
+// request, and gives every status event created without its segment
+// states (before they were recorded; simulated by clearing them) the
+// state of its own request; a request that is gone gives an empty state,
+// and MO events and events with their segment states none.
 func TestLoadRequestsBatch(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	d := New(f.fastConfig(tenants("")))
@@ -62,15 +64,29 @@ func TestLoadRequestsBatch(t *testing.T) {
 	if want := 2*len(ids) + 1; len(evs) != want {
 		t.Fatalf("leased %d events, want %d", len(evs), want)
 	}
+	withSegs := 0
+	for i := range evs {
+		if evs[i].Type == store.EventStatus && len(evs[i].Segments) != 1 {
+			t.Fatalf("event %s: segments %+v, want 1", evs[i].ID, evs[i].Segments)
+		}
+		if i%5 != 0 {
+			evs[i].Segments = nil
+		} else if evs[i].Type == store.EventStatus {
+			withSegs++
+		}
+	}
+	if withSegs == 0 {
+		t.Fatal("no event kept its segments")
+	}
 	evs = append(evs, store.Event{ID: "x", Type: store.EventStatus, RequestID: "gone-request", Recipient: 1})
 	var cache requestCache
 	got := d.loadRequests(&cache, evs)
 	for i, ev := range evs {
 		rs, ok := got[i]
 		switch {
-		case ev.Type != store.EventStatus:
+		case ev.Type != store.EventStatus || ev.Segments != nil:
 			if ok {
-				t.Errorf("event %d (%s): state loaded for a non-status event", i, ev.Type)
+				t.Errorf("event %d (%s): state loaded for an event that needs none", i, ev.Type)
 			}
 		case ev.RequestID == "gone-request":
 			if !ok || rs.req != nil || rs.err != nil {

@@ -118,15 +118,18 @@ end
 -- recipient_done counts recipient r of request id as final with status and
 -- err (its "rs:<r>" field is written by the caller) and creates its
 -- sms.status event when the request has a callback URL. to is the
--- recipient number or nil (then read). Returns the event id or nil.
-local function recipient_done(id, m, r, status, err, to)
+-- recipient number or nil (then read). segs is the recipient's final job
+-- states, segment 1 first, joined with "|" (10 fields per segment): the
+-- event's "segs" field, so that the webhook renders it without reading
+-- the request. Returns the event id or nil.
+local function recipient_done(id, m, r, status, err, to, segs)
   local d = delta(id, m)
   d['n_' .. status] = d['n_' .. status] + 1
   d.rfin = d.rfin + 1
   if m.cb == '' then return nil end
   if not to then to = redis.call('HGET', reqkey(id), 'to:' .. r) or '' end
   return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
-                    'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref})
+                    'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref, 'segs', segs})
 end
 
 -- set_job stores job state t (whose previous state was old), counts it and,
@@ -148,8 +151,9 @@ local function set_job(id, m, r, s, old, t, to)
   end
   if m.S == 1 then
     local status, err = status_of(t)
-    redis.call('HSET', req, f, jencode(t), 'rs:' .. r, status .. '|' .. err)
-    return recipient_done(id, m, r, status, err, to)
+    local enc = jencode(t)
+    redis.call('HSET', req, f, enc, 'rs:' .. r, status .. '|' .. err)
+    return recipient_done(id, m, r, status, err, to, enc)
   end
   redis.call('HSET', req, f, jencode(t))
   if redis.call('HINCRBY', req, 'rf:' .. r, 1) < m.S then return nil end
@@ -161,9 +165,10 @@ local function set_job(id, m, r, s, old, t, to)
   for k = 1, m.S do
     local st, e = status_of(jdecode(vals[k]))
     if rank[st] > rank[status] then status, err = st, e end
+    if not vals[k] then vals[k] = 'q|0||||||||' end
   end
   redis.call('HSET', req, 'rs:' .. r, status .. '|' .. err)
-  return recipient_done(id, m, r, status, err, to)
+  return recipient_done(id, m, r, status, err, to, table.concat(vals, '|'))
 end
 
 -- apply_report applies a status report to job t, which is (now) submitted
