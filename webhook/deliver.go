@@ -111,8 +111,14 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, l
 	switch ev.Type {
 	case store.EventStatus:
 		if ev.Segments != nil {
+			// Rendered from the event hash alone, whose render inputs
+			// never change: every lease renders the same bytes, so the
+			// body is not saved (one round trip less per event).
 			j.body, err = RenderStatus(ev, nil)
-			break
+			if err != nil {
+				j.dead = "render: " + err.Error()
+			}
+			return j
 		}
 		if rs.err != nil {
 			j.retryErr = "load request: " + rs.err.Error()

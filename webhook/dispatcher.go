@@ -22,10 +22,12 @@ const storeOpTimeout = 5 * time.Second
 // For every channel one loop leases batches of ready events (the store
 // moves due retries to the ready list on each lease) and hands each event
 // to its own goroutine, which renders the body once (saved in the store so
-// every retry sends the same bytes), waits for a slot of the callback
-// host, then for one of the Workers slots, POSTs, and acks (through the
-// channel's ack loop, which acks what is waiting with one store call),
-// reschedules or dead-letters the event. At most 2×Workers events are leased at a time.
+// every retry sends the same bytes; sms.status events that carry their
+// segment states are not saved: they render to the same bytes on every
+// lease), waits for a slot of the callback host, then for one of the
+// Workers slots, POSTs, and acks (through the channel's ack loop, which
+// acks what is waiting with one store call), reschedules or dead-letters
+// the event. At most 2×Workers events are leased at a time.
 // The dispatcher only reads the outbox: it never touches the CMPP side.
 //
 // Delivery policy:
@@ -49,8 +51,8 @@ const storeOpTimeout = 5 * time.Second
 //     out while it waits and other hosts keep their share. The limit is
 //     per process.
 //
-// Every attempt sends the same bytes (rendered once, saved with
-// Store.SaveEventBody) with a fresh signature timestamp, and the headers
+// Every attempt sends the same bytes (rendered once and saved with
+// Store.SaveEventBody, or rendered from the event's immutable fields) with a fresh signature timestamp, and the headers
 // Content-Type: application/json, X-Smsbridge-Signature,
 // X-Smsbridge-Event-Id, X-Smsbridge-Event-Type and
 // User-Agent: smsbridge/<Version>.

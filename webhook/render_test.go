@@ -287,3 +287,38 @@ func TestStatusWithoutRecordedSegments(t *testing.T) {
 		}
 	}
 }
+
+// An sms.status event with its segment states renders to identical bytes
+// from two independent leases (a retry in between), which is why its body
+// is not saved: the dispatcher leaves no body in the store.
+func TestStatusRenderDeterministicAcrossLeases(t *testing.T) {
+	f := newFixture(t, store.Options{})
+	f.seedStatus("acme", "http://hooks.invalid/status", 1, 3, func(r, s int) string {
+		if s == 2 {
+			return "EXPIRED"
+		}
+		return "DELIVRD"
+	})
+	render := func() (string, []byte) {
+		evs, err := f.st.LeaseEvents(f.ctx, testChannel, 10)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("LeaseEvents: %+v %v", evs, err)
+		}
+		j := New(f.fastConfig(tenants(""))).prepare(testChannel, &evs[0], requestState{}, time.Now())
+		if j.dead != "" || j.retryErr != "" || j.fresh || len(j.body) == 0 {
+			t.Fatalf("prepare: %+v", j)
+		}
+		return evs[0].ID, j.body
+	}
+	eid, first := render()
+	if err := f.st.RetryEvent(f.ctx, testChannel, eid, time.Now().Add(-time.Second), "HTTP 503"); err != nil {
+		t.Fatal(err)
+	}
+	_, second := render()
+	if !bytes.Equal(first, second) {
+		t.Fatalf("two leases rendered different bytes:\n%s\n%s", first, second)
+	}
+	if ev := f.event(eid); ev.Body != nil || len(ev.Segments) != 3 {
+		t.Fatalf("event after two leases: body %q, %d segments", ev.Body, len(ev.Segments))
+	}
+}
