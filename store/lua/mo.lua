@@ -11,7 +11,11 @@
 --  first part time (ms), parts}.
 NOW = ARGV[2]
 NONCE = ARGV[5]
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then return {'dup'} end
+-- The dedup key is checked first but written only once the part is stored:
+-- writes before a script error are not rolled back, and a dedup key
+-- without its part would turn the ISMG's resend into a lost part.
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'dup'} end
+local function seen() redis.call('SET', KEYS[2], '1', 'EX', ARGV[3]) end
 local total, idx = tonumber(ARGV[6]), tonumber(ARGV[7])
 local data, src, dest, svc, link, fmt, cb = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 local first = NOW
@@ -23,6 +27,7 @@ if total > 1 then
   end
   if n < total then
     redis.call('EXPIRE', KEYS[1], ARGV[4])
+    seen()
     return {'part', n}
   end
   local fields = {}
@@ -37,4 +42,5 @@ end
 local eid = new_event({'type', 'sms.mo', 'src', src, 'dest', dest, 'svc', svc, 'link', link,
                        'fmt', fmt, 'data', data, 'parts', tostring(total), 'first', first, 'cb', cb})
 flush()
+seen()
 return {'done', eid, data, src, dest, svc, link, fmt, first, tostring(total)}
