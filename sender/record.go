@@ -22,7 +22,9 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 		if o.done != nil {
 			done = append(done, *o.done)
 		} else {
-			retry = append(retry, *o.retry)
+			r := *o.retry
+			r.Owner = c.deps.Owner
+			retry = append(retry, r)
 		}
 		if c.deps.Metrics != nil {
 			c.deps.Metrics.Submits.WithLabelValues(c.set.Name, o.label).Inc()

@@ -118,6 +118,11 @@ type RetryJob struct {
 	// Reason is recorded as the job's error code until it is sent
 	// (e.g. "flow_control", "link_lost").
 	Reason string
+	// Owner, when set, must be the sender holding the lease (the owner
+	// given to Lease); a job whose lease expired and was taken over by
+	// another sender is then left alone instead of being pulled out from
+	// under it.
+	Owner string
 }
 
 // Retry moves leased jobs to the delayed-retry set (state scheduled); Lease
@@ -132,10 +137,10 @@ func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int
 	if len(jobs) == 0 {
 		return 0, nil
 	}
-	args := make([]any, 0, 2+3*len(jobs))
+	args := make([]any, 0, 2+4*len(jobs))
 	args = append(args, s.keys.Tag(channel), ms(s.now()))
 	for _, j := range jobs {
-		args = append(args, string(j.ID), ms(j.At), cleanField(j.Reason))
+		args = append(args, string(j.ID), ms(j.At), cleanField(j.Reason), j.Owner)
 	}
 	v, err := s.run(ctx, "retry", scriptRetry,
 		[]string{s.keys.Lease(channel), s.keys.Sched(channel)}, args...)

@@ -216,6 +216,24 @@ func TestExtend(t *testing.T) {
 	})
 }
 
+// Retry with an owner leaves a job leased by another sender alone.
+func TestRetryChecksOwner(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.create("own", 1, 1)
+		j := f.lease(1)[0] // leased by "sender-1"
+		at := f.clock.Now().Add(time.Second)
+		if n, err := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: j.ID, At: at, Owner: "sender-2"}}); err != nil || n != 0 {
+			f.t.Fatalf("Retry by another owner: %d %v", n, err)
+		}
+		if d := f.depth(); d.Leased != 1 || d.Scheduled != 0 {
+			f.t.Fatalf("depth after foreign retry: %+v", d)
+		}
+		if n, err := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: j.ID, At: at, Owner: "sender-1"}}); err != nil || n != 1 {
+			f.t.Fatalf("Retry by the owner: %d %v", n, err)
+		}
+	})
+}
+
 func TestRetryScheduled(t *testing.T) {
 	backends(t, func(f *fixture) {
 		f.create("rt", 1, 1)

@@ -2,20 +2,22 @@
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] sched zset     {T}:sched
 -- ARGV[1] tag   ARGV[2] now (ms)
--- ARGV[3..] 3 per job: job, due time (ms), reason (kept as the error code)
--- Only leased jobs move: a job already queued again (its lease expired),
+-- ARGV[3..] 4 per job: job, due time (ms), reason (kept as the error code),
+--           lease owner ("" = any)
+-- Only leased jobs move, and only while the given owner holds the lease: a
+-- job already queued again (its lease expired), leased by another sender,
 -- scheduled, submitted or final is left alone.
 -- Returns the number of jobs scheduled.
 NOW = ARGV[2]
 local n = 0
-for i = 3, #ARGV, 3 do
-  local job, due, reason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 3, #ARGV, 4 do
+  local job, due, reason, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local id, r, s = split_job(job)
   local m = id and meta(id)
   if m then
     local f = 'j:' .. r .. ':' .. s
     local t = jdecode(redis.call('HGET', reqkey(id), f))
-    if t[1] == 'l' then
+    if t[1] == 'l' and (owner == '' or t[9] == owner) then
       t[1] = 'w'
       t[8] = reason
       t[9] = ''
