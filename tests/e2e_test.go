@@ -125,7 +125,10 @@ func TestLinksClosedEveryTwoSeconds(t *testing.T) {
 		t.Skip("5,000-segment run skipped in -short mode")
 	}
 	env := testenv.Redis(t)
-	sim := newSim(t, 0, nil)
+	// Every closure re-sends the reports in flight on the closed links, and
+	// each re-send counts toward the simulator's transmissions; give it the
+	// room a real ISMG (which retries reports for much longer) has.
+	sim := newSim(t, 0, func(c *ismgsim.Config) { c.Transmissions = 10 })
 	// A small delay keeps SUBMITs in flight when the links are cut.
 	sim.SetFaults(ismgsim.Faults{CloseLinksEvery: 2 * time.Second, ResponseDelay: 2 * time.Millisecond})
 	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
