@@ -120,7 +120,8 @@ func TestRunAgainstGateway(t *testing.T) {
 	if sv.CPUSeconds <= 0 || sv.RSSBytes <= 0 || sv.CPUMicrosPerSegment <= 0 || sv.PeakRSSBytes < sv.RSSBytes {
 		t.Errorf("service cost: %+v", sv)
 	}
-	if rep.WindowSeconds < 2 || rep.SendSeconds < 1.9 {
+	// The schedule spans the 2 s duration; allow for timer granularity.
+	if rep.WindowSeconds < 1.9 || rep.SendSeconds < 1.9 || rep.WindowSeconds < rep.SendSeconds {
 		t.Errorf("window %.2fs send %.2fs", rep.WindowSeconds, rep.SendSeconds)
 	}
 	if !strings.Contains(progress.String(), "accepted") {
