@@ -2,29 +2,28 @@ package sender
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/backoff"
 )
 
-// backoff is exponential back-off with full jitter: the n-th wait is a
-// random duration in [d/2, d] where d = min(max, base·2ⁿ).
-type backoff struct {
+// backoffCounter counts failures for internal/backoff's exponential back-off with
+// equal jitter: the n-th wait is a random duration in [d/2, d] where
+// d = min(max, base·2ⁿ).
+type backoffCounter struct {
 	base, max time.Duration
 	attempt   int
 }
 
 // next returns the wait before the next attempt and advances the counter.
-func (b *backoff) next() time.Duration {
-	d := b.base << min(b.attempt, 30)
-	if d <= 0 || d > b.max {
-		d = b.max
-	}
+func (b *backoffCounter) next() time.Duration {
+	d := backoff.Delay(b.base, b.max, b.attempt)
 	b.attempt++
-	return d/2 + rand.N(d/2+1)
+	return d
 }
 
 // reset forgets earlier failures.
-func (b *backoff) reset() { b.attempt = 0 }
+func (b *backoffCounter) reset() { b.attempt = 0 }
 
 // sleep waits for d or until ctx is done; it reports whether d elapsed.
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -16,8 +16,8 @@ import (
 // is spread over time at the channel's rate rather than released in one
 // burst once its last token is granted.
 func (c *Channel) lease(ctx context.Context) {
-	poll := backoff{base: time.Millisecond, max: c.set.IdlePoll}
-	fail := backoff{base: 100 * time.Millisecond, max: 5 * time.Second}
+	poll := backoffCounter{base: time.Millisecond, max: c.set.IdlePoll}
+	fail := backoffCounter{base: 100 * time.Millisecond, max: 5 * time.Second}
 	for ctx.Err() == nil {
 		if !c.Ready() {
 			c.idle(ctx, c.set.IdlePoll)
@@ -85,7 +85,7 @@ func (c *Channel) takeTokens(ctx context.Context, n int) (int, error) {
 	}
 	limit := redis_rate.Limit{Rate: rate, Burst: max(1, rate/10), Period: time.Second}
 	key := c.deps.Store.Keys().Tag(c.set.Name) + ":rate"
-	fail := backoff{base: 50 * time.Millisecond, max: 2 * time.Second}
+	fail := backoffCounter{base: 50 * time.Millisecond, max: 2 * time.Second}
 	for {
 		res, err := c.deps.Limiter.AllowAtMost(ctx, key, limit, n)
 		if err != nil {

@@ -30,7 +30,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 			c.deps.Metrics.Submits.WithLabelValues(c.set.Name, o.label).Inc()
 		}
 	}
-	fail := backoff{base: 50 * time.Millisecond, max: 2 * time.Second}
+	fail := backoffCounter{base: 50 * time.Millisecond, max: 2 * time.Second}
 	for len(done) > 0 {
 		sum, err := c.deps.Store.Submitted(ctx, c.set.Name, done)
 		if err == nil {

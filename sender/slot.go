@@ -17,7 +17,7 @@ import (
 // which ends DrainTimeout after ctx) and closes the link with TERMINATE.
 func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
 	log := c.log.With().Int("link", slot).Logger()
-	retry := backoff{base: c.set.ReconnectBackoff, max: c.set.ReconnectMaxBackoff}
+	retry := backoffCounter{base: c.set.ReconnectBackoff, max: c.set.ReconnectMaxBackoff}
 	cfg := c.set.Link
 	cfg.DeliverHandler = c.handleDeliver
 	cfg.Logger = log

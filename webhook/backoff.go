@@ -1,8 +1,9 @@
 package webhook
 
 import (
-	"math/rand/v2"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/backoff"
 )
 
 // retryDelay returns the wait before the next delivery attempt of an event
@@ -16,15 +17,5 @@ func retryDelay(initial, max time.Duration, attempts int) time.Duration {
 	if initial <= 0 {
 		initial = DefaultInitialBackoff
 	}
-	if max < initial {
-		max = initial
-	}
-	d := max
-	if n := attempts - 1; n < 0 {
-		d = initial
-	} else if n < 62 && initial <= max>>n {
-		d = initial << n
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
+	return backoff.Delay(initial, max, attempts-1)
 }
