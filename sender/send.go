@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/backoff"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -33,8 +34,7 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 			return outcome{id: j.ID, label: label, done: &store.SubmitOutcome{
 				Job: j.ID, Result: rerr.Result, ErrorCode: "flow_control"}}
 		}
-		wait := c.set.FlowControlBackoff << min(j.Attempts-1, 20)
-		wait = min(wait, c.set.FlowControlMaxBackoff)
+		wait := backoff.Delay(c.set.FlowControlBackoff, c.set.FlowControlMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: label, retry: &store.RetryJob{
 			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control"}}
 	case errors.As(err, &rerr):
@@ -56,7 +56,7 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 			return outcome{id: j.ID, label: "link_lost", done: &store.SubmitOutcome{
 				Job: j.ID, Unknown: true, ErrorCode: "link_lost"}}
 		}
-		wait := min(c.set.LinkLossBackoff<<min(j.Attempts-1, 20), c.set.LinkLossMaxBackoff)
+		wait := backoff.Delay(c.set.LinkLossBackoff, c.set.LinkLossMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: "link_lost", retry: &store.RetryJob{
 			ID: j.ID, At: time.Now().Add(wait), Reason: "link_lost"}}
 	default:

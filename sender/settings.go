@@ -29,7 +29,8 @@ type Settings struct {
 	// Result 8 before it fails with "flow_control". Default 30.
 	FlowControlRetries int
 	// FlowControlBackoff is the first wait after a Result 8; it doubles
-	// up to FlowControlMaxBackoff. Defaults 50ms and 2s.
+	// up to FlowControlMaxBackoff, with jitter (a draw in [d/2, d]) so a
+	// burst of Result 8s does not come back at once. Defaults 50ms and 2s.
 	FlowControlBackoff, FlowControlMaxBackoff time.Duration
 	// LinkLossRetries caps how many leases a segment may use when its
 	// link keeps dropping mid-SUBMIT before it becomes final 'unknown'
@@ -38,7 +39,8 @@ type Settings struct {
 	// recoveries count too.
 	LinkLossRetries int
 	// LinkLossBackoff is the first wait before resending after a lost
-	// link; it doubles up to LinkLossMaxBackoff. Defaults 100ms and 5s.
+	// link; it doubles up to LinkLossMaxBackoff, jittered the same way.
+	// Defaults 100ms and 5s.
 	LinkLossBackoff, LinkLossMaxBackoff time.Duration
 	// ReconnectBackoff and ReconnectMaxBackoff bound the wait between
 	// login attempts (jittered). Defaults 500ms and 30s.
