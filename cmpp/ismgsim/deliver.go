@@ -1,6 +1,7 @@
 package ismgsim
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -218,7 +219,7 @@ func (l *link) pumpLocked(now time.Time) {
 	if !l.ready || l.closed || l.srv.faults.Load().Silent {
 		return
 	}
-	for len(l.inflight) < DeliverWindow && l.backlog.len() > 0 {
+	for !l.closed && len(l.inflight) < DeliverWindow && l.backlog.len() > 0 {
 		l.transmitFirstLocked(l.backlog.pop(), now)
 	}
 }
@@ -245,6 +246,15 @@ func (l *link) transmitFirstLocked(j *deliverJob, now time.Time) {
 	}
 	seq := l.nextSeq()
 	if err := l.transmitLocked(j, seq); err != nil {
+		if errors.Is(err, errOutClosed) {
+			// The link is closing (its output is shut, drainJobs has not
+			// run yet): keep the DELIVER for drainJobs to hand to another
+			// link, and take no more. Dropping it here lost reports that
+			// a closing link's sibling had just re-dispatched to it.
+			l.closed = true
+			l.backlog.push(j)
+			return
+		}
 		l.log().Error().Err(err).Str("msg_id", j.id.String()).Msg("cannot encode DELIVER for this link; dropped")
 		j.finish(outcomeDropped)
 		return
