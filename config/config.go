@@ -134,6 +134,11 @@ type Tenant struct {
 	MOExt string `yaml:"mo_ext"`
 	// Default marks the tenant receiving unrouted MO messages.
 	Default bool `yaml:"default"`
+	// WebhookBatchMax, above 1, sends the tenant's webhooks in batches: a
+	// JSON array of up to that many events per POST (events leased
+	// together for the same URL and type; never waiting for more). 0 or
+	// 1: one event per POST with an object body. 0..1000. Default 0.
+	WebhookBatchMax int `yaml:"webhook_batch_max"`
 }
 
 // Webhook configures the dispatcher.

@@ -60,6 +60,33 @@ func TestEnvOverrides(t *testing.T) {
 	}
 }
 
+// An int inside a list item (tenants[0].webhook_batch_max) is set by the
+// key-path rule like any other, from the file or the environment.
+func TestTenantWebhookBatchMax(t *testing.T) {
+	cfg, err := Parse([]byte(sample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Tenants[0].WebhookBatchMax; got != 0 {
+		t.Fatalf("default webhook_batch_max %d, want 0 (one event per POST)", got)
+	}
+	fromFile := strings.Replace(sample, "channels: [default]\n", "channels: [default]\n    webhook_batch_max: 20\n", 1)
+	cfg, err = Parse([]byte(fromFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Tenants[0].WebhookBatchMax; got != 20 {
+		t.Fatalf("webhook_batch_max from the file: %d, want 20", got)
+	}
+	cfg, err = Parse([]byte(fromFile), []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Tenants[0].WebhookBatchMax; got != 100 {
+		t.Fatalf("webhook_batch_max from the environment: %d, want 100", got)
+	}
+}
+
 func TestEnvAppendsListItem(t *testing.T) {
 	env := []string{
 		"SMSBRIDGE_CHANNELS_1_NAME=backup",
@@ -92,6 +119,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
 		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
 		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
+		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=1001"}, "tenants[0].webhook_batch_max: must be 0..1000"},
+		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..1000"},
+		{"batch not a number", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=many"}, "SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

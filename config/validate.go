@@ -9,6 +9,9 @@ import (
 	"strings"
 )
 
+// MaxWebhookBatch is the largest tenants[].webhook_batch_max.
+const MaxWebhookBatch = 1000
+
 // Validate checks the configuration and returns every problem found, each
 // naming its key, e.g. `channels[0].sp_id: at most 6 characters`.
 func (c *Config) Validate() error {
@@ -122,6 +125,9 @@ func (c *Config) Validate() error {
 		}
 		if t.MOExt != "" && !digits(t.MOExt) {
 			bad(key+".mo_ext", "digits only")
+		}
+		if t.WebhookBatchMax < 0 || t.WebhookBatchMax > MaxWebhookBatch {
+			bad(key+".webhook_batch_max", "must be 0..%d (0 or 1: one event per POST), not %d", MaxWebhookBatch, t.WebhookBatchMax)
 		}
 		if t.Default {
 			defaults++

@@ -11,6 +11,11 @@ type Tenant struct {
 	CallbackURL string
 	// Secret signs the tenant's webhooks (HMAC-SHA256, see Sign).
 	Secret string
+	// BatchMax, above 1, batches the tenant's webhooks: each POST carries
+	// a JSON array of up to BatchMax events leased together for the same
+	// URL and type (see Dispatcher). 0 or 1: one event per POST, the
+	// event object as the body.
+	BatchMax int
 }
 
 // Tenants resolves tenants for the dispatcher. It is an interface so the

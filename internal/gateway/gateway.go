@@ -354,7 +354,9 @@ func tenantTable(cfg *config.Config) *webhook.TenantTable {
 	}
 	for _, t := range cfg.Tenants {
 		tt.Tenants = append(tt.Tenants, webhook.TableTenant{
-			Tenant:   webhook.Tenant{Name: t.Name, CallbackURL: t.CallbackURL, Secret: t.WebhookSecret},
+			Tenant: webhook.Tenant{
+				Name: t.Name, CallbackURL: t.CallbackURL, Secret: t.WebhookSecret, BatchMax: t.WebhookBatchMax,
+			},
 			Channels: t.Channels, MOExt: t.MOExt, Default: t.Default,
 		})
 	}

@@ -1,0 +1,35 @@
+package gateway
+
+import (
+	"testing"
+
+	"github.com/smsbridge/smsbridge/config"
+)
+
+// tenantTable hands every tenant's webhook settings to the dispatcher,
+// webhook_batch_max included.
+func TestTenantTableCarriesWebhookSettings(t *testing.T) {
+	cfg := &config.Config{
+		Channels: []config.Channel{{Name: "default", SrcID: "1065800001"}},
+		Tenants: []config.Tenant{
+			{Name: "single", CallbackURL: "http://127.0.0.1:1/a", WebhookSecret: "s1", Channels: []string{"default"}},
+			{Name: "batch", CallbackURL: "http://127.0.0.1:1/b", WebhookSecret: "s2", WebhookBatchMax: 50, MOExt: "7", Default: true},
+		},
+	}
+	tt := tenantTable(cfg)
+	if tt.ServiceCodes["default"] != "1065800001" {
+		t.Errorf("service codes %v", tt.ServiceCodes)
+	}
+	for name, want := range map[string]int{"single": 0, "batch": 50} {
+		tn, ok := tt.Tenant(name)
+		if !ok || tn.BatchMax != want {
+			t.Errorf("tenant %s: %+v (found %v), want BatchMax %d", name, tn, ok, want)
+		}
+	}
+	if tn, _ := tt.Tenant("batch"); tn.Secret != "s2" || tn.CallbackURL != "http://127.0.0.1:1/b" {
+		t.Errorf("tenant batch: %+v", tn)
+	}
+	if name, ext, ok := tt.RouteMO("default", "10658000017"); !ok || name != "batch" || ext != "7" {
+		t.Errorf("RouteMO = %s %s %v", name, ext, ok)
+	}
+}
