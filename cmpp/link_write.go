@@ -37,20 +37,29 @@ func tickInterval(cfg LinkConfig) time.Duration {
 	return min(max(d, time.Millisecond), time.Second)
 }
 
+// flushThreshold is the buffered size at which the writer writes without
+// waiting for FlushDelay: about 20 SUBMITs.
+const flushThreshold = 4 << 10
+
 // writeLoop is the link's only writer. It owns the bufio.Writer, prefers
-// the priority path over requests, flushes when both queues are empty (so
-// frames queued under load go out in one write), and on each tick resends
-// or expires timed-out requests and runs the ACTIVE_TEST keep-alive.
-// Frames are only buffered until the queues run dry, so nothing waits for
-// a timer to be flushed.
+// the priority path over requests, and on each tick resends or expires
+// timed-out requests and runs the ACTIVE_TEST keep-alive. Once both queues
+// are empty it writes what it buffered — at once when the window is full
+// or flushThreshold is reached, else after holding it up to FlushDelay
+// for more frames to join (see LinkConfig.FlushDelay).
 func (l *Link) writeLoop() {
 	defer l.exit()
 	bw := bufio.NewWriterSize(deadlineWriter{l.conn, l.cfg.ResponseTimeout}, 16<<10)
 	ticker := time.NewTicker(tickInterval(l.cfg))
 	defer ticker.Stop()
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	defer hold.Stop()
+	var holding <-chan time.Time // hold.C while frames are held, else nil
 	ka := keepalive{lastActivity: time.Now()}
 	for {
 		var err error
+		flushNow := false
 		select {
 		case f := <-l.ctrl:
 			err = l.writeCtrl(bw, f)
@@ -62,6 +71,8 @@ func (l *Link) writeLoop() {
 				err = l.writeRequest(bw, p)
 			case now := <-ticker.C:
 				err = l.onTick(bw, &ka, now)
+			case <-holding:
+				holding, flushNow = nil, true
 			case <-l.done:
 				return
 			}
@@ -73,9 +84,17 @@ func (l *Link) writeLoop() {
 				// ~11 (BenchmarkLinkSubmit).
 				runtime.Gosched()
 			}
-			if len(l.ctrl) == 0 && len(l.reqs) == 0 {
+			switch {
+			case len(l.ctrl) > 0 || len(l.reqs) > 0:
+				// More to buffer first.
+			case flushNow || l.cfg.FlushDelay < 0 || bw.Buffered() >= flushThreshold || len(l.window) == cap(l.window):
+				holding = nil
+				hold.Stop()
 				l.counters.flushes.Add(1)
 				err = bw.Flush()
+			case holding == nil:
+				hold.Reset(l.cfg.FlushDelay)
+				holding = hold.C
 			}
 		}
 		if err != nil {
