@@ -199,11 +199,17 @@ func (l *link) writeLoop() {
 	ticker := time.NewTicker(l.srv.tickInterval())
 	defer ticker.Stop()
 	spare := make([]byte, 0, 4096)
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	defer hold.Stop()
 	for {
 		select {
 		case <-l.ctx.Done():
 			return
 		case <-l.out.wake:
+			if !l.holdOutput(hold) {
+				return
+			}
 		case now := <-ticker.C:
 			if !l.onTick(now) {
 				return
@@ -225,6 +231,22 @@ func (l *link) writeLoop() {
 			buf = make([]byte, 0, 4096) // do not keep a burst's buffer forever
 		}
 		spare = buf[:0]
+	}
+}
+
+// holdOutput waits Config.FlushDelay (if any) so that more output joins
+// what was just queued. It returns false when the link is closing.
+func (l *link) holdOutput(hold *time.Timer) bool {
+	d := l.srv.cfg.FlushDelay
+	if d <= 0 {
+		return true
+	}
+	hold.Reset(d)
+	select {
+	case <-hold.C:
+		return true
+	case <-l.ctx.Done():
+		return false
 	}
 }
 

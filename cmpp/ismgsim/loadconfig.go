@@ -23,6 +23,7 @@ type fileConfig struct {
 	ResponseTimeout    string       `yaml:"response_timeout"`
 	Transmissions      int          `yaml:"transmissions"`
 	ActiveTestInterval string       `yaml:"active_test_interval"`
+	FlushDelay         string       `yaml:"flush_delay"`
 	MaxReceived        int          `yaml:"max_received"`
 	Accounts           []AccountDoc `yaml:"accounts"`
 }
@@ -64,6 +65,7 @@ func parseConfig(data []byte) (Config, error) {
 		{"report_delay", fc.ReportDelay, &cfg.ReportDelay},
 		{"response_timeout", fc.ResponseTimeout, &cfg.ResponseTimeout},
 		{"active_test_interval", fc.ActiveTestInterval, &cfg.ActiveTestInterval},
+		{"flush_delay", fc.FlushDelay, &cfg.FlushDelay},
 	}
 	for _, d := range durations {
 		if d.text == "" {

@@ -39,6 +39,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	for name, text := range map[string]string{
 		"unknown key":      "adress: x\n",
 		"bad duration":     "report_delay: soon\n",
+		"bad flush_delay":  "flush_delay: 1\n",
 		"bad version":      "accounts:\n  - sp_id: \"1\"\n    version: \"4.0\"\n",
 		"long sp_id":       "accounts:\n  - sp_id: \"1234567\"\n",
 		"gateway too wide": "gateway_id: 4194304\n",

@@ -289,3 +289,39 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("ReportsSent %d, want 1 (the cancelled one is never sent)", got.ReportsSent)
 	}
 }
+
+// With FlushDelay the writer holds its output, then writes all of it:
+// every response and report still arrives, in order.
+func TestFlushDelayKeepsEveryFrame(t *testing.T) {
+	s := newTestServer(t, Config{FlushDelay: 50 * time.Millisecond, ReportDelay: -1})
+	c := loginRaw(t, s, cmpp.V30)
+	const n = 5
+	var batch []byte
+	first := c.seq + 1
+	for range n {
+		sub := testSubmit()
+		sub.RegisteredDelivery = 1
+		b, err := cmpp.Append(nil, c.v, c.nextSeq(), sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, b...)
+	}
+	c.sendRaw(batch)
+	resps, reports := 0, 0
+	for resps < n || reports < n {
+		h, p := c.recv()
+		switch p := p.(type) {
+		case *cmpp.SubmitResp:
+			if want := first + uint32(resps); h.SequenceID != want || p.Result != 0 {
+				t.Fatalf("SUBMIT_RESP seq %d Result %d, want seq %d Result 0", h.SequenceID, p.Result, want)
+			}
+			resps++
+		case *cmpp.Deliver:
+			reports++
+			c.send(h.SequenceID, &cmpp.DeliverResp{MsgID: p.MsgID})
+		default:
+			t.Fatalf("unexpected %s", h.CommandID)
+		}
+	}
+}
