@@ -234,3 +234,43 @@ func BenchmarkJobLifecycle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEventOutbox is the outbox's cost per sms.status event: lease a
+// batch (LeaseEvents) and ack it (AckEvents), as the webhook dispatcher
+// does for delivered events. The events are made by real reports.
+func BenchmarkEventOutbox(b *testing.B) {
+	for _, batch := range []int{32, 128} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			st, _ := benchStore(b)
+			n := b.N * batch
+			fill(b, st, "be", n)
+			mids := submitAll(b, st, "be", leaseAll(b, st, "be", 256, n))
+			ctx := context.Background()
+			for _, m := range mids {
+				reps := make([]ReportIn, len(m))
+				for i, id := range m {
+					reps[i] = ReportIn{MsgID: id, Stat: "DELIVRD"}
+				}
+				if _, err := st.Reports(ctx, "be", reps); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ids := make([]string, 0, batch)
+			timed(b, st, n, func() {
+				for range b.N {
+					evs, err := st.LeaseEvents(ctx, "be", batch)
+					if err != nil || len(evs) != batch {
+						b.Fatalf("lease events: %d %v", len(evs), err)
+					}
+					ids = ids[:0]
+					for i := range evs {
+						ids = append(ids, evs[i].ID)
+					}
+					if err := st.AckEvents(ctx, "be", ids); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}

@@ -3,7 +3,9 @@
 -- KEYS[2] event sched    {T}:ev:sched
 -- KEYS[3] event lease    {T}:ev:lease
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)   ARGV[4] max
--- Each leased event's "att" is incremented. Ids whose hash is gone are dropped.
+-- Each leased event's "att" is incremented (the reply carries the new
+-- value). Ids whose hash is gone are dropped. The lease ZSET gets one ZADD
+-- per call.
 -- Returns a list of HGETALL arrays, one per event.
 NOW = ARGV[2]
 local deadline, max = ARGV[3], tonumber(ARGV[4])
@@ -12,15 +14,24 @@ if #due > 0 then
   redis.call('ZREM', KEYS[2], unpack(due))
   redis.call('RPUSH', KEYS[1], unpack(due))
 end
-local out = {}
+local out, zadd = {}, {}
 local ids = redis.call('LPOP', KEYS[1], max)
 if not ids then return out end
 for _, eid in ipairs(ids) do
   local key = TAG .. ':ev:' .. eid
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('HINCRBY', key, 'att', 1)
-    redis.call('ZADD', KEYS[3], deadline, eid)
-    out[#out + 1] = redis.call('HGETALL', key)
+  local h = redis.call('HGETALL', key)
+  if #h > 0 then
+    local att = redis.call('HINCRBY', key, 'att', 1)
+    for i = 1, #h, 2 do
+      if h[i] == 'att' then
+        h[i + 1] = tostring(att)
+        break
+      end
+    end
+    zadd[#zadd + 1] = deadline
+    zadd[#zadd + 1] = eid
+    out[#out + 1] = h
   end
 end
+push_chunks('ZADD', KEYS[3], zadd)
 return out
