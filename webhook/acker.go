@@ -11,15 +11,15 @@ const ackBatchMax = 256
 
 // ackItem is one settled event waiting for its ack.
 type ackItem struct {
-	j       *delivery
+	e       *leased
 	outcome string
 }
 
 // ack hands a settled event to the ack loop of its channel, which forgets
 // it in the store (with others settled meanwhile: one round trip per
 // batch, not per event), then counts and logs it.
-func (d *Dispatcher) ack(j *delivery, outcome string) {
-	d.acks[j.channel] <- ackItem{j: j, outcome: outcome}
+func (d *Dispatcher) ack(e *leased, outcome string) {
+	d.acks[e.channel] <- ackItem{e: e, outcome: outcome}
 }
 
 // ackLoop acks the events handed to in by batches: it waits for one, takes
@@ -45,10 +45,10 @@ func (d *Dispatcher) ackLoop(channel string, in <-chan ackItem) {
 		}
 		ids = ids[:0]
 		for _, it := range batch {
-			ids = append(ids, it.j.ev.ID)
+			ids = append(ids, it.e.ev.ID)
 		}
 		d.flushAcks(channel, batch, ids)
-		clear(batch) // drop the deliveries for the GC
+		clear(batch) // drop the events for the GC
 	}
 }
 
@@ -68,17 +68,17 @@ func (d *Dispatcher) flushAcks(channel string, batch []ackItem, ids []string) {
 		err = nil
 	}
 	for _, it := range batch {
-		j := it.j
-		d.count(j, it.outcome)
+		e := it.e
+		d.count(e, it.outcome)
 		switch {
-		case notLeased[j.ev.ID]:
-			j.log.Warn().Msg("event acked after its lease expired: it may be delivered twice")
+		case notLeased[e.ev.ID]:
+			e.log.Warn().Msg("event acked after its lease expired: it may be delivered twice")
 		case err != nil:
-			j.log.Error().Err(err).Msg("ack event (it will be delivered again)")
+			e.log.Error().Err(err).Msg("ack event (it will be delivered again)")
 		case it.outcome == outcomeNoCallback:
-			j.log.Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
+			e.log.Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
 		default:
-			j.log.Debug().Msg("webhook delivered")
+			e.log.Debug().Msg("webhook delivered")
 		}
 	}
 }

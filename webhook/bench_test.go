@@ -65,3 +65,32 @@ func BenchmarkDispatchStatus(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDispatchStatusBatch is BenchmarkDispatchStatus (100 recipients
+// per request) for a tenant with BatchMax: the events of each lease go to
+// the receiver as JSON arrays of up to max events. The lease size
+// (Config.BatchSize) is raised to max so that full batches can form.
+func BenchmarkDispatchStatusBatch(b *testing.B) {
+	for _, batchMax := range []int{64} {
+		b.Run(fmt.Sprintf("max=%d", batchMax), func(b *testing.B) {
+			f := newFixture(b, store.Options{})
+			rc := newReceiver(b, nil)
+			for left := b.N; left > 0; left -= 100 {
+				f.seedStatus("acme", rc.srv.URL, min(left, 100), 2, delivrd)
+			}
+			cfg := f.fastConfig(batchTenants("", batchMax))
+			cfg.PerHostConcurrency, cfg.PollInterval, cfg.BatchSize = 64, 5*time.Millisecond, batchMax
+			delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)
+			b.ReportAllocs()
+			b.ResetTimer()
+			r := start(b, cfg)
+			testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
+				return counterValue(b, delivered) == float64(b.N)
+			})
+			b.StopTimer()
+			r.stop(b)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(b.N)/float64(rc.count()), "events/POST")
+		})
+	}
+}

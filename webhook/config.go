@@ -45,7 +45,9 @@ type Config struct {
 	PerHostConcurrency int
 	// Workers caps concurrent POSTs in total. Default 64.
 	Workers int
-	// BatchSize is the most events leased per store call. Default 32.
+	// BatchSize is the most events leased per store call, and so the
+	// most events of one batch POST (Tenant.BatchMax groups the events of
+	// one lease only). Default 32.
 	BatchSize int
 	// PollInterval is the longest wait between two leases while the
 	// outbox is empty; the wait starts at 10 ms and doubles up to it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,19 +22,19 @@ const (
 	outcomeDeferred   = "deferred"
 )
 
-// maxDeferBackoff caps the wait of an event put back because its host was
-// saturated: the host frees up within a POST timeout or so, and a long
-// wait would leave it idle with work queued.
-const maxDeferBackoff = time.Minute
+// bodySaveConcurrency bounds the SaveEventBody calls of one batch in
+// flight at a time.
+const bodySaveConcurrency = 8
 
-// delivery is one leased event on its way to a callback URL.
-type delivery struct {
-	ev       *store.Event
-	channel  string
-	leasedAt time.Time
-	log      zerolog.Logger
+// leased is one leased event on its way to a callback URL.
+type leased struct {
+	ev      *store.Event
+	channel string
+	log     zerolog.Logger
 
 	url, host, secret string
+	batchMax          int  // the tenant's BatchMax: > 1 sends it in a batch
+	batched           bool // in a batch: its own log lines at debug
 	body              []byte
 	fresh             bool // body rendered by this lease: save it first
 
@@ -43,14 +44,81 @@ type delivery struct {
 	retryErr   string // count as a failed attempt with this error
 }
 
-// dispatch prepares the events of one lease and starts a goroutine per
-// event. It runs on the lease loop, before Run waits for deliveries.
+// unsent reports whether e is settled without a POST.
+func (e *leased) unsent() bool { return e.noCallback || e.dead != "" || e.retryErr != "" }
+
+// logAt starts a log line about e at level; an event sent in a batch is
+// logged at debug (its POST is logged once, see settle).
+func (e *leased) logAt(level zerolog.Level) *zerolog.Event {
+	if e.batched {
+		level = zerolog.DebugLevel
+	}
+	return e.log.WithLevel(level)
+}
+
+// delivery is one POST carrying 1..n events of one lease that go to the
+// same URL with the same secret and event type. Without batch it carries
+// one event whose body is POSTed as is; a batch (the tenant's BatchMax >
+// 1) POSTs the JSON array of its events' bodies, even for one event, so
+// that the receiver always parses one shape.
+type delivery struct {
+	channel                string
+	leasedAt               time.Time
+	url, host, secret, typ string
+	batch                  bool
+	events                 []*leased
+	log                    zerolog.Logger // batches: one line per POST
+}
+
+// batchKey groups the events of a lease into batches.
+type batchKey struct{ url, secret, typ string }
+
+// newDelivery returns a delivery of e alone.
+func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *delivery {
+	j := &delivery{
+		channel: e.channel, leasedAt: leasedAt, url: e.url, host: e.host, secret: e.secret,
+		typ: string(e.ev.Type), batch: batch, events: []*leased{e},
+	}
+	if batch {
+		e.batched = true
+		j.log = d.log.With().Str("channel", e.channel).Str("type", j.typ).Str("host", e.host).
+			Str("first_event_id", e.ev.ID).Logger()
+	}
+	return j
+}
+
+// dispatch prepares the events of one lease, groups those of batch-mode
+// tenants by destination (URL, secret, type; at most BatchMax per POST)
+// and starts a goroutine per delivery. It runs on the lease loop, before
+// Run waits for deliveries.
 func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.Time, cache *requestCache) {
 	reqs := d.loadRequests(cache, evs)
+	var out []*delivery
+	open := map[batchKey]*delivery{} // batches still taking events
 	for i := range evs {
-		j := d.prepare(channel, &evs[i], reqs[i], leasedAt)
+		e := d.prepare(channel, &evs[i], reqs[i])
+		if e.unsent() || e.batchMax <= 1 {
+			out = append(out, d.newDelivery(e, leasedAt, false))
+			continue
+		}
+		k := batchKey{e.url, e.secret, string(e.ev.Type)}
+		j := open[k]
+		if j == nil {
+			j = d.newDelivery(e, leasedAt, true)
+			open[k] = j
+			out = append(out, j)
+		} else {
+			e.batched = true
+			j.events = append(j.events, e)
+		}
+		if len(j.events) >= j.events[0].batchMax {
+			delete(open, k) // full: the next event starts another
+		}
+	}
+	for _, j := range out {
+		n := len(j.events)
 		d.active.Go(func() {
-			defer d.returnBudget(1)
+			defer d.returnBudget(n)
 			d.deliver(j)
 		})
 	}
@@ -58,9 +126,9 @@ func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.T
 
 // prepare resolves where ev goes and renders its body when it has none
 // yet.
-func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, leasedAt time.Time) *delivery {
-	j := &delivery{ev: ev, channel: channel, leasedAt: leasedAt, body: ev.Body}
-	j.log = d.log.With().Str("event_id", ev.ID).Str("type", string(ev.Type)).
+func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *leased {
+	e := &leased{ev: ev, channel: channel, body: ev.Body}
+	e.log = d.log.With().Str("event_id", ev.ID).Str("type", string(ev.Type)).
 		Str("channel", channel).Int("attempt", ev.Attempts).Logger()
 	var tenantName, ext string
 	switch ev.Type {
@@ -68,45 +136,45 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, l
 		tenantName = ev.Tenant
 	case store.EventMO:
 		if ev.MO == nil {
-			j.dead = "malformed sms.mo event"
-			return j
+			e.dead = "malformed sms.mo event"
+			return e
 		}
-		name, e, ok := d.cfg.Tenants.RouteMO(channel, ev.MO.Dest)
+		name, x, ok := d.cfg.Tenants.RouteMO(channel, ev.MO.Dest)
 		if !ok {
 			if ev.CallbackURL == "" {
-				j.noCallback = true
+				e.noCallback = true
 			} else {
-				j.dead = "no tenant takes this MO message (no default tenant): nothing to sign with"
+				e.dead = "no tenant takes this MO message (no default tenant): nothing to sign with"
 			}
-			return j
+			return e
 		}
-		tenantName, ext = name, e
+		tenantName, ext = name, x
 	default:
-		j.dead = fmt.Sprintf("unknown event type %q", ev.Type)
-		return j
+		e.dead = fmt.Sprintf("unknown event type %q", ev.Type)
+		return e
 	}
 	t, known := d.cfg.Tenants.Tenant(tenantName)
-	j.url = ev.CallbackURL
-	if j.url == "" {
-		j.url = t.CallbackURL
+	e.url = ev.CallbackURL
+	if e.url == "" {
+		e.url = t.CallbackURL
 	}
-	if j.url == "" {
-		j.noCallback = true
-		return j
+	if e.url == "" {
+		e.noCallback = true
+		return e
 	}
 	if !known {
-		j.dead = fmt.Sprintf("unknown tenant %q", tenantName)
-		return j
+		e.dead = fmt.Sprintf("unknown tenant %q", tenantName)
+		return e
 	}
-	u, err := url.Parse(j.url)
+	u, err := url.Parse(e.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		j.dead = "invalid callback URL (not an absolute http(s) URL)"
-		return j
+		e.dead = "invalid callback URL (not an absolute http(s) URL)"
+		return e
 	}
-	j.host, j.secret = strings.ToLower(u.Host), t.Secret
-	j.log = j.log.With().Str("host", j.host).Logger()
-	if j.body != nil {
-		return j
+	e.host, e.secret, e.batchMax = strings.ToLower(u.Host), t.Secret, t.BatchMax
+	e.log = e.log.With().Str("host", e.host).Logger()
+	if e.body != nil {
+		return e
 	}
 	switch ev.Type {
 	case store.EventStatus:
@@ -114,64 +182,49 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState, l
 			// Rendered from the event hash alone, whose render inputs
 			// never change: every lease renders the same bytes, so the
 			// body is not saved (one round trip less per event).
-			j.body, err = RenderStatus(ev, nil)
+			e.body, err = RenderStatus(ev, nil)
 			if err != nil {
-				j.dead = "render: " + err.Error()
+				e.dead = "render: " + err.Error()
 			}
-			return j
+			return e
 		}
 		if rs.err != nil {
-			j.retryErr = "load request: " + rs.err.Error()
-			return j
+			e.retryErr = "load request: " + rs.err.Error()
+			return e
 		}
 		if rs.req == nil {
-			j.log.Warn().Str("request_id", ev.RequestID).Msg("request gone: sms.status sent without segment details")
+			e.log.Warn().Str("request_id", ev.RequestID).Msg("request gone: sms.status sent without segment details")
 		}
-		j.body, err = RenderStatus(ev, rs.req)
+		e.body, err = RenderStatus(ev, rs.req)
 	case store.EventMO:
-		j.body, err = RenderMO(ev, tenantName, ext)
+		e.body, err = RenderMO(ev, tenantName, ext)
 	}
 	if err != nil {
-		j.dead = "render: " + err.Error()
-		return j
+		e.dead = "render: " + err.Error()
+		return e
 	}
-	j.fresh = true
-	return j
+	e.fresh = true
+	return e
 }
 
-// deliver settles one event: at most one POST, then ack, retry, dead
-// letter or give back.
+// deliver settles the events of j: at most one POST, then each is acked,
+// retried, dead-lettered or given back.
 func (d *Dispatcher) deliver(j *delivery) {
-	switch {
-	case j.noCallback:
-		d.ack(j, outcomeNoCallback)
-		return
-	case j.dead != "":
-		d.deadLetter(j, j.dead)
-		return
-	case j.retryErr != "":
-		d.failed(j, j.retryErr)
+	if e := j.events[0]; len(j.events) == 1 && e.unsent() {
+		d.settleUnsent(e)
 		return
 	}
-	if j.fresh {
-		ctx, cancel := d.storeCtx()
-		body, err := d.cfg.Store.SaveEventBody(ctx, j.channel, j.ev.ID, j.body)
-		cancel()
-		if errors.Is(err, store.ErrNotFound) {
-			j.log.Info().Msg("event gone before its first POST (acked elsewhere)")
-			return
-		}
-		if err != nil {
-			d.failed(j, "save body: "+err.Error())
-			return
-		}
-		j.body = body
+	if j.events = d.saveBodies(j.events); len(j.events) == 0 {
+		return
 	}
 	if err := d.hosts.acquire(d.runCtx, j.host); err != nil {
 		if errors.Is(err, errHostBusy) {
-			d.deferHostBusy(j)
+			for _, e := range j.events {
+				d.deferHostBusy(e)
+			}
+			j.logBatch(zerolog.DebugLevel).Msg("host saturated: batch deferred")
 		} else {
-			d.giveBack(j, "dispatcher stopped before the POST")
+			d.giveBackAll(j, "dispatcher stopped before the POST")
 		}
 		return
 	}
@@ -179,107 +232,115 @@ func (d *Dispatcher) deliver(j *delivery) {
 	case d.workers <- struct{}{}:
 	case <-d.runCtx.Done():
 		d.hosts.release(j.host)
-		d.giveBack(j, "dispatcher stopped before the POST")
+		d.giveBackAll(j, "dispatcher stopped before the POST")
 		return
 	}
 	if time.Since(j.leasedAt)+d.cfg.Timeout > d.leaseTTL-leaseMargin(d.leaseTTL) {
 		<-d.workers
 		d.hosts.release(j.host)
-		d.giveBack(j, "lease too short for a POST")
+		d.giveBackAll(j, "lease too short for a POST")
 		return
 	}
-	res := d.post(d.postCtx, j.url, j.secret, j.ev.ID, string(j.ev.Type), j.body)
+	res := d.post(d.postCtx, j)
 	<-d.workers
 	d.hosts.release(j.host)
 	if m := d.cfg.Metrics; m != nil && res.took > 0 {
 		m.WebhookDuration.Observe(res.took.Seconds())
 	}
+	d.settle(j, res)
+}
+
+// settleUnsent settles an event that gets no POST.
+func (d *Dispatcher) settleUnsent(e *leased) {
 	switch {
-	case res.verdict == delivered:
-		d.ack(j, outcomeDelivered)
-	case res.verdict == gone:
-		d.deadLetter(j, res.err)
-	case d.postCtx.Err() != nil:
-		d.giveBack(j, "POST aborted by shutdown")
+	case e.noCallback:
+		d.ack(e, outcomeNoCallback)
+	case e.dead != "":
+		d.deadLetter(e, e.dead)
 	default:
-		d.failed(j, res.err)
+		d.failed(e, e.retryErr)
 	}
 }
 
-// failed handles a failed attempt: retry after the back-off, or dead-letter
-// once RetryFor has passed since the event's creation. The last retry is
-// scheduled at the end of the period at the latest.
-func (d *Dispatcher) failed(j *delivery, cause string) {
-	now := d.cfg.Now()
-	start := j.ev.CreatedAt
-	if start.IsZero() {
-		start = now
+// saveBodies saves the bodies this lease rendered (Store.SaveEventBody,
+// so that every retry sends the same bytes), up to bodySaveConcurrency at
+// a time, and returns the events still to POST, with the bodies stored:
+// an event gone from the store is dropped, one whose save failed counts
+// as a failed attempt.
+func (d *Dispatcher) saveBodies(events []*leased) []*leased {
+	keep := make([]bool, len(events))
+	save := func(i int) { keep[i] = !events[i].fresh || d.saveBody(events[i]) }
+	if len(events) == 1 {
+		save(0)
+	} else {
+		sem := make(chan struct{}, bodySaveConcurrency)
+		var wg sync.WaitGroup
+		for i, e := range events {
+			if !e.fresh {
+				keep[i] = true
+				continue
+			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				save(i)
+			})
+		}
+		wg.Wait()
 	}
-	deadline := start.Add(d.cfg.RetryFor)
-	if !now.Before(deadline) {
-		d.deadLetter(j, cause)
-		return
+	out := events[:0]
+	for i, e := range events {
+		if keep[i] {
+			out = append(out, e)
+		}
 	}
-	at := now.Add(retryDelay(d.cfg.InitialBackoff, d.cfg.MaxBackoff, j.ev.Attempts))
-	if at.After(deadline) {
-		at = deadline
-	}
+	return out
+}
+
+// saveBody saves e's rendered body and reports whether e is still to be
+// POSTed.
+func (d *Dispatcher) saveBody(e *leased) bool {
 	ctx, cancel := d.storeCtx()
-	err := d.cfg.Store.RetryEvent(ctx, j.channel, j.ev.ID, at, cause)
+	body, err := d.cfg.Store.SaveEventBody(ctx, e.channel, e.ev.ID, e.body)
 	cancel()
-	d.count(j, outcomeRetry)
-	ev := j.log.Info()
+	if errors.Is(err, store.ErrNotFound) {
+		e.log.Info().Msg("event gone before its first POST (acked elsewhere)")
+		return false
+	}
 	if err != nil {
-		ev = j.log.Warn().AnErr("store_err", err)
+		d.failed(e, "save body: "+err.Error())
+		return false
 	}
-	ev.Str("err", cause).Time("retry_at", at).Msg("webhook attempt failed: retry scheduled")
+	e.body = body
+	return true
 }
 
-// deferHostBusy puts an event back because its host is saturated. The
-// wait grows with the event's leases (a deferral counts as one) up to
-// maxDeferBackoff; no POST happened, so RetryFor is not checked.
-func (d *Dispatcher) deferHostBusy(j *delivery) {
-	at := d.cfg.Now().Add(retryDelay(d.cfg.InitialBackoff, min(d.cfg.MaxBackoff, maxDeferBackoff), j.ev.Attempts))
-	ctx, cancel := d.storeCtx()
-	err := d.cfg.Store.RetryEvent(ctx, j.channel, j.ev.ID, at, "deferred: host "+j.host+" saturated")
-	cancel()
-	d.count(j, outcomeDeferred)
-	if err != nil && !isNotLeased(err) {
-		j.log.Warn().Err(err).Msg("defer event")
-		return
+// body returns what j POSTs: the event's body, or for a batch the JSON
+// array of its events' bodies ("[b1,b2,…]", no whitespace).
+func (j *delivery) body() []byte {
+	if !j.batch {
+		return j.events[0].body
 	}
-	j.log.Debug().Time("retry_at", at).Msg("host saturated: event deferred")
+	n := 1 + len(j.events)
+	for _, e := range j.events {
+		n += len(e.body)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, e := range j.events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e.body...)
+	}
+	return append(b, ']')
 }
 
-// giveBack returns an event unsent and due now (shutdown, short lease), so
-// that this or another process takes it again at once.
-func (d *Dispatcher) giveBack(j *delivery, why string) {
-	ctx, cancel := d.storeCtx()
-	err := d.cfg.Store.RetryEvent(ctx, j.channel, j.ev.ID, d.cfg.Now(), why)
-	cancel()
-	if err != nil && !isNotLeased(err) {
-		j.log.Warn().Err(err).Str("why", why).Msg("give back event (its lease will expire)")
-		return
+// logBatch starts the one log line of a batch POST at level (with the
+// event count); for a single event (logged on its own) it logs nothing.
+func (j *delivery) logBatch(level zerolog.Level) *zerolog.Event {
+	if !j.batch {
+		return nil // a nil *zerolog.Event discards
 	}
-	j.log.Debug().Str("why", why).Msg("event given back")
-}
-
-// deadLetter gives up on an event.
-func (d *Dispatcher) deadLetter(j *delivery, cause string) {
-	ctx, cancel := d.storeCtx()
-	err := d.cfg.Store.DeadLetter(ctx, j.channel, j.ev.ID, cause)
-	cancel()
-	d.count(j, outcomeDead)
-	ev := j.log.Warn()
-	if err != nil {
-		ev = j.log.Error().AnErr("store_err", err)
-	}
-	ev.Str("err", cause).Msg("webhook event dead-lettered")
-}
-
-// count adds one to the Webhooks counter.
-func (d *Dispatcher) count(j *delivery, outcome string) {
-	if m := d.cfg.Metrics; m != nil {
-		m.Webhooks.WithLabelValues(string(j.ev.Type), outcome).Inc()
-	}
+	return j.log.WithLevel(level).Int("events", len(j.events))
 }

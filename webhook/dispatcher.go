@@ -20,15 +20,24 @@ const storeOpTimeout = 5 * time.Second
 // URLs. Create it with New and start it with Run.
 //
 // For every channel one loop leases batches of ready events (the store
-// moves due retries to the ready list on each lease) and hands each event
-// to its own goroutine, which renders the body once (saved in the store so
-// every retry sends the same bytes; sms.status events that carry their
-// segment states are not saved: they render to the same bytes on every
-// lease), waits for a slot of the callback host, then for one of the
-// Workers slots, POSTs, and acks (through the channel's ack loop, which
-// acks what is waiting with one store call), reschedules or dead-letters
-// the event. At most 2×Workers events are leased at a time.
+// moves due retries to the ready list on each lease) and hands each
+// delivery — one POST — to its own goroutine, which renders the bodies
+// once (saved in the store so every retry sends the same bytes; sms.status
+// events that carry their segment states are not saved: they render to
+// the same bytes on every lease), waits for a slot of the callback host,
+// then for one of the Workers slots, POSTs, and acks (through the
+// channel's ack loop, which acks what is waiting with one store call),
+// reschedules or dead-letters each event. At most 2×Workers events are
+// leased at a time.
 // The dispatcher only reads the outbox: it never touches the CMPP side.
+//
+// A delivery carries one event, with the event object as the body, unless
+// the event's tenant has BatchMax > 1: then the events of one lease that
+// go to the same URL with the same secret and type are sent together, up
+// to BatchMax per POST, as a JSON array of the same event objects
+// ("[{…},{…}]"), even when only one event is there. A batch waits for no
+// other event. Its outcome applies to each of its events by the policy
+// below; host and worker slots are taken per POST.
 //
 // Delivery policy:
 //   - 2xx: delivered, the event is acked (deleted).
@@ -46,23 +55,25 @@ const storeOpTimeout = 5 * time.Second
 //   - unknown tenant (no secret to sign with), unusable URL, unknown event
 //     type: dead-lettered at once.
 //   - host saturated (PerHostConcurrency POSTs in flight and twice as many
-//     events waiting for them): the event is put back in the store for a
-//     little later (outcome "deferred"), so that its lease does not run
-//     out while it waits and other hosts keep their share. The limit is
+//     waiting for them): the events are put back in the store for a
+//     little later (outcome "deferred"), so that their leases do not run
+//     out while they wait and other hosts keep their share. The limit is
 //     per process.
 //
 // Every attempt sends the same bytes (rendered once and saved with
-// Store.SaveEventBody, or rendered from the event's immutable fields) with a fresh signature timestamp, and the headers
-// Content-Type: application/json, X-Smsbridge-Signature,
-// X-Smsbridge-Event-Id, X-Smsbridge-Event-Type and
-// User-Agent: smsbridge/<Version>.
+// Store.SaveEventBody, or rendered from the event's immutable fields; a
+// batch is a new array of them) with a fresh signature timestamp, and the
+// headers Content-Type: application/json, X-Smsbridge-Signature (over the
+// whole body), X-Smsbridge-Event-Type, User-Agent: smsbridge/<Version>,
+// and X-Smsbridge-Event-Id for one event or X-Smsbridge-Event-Count for a
+// batch.
 type Dispatcher struct {
 	cfg       Config
 	log       zerolog.Logger
 	userAgent string
 	leaseTTL  time.Duration // the store's EventLeaseTTL
 	hosts     *hostLimiter
-	workers   chan struct{} // one token per POST in flight
+	workers   chan struct{} // one token per POST in flight (a batch is one)
 	budget    chan struct{} // one token per leased, unfinished event
 	wake      map[string]chan struct{}
 	acks      map[string]chan ackItem // per channel, drained by ackLoop

@@ -15,12 +15,18 @@ import (
 	"unicode"
 )
 
-// Request headers of every webhook POST (besides SignatureHeader).
+// Request headers of webhook POSTs (besides SignatureHeader).
 const (
-	// EventIDHeader carries the event id; receivers de-duplicate by it.
+	// EventIDHeader carries the event id of a one-event POST; receivers
+	// de-duplicate by it.
 	EventIDHeader = "X-Smsbridge-Event-Id"
-	// EventTypeHeader carries the event type (sms.status, sms.mo).
+	// EventTypeHeader carries the event type (sms.status, sms.mo); in a
+	// batch, the type of every event of the array.
 	EventTypeHeader = "X-Smsbridge-Event-Type"
+	// EventCountHeader carries the number of events of a batch POST (a
+	// JSON array; see Tenant.BatchMax), which has no EventIDHeader:
+	// receivers de-duplicate by each element's id.
+	EventCountHeader = "X-Smsbridge-Event-Count"
 )
 
 // maxResponseRead bounds how much of a response body is read (and
@@ -50,21 +56,26 @@ type attemptResult struct {
 	took    time.Duration // POST duration
 }
 
-// post sends body to url once, signed with secret at now.
-func (d *Dispatcher) post(ctx context.Context, url, secret, eventID, eventType string, body []byte) attemptResult {
+// post sends j's body to its URL once, signed with its secret at now.
+func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	body := j.body()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.url, bytes.NewReader(body))
 	if err != nil {
 		// A URL that parsed but cannot make a request never gets better.
 		return attemptResult{verdict: gone, err: "invalid callback URL"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", d.userAgent)
-	req.Header.Set(SignatureHeader, Sign(secret, d.cfg.Now(), body))
-	req.Header.Set(EventIDHeader, eventID)
-	req.Header.Set(EventTypeHeader, eventType)
+	req.Header.Set(SignatureHeader, Sign(j.secret, d.cfg.Now(), body))
+	req.Header.Set(EventTypeHeader, j.typ)
+	if j.batch {
+		req.Header.Set(EventCountHeader, strconv.Itoa(len(j.events)))
+	} else {
+		req.Header.Set(EventIDHeader, j.events[0].ev.ID)
+	}
 	resp, err := d.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return attemptResult{verdict: retry, err: transportError(ctx, err), took: time.Since(start)}

@@ -304,7 +304,7 @@ func TestStatusRenderDeterministicAcrossLeases(t *testing.T) {
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("LeaseEvents: %+v %v", evs, err)
 		}
-		j := New(f.fastConfig(tenants(""))).prepare(testChannel, &evs[0], requestState{}, time.Now())
+		j := New(f.fastConfig(tenants(""))).prepare(testChannel, &evs[0], requestState{})
 		if j.dead != "" || j.retryErr != "" || j.fresh || len(j.body) == 0 {
 			t.Fatalf("prepare: %+v", j)
 		}
