@@ -43,6 +43,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&sp.Window, "window", 16, "-spawn: window per link")
 	fs.DurationVar(&sp.ReportDelay, "report-delay", 10*time.Millisecond, "-spawn: simulator delay before each status report")
 	fs.IntVar(&sp.WebhookPerHost, "webhook-per-host", 0, "-spawn: service webhook.per_host_concurrency (default: the service default)")
+	fs.IntVar(&sp.WebhookBatch, "webhook-batch", 0, "-spawn: the bench tenant's webhook_batch_max: up to N events per webhook POST, as a JSON array (default: one event per POST)")
 	fs.StringVar(&sp.CPUProfile, "cpuprofile", "", "-spawn: the service writes a CPU profile (runtime/pprof) to this file")
 	fs.StringVar(&sp.LogLevel, "service-log", "warn", "-spawn: service log level")
 	fs.BoolVar(&sp.KeepDir, "keep", false, "-spawn: keep the generated configs and child logs")
@@ -57,6 +58,10 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if sp.CPUProfile != "" && !*spawn {
 		return fmt.Errorf("bench: -cpuprofile needs -spawn (run `smsbridge serve -cpuprofile FILE` yourself otherwise)")
+	}
+
+	if sp.WebhookBatch != 0 && !*spawn {
+		return fmt.Errorf("bench: -webhook-batch needs -spawn (set tenants[].webhook_batch_max in the service's configuration otherwise)")
 	}
 
 	if *spawn {
@@ -78,7 +83,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}()
 		fmt.Fprintf(stderr, "bench: service ready at %s (redis prefix %s, files in %s)\n", s.URL, s.Prefix, s.Dir)
 		cfg.URL, cfg.Key, cfg.WebhookSecret, cfg.MetricsURL = s.URL, s.Key, s.WebhookSecret, ""
-		cfg.CPUProbes = s.CPUProbes()
+		cfg.CPUProbes, cfg.WebhookBatchMax = s.CPUProbes(), sp.WebhookBatch
 	}
 
 	rep, err := loadgen.Run(ctx, cfg)

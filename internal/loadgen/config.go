@@ -42,6 +42,10 @@ type Config struct {
 	// WebhookSecret verifies X-Smsbridge-Signature when set; a webhook
 	// with a bad signature is answered 401 and counted.
 	WebhookSecret string
+	// WebhookBatchMax is the service tenant's webhook_batch_max, echoed
+	// in the report's settings only (the receiver takes both shapes
+	// anyway); -spawn sets it. 0 = not known.
+	WebhookBatchMax int
 	// Drain bounds the wait for outstanding webhooks after the send
 	// phase. Default 30 s.
 	Drain time.Duration

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,8 +21,10 @@ const maxWebhookBody = 1 << 20
 const signatureTolerance = 5 * time.Minute
 
 // receiver is the load tool's webhook endpoint: it verifies signatures
-// (when a secret is set), de-duplicates by event id and hands sms.status
-// events to the tracker. Every valid event is answered 204.
+// over the raw body (when a secret is set), takes one event (an object) or
+// a batch (a JSON array of events) per POST, de-duplicates by event id and
+// hands sms.status events to the tracker. Every valid POST is answered
+// 204.
 type receiver struct {
 	tr     *tracker
 	secret string
@@ -32,6 +35,8 @@ type receiver struct {
 	badSignature atomic.Int64 // answered 401
 	malformed    atomic.Int64 // answered 400
 	otherTypes   atomic.Int64 // valid events that are not sms.status (sms.mo)
+	posts        atomic.Int64 // POSTs answered 204
+	batchPosts   atomic.Int64 // of which JSON arrays
 }
 
 // startReceiver listens on addr and serves until close.
@@ -105,17 +110,46 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	var ev statusBody
-	if err := json.Unmarshal(body, &ev); err != nil || ev.ID == "" {
+	evs, batch, ok := parseEvents(body)
+	if !ok {
 		r.malformed.Add(1)
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if ev.Type != webhook.TypeStatus {
-		r.otherTypes.Add(1)
-		w.WriteHeader(http.StatusNoContent)
-		return
+	for _, ev := range evs {
+		if ev.Type != webhook.TypeStatus {
+			r.otherTypes.Add(1)
+			continue
+		}
+		r.tr.statusEvent(ev.ID, ev.Data.RequestID, ev.Data.To, ev.Data.Status, at)
 	}
-	r.tr.statusEvent(ev.ID, ev.Data.RequestID, ev.Data.To, ev.Data.Status, at)
+	r.posts.Add(1)
+	if batch {
+		r.batchPosts.Add(1)
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// parseEvents reads a webhook body: one event object, or a batch (a
+// non-empty JSON array of event objects). ok is false when the body is
+// neither or an event has no id.
+func parseEvents(body []byte) (evs []statusBody, batch, ok bool) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if batch = len(trimmed) > 0 && trimmed[0] == '['; batch {
+		if json.Unmarshal(body, &evs) != nil || len(evs) == 0 {
+			return nil, true, false
+		}
+	} else {
+		var ev statusBody
+		if json.Unmarshal(body, &ev) != nil {
+			return nil, false, false
+		}
+		evs = []statusBody{ev}
+	}
+	for _, ev := range evs {
+		if ev.ID == "" {
+			return nil, batch, false
+		}
+	}
+	return evs, batch, true
 }

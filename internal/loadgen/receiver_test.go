@@ -70,4 +70,69 @@ func TestReceiverVerifiesAndCounts(t *testing.T) {
 	if r.badSignature.Load() != 1 || r.malformed.Load() != 1 || r.otherTypes.Load() != 1 {
 		t.Errorf("bad sig %d malformed %d other %d", r.badSignature.Load(), r.malformed.Load(), r.otherTypes.Load())
 	}
+	if r.posts.Load() != 3 || r.batchPosts.Load() != 0 {
+		t.Errorf("posts %d (batches %d), want 3 (0)", r.posts.Load(), r.batchPosts.Load())
+	}
+}
+
+// A batch POST (a JSON array of events, signed over the raw body) is
+// taken element by element: sms.status events go to the tracker,
+// duplicates across batches are counted, and an array that is empty or
+// holds an event without id is refused whole.
+func TestReceiverTakesBatches(t *testing.T) {
+	const secret = "s3cret"
+	tr := newTracker(time.Now())
+	r, err := startReceiver("127.0.0.1:0", secret, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	req := uuid.New()
+	tr.accepted(req, []uint64{13800000001, 13800000002, 13800000003}, tr.now())
+	post := func(body, sigSecret string) int {
+		t.Helper()
+		hr, err := http.NewRequest(http.MethodPost, r.callbackURL(), strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hr.Header.Set(webhook.SignatureHeader, webhook.Sign(sigSecret, time.Now(), []byte(body)))
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	status := func(id, to string) string {
+		return `{"id":"` + id + `","type":"sms.status","data":{"request_id":"` + req.String() + `","to":"` + to + `","status":"delivered"}}`
+	}
+	batch := "[" + status("e1", "13800000001") + "," + status("e2", "13800000002") + "]"
+	if code := post(batch, "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("batch with a bad signature: %d", code)
+	}
+	if code := post(batch, secret); code != http.StatusNoContent {
+		t.Errorf("valid batch: %d", code)
+	}
+	// A batch of one, repeating e2 (a retry), with whitespace around.
+	if code := post(" [\n"+status("e2", "13800000002")+"\n] ", secret); code != http.StatusNoContent {
+		t.Errorf("batch of one: %d", code)
+	}
+	if code := post("["+status("e3", "13800000003")+`,{"id":"m1","type":"sms.mo","data":{}}]`, secret); code != http.StatusNoContent {
+		t.Errorf("batch with an sms.mo event: %d", code)
+	}
+	for _, bad := range []string{`[]`, `[` + status("e4", "13800000001") + `,{"type":"sms.status"}]`, `[1,2]`, `[{"id":"e5"}`} {
+		if code := post(bad, secret); code != http.StatusBadRequest {
+			t.Errorf("malformed batch %s: %d", bad, code)
+		}
+	}
+	tot := tr.totals()
+	if tot.unique != 3 || tot.duplicates != 1 || tot.matched != 3 || tot.outstanding != 0 {
+		t.Errorf("tracker %+v", tot)
+	}
+	if r.badSignature.Load() != 1 || r.malformed.Load() != 4 || r.otherTypes.Load() != 1 {
+		t.Errorf("bad sig %d malformed %d other %d", r.badSignature.Load(), r.malformed.Load(), r.otherTypes.Load())
+	}
+	if r.posts.Load() != 3 || r.batchPosts.Load() != 3 {
+		t.Errorf("posts %d (batches %d), want 3 (3)", r.posts.Load(), r.batchPosts.Load())
+	}
 }

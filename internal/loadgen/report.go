@@ -64,6 +64,9 @@ type Settings struct {
 	SegmentsPerRecipient int64   `json:"segments_per_recipient"`
 	SignaturesVerified   bool    `json:"signatures_verified"`
 	DrainLimitSeconds    float64 `json:"drain_limit_seconds"`
+	// WebhookBatchMax is the service tenant's webhook_batch_max when the
+	// tool knows it (set with -spawn -webhook-batch; 0 otherwise).
+	WebhookBatchMax int `json:"webhook_batch_max,omitempty"`
 }
 
 // RequestCounts counts POST /sms requests and what they carried.
@@ -118,6 +121,10 @@ type WebhookCounts struct {
 	Malformed    int64 `json:"malformed"`
 	// Other is valid events of another type (sms.mo).
 	Other int64 `json:"other_types"`
+	// Posts is webhook POSTs accepted (answered 204), BatchPosts those of
+	// them that were batches (JSON arrays of events).
+	Posts      int64 `json:"posts"`
+	BatchPosts int64 `json:"batch_posts"`
 	// ByStatus counts unique events by data.status.
 	ByStatus map[string]int64 `json:"by_status"`
 }
@@ -196,6 +203,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 	p("smsbridge bench\t%s", s.URL)
 	p("load\t%.0f req/s × %d recipient(s) × %d segment(s), concurrency %d, %.0fs (+ drain ≤ %.0fs)",
 		s.Rate, s.Recipients, s.SegmentsPerRecipient, s.Concurrency, s.DurationSeconds, s.DrainLimitSeconds)
+	if s.WebhookBatchMax > 1 {
+		p("webhooks\tbatched: up to %d events per POST (webhook_batch_max)", s.WebhookBatchMax)
+	}
 	p("window\t%.2fs (send %.2fs, drain %.2fs)", r.WindowSeconds, r.SendSeconds, r.DrainSeconds)
 	p("host\t%d CPUs, %s, %s, load average %.2f → %.2f", r.Host.CPUs, r.Host.CPUModel, r.Host.GoVersion, r.Host.LoadAvgStart, r.Host.LoadAvgEnd)
 	p("")
@@ -208,6 +218,10 @@ func (r *Report) WriteTable(out io.Writer) error {
 		p("reports\t%.0f\t%.1f", sv.Reports, sv.ReportsPerSec)
 	}
 	p("webhooks received (unique)\t%d\t%.1f", r.Webhooks.Unique, r.Webhooks.PerSec)
+	if wh := r.Webhooks; wh.Posts > 0 {
+		events := wh.Unique + wh.Duplicates + wh.Unmatched + wh.Other
+		p("webhook POSTs\t%d\t%.1f events each, %d batches", wh.Posts, float64(events)/float64(wh.Posts), wh.BatchPosts)
+	}
 	p("")
 	sp := r.SendPhase
 	p("SEND PHASE ONLY (%.1fs)\tper second", sp.Seconds)

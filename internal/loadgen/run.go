@@ -106,6 +106,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		URL: cfg.URL, Rate: cfg.Rate, Concurrency: cfg.Concurrency, DurationSeconds: cfg.Duration.Seconds(),
 		Recipients: cfg.Recipients, ContentChars: len([]rune(cfg.Content)),
 		SignaturesVerified: cfg.WebhookSecret != "", DrainLimitSeconds: cfg.Drain.Seconds(),
+		WebhookBatchMax: cfg.WebhookBatchMax,
 	}}
 	rep.Requests.Scheduled = sched.Total()
 
@@ -184,6 +185,7 @@ drain:
 		Duplicates: totals.duplicates, Unmatched: int64(totals.unmatched) + totals.badIDs,
 		BadSignature: r.rcv.badSignature.Load(), Malformed: r.rcv.malformed.Load(),
 		Other: r.rcv.otherTypes.Load(), ByStatus: totals.statuses,
+		Posts: r.rcv.posts.Load(), BatchPosts: r.rcv.batchPosts.Load(),
 	}
 	rep.Lost = int64(totals.outstanding)
 	rep.SendPhase = sendPhase

@@ -28,8 +28,8 @@ const (
 
 // startGateway runs a real gateway in-process (real Redis from testenv, a
 // real simulator on loopback TCP) until the test ends and returns its
-// base URL.
-func startGateway(t *testing.T) string {
+// base URL. The bench tenant's webhook_batch_max is batchMax.
+func startGateway(t *testing.T, batchMax int) string {
 	t.Helper()
 	env := testenv.Redis(t)
 	sim, err := ismgsim.NewServer(ismgsim.Config{
@@ -50,8 +50,8 @@ shutdown_timeout: 10s
 channels:
   - {name: default, addr: %q, sp_id: "900001", secret: "888888", src_id: "1065800001", links: 2, window: 16}
 tenants:
-  - {name: bench, key_sha256: %s, webhook_secret: %q, channels: [default], default: true}
-`, env.Addr, env.Prefix, sim.Addr(), hex.EncodeToString(sum[:]), testSecret)
+  - {name: bench, key_sha256: %s, webhook_secret: %q, channels: [default], default: true, webhook_batch_max: %d}
+`, env.Addr, env.Prefix, sim.Addr(), hex.EncodeToString(sum[:]), testSecret, batchMax)
 	cfg, err := config.Parse([]byte(yaml), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ tenants:
 }
 
 func TestRunAgainstGateway(t *testing.T) {
-	url := startGateway(t)
+	url := startGateway(t, 0)
 	var progress bytes.Buffer
 	rep, err := Run(context.Background(), Config{
 		URL: url, Key: testKey, WebhookSecret: testSecret,
@@ -103,6 +103,9 @@ func TestRunAgainstGateway(t *testing.T) {
 	}
 	if rep.Lost != 0 || rep.Webhooks.Unmatched != 0 || rep.Webhooks.BadSignature != 0 || rep.Webhooks.Malformed != 0 {
 		t.Errorf("lost %d, webhooks %+v", rep.Lost, rep.Webhooks)
+	}
+	if rep.Webhooks.Posts != 150 || rep.Webhooks.BatchPosts != 0 || rep.Settings.WebhookBatchMax != 0 {
+		t.Errorf("webhook POSTs %d (batches %d, settings %d), want 150 single events", rep.Webhooks.Posts, rep.Webhooks.BatchPosts, rep.Settings.WebhookBatchMax)
 	}
 	if rep.Webhooks.ByStatus["delivered"] != 150 {
 		t.Errorf("statuses %v, want 150 delivered", rep.Webhooks.ByStatus)
@@ -138,8 +141,39 @@ func TestRunAgainstGateway(t *testing.T) {
 	}
 }
 
+// Against a service whose tenant batches its webhooks, every recipient's
+// status arrives (in arrays, signatures verified) and the report says how
+// the webhooks came.
+func TestRunAgainstBatchingGateway(t *testing.T) {
+	url := startGateway(t, 50)
+	rep, err := Run(context.Background(), Config{
+		URL: url, Key: testKey, WebhookSecret: testSecret, WebhookBatchMax: 50,
+		Rate: 20, Duration: time.Second, Recipients: 10, Concurrency: 4, Drain: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", table.String())
+	if rep.Requests.Accepted != 20 || rep.Webhooks.Unique != 200 || rep.Webhooks.Matched != 200 || rep.Lost != 0 {
+		t.Errorf("accepted %d, webhooks %+v, lost %d", rep.Requests.Accepted, rep.Webhooks, rep.Lost)
+	}
+	if rep.Webhooks.BadSignature != 0 || rep.Webhooks.Malformed != 0 || rep.Webhooks.Unmatched != 0 {
+		t.Errorf("webhooks %+v", rep.Webhooks)
+	}
+	if rep.Webhooks.Posts == 0 || rep.Webhooks.BatchPosts != rep.Webhooks.Posts || rep.Webhooks.Posts > rep.Webhooks.Unique {
+		t.Errorf("webhook POSTs %d, batches %d, for %d events: want every POST a batch", rep.Webhooks.Posts, rep.Webhooks.BatchPosts, rep.Webhooks.Unique)
+	}
+	if rep.Settings.WebhookBatchMax != 50 || !strings.Contains(table.String(), "up to 50 events per POST") {
+		t.Errorf("settings %+v do not show the batch size", rep.Settings)
+	}
+}
+
 func TestRunCountsRefusedRequests(t *testing.T) {
-	url := startGateway(t)
+	url := startGateway(t, 0)
 	rep, err := Run(context.Background(), Config{
 		URL: url, Key: "wrong-key", Rate: 20, Duration: 500 * time.Millisecond, Drain: time.Second,
 	})

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/config"
 )
 
 // SpawnConfig configures Spawn. Zero fields take the defaults listed with
@@ -39,6 +41,10 @@ type SpawnConfig struct {
 	// (every webhook goes to the tool's one receiver). Default 0: the
 	// service default (8).
 	WebhookPerHost int
+	// WebhookBatch is the bench tenant's webhook_batch_max: above 1 the
+	// service sends its webhooks as JSON arrays of up to that many events
+	// per POST. Default 0: one event per POST.
+	WebhookBatch int
 	// CPUProfile, when set, is passed to `smsbridge serve -cpuprofile`:
 	// the service writes a CPU profile there until it stops.
 	CPUProfile string
@@ -82,6 +88,9 @@ const (
 func Spawn(ctx context.Context, cfg SpawnConfig) (_ *Spawned, err error) {
 	if cfg.RedisAddr == "" {
 		return nil, errors.New("spawn: a Redis address is required")
+	}
+	if cfg.WebhookBatch < 0 || cfg.WebhookBatch > config.MaxWebhookBatch {
+		return nil, fmt.Errorf("spawn: webhook batch %d, want 0..%d", cfg.WebhookBatch, config.MaxWebhookBatch)
 	}
 	if cfg.Binary == "" {
 		if cfg.Binary, err = os.Executable(); err != nil {
@@ -184,9 +193,10 @@ channels:
   - {name: bench, addr: %q, version: "3.0", sp_id: %q, secret: %q, src_id: %q, service_id: BENCH,
      links: %d, window: %d, max_submits_per_sec: 0}
 tenants:
-  - {name: bench, key_sha256: %s, webhook_secret: %q, channels: [bench], default: true}
+  - {name: bench, key_sha256: %s, webhook_secret: %q, channels: [bench], default: true,
+     webhook_batch_max: %d}
 %s`, httpAddr, s.cfg.RedisAddr, s.Prefix, s.cfg.LogLevel, simAddr, spawnSPID, spSecret, spawnSrcID,
-		s.cfg.Links, s.cfg.Window, hex.EncodeToString(sum[:]), s.WebhookSecret, webhook))
+		s.cfg.Links, s.cfg.Window, hex.EncodeToString(sum[:]), s.WebhookSecret, s.cfg.WebhookBatch, webhook))
 }
 
 // CPUProbes measure the simulator (from /proc) and the Redis server

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
@@ -97,6 +98,27 @@ func TestSpawnRunAndClose(t *testing.T) {
 	}
 	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
 		t.Errorf("CPU profile: %v", err)
+	}
+}
+
+// The generated service configuration is one the service accepts, with
+// the bench tenant's webhook_batch_max; an out-of-range batch size is
+// refused before anything starts.
+func TestSpawnServiceConfig(t *testing.T) {
+	s := &Spawned{cfg: SpawnConfig{RedisAddr: "127.0.0.1:6379", Links: 2, Window: 8, LogLevel: "warn", WebhookBatch: 64, WebhookPerHost: 16},
+		Key: "bk-test", WebhookSecret: "whsec", Prefix: "benchtest"}
+	cfg, err := config.Parse(s.serviceYAML("127.0.0.1:18080", "127.0.0.1:17890", "secret"), nil)
+	if err != nil {
+		t.Fatalf("generated config refused: %v", err)
+	}
+	if len(cfg.Tenants) != 1 || cfg.Tenants[0].WebhookBatchMax != 64 || cfg.Webhook.PerHostConcurrency != 16 {
+		t.Fatalf("tenants %+v, webhook %+v", cfg.Tenants, cfg.Webhook)
+	}
+	for _, n := range []int{-1, 1001} {
+		_, err := Spawn(context.Background(), SpawnConfig{Binary: "/bin/false", RedisAddr: "127.0.0.1:6379", WebhookBatch: n})
+		if err == nil || !strings.Contains(err.Error(), "webhook batch") {
+			t.Errorf("webhook batch %d: err = %v", n, err)
+		}
 	}
 }
 
