@@ -16,7 +16,9 @@ import (
 // demoReceiver is the webhook receiver of demo mode: it verifies each
 // POST's signature against the tenants' secrets, logs one line per event
 // and keeps the last events for GET /webhooks, so a new user sees the
-// whole round trip without writing a receiver.
+// whole round trip without writing a receiver. A POST carries one event
+// (an object) or a batch (a JSON array of events, webhook_batch_max):
+// every element of a batch is listed on its own.
 type demoReceiver struct {
 	secrets []string
 	log     zerolog.Logger
@@ -29,9 +31,12 @@ type demoReceiver struct {
 
 // receivedWebhook is one entry of GET /webhooks.
 type receivedWebhook struct {
-	ReceivedAt     time.Time       `json:"received_at"`
-	SignatureValid bool            `json:"signature_valid"`
-	Event          json.RawMessage `json:"event"`
+	ReceivedAt     time.Time `json:"received_at"`
+	SignatureValid bool      `json:"signature_valid"`
+	// BatchSize is the number of events of the batch POST the event came
+	// in (absent for a one-event POST).
+	BatchSize int             `json:"batch_size,omitempty"`
+	Event     json.RawMessage `json:"event"`
 }
 
 const demoReceiverKeep = 100
@@ -63,19 +68,29 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	var head struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-		Data struct {
-			RequestID string `json:"request_id"`
-			Status    string `json:"status"`
-		} `json:"data"`
+	events, batch := splitBatch(body)
+	now := time.Now().UTC()
+	entries := make([]receivedWebhook, len(events))
+	for i, ev := range events {
+		var head struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+			Data struct {
+				RequestID string `json:"request_id"`
+				Status    string `json:"status"`
+			} `json:"data"`
+		}
+		_ = json.Unmarshal(ev, &head)
+		d.log.Info().Str("event_id", head.ID).Str("type", head.Type).Str("request_id", head.Data.RequestID).
+			Str("status", head.Data.Status).Bool("signature_valid", valid).Bool("batch", batch).
+			Msg("demo receiver: webhook received (GET /webhooks lists them)")
+		entries[i] = receivedWebhook{ReceivedAt: now, SignatureValid: valid, Event: ev}
+		if batch {
+			entries[i].BatchSize = len(events)
+		}
 	}
-	_ = json.Unmarshal(body, &head)
-	d.log.Info().Str("event_id", head.ID).Str("type", head.Type).Str("request_id", head.Data.RequestID).
-		Str("status", head.Data.Status).Bool("signature_valid", valid).Msg("demo receiver: webhook received (GET /webhooks lists them)")
 	d.mu.Lock()
-	d.last = append(d.last, receivedWebhook{ReceivedAt: time.Now().UTC(), SignatureValid: valid, Event: body})
+	d.last = append(d.last, entries...)
 	if len(d.last) > demoReceiverKeep {
 		d.last = d.last[len(d.last)-demoReceiverKeep:]
 	}
@@ -85,6 +100,15 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// splitBatch returns the events of a valid JSON body: the elements of an
+// array (a batch), else the body itself.
+func splitBatch(body []byte) (events []json.RawMessage, batch bool) {
+	if json.Unmarshal(body, &events) == nil {
+		return events, true
+	}
+	return []json.RawMessage{body}, false
 }
 
 func (d *demoReceiver) list(w http.ResponseWriter, _ *http.Request) {
