@@ -56,8 +56,10 @@ func newSim(t *testing.T, rate int, tweak func(*ismgsim.Config)) *ismgsim.Server
 
 // receiver is a webhook endpoint that validates every POST against the
 // spec's webhooks (openapi.yaml), verifies signatures and records every
-// delivery; failFirst makes it answer 500 to the first N attempts of each
-// event, gone 410 Gone to every event.
+// delivery, of one event or a batch (a JSON array: each element counts);
+// failFirst makes it answer 500 to the first N attempts of each event (a
+// batch while any of its events is within them), gone 410 Gone to every
+// event.
 type receiver struct {
 	srv *httptest.Server
 	t   *testing.T
@@ -70,6 +72,8 @@ type receiver struct {
 	status    map[string]webhook.StatusEvent // event id → accepted body
 	mo        []webhook.MOEvent
 	badSigs   int
+	posts     int // POSTs answered 2xx
+	batches   int // of which arrays
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -83,7 +87,7 @@ func (r *receiver) URL() string { return r.srv.URL + "/hook" }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
-	typ := validateWebhook(r.t, req, body)
+	name := validateWebhook(r.t, req, body)
 	if err := webhook.Verify(webhookSecret, req.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
 		r.mu.Lock()
 		r.badSigs++
@@ -91,42 +95,66 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var head struct{ ID, Type string }
-	if err := json.Unmarshal(body, &head); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+	var events []json.RawMessage
+	batch := json.Unmarshal(body, &events) == nil
+	if !batch {
+		events = []json.RawMessage{body}
+	}
+	heads := make([]struct{ ID, Type string }, len(events))
+	for i, ev := range events {
+		if err := json.Unmarshal(ev, &heads[i]); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.attempts[head.ID]++
+	retry := false
+	for _, h := range heads {
+		r.attempts[h.ID]++
+		retry = retry || r.attempts[h.ID] <= r.failFirst
+	}
 	if r.gone {
-		r.cov.record("webhook "+typ, http.StatusGone)
+		r.cov.record("webhook "+name, http.StatusGone)
 		http.Error(w, "gone", http.StatusGone)
 		return
 	}
-	if r.attempts[head.ID] <= r.failFirst {
+	if retry {
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}
-	r.cov.record("webhook "+typ, http.StatusNoContent)
-	switch head.Type {
-	case webhook.TypeStatus:
-		var ev webhook.StatusEvent
-		if err := json.Unmarshal(body, &ev); err != nil {
-			r.t.Errorf("bad sms.status body: %v", err)
+	r.cov.record("webhook "+name, http.StatusNoContent)
+	r.posts++
+	if batch {
+		r.batches++
+	}
+	for i, h := range heads {
+		switch h.Type {
+		case webhook.TypeStatus:
+			var ev webhook.StatusEvent
+			if err := json.Unmarshal(events[i], &ev); err != nil {
+				r.t.Errorf("bad sms.status body: %v", err)
+			}
+			if _, dup := r.status[ev.ID]; dup {
+				r.t.Errorf("event %s accepted twice", ev.ID)
+			}
+			r.status[ev.ID] = ev
+		case webhook.TypeMO:
+			var ev webhook.MOEvent
+			if err := json.Unmarshal(events[i], &ev); err != nil {
+				r.t.Errorf("bad sms.mo body: %v", err)
+			}
+			r.mo = append(r.mo, ev)
 		}
-		if _, dup := r.status[ev.ID]; dup {
-			r.t.Errorf("event %s accepted twice", ev.ID)
-		}
-		r.status[ev.ID] = ev
-	case webhook.TypeMO:
-		var ev webhook.MOEvent
-		if err := json.Unmarshal(body, &ev); err != nil {
-			r.t.Errorf("bad sms.mo body: %v", err)
-		}
-		r.mo = append(r.mo, ev)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// postCounts returns the POSTs answered 2xx and how many were batches.
+func (r *receiver) postCounts() (posts, batches int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.posts, r.batches
 }
 
 // setGone makes the receiver answer 410 Gone (dead-letter at once) to
@@ -169,7 +197,9 @@ func (r *receiver) statusFor(id string) []webhook.StatusEvent {
 type gwConfig struct {
 	RedisAddr, Prefix, SimAddr, Callback string
 	// AdminKey enables the admin endpoints (http.admin_key) when set.
-	AdminKey            string
+	AdminKey string
+	// WebhookBatchMax is the tenant's webhook_batch_max.
+	WebhookBatchMax     int
 	Rate, Links, Window int
 	LeaseTTL            string
 	Version             string
@@ -198,11 +228,12 @@ channels:
   - {name: default, addr: %q, version: %q, sp_id: %q, secret: %q, src_id: %q, service_id: TEST,
      links: %d, window: %d, max_submits_per_sec: %d, response_timeout: 5s}
 tenants:
-  - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true}
+  - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true,
+     webhook_batch_max: %d}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
 queue: {lease_ttl: %s}
 `, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
-		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.LeaseTTL))
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, c.LeaseTTL))
 }
 
 // startGateway runs the gateway in-process until the test ends.

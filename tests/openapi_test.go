@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -376,28 +377,53 @@ func (v *validatingTransport) checkOutside(shown string, resp *http.Response, bo
 }
 
 // validateWebhook checks one webhook POST received from the gateway
-// against the spec's webhooks: the operation is chosen by the body's type
-// (sms.status, sms.mo); headers (signature, event id and type) and body
-// must match it, and the event id and type headers must repeat the body's.
-// It returns the webhook name ("" when none matches).
+// against the spec's webhooks: an object body is one event, whose type
+// (sms.status, sms.mo) chooses the operation, and whose id and type the
+// event id and type headers must repeat; an array body is a batch
+// (sms.batch), whose elements must all have the type in the event type
+// header, whose length the event count header must give, and which has no
+// event id header. Headers (signature included) and body must match the
+// operation. It returns the webhook name ("" when none matches).
 func validateWebhook(t testing.TB, req *http.Request, body []byte) string {
 	t.Helper()
 	spec := loadOpenAPI(t)
-	var head struct{ ID, Type string }
-	if err := json.Unmarshal(body, &head); err != nil {
-		t.Errorf("openapi: webhook body is not JSON: %v", err)
-		return ""
+	type head struct{ ID, Type string }
+	var name string
+	var batch []head
+	if err := json.Unmarshal(body, &batch); err == nil {
+		name = "sms.batch"
+		for _, h := range batch {
+			if got := req.Header.Get(webhook.EventTypeHeader); got != h.Type {
+				t.Errorf("openapi: webhook sms.batch: %s %q differs from element %s's type %q", webhook.EventTypeHeader, got, h.ID, h.Type)
+			}
+		}
+		if got := req.Header.Get(webhook.EventCountHeader); got != strconv.Itoa(len(batch)) {
+			t.Errorf("openapi: webhook sms.batch: %s %q for %d elements", webhook.EventCountHeader, got, len(batch))
+		}
+		if got := req.Header.Get(webhook.EventIDHeader); got != "" {
+			t.Errorf("openapi: webhook sms.batch has %s %q", webhook.EventIDHeader, got)
+		}
+	} else {
+		var one head
+		if err := json.Unmarshal(body, &one); err != nil {
+			t.Errorf("openapi: webhook body is neither an event nor an array of events: %v", err)
+			return ""
+		}
+		name = one.Type
+		if got := req.Header.Get(webhook.EventTypeHeader); got != one.Type {
+			t.Errorf("openapi: webhook %s: %s %q differs from the body's type", one.Type, webhook.EventTypeHeader, got)
+		}
+		if got := req.Header.Get(webhook.EventIDHeader); got != one.ID {
+			t.Errorf("openapi: webhook %s: %s %q differs from the body's id %q", one.Type, webhook.EventIDHeader, got, one.ID)
+		}
+		if got := req.Header.Get(webhook.EventCountHeader); got != "" {
+			t.Errorf("openapi: webhook %s: a one-event POST has %s %q", one.Type, webhook.EventCountHeader, got)
+		}
 	}
-	item := spec.doc.Webhooks[head.Type]
+	item := spec.doc.Webhooks[name]
 	if item == nil || item.Post == nil {
-		t.Errorf("openapi: webhook of type %q is not in the spec's webhooks", head.Type)
+		t.Errorf("openapi: webhook %q is not in the spec's webhooks", name)
 		return ""
-	}
-	if got := req.Header.Get(webhook.EventTypeHeader); got != head.Type {
-		t.Errorf("openapi: webhook %s: %s %q differs from the body's type", head.Type, webhook.EventTypeHeader, got)
-	}
-	if got := req.Header.Get(webhook.EventIDHeader); got != head.ID {
-		t.Errorf("openapi: webhook %s: %s %q differs from the body's id %q", head.Type, webhook.EventIDHeader, got, head.ID)
 	}
 	vreq := req.Clone(context.Background())
 	vreq.Body = io.NopCloser(bytes.NewReader(body))
@@ -407,9 +433,9 @@ func validateWebhook(t testing.TB, req *http.Request, body []byte) string {
 		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: bearerPresent},
 	}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		t.Errorf("openapi: webhook %s does not match the spec:\n%v\nbody: %.500s", head.Type, err, body)
+		t.Errorf("openapi: webhook %s does not match the spec:\n%v\nbody: %.500s", name, err, body)
 	}
-	return head.Type
+	return name
 }
 
 // specOperations lists every operation of the spec as coverage keys.
@@ -704,6 +730,22 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatalf("readyz of a gateway without ISMG: %+v", ready)
 	}
 	specCall{method: "GET", path: list, key: adminKey}.expect(t, client, other, 404, "not_found")
+
+	// sms.batch: a gateway (its own keys and simulator) whose tenant has
+	// webhook_batch_max sends both recipients' statuses in arrays.
+	batchEnv := testenv.Redis(t)
+	batchSim := newSim(t, 0, nil)
+	batchHook := newReceiver(t)
+	batchHook.setCoverage(cov)
+	batchBase := startGateway(t, gwConfig{
+		RedisAddr: batchEnv.Addr, Prefix: batchEnv.Prefix, SimAddr: batchSim.Addr(), Callback: batchHook.URL(), WebhookBatchMax: 10,
+	})
+	var batchAcc accepted
+	batchSend := specCall{method: "POST", path: "/sms", key: apiKey, body: jsonBody(t, map[string]any{"to": []string{"13600000003", "13600000004"}, "content": "batch"})}
+	if err := json.Unmarshal(batchSend.expect(t, client, batchBase, 202, ""), &batchAcc); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 15*time.Second, "sms.batch webhooks", func() bool { return len(batchHook.statusFor(batchAcc.ID)) == 2 })
 
 	// Every operation was exercised, each with a success at least once,
 	// and the answers outside every operation too.
