@@ -137,7 +137,7 @@ type Tenant struct {
 	// WebhookBatchMax, above 1, sends the tenant's webhooks in batches: a
 	// JSON array of up to that many events per POST (events leased
 	// together for the same URL and type; never waiting for more). 0 or
-	// 1: one event per POST with an object body. 0..1000. Default 0.
+	// 1: one event per POST with an object body. 0..128. Default 0.
 	WebhookBatchMax int `yaml:"webhook_batch_max"`
 }
 

@@ -119,8 +119,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
 		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
 		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
-		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=1001"}, "tenants[0].webhook_batch_max: must be 0..1000"},
-		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..1000"},
+		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=129"}, "tenants[0].webhook_batch_max: must be 0..128"},
+		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"batch not a number", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=many"}, "SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX"},
 	}
 	for _, tc := range cases {

@@ -9,8 +9,10 @@ import (
 	"strings"
 )
 
-// MaxWebhookBatch is the largest tenants[].webhook_batch_max.
-const MaxWebhookBatch = 1000
+// MaxWebhookBatch is the largest tenants[].webhook_batch_max: the
+// webhook dispatcher leases at most this many events per store call
+// (twice its 64 POST workers), and a batch holds events of one lease.
+const MaxWebhookBatch = 128
 
 // Validate checks the configuration and returns every problem found, each
 // naming its key, e.g. `channels[0].sp_id: at most 6 characters`.

@@ -123,6 +123,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		MaxBackoff:         cfg.Webhook.MaxBackoff.D(),
 		Timeout:            cfg.Webhook.Timeout.D(),
 		PerHostConcurrency: cfg.Webhook.PerHostConcurrency,
+		BatchSize:          webhookLeaseSize(cfg),
 		Version:            s.version,
 		Metrics:            s.metrics,
 		Logger:             log.With().Str("component", "webhook").Logger(),
@@ -347,6 +348,18 @@ func channelNames(cfg *config.Config) []string {
 	return out
 }
 
+// webhookLeaseSize is the most events the dispatcher leases at once: a
+// batch POST holds events of one lease, so it is at least the largest
+// tenants[].webhook_batch_max (config.MaxWebhookBatch at most).
+func webhookLeaseSize(cfg *config.Config) int {
+	n := webhook.DefaultBatchSize
+	for _, t := range cfg.Tenants {
+		n = max(n, t.WebhookBatchMax)
+	}
+	return n
+}
+
+// tenantTable is the dispatcher's view of the configured tenants.
 func tenantTable(cfg *config.Config) *webhook.TenantTable {
 	tt := &webhook.TenantTable{ServiceCodes: map[string]string{}}
 	for _, ch := range cfg.Channels {

@@ -33,3 +33,26 @@ func TestTenantTableCarriesWebhookSettings(t *testing.T) {
 		t.Errorf("RouteMO = %s %s %v", name, ext, ok)
 	}
 }
+
+// The dispatcher leases enough events at once to fill the largest batch a
+// tenant asked for, and never fewer than its default.
+func TestWebhookLeaseSizeFitsLargestBatch(t *testing.T) {
+	for _, c := range []struct {
+		batches []int
+		want    int
+	}{
+		{nil, 32},
+		{[]int{0, 1}, 32},
+		{[]int{20}, 32},
+		{[]int{0, 100, 64}, 100},
+		{[]int{config.MaxWebhookBatch}, config.MaxWebhookBatch},
+	} {
+		cfg := &config.Config{}
+		for _, b := range c.batches {
+			cfg.Tenants = append(cfg.Tenants, config.Tenant{WebhookBatchMax: b})
+		}
+		if got := webhookLeaseSize(cfg); got != c.want {
+			t.Errorf("batches %v: lease size %d, want %d", c.batches, got, c.want)
+		}
+	}
+}
