@@ -37,9 +37,12 @@ type SpawnConfig struct {
 	Window int
 	// ReportDelay of the simulator. Default 10 ms.
 	ReportDelay time.Duration
+	// SimFlushDelay is the simulator's flush_delay: how long it holds its
+	// output for more to share a socket write. Default 0: written at once.
+	SimFlushDelay time.Duration
 	// WebhookPerHost is the service's webhook.per_host_concurrency
 	// (every webhook goes to the tool's one receiver). Default 0: the
-	// service default (8).
+	// service default (32).
 	WebhookPerHost int
 	// WebhookBatch is the bench tenant's webhook_batch_max: above 1 the
 	// service sends its webhooks as JSON arrays of up to that many events
@@ -166,6 +169,7 @@ func (s *Spawned) simulatorYAML(addr, secret string) []byte {
 addr: %q
 admin_addr: ""
 report_delay: %s
+flush_delay: %s
 max_received: 1000
 accounts:
   - sp_id: %q
@@ -173,7 +177,7 @@ accounts:
     max_links: 0
     max_submits_per_sec: 0
     src_id_prefix: %q
-`, addr, s.cfg.ReportDelay, spawnSPID, secret, spawnSrcID))
+`, addr, s.cfg.ReportDelay, max(s.cfg.SimFlushDelay, 0), spawnSPID, secret, spawnSrcID))
 }
 
 // serviceYAML is the generated `smsbridge serve` configuration.
