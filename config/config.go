@@ -114,6 +114,10 @@ type Channel struct {
 	IdleInterval Duration `yaml:"idle_interval"`
 	// ConnectTimeout bounds dial + login. Default 10s.
 	ConnectTimeout Duration `yaml:"connect_timeout"`
+	// FlushDelay is how long a link may hold the frames it has buffered
+	// for more to share one socket write (never while its window is
+	// full). 0..100ms; default 500µs; negative writes at once.
+	FlushDelay Duration `yaml:"flush_delay"`
 }
 
 // Tenant is one API client.

@@ -30,7 +30,8 @@ func TestParseAppliesDefaults(t *testing.T) {
 	}
 	ch := cfg.Channels[0]
 	if ch.Version != "3.0" || ch.Links != 2 || ch.Window != 16 || ch.Transmissions != 3 ||
-		ch.ResponseTimeout.D() != 60*time.Second || ch.MsgSrc != "900001" || *ch.FeeUserType != 2 {
+		ch.ResponseTimeout.D() != 60*time.Second || ch.MsgSrc != "900001" || *ch.FeeUserType != 2 ||
+		ch.FlushDelay.D() != 500*time.Microsecond {
 		t.Fatalf("channel defaults not applied: %+v", ch)
 	}
 	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.HTTP.MaxBodyBytes != 1<<20 || cfg.Queue.ReportWait.D() != 48*time.Hour {
@@ -45,6 +46,7 @@ func TestEnvOverrides(t *testing.T) {
 		"SMSBRIDGE_CHANNELS_0_SECRET=fromenv",
 		"SMSBRIDGE_CHANNELS_0_RESPONSE_TIMEOUT=5s",
 		"SMSBRIDGE_CHANNELS_0_FEE_USER_TYPE=0",
+		"SMSBRIDGE_CHANNELS_0_FLUSH_DELAY=-1ms",
 		"SMSBRIDGE_TENANTS_0_CHANNELS=default",
 		"SMSBRIDGE_SIMULATOR_EMBEDDED=true",
 		"PATH=/usr/bin",
@@ -55,7 +57,8 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	ch := cfg.Channels[0]
 	if cfg.Redis.Addr != "10.1.2.3:6380" || cfg.HTTP.MaxBodyBytes != 4096 || ch.Secret != "fromenv" ||
-		ch.ResponseTimeout.D() != 5*time.Second || *ch.FeeUserType != 0 || !cfg.Simulator.Embedded {
+		ch.ResponseTimeout.D() != 5*time.Second || *ch.FeeUserType != 0 || !cfg.Simulator.Embedded ||
+		ch.FlushDelay.D() != -time.Millisecond {
 		t.Fatalf("overrides not applied: %+v %+v", cfg.Redis, ch)
 	}
 }
@@ -118,6 +121,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad duration", strings.Replace(sample, "secret: s3cret", "secret: s3cret\n    response_timeout: soon", 1), nil, "time: invalid duration"},
 		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
 		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
+		{"flush delay too long", sample, []string{"SMSBRIDGE_CHANNELS_0_FLUSH_DELAY=1s"}, "channels[0].flush_delay: must be at most 100ms"},
 		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
 		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=129"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..128"},

@@ -52,6 +52,7 @@ func (c *Config) fillChannelDefaults() {
 		setDefaultDur(&ch.ResponseTimeout, 60*time.Second)
 		setDefaultDur(&ch.IdleInterval, 30*time.Second)
 		setDefaultDur(&ch.ConnectTimeout, 10*time.Second)
+		setDefaultDur(&ch.FlushDelay, 500*time.Microsecond)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // MaxWebhookBatch is the largest tenants[].webhook_batch_max: the
@@ -98,6 +99,9 @@ func (c *Config) Validate() error {
 		}
 		if ch.ResponseTimeout <= 0 || ch.IdleInterval <= 0 || ch.ConnectTimeout <= 0 {
 			bad(key, "response_timeout, idle_interval and connect_timeout must be positive")
+		}
+		if ch.FlushDelay.D() > 100*time.Millisecond {
+			bad(key+".flush_delay", "must be at most 100ms (negative: write at once)")
 		}
 	}
 	if len(c.Tenants) == 0 {

@@ -231,7 +231,7 @@ func (s *Gateway) buildSenders() error {
 				Addr: ch.Addr, SPID: ch.SPID, Secret: ch.Secret, Version: v,
 				ConnectTimeout: ch.ConnectTimeout.D(), Window: ch.Window,
 				ResponseTimeout: ch.ResponseTimeout.D(), Transmissions: ch.Transmissions,
-				IdleInterval: ch.IdleInterval.D(), DeliverWorkers: ch.Window,
+				IdleInterval: ch.IdleInterval.D(), FlushDelay: ch.FlushDelay.D(),
 			},
 			Links:  ch.Links,
 			MsgSrc: ch.MsgSrc, SrcID: ch.SrcID, ServiceID: ch.ServiceID,
