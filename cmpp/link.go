@@ -65,6 +65,7 @@ type Link struct {
 	registered   atomic.Int32  // windowed requests in pending; written under mu
 	drained      chan struct{} // closed when closing and pending is empty
 	drainedDone  bool
+	closing      atomic.Bool // Close has begun: the writer holds nothing back
 	err          error // why the link went down; set once, with state Closed
 
 	done     chan struct{}      // closed when the link is down

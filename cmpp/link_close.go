@@ -22,6 +22,7 @@ func (l *Link) Close(ctx context.Context) error {
 	state := l.state
 	if state == StateReady {
 		l.state = StateClosing
+		l.closing.Store(true)
 		if len(l.pending) == 0 && !l.drainedDone {
 			l.drainedDone = true
 			close(l.drained)

@@ -13,7 +13,7 @@ import (
 func TestLinkFlushDelayCoalescesFrames(t *testing.T) {
 	const n = 5
 	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
-		c.FlushDelay = 300 * time.Millisecond
+		c.FlushDelay = 2 * time.Second
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +36,8 @@ func TestLinkFlushDelayCoalescesFrames(t *testing.T) {
 	if frames := after.FramesWritten - before.FramesWritten; frames != n {
 		t.Fatalf("frames written %d, want %d", frames, n)
 	}
-	// Five submits queued within 300 ms of each other: one write, or two
-	// if a goroutine started after the delay ran out.
+	// Five submits queued within 2 s of each other: one write, or two if a
+	// goroutine started after the delay ran out.
 	if flushes := after.Flushes - before.Flushes; flushes < 1 || flushes > 2 {
 		t.Fatalf("%d socket writes for %d frames queued together, want 1 (2 at worst)", flushes, n)
 	}
@@ -85,5 +85,23 @@ func TestLinkFlushDelayLoneFrame(t *testing.T) {
 		if o := outcome(t, ch); o.err != nil || o.resp.MsgID != 7 {
 			t.Fatalf("FlushDelay %v: Submit = %+v, %v", delay, o.resp, o.err)
 		}
+	}
+}
+
+// Once Close has begun nothing more can join the buffer: the TERMINATE
+// goes out at once, however long FlushDelay is.
+func TestLinkFlushDelayNotHeldWhileClosing(t *testing.T) {
+	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+		c.FlushDelay = time.Hour
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- l.Close(context.Background()) }()
+	h, _ := p.readCmd(cmpp.CmdTerminate) // fails the test after testWait
+	p.write(h.SequenceID, &cmpp.TerminateResp{})
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
 	}
 }

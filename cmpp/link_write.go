@@ -44,9 +44,11 @@ const flushThreshold = 4 << 10
 // writeLoop is the link's only writer. It owns the bufio.Writer, prefers
 // the priority path over requests, and on each tick resends or expires
 // timed-out requests and runs the ACTIVE_TEST keep-alive. Once both queues
-// are empty it writes what it buffered — at once when the window is full
-// or flushThreshold is reached, else after holding it up to FlushDelay
-// for more frames to join (see LinkConfig.FlushDelay).
+// are empty it writes what it buffered — at once when the window is full,
+// flushThreshold is reached or Close has begun (no request can follow, and
+// a held DELIVER_RESP would be lost when TERMINATE_RESP ends the link),
+// else after holding it up to FlushDelay for more frames to join (see
+// LinkConfig.FlushDelay).
 func (l *Link) writeLoop() {
 	defer l.exit()
 	bw := bufio.NewWriterSize(deadlineWriter{l.conn, l.cfg.ResponseTimeout}, 16<<10)
@@ -87,7 +89,8 @@ func (l *Link) writeLoop() {
 			switch {
 			case len(l.ctrl) > 0 || len(l.reqs) > 0:
 				// More to buffer first.
-			case flushNow || l.cfg.FlushDelay < 0 || bw.Buffered() >= flushThreshold || len(l.window) == cap(l.window):
+			case flushNow || l.cfg.FlushDelay < 0 || bw.Buffered() >= flushThreshold ||
+				len(l.window) == cap(l.window) || l.closing.Load():
 				holding = nil
 				hold.Stop()
 				l.counters.flushes.Add(1)
