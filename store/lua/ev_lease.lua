@@ -21,12 +21,17 @@ for _, eid in ipairs(ids) do
   local key = TAG .. ':ev:' .. eid
   local h = redis.call('HGETALL', key)
   if #h > 0 then
-    local att = redis.call('HINCRBY', key, 'att', 1)
+    local att = tostring(redis.call('HINCRBY', key, 'att', 1))
+    local found = false
     for i = 1, #h, 2 do
       if h[i] == 'att' then
-        h[i + 1] = tostring(att)
+        h[i + 1], found = att, true
         break
       end
+    end
+    if not found then
+      h[#h + 1] = 'att'
+      h[#h + 1] = att
     end
     zadd[#zadd + 1] = deadline
     zadd[#zadd + 1] = eid
