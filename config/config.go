@@ -116,7 +116,8 @@ type Channel struct {
 	ConnectTimeout Duration `yaml:"connect_timeout"`
 	// FlushDelay is how long a link may hold the frames it has buffered
 	// for more to share one socket write (never while its window is
-	// full). 0..100ms; default 500µs; negative writes at once.
+	// full). At most 100ms; 0 = the default 500µs; negative writes at
+	// once.
 	FlushDelay Duration `yaml:"flush_delay"`
 }
 

@@ -82,7 +82,7 @@ func (s Settings) withDefaults() (Settings, error) {
 	defInt(&s.Link.Window, cmpp.DefaultWindow)
 	// The DeliverHandler waits for a batched store round trip: one worker
 	// per window slot lets a link's whole DELIVER window share that round
-	// trip (the gateway sets the same; this covers other callers).
+	// trip.
 	defInt(&s.Link.DeliverWorkers, s.Link.Window)
 	// The link applies this default too, but the drain bounds its Close
 	// by it: left zero, the Close context would be over before it began
