@@ -66,7 +66,7 @@ type Link struct {
 	drained      chan struct{} // closed when closing and pending is empty
 	drainedDone  bool
 	closing      atomic.Bool // Close has begun: the writer holds nothing back
-	err          error // why the link went down; set once, with state Closed
+	err          error       // why the link went down; set once, with state Closed
 
 	done     chan struct{}      // closed when the link is down
 	ctx      context.Context    // cancelled when the link is down (handlers)
