@@ -243,9 +243,9 @@ func TestBatchMaxCapsPostSize(t *testing.T) {
 	}
 }
 
-// A batch holds the events of one URL, secret and type only: events of
-// another tenant (another secret) to the same URL, of the same tenant to
-// another URL, and sms.mo events each go in their own POST.
+// A batch holds the events of one tenant, URL, secret and type only:
+// events of another tenant (another secret) to the same URL, of the same
+// tenant to another URL, and sms.mo events each go in their own POST.
 func TestBatchesDoNotMix(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	one, two := newReceiver(t, nil), newReceiver(t, nil)

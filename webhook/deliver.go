@@ -32,6 +32,7 @@ type leased struct {
 	channel string
 	log     zerolog.Logger
 
+	tenant            string // the event's tenant (for sms.mo, the routed one)
 	url, host, secret string
 	batchMax          int  // the tenant's BatchMax: > 1 sends it in a batch
 	batched           bool // in a batch: its own log lines at debug
@@ -56,8 +57,8 @@ func (e *leased) logAt(level zerolog.Level) *zerolog.Event {
 	return e.log.WithLevel(level)
 }
 
-// delivery is one POST carrying 1..n events of one lease that go to the
-// same URL with the same secret and event type. Without batch it carries
+// delivery is one POST carrying 1..n events of one lease of one tenant
+// that go to the same URL with the same secret and event type. Without batch it carries
 // one event whose body is POSTed as is; a batch (the tenant's BatchMax >
 // 1) POSTs the JSON array of its events' bodies, even for one event, so
 // that the receiver always parses one shape.
@@ -70,8 +71,10 @@ type delivery struct {
 	log                    zerolog.Logger // batches: one line per POST
 }
 
-// batchKey groups the events of a lease into batches.
-type batchKey struct{ url, secret, typ string }
+// batchKey groups the events of a lease into batches. The tenant is part
+// of it so that a batch never mixes tenants: each tenant's BatchMax caps
+// its own POSTs, even when tenants share a URL and secret.
+type batchKey struct{ tenant, url, secret, typ string }
 
 // newDelivery returns a delivery of e alone.
 func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *delivery {
@@ -81,14 +84,15 @@ func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *del
 	}
 	if batch {
 		e.batched = true
-		j.log = d.log.With().Str("channel", e.channel).Str("type", j.typ).Str("host", e.host).
-			Str("first_event_id", e.ev.ID).Logger()
+		j.log = d.log.With().Str("channel", e.channel).Str("tenant", e.tenant).Str("type", j.typ).
+			Str("host", e.host).Str("first_event_id", e.ev.ID).Logger()
 	}
 	return j
 }
 
 // dispatch prepares the events of one lease, groups those of batch-mode
-// tenants by destination (URL, secret, type; at most BatchMax per POST)
+// tenants by tenant and destination (URL, secret, type; at most the
+// tenant's BatchMax per POST)
 // and starts a goroutine per delivery. It runs on the lease loop, before
 // Run waits for deliveries.
 func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.Time, cache *requestCache) {
@@ -101,7 +105,7 @@ func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.T
 			out = append(out, d.newDelivery(e, leasedAt, false))
 			continue
 		}
-		k := batchKey{e.url, e.secret, string(e.ev.Type)}
+		k := batchKey{e.tenant, e.url, e.secret, string(e.ev.Type)}
 		j := open[k]
 		if j == nil {
 			j = d.newDelivery(e, leasedAt, true)
@@ -154,7 +158,7 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *
 		return e
 	}
 	t, known := d.cfg.Tenants.Tenant(tenantName)
-	e.url = ev.CallbackURL
+	e.tenant, e.url = tenantName, ev.CallbackURL
 	if e.url == "" {
 		e.url = t.CallbackURL
 	}

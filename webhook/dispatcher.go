@@ -32,9 +32,10 @@ const storeOpTimeout = 5 * time.Second
 // The dispatcher only reads the outbox: it never touches the CMPP side.
 //
 // A delivery carries one event, with the event object as the body, unless
-// the event's tenant has BatchMax > 1: then the events of one lease that
-// go to the same URL with the same secret and type are sent together, up
-// to BatchMax per POST, as a JSON array of the same event objects
+// the event's tenant has BatchMax > 1: then the events of one lease of
+// that tenant that go to the same URL with the same secret and type are
+// sent together, up to the tenant's BatchMax per POST (a batch never
+// mixes tenants), as a JSON array of the same event objects
 // ("[{…},{…}]"), even when only one event is there. A batch waits for no
 // other event. Its outcome applies to each of its events by the policy
 // below; host and worker slots are taken per POST.
