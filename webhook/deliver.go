@@ -35,7 +35,7 @@ type leased struct {
 	tenant            string // the event's tenant (for sms.mo, the routed one)
 	url, host, secret string
 	batchMax          int  // the tenant's BatchMax: > 1 sends it in a batch
-	batched           bool // in a batch: its own log lines at debug
+	batched           bool // in a batch POST: its own log lines at debug
 	body              []byte
 	fresh             bool // body rendered by this lease: save it first
 
@@ -49,7 +49,8 @@ type leased struct {
 func (e *leased) unsent() bool { return e.noCallback || e.dead != "" || e.retryErr != "" }
 
 // logAt starts a log line about e at level; an event sent in a batch is
-// logged at debug (its POST is logged once, see settle).
+// logged at debug (its POST is logged once, see settle). Dead letters are
+// not: see deadLetter.
 func (e *leased) logAt(level zerolog.Level) *zerolog.Event {
 	if e.batched {
 		level = zerolog.DebugLevel
@@ -312,6 +313,9 @@ func (d *Dispatcher) saveBody(e *leased) bool {
 		return false
 	}
 	if err != nil {
+		// Left out of the POST, so the batch line does not tell: the
+		// failed attempt is logged on its own, with the event id.
+		e.batched = false
 		d.failed(e, "save body: "+err.Error())
 		return false
 	}

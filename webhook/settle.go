@@ -14,7 +14,8 @@ const maxDeferBackoff = time.Minute
 // settle applies the result of j's POST to each of its events: 2xx acks,
 // 410 dead-letters, a POST aborted by shutdown gives them back, anything
 // else is a failed attempt of each (retried or, past RetryFor,
-// dead-lettered). A batch POST is then logged once.
+// dead-lettered). A batch POST is then logged once; its dead-lettered
+// events are also logged one by one (see deadLetter).
 func (d *Dispatcher) settle(j *delivery, res attemptResult) {
 	aborted := d.postCtx.Err() != nil
 	dead := 0
@@ -113,13 +114,14 @@ func (d *Dispatcher) giveBack(e *leased, why string) {
 	e.log.Debug().Str("why", why).Msg("event given back")
 }
 
-// deadLetter gives up on an event.
+// deadLetter gives up on an event. It is logged at warn with its id even
+// in a batch: an operator must find every event that needs a replay.
 func (d *Dispatcher) deadLetter(e *leased, cause string) {
 	ctx, cancel := d.storeCtx()
 	err := d.cfg.Store.DeadLetter(ctx, e.channel, e.ev.ID, cause)
 	cancel()
 	d.count(e, outcomeDead)
-	ev := e.logAt(zerolog.WarnLevel)
+	ev := e.log.Warn()
 	if err != nil {
 		ev = e.log.Error().AnErr("store_err", err)
 	}

@@ -1,0 +1,71 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// logCapture collects a Dispatcher's JSON log lines (every level); its
+// Write is safe for the dispatcher's goroutines.
+type logCapture struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (c *logCapture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+// logger returns a logger writing to c.
+func (c *logCapture) logger() zerolog.Logger { return zerolog.New(c) }
+
+// logLine is the part of a log line the tests look at.
+type logLine struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
+	EventID string `json:"event_id"`
+	Err     string `json:"err"`
+	raw     string
+}
+
+// at reports whether the line is logged at min or above.
+func (l logLine) at(min zerolog.Level) bool {
+	lv, err := zerolog.ParseLevel(l.Level)
+	return err == nil && lv >= min
+}
+
+// lines returns the lines logged so far.
+func (c *logCapture) lines(t testing.TB) []logLine {
+	t.Helper()
+	c.mu.Lock()
+	raw := bytes.Clone(c.buf.Bytes())
+	c.mu.Unlock()
+	var out []logLine
+	for b := range bytes.Lines(raw) {
+		var l logLine
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Fatalf("log line %q: %v", b, err)
+		}
+		l.raw = string(b)
+		out = append(out, l)
+	}
+	return out
+}
+
+// find returns the lines at min or above about event id with message msg.
+func (c *logCapture) find(t testing.TB, min zerolog.Level, id, msg string) []logLine {
+	t.Helper()
+	var out []logLine
+	for _, l := range c.lines(t) {
+		if l.at(min) && l.EventID == id && l.Message == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
