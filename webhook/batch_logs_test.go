@@ -49,9 +49,7 @@ func TestBatchDeadLettersLoggedPerEvent(t *testing.T) {
 				}
 			}
 			assertNoPrivateData(t, &logs, "1380013")
-			if n := len(r.d.budget); n != 0 {
-				t.Errorf("%d leasing tokens still taken after stop", n)
-			}
+			assertBudgetReturned(t, r.d)
 		})
 	}
 }
@@ -172,7 +170,5 @@ func TestBatchSaveBodyErrorRetriesThatEvent(t *testing.T) {
 		}
 	}
 	assertNoPrivateData(t, &logs, "13800138000", "mo text")
-	if n := len(r.d.budget); n != 0 {
-		t.Errorf("%d leasing tokens still taken after stop", n)
-	}
+	assertBudgetReturned(t, r.d)
 }

@@ -31,6 +31,7 @@ type logLine struct {
 	Message string `json:"message"`
 	EventID string `json:"event_id"`
 	Err     string `json:"err"`
+	Events  int    `json:"events"` // of a batch line
 	raw     string
 }
 
@@ -54,6 +55,18 @@ func (c *logCapture) lines(t testing.TB) []logLine {
 		}
 		l.raw = string(b)
 		out = append(out, l)
+	}
+	return out
+}
+
+// batchLines returns the batch lines (any level) with message msg.
+func (c *logCapture) batchLines(t testing.TB, msg string) []logLine {
+	t.Helper()
+	var out []logLine
+	for _, l := range c.lines(t) {
+		if l.Message == msg && l.Events > 0 {
+			out = append(out, l)
+		}
 	}
 	return out
 }
