@@ -12,9 +12,12 @@ type Tenant struct {
 	// Secret signs the tenant's webhooks (HMAC-SHA256, see Sign).
 	Secret string
 	// BatchMax, above 1, batches the tenant's webhooks: each POST carries
-	// a JSON array of up to BatchMax events leased together for the same
-	// URL and type (see Dispatcher). 0 or 1: one event per POST, the
-	// event object as the body.
+	// a JSON array of up to BatchMax of the tenant's events leased
+	// together for the same URL and type (see Dispatcher). As a batch
+	// holds events of one lease, it also holds at most Config.BatchSize
+	// events: the gateway sets BatchSize to at least the largest tenant
+	// BatchMax (at most 128, config.MaxWebhookBatch). 0 or 1: one event
+	// per POST, the event object as the body.
 	BatchMax int
 }
 
