@@ -337,39 +337,57 @@ func TestBatchMaxOneSendsObjects(t *testing.T) {
 	}
 }
 
-// saveBodies drops an event that is gone from the store (acked by another
-// process) from its batch and keeps the others with their saved bodies.
+// saveBodies saves the body of every event this lease rendered (more of
+// them than bodySaveConcurrency), leaves events rendered from their
+// stored state alone, drops the events gone from the store (acked by
+// another process) and keeps the order of the rest.
 func TestSaveBodiesDropsGoneEvents(t *testing.T) {
 	f := newFixture(t, store.Options{})
-	var eids []string
-	for i := range 3 {
-		eids = append(eids, f.seedMO("1069001", "m"+strconv.Itoa(i), "http://hooks.invalid/mo"))
+	const fresh = 2*bodySaveConcurrency + 3
+	for i := range fresh {
+		f.seedMO("1069001", "m"+strconv.Itoa(i), "http://hooks.invalid/mo")
 	}
-	d := New(f.fastConfig(batchTenants("", 10)))
+	f.seedStatus("acme", "http://hooks.invalid/status", 2, 1, delivrd) // carry their segment states
+	d := New(f.fastConfig(batchTenants("", 100)))
 	d.runCtx = context.Background()
-	evs, err := f.st.LeaseEvents(f.ctx, testChannel, 10)
-	if err != nil || len(evs) != 3 {
+	evs, err := f.st.LeaseEvents(f.ctx, testChannel, 100)
+	if err != nil || len(evs) != fresh+2 {
 		t.Fatalf("LeaseEvents: %d %v", len(evs), err)
 	}
 	var batch []*leased
+	var freshIDs []string
 	for i := range evs {
 		e := d.prepare(testChannel, &evs[i], requestState{})
-		if !e.fresh || e.batchMax != 10 {
-			t.Fatalf("prepare: fresh %v, batch max %d", e.fresh, e.batchMax)
+		if e.fresh != (e.ev.Type == store.EventMO) || e.batchMax != 100 {
+			t.Fatalf("prepare %s: fresh %v, batch max %d", e.ev.Type, e.fresh, e.batchMax)
+		}
+		if e.fresh {
+			freshIDs = append(freshIDs, e.ev.ID)
 		}
 		batch = append(batch, e)
 	}
-	gone := batch[1].ev.ID
-	if err := f.env.Client.Del(f.ctx, f.st.Keys().Event(testChannel, gone)).Err(); err != nil {
-		t.Fatal(err)
+	gone := map[string]bool{freshIDs[1]: true, freshIDs[len(freshIDs)-1]: true}
+	var want []string
+	for _, e := range batch {
+		if !gone[e.ev.ID] {
+			want = append(want, e.ev.ID)
+		} else if err := f.env.Client.Del(f.ctx, f.st.Keys().Event(testChannel, e.ev.ID)).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	kept := d.saveBodies(batch)
-	if len(kept) != 2 || kept[0].ev.ID == gone || kept[1].ev.ID == gone {
-		t.Fatalf("kept %d events", len(kept))
-	}
+	var got []string
 	for _, e := range kept {
-		if ev := f.event(e.ev.ID); !bytes.Equal(ev.Body, e.body) {
-			t.Errorf("event %s: stored body %q, sending %q", e.ev.ID, ev.Body, e.body)
+		got = append(got, e.ev.ID)
+		stored := f.event(e.ev.ID).Body
+		switch {
+		case e.fresh && !bytes.Equal(stored, e.body):
+			t.Errorf("event %s: stored body %q, sending %q", e.ev.ID, stored, e.body)
+		case !e.fresh && (stored != nil || len(e.body) == 0):
+			t.Errorf("event %s rendered from its state: stored body %q, sending %q", e.ev.ID, stored, e.body)
 		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("kept %v, want %v", got, want)
 	}
 }

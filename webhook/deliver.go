@@ -274,25 +274,20 @@ func (d *Dispatcher) settleUnsent(e *leased) {
 // as a failed attempt.
 func (d *Dispatcher) saveBodies(events []*leased) []*leased {
 	keep := make([]bool, len(events))
-	save := func(i int) { keep[i] = !events[i].fresh || d.saveBody(events[i]) }
-	if len(events) == 1 {
-		save(0)
-	} else {
-		sem := make(chan struct{}, bodySaveConcurrency)
-		var wg sync.WaitGroup
-		for i, e := range events {
-			if !e.fresh {
-				keep[i] = true
-				continue
-			}
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				save(i)
-			})
+	sem := make(chan struct{}, bodySaveConcurrency)
+	var wg sync.WaitGroup
+	for i, e := range events {
+		if !e.fresh {
+			keep[i] = true
+			continue
 		}
-		wg.Wait()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			keep[i] = d.saveBody(e)
+		})
 	}
+	wg.Wait()
 	out := events[:0]
 	for i, e := range events {
 		if keep[i] {
