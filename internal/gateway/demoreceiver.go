@@ -61,6 +61,11 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return
 	}
+	events, batch, ok := splitBatch(body)
+	if !ok {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
 	valid := false
 	for _, s := range d.secrets {
 		if webhook.Verify(s, r.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute) == nil {
@@ -68,7 +73,6 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	events, batch := splitBatch(body)
 	now := time.Now().UTC()
 	entries := make([]receivedWebhook, len(events))
 	for i, ev := range events {
@@ -103,12 +107,13 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 }
 
 // splitBatch returns the events of a valid JSON body: the elements of an
-// array (a batch), else the body itself.
-func splitBatch(body []byte) (events []json.RawMessage, batch bool) {
+// array (a batch), else the body itself. ok is false for a body that
+// lists no event ("[]" or "null"): no webhook is sent empty.
+func splitBatch(body []byte) (events []json.RawMessage, batch, ok bool) {
 	if json.Unmarshal(body, &events) == nil {
-		return events, true
+		return events, true, len(events) > 0
 	}
-	return []json.RawMessage{body}, false
+	return []json.RawMessage{body}, false, true
 }
 
 func (d *demoReceiver) list(w http.ResponseWriter, _ *http.Request) {

@@ -13,7 +13,9 @@ import (
 )
 
 // The demo receiver lists a one-event POST and every element of a batch
-// POST (a JSON array), each with whether the POST's signature verified.
+// POST (a JSON array), each with whether the POST's signature verified;
+// a malformed body, or one listing no event ([] or null), gets 400 and is
+// not listed.
 func TestDemoReceiverListsSingleAndBatchEvents(t *testing.T) {
 	const secret = "demo-secret"
 	d, err := startDemoReceiver("127.0.0.1:0", []string{secret}, zerolog.Nop())
@@ -46,8 +48,10 @@ func TestDemoReceiverListsSingleAndBatchEvents(t *testing.T) {
 	if code := post("["+ev("e4")+"]", "wrong"); code != http.StatusUnauthorized {
 		t.Fatalf("batch with a bad signature: %d", code)
 	}
-	if code := post(`[{"id":`, secret); code != http.StatusBadRequest {
-		t.Fatalf("malformed body: %d", code)
+	for _, body := range []string{`[{"id":`, `[]`, ` [ ] `, `null`} {
+		if code := post(body, secret); code != http.StatusBadRequest {
+			t.Fatalf("malformed body %q: %d", body, code)
+		}
 	}
 	resp, err := http.Get(base + "/webhooks")
 	if err != nil {
