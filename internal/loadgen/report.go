@@ -208,6 +208,7 @@ func (r *Report) WriteTable(out io.Writer) error {
 	}
 	p("window\t%.2fs (send %.2fs, drain %.2fs)", r.WindowSeconds, r.SendSeconds, r.DrainSeconds)
 	p("host\t%d CPUs, %s, %s, load average %.2f → %.2f", r.Host.CPUs, r.Host.CPUModel, r.Host.GoVersion, r.Host.LoadAvgStart, r.Host.LoadAvgEnd)
+	p("host speed\tSHA-256 %.0f → %.0f MB/s on one core (before → after the window), steal %.1f %%", r.Host.SpeedStart, r.Host.SpeedEnd, r.Host.StealPercent)
 	p("")
 	p("THROUGHPUT\ttotal\tper second")
 	p("requests sent\t%d\t%.1f", r.Requests.Sent, r.Requests.SentPerSec)

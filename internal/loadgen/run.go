@@ -98,6 +98,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		r.notePeaks(c)
 	}
 	host := hostInfo()
+	statStart, statStartOK := readCPUTimes()
 	cpuStart := r.sampleCPU(startCounters)
 	windowStart := cpuStart.at
 
@@ -174,7 +175,10 @@ drain:
 	stopProgress()
 	<-progressDone
 
+	statEnd, statEndOK := readCPUTimes()
+	rep.Host.StealPercent = stealPercent(statStart, statEnd, statStartOK, statEndOK)
 	rep.Host.LoadAvgEnd = loadAvg1()
+	rep.Host.SpeedEnd = cpuSpeed()
 	window := cpuEnd.at.Sub(windowStart).Seconds()
 	rep.WindowSeconds = window
 	rep.SendSeconds = sendEnd.Sub(sched.Start).Seconds()
