@@ -59,24 +59,6 @@ func testConfig() *config.Config {
 	return cfg
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fakeReadiness stands for the sender's link pool.
 type fakeReadiness struct {
 	mu    sync.Mutex
@@ -156,7 +138,7 @@ type harness struct {
 	srv       *Server
 	ts        *httptest.Server
 	metrics   *metrics.Metrics
-	logs      *syncBuffer
+	logs      *testenv.LogBuffer
 	readiness *fakeReadiness
 	canceller *fakeCanceller
 }
@@ -172,7 +154,7 @@ func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
 		env:       env,
 		store:     store.New(env.Client, store.Options{Prefix: env.Prefix}),
 		metrics:   metrics.New(),
-		logs:      &syncBuffer{},
+		logs:      &testenv.LogBuffer{},
 		readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}},
 		canceller: &fakeCanceller{outcomes: map[string]CancelOutcome{}},
 	}

@@ -1,17 +1,15 @@
 package cmpp_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
-
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
 // testWait is the deadline for any condition a test waits on.
@@ -29,27 +27,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // testLogger returns a debug-level logger into a buffer, dumped on failure.
-func testLogger(t *testing.T) (zerolog.Logger, *lockedBuffer) {
-	buf := new(lockedBuffer)
+func testLogger(t *testing.T) (zerolog.Logger, *testenv.LogBuffer) {
+	buf := new(testenv.LogBuffer)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("link log:\n%s", buf.String())

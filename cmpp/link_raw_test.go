@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
 // A server may answer CONNECT in another version than asked (§11.6): the
@@ -71,7 +72,7 @@ func TestLinkRawAuthenticatorISMGMismatchWarns(t *testing.T) {
 }
 
 // logCapture gives a test access to the link's log.
-type logCapture struct{ buf *lockedBuffer }
+type logCapture struct{ buf *testenv.LogBuffer }
 
 func newLogCapture(t *testing.T) *logCapture {
 	_, buf := testLogger(t)

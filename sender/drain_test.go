@@ -1,9 +1,7 @@
 package sender
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,28 +11,10 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// syncBuffer is an io.Writer safe for the simulator's log goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // With Link.ResponseTimeout left zero (documented: the default), a
 // graceful stop still ends every link with TERMINATE.
 func TestChannelStopTerminatesLinksWithDefaultResponseTimeout(t *testing.T) {
-	var simLog syncBuffer
+	var simLog testenv.LogBuffer
 	r := newRigWith(t, rigOptions{
 		sim:      ismgsim.Config{Logger: zerolog.New(&simLog)},
 		settings: func(s *Settings) { s.Link.ResponseTimeout = 0 },

@@ -3,24 +3,15 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
 // logCapture collects a Dispatcher's JSON log lines (every level); its
 // Write is safe for the dispatcher's goroutines.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
+type logCapture struct{ testenv.LogBuffer }
 
 // logger returns a logger writing to c.
 func (c *logCapture) logger() zerolog.Logger { return zerolog.New(c) }
@@ -44,9 +35,7 @@ func (l logLine) at(min zerolog.Level) bool {
 // lines returns the lines logged so far.
 func (c *logCapture) lines(t testing.TB) []logLine {
 	t.Helper()
-	c.mu.Lock()
-	raw := bytes.Clone(c.buf.Bytes())
-	c.mu.Unlock()
+	raw := c.Bytes()
 	var out []logLine
 	for b := range bytes.Lines(raw) {
 		var l logLine

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,28 +25,8 @@ type server struct {
 	addr string
 	port int
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *LogBuffer
 	done chan struct{} // closed when the process has exited
-}
-
-// lockedBuffer collects a server's output for error messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write implements io.Writer.
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // registry of every process and temporary directory to remove in Stop.
@@ -155,7 +134,7 @@ func startServer(dir string, cluster bool) (*server, error) {
 		srv := &server{
 			addr: "127.0.0.1:" + strconv.Itoa(port),
 			port: port,
-			out:  &lockedBuffer{},
+			out:  &LogBuffer{},
 			done: make(chan struct{}),
 		}
 		srv.cmd = exec.Command(bin, args...)
