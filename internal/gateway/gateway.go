@@ -126,7 +126,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		BatchSize:          webhookLeaseSize(cfg),
 		Version:            s.version,
 		Metrics:            s.metrics,
-		Logger:             log.With().Str("component", "webhook").Logger(),
+		Logger:             log, // the dispatcher adds component=webhook
 	})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
