@@ -35,9 +35,7 @@ func TestBatchDeadLettersLoggedPerEvent(t *testing.T) {
 			var logs logCapture
 			cfg.Logger = logs.logger()
 			r := start(t, cfg)
-			testenv.WaitFor(t, waitLong, "every event dead", func() bool {
-				return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDead)) == 3
-			})
+			waitOutcomes(t, cfg, TypeStatus, outcomeDead, 3)
 			r.stop(t)
 			if n := rc.count(); n != 1 || len(batchElements(t, rc.requests()[0], testSecret)) != 3 {
 				t.Fatalf("%d POSTs, want 1 batch of 3", n)

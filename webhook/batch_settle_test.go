@@ -19,11 +19,11 @@ func assertBudgetReturned(t *testing.T, d *Dispatcher) {
 	}
 }
 
-// assertNoOutcome fails when any of outcomes was counted for typ.
-func assertNoOutcome(t *testing.T, cfg Config, typ string, outcomes ...string) {
+// assertNoOutcome fails when any of names was counted for typ.
+func assertNoOutcome(t *testing.T, cfg Config, typ string, names ...string) {
 	t.Helper()
-	for _, o := range outcomes {
-		if got := counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(typ, o)); got != 0 {
+	for _, o := range names {
+		if got := outcomes(t, cfg, typ, o); got != 0 {
 			t.Errorf("outcome %q counted %v times", o, got)
 		}
 	}
@@ -75,9 +75,7 @@ func TestBatchDeferredWhenHostSaturated(t *testing.T) {
 		t.Errorf("batch deferral lines %v, want one of 2 events", lines)
 	}
 	rc.unblock()
-	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 8
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDelivered, 8)
 	r.stop(t)
 	for _, eid := range eids {
 		if !f.acked(eid) {

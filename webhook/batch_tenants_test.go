@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -30,9 +29,7 @@ func TestBatchesPerTenantWithSharedURLAndSecret(t *testing.T) {
 	seed("beta", 3)
 	cfg := f.fastConfig(batchTenants("", 2, beta))
 	r := start(t, cfg)
-	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 10
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDelivered, 10)
 	r.stop(t)
 	sizes := map[string][]int{} // tenant → sorted batch sizes
 	sent := map[string]bool{}

@@ -97,9 +97,7 @@ func TestBatchMixedFreshAndStoredBodies(t *testing.T) {
 	}
 	cfg := f.fastConfig(batchTenants("", 10))
 	start(t, cfg)
-	testenv.WaitFor(t, waitLong, "every event acked", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 4
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDelivered, 4)
 	reqs := rc.requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d POSTs, want 1 batch", len(reqs))
@@ -162,9 +160,7 @@ func TestBatchRetriedThenDelivered(t *testing.T) {
 		t.Fatalf("%d POSTs before the first retry, want 1 batch of 3", n)
 	}
 	healthy.set(true)
-	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDelivered)) == 3
-	})
+	waitOutcomes(t, cfg, TypeMO, outcomeDelivered, 3)
 	sent := map[string][][]byte{} // event id → every body sent
 	for _, q := range rc.requests() {
 		for _, el := range batchElements(t, q, testSecret) {
@@ -194,9 +190,7 @@ func TestBatchGoneDeadLettersAll(t *testing.T) {
 	_, eids := f.seedStatus("acme", rc.srv.URL, 3, 1, delivrd)
 	cfg := f.fastConfig(batchTenants("", 10))
 	r := start(t, cfg)
-	testenv.WaitFor(t, waitLong, "every event dead", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDead)) == 3
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDead, 3)
 	r.stop(t)
 	if n := rc.count(); n != 1 || len(batchElements(t, rc.requests()[0], testSecret)) != 3 {
 		t.Fatalf("%d POSTs, want 1 batch of 3", n)
@@ -220,9 +214,7 @@ func TestBatchMaxCapsPostSize(t *testing.T) {
 	_, eids := f.seedStatus("acme", rc.srv.URL, 10, 1, delivrd)
 	cfg := f.fastConfig(batchTenants("", 4))
 	start(t, cfg)
-	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 10
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDelivered, 10)
 	var sizes []int
 	seen := map[string]bool{}
 	for _, q := range rc.requests() {
@@ -258,8 +250,8 @@ func TestBatchesDoNotMix(t *testing.T) {
 	cfg := f.fastConfig(batchTenants("", 10, beta))
 	start(t, cfg)
 	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 7 &&
-			counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDelivered)) == 2
+		return outcomes(t, cfg, TypeStatus, outcomeDelivered) == 7 &&
+			outcomes(t, cfg, TypeMO, outcomeDelivered) == 2
 	})
 	// The batches each receiver got, as sorted event ids, by the secret
 	// that verifies them and the event type.
@@ -311,9 +303,7 @@ func TestBatchMaxOneSendsObjects(t *testing.T) {
 	_, eids := f.seedStatus("acme", rc.srv.URL, 3, 1, delivrd)
 	cfg := f.fastConfig(batchTenants("", 1))
 	start(t, cfg)
-	testenv.WaitFor(t, waitLong, "every event delivered", func() bool {
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)) == 3
-	})
+	waitOutcomes(t, cfg, TypeStatus, outcomeDelivered, 3)
 	reqs := rc.requests()
 	if len(reqs) != 3 {
 		t.Fatalf("%d POSTs, want one per event", len(reqs))

@@ -22,18 +22,8 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 			cfg := f.fastConfig(tenants(rc.srv.URL))
 			cfg.PerHostConcurrency, cfg.PollInterval = perHost, 5*time.Millisecond
-			delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDelivered)
-			b.ReportAllocs()
-			b.ResetTimer()
-			r := start(b, cfg)
-			testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
-				return counterValue(b, delivered) == float64(b.N)
-			})
-			b.StopTimer()
-			r.stop(b)
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			deferred := counterValue(b, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, outcomeDeferred))
-			b.ReportMetric(deferred/float64(b.N), "deferrals/event")
+			dispatchAll(b, cfg, TypeMO)
+			b.ReportMetric(outcomes(b, cfg, TypeMO, outcomeDeferred)/float64(b.N), "deferrals/event")
 		})
 	}
 }
@@ -52,16 +42,7 @@ func BenchmarkDispatchStatus(b *testing.B) {
 			}
 			cfg := f.fastConfig(tenants(""))
 			cfg.PerHostConcurrency, cfg.PollInterval = 64, 5*time.Millisecond
-			delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)
-			b.ReportAllocs()
-			b.ResetTimer()
-			r := start(b, cfg)
-			testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
-				return counterValue(b, delivered) == float64(b.N)
-			})
-			b.StopTimer()
-			r.stop(b)
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			dispatchAll(b, cfg, TypeStatus)
 		})
 	}
 }
@@ -80,17 +61,22 @@ func BenchmarkDispatchStatusBatch(b *testing.B) {
 			}
 			cfg := f.fastConfig(batchTenants("", batchMax))
 			cfg.PerHostConcurrency, cfg.PollInterval, cfg.BatchSize = 64, 5*time.Millisecond, batchMax
-			delivered := cfg.Metrics.Webhooks.WithLabelValues(TypeStatus, outcomeDelivered)
-			b.ReportAllocs()
-			b.ResetTimer()
-			r := start(b, cfg)
-			testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
-				return counterValue(b, delivered) == float64(b.N)
-			})
-			b.StopTimer()
-			r.stop(b)
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			dispatchAll(b, cfg, TypeStatus)
 			b.ReportMetric(float64(b.N)/float64(rc.count()), "events/POST")
 		})
 	}
+}
+
+// dispatchAll is the timed part of the benchmarks: it runs a dispatcher on
+// cfg until b.N events of type typ are delivered, then reports events/s.
+func dispatchAll(b *testing.B, cfg Config, typ string) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	r := start(b, cfg)
+	testenv.WaitFor(b, 5*time.Minute, "all delivered", func() bool {
+		return outcomes(b, cfg, typ, outcomeDelivered) == float64(b.N)
+	})
+	b.StopTimer()
+	r.stop(b)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

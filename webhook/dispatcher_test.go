@@ -109,7 +109,7 @@ func TestDeadLetterAfterRetryForThenReplay(t *testing.T) {
 	if tries < 3 {
 		t.Errorf("only %d attempts in %v", tries, cfg.RetryFor)
 	}
-	if got := counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, "dead")); got != 1 {
+	if got := outcomes(t, cfg, TypeMO, "dead"); got != 1 {
 		t.Errorf("dead metric %v", got)
 	}
 
@@ -169,7 +169,7 @@ func TestPerHostConcurrency(t *testing.T) {
 				return false
 			}
 		}
-		return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, "delivered")) == n
+		return outcomes(t, cfg, TypeMO, "delivered") == n
 	})
 	if m := rc.maxInflight.Load(); m != limit {
 		t.Fatalf("max concurrent requests %d, want %d", m, limit)
@@ -217,7 +217,7 @@ func TestNoCallbackAcked(t *testing.T) {
 	if rc.count() != 0 {
 		t.Fatal("a POST was made")
 	}
-	if got := counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, "no_callback")); got != 1 {
+	if got := outcomes(t, cfg, TypeMO, "no_callback"); got != 1 {
 		t.Fatalf("no_callback metric %v", got)
 	}
 }
@@ -270,7 +270,7 @@ func TestStopAbortsAfterGrace(t *testing.T) {
 	if !ev.DeadAt.IsZero() || ev.NextAttempt.IsZero() || ev.NextAttempt.After(time.Now()) {
 		t.Fatalf("event after abort: dead %v, next %v", ev.DeadAt, ev.NextAttempt)
 	}
-	if got := counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(TypeMO, "retry")); got != 0 {
+	if got := outcomes(t, cfg, TypeMO, "retry"); got != 0 {
 		t.Fatalf("an aborted POST counted as a failed attempt")
 	}
 	// Another dispatcher takes it over at once.

@@ -301,6 +301,22 @@ func counterValue(t testing.TB, c prometheus.Counter) float64 {
 	return m.GetCounter().GetValue()
 }
 
+// outcomes reads cfg's Webhooks counter for events of type typ settled
+// with outcome.
+func outcomes(t testing.TB, cfg Config, typ, outcome string) float64 {
+	t.Helper()
+	return counterValue(t, cfg.Metrics.Webhooks.WithLabelValues(typ, outcome))
+}
+
+// waitOutcomes waits (at most waitLong) until n events of type typ have
+// been settled with outcome.
+func waitOutcomes(t testing.TB, cfg Config, typ, outcome string, n int) {
+	t.Helper()
+	testenv.WaitFor(t, waitLong, fmt.Sprintf("%d %s events %s", n, typ, outcome), func() bool {
+		return outcomes(t, cfg, typ, outcome) == float64(n)
+	})
+}
+
 // histogramCount reads the number of observations of a histogram.
 func histogramCount(t testing.TB, h prometheus.Histogram) uint64 {
 	t.Helper()
