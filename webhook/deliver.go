@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -273,6 +274,9 @@ func (d *Dispatcher) settleUnsent(e *leased) {
 // an event gone from the store is dropped, one whose save failed counts
 // as a failed attempt.
 func (d *Dispatcher) saveBodies(events []*leased) []*leased {
+	if !slices.ContainsFunc(events, func(e *leased) bool { return e.fresh }) {
+		return events // the usual sms.status case: nothing to save
+	}
 	keep := make([]bool, len(events))
 	sem := make(chan struct{}, bodySaveConcurrency)
 	var wg sync.WaitGroup
