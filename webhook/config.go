@@ -16,7 +16,7 @@ import (
 // Metric outcomes (label "outcome" of Metrics.Webhooks, with the event
 // type): "delivered" (2xx, acked), "retry" (failed attempt, scheduled
 // again), "dead" (dead-lettered: retried for RetryFor, 410 Gone, unknown
-// tenant, bad URL), "no_callback" (no callback URL anywhere: acked without
+// tenant, bad or forbidden URL or address), "no_callback" (no callback URL anywhere: acked without
 // a POST), "deferred" (host saturated: put back without a POST).
 type Config struct {
 	// Store holds the event outbox. Required.
@@ -27,8 +27,17 @@ type Config struct {
 	// Tenants resolves callback URLs, secrets and MO routing. Required.
 	Tenants Tenants
 	// HTTPClient sends the POSTs. Default DefaultHTTPClient: no
-	// redirects followed, bounded dial and TLS handshake.
+	// redirects followed, no proxy, bounded dial and TLS handshake, and
+	// the connect-time address check unless AllowPrivateNetworks. A client
+	// given here must apply its own address policy (see
+	// netguard.DialControl).
 	HTTPClient *http.Client
+	// AllowPrivateNetworks lets webhooks reach loopback, private,
+	// link-local and other non-public addresses (see netguard.CheckAddr),
+	// by URL and at connect time. Default false: such a callback URL, or
+	// a name resolving there, dead-letters the event at once with the
+	// reason.
+	AllowPrivateNetworks bool
 	// RetryFor is how long an event is retried, counted from its creation;
 	// then it is dead-lettered with its last error. Default 24 h.
 	RetryFor time.Duration
@@ -116,7 +125,7 @@ func (c Config) withDefaults() Config {
 		c.BatchSize = DefaultBatchSize
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = DefaultHTTPClient(c.PerHostConcurrency)
+		c.HTTPClient = DefaultHTTPClient(c.PerHostConcurrency, c.AllowPrivateNetworks)
 	}
 	if c.Version == "" {
 		c.Version = DefaultVersion

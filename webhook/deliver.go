@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/smsbridge/smsbridge/internal/netguard"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -172,11 +173,14 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *
 		e.dead = fmt.Sprintf("unknown tenant %q", tenantName)
 		return e
 	}
-	u, err := url.Parse(e.url)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		e.dead = "invalid callback URL (not an absolute http(s) URL)"
+	// Checked again at delivery: the policy may have been tightened since
+	// the URL was accepted (the API and the configuration check it too).
+	err := netguard.CheckURL(e.url, netguard.Policy{AllowPrivate: d.cfg.AllowPrivateNetworks, Hosts: t.WebhookHosts})
+	if err != nil {
+		e.dead = err.Error() // "invalid callback URL: …" or "callback address forbidden: …"
 		return e
 	}
+	u, _ := url.Parse(e.url) // cannot fail: CheckURL parsed it
 	e.host, e.secret, e.batchMax = strings.ToLower(u.Host), t.Secret, t.BatchMax
 	e.log = e.log.With().Str("host", e.host).Logger()
 	if e.body != nil {

@@ -241,13 +241,15 @@ func tenants(defaultURL string) *TenantTable {
 	}
 }
 
-// fastConfig is a Config with short durations for tests.
+// fastConfig is a Config with short durations for tests, allowing
+// loopback receivers.
 func (f *fixture) fastConfig(ts Tenants) Config {
 	return Config{
 		Store: f.st, Channels: []string{testChannel}, Tenants: ts,
 		InitialBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond,
 		RetryFor: time.Minute, Timeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 		StopGrace: 5 * time.Second, Version: "test", Metrics: metrics.New(),
+		AllowPrivateNetworks: true, // the test receivers listen on 127.0.0.1
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/smsbridge/smsbridge/internal/netguard"
 )
 
 // Request headers of webhook POSTs (besides SignatureHeader).
@@ -33,7 +35,9 @@ const (
 // discarded, so the connection can be reused).
 const maxResponseRead = 64 << 10
 
-// maxErrorSnippet bounds the response text kept in an event's last error.
+// maxErrorSnippet bounds the response text logged at debug. A response
+// body is never logged above debug nor stored: it may be an internal
+// service's answer.
 const maxErrorSnippet = 200
 
 // verdict is what a delivery attempt means for the event.
@@ -44,7 +48,8 @@ const (
 	delivered verdict = iota
 	// retry: anything else worth another try (non-2xx, timeout, network).
 	retry
-	// gone: 410 Gone (or an unusable URL); dead-letter at once.
+	// gone: 410 Gone, an unusable URL or a forbidden address (see
+	// netguard); dead-letter at once.
 	gone
 )
 
@@ -52,7 +57,8 @@ const (
 type attemptResult struct {
 	verdict verdict
 	status  int           // HTTP status, 0 when no response
-	err     string        // human-readable cause when not delivered
+	err     string        // human-readable cause when not delivered: never the response body
+	body    string        // start of the response body, for debug logs only
 	took    time.Duration // POST duration
 }
 
@@ -78,6 +84,13 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 	}
 	resp, err := d.cfg.HTTPClient.Do(req)
 	if err != nil {
+		var fe *netguard.ForbiddenError
+		if errors.As(err, &fe) {
+			// Refused at connect time: the name resolves to an address
+			// webhooks may not reach. Retrying would not help unless DNS
+			// changes; an operator can replay the dead letter.
+			return attemptResult{verdict: gone, err: fe.Error(), took: time.Since(start)}
+		}
 		return attemptResult{verdict: retry, err: transportError(ctx, err), took: time.Since(start)}
 	}
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
@@ -93,9 +106,7 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 		res.verdict = retry
 	}
 	res.err = "HTTP " + strconv.Itoa(resp.StatusCode)
-	if s := cleanSnippet(snippet); s != "" {
-		res.err += ": " + s
-	}
+	res.body = cleanSnippet(snippet)
 	return res
 }
 
@@ -132,12 +143,27 @@ func cleanSnippet(b []byte) string {
 }
 
 // DefaultHTTPClient returns the client used when Config.HTTPClient is nil:
-// no redirects followed (a 3xx counts as a failed attempt), dial and TLS
-// handshake bounded to 5 s, up to perHost idle connections kept per host.
+// no redirects followed (a 3xx counts as a failed attempt), no proxy (the
+// environment's HTTP(S)_PROXY is ignored: a proxy would connect on the
+// dispatcher's behalf, past the address check), dial and TLS handshake
+// bounded to 5 s, up to perHost idle connections kept per host. Unless
+// allowPrivate, every connection's resolved address must pass
+// netguard.DialControl (no loopback, private, link-local, … receiver).
 // The per-POST deadline is Config.Timeout, applied with a context.
-func DefaultHTTPClient(perHost int) *http.Client {
+func DefaultHTTPClient(perHost int, allowPrivate bool) *http.Client {
+	return newHTTPClient(perHost, allowPrivate, nil)
+}
+
+// newHTTPClient is DefaultHTTPClient resolving names with resolver (nil:
+// the system's).
+func newHTTPClient(perHost int, allowPrivate bool, resolver *net.Resolver) *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Resolver: resolver}
+	if !allowPrivate {
+		dialer.Control = netguard.DialControl
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.Proxy = nil
+	tr.DialContext = dialer.DialContext
 	tr.TLSHandshakeTimeout = 5 * time.Second
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = max(perHost, 2)

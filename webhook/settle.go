@@ -12,11 +12,20 @@ import (
 const maxDeferBackoff = time.Minute
 
 // settle applies the result of j's POST to each of its events: 2xx acks,
-// 410 dead-letters, a POST aborted by shutdown gives them back, anything
-// else is a failed attempt of each (retried or, past RetryFor,
-// dead-lettered). A batch POST is then logged once; its dead-lettered
-// events are also logged one by one (see deadLetter).
+// 410 (or a connection refused by the address check) dead-letters, a POST
+// aborted by shutdown gives them back, anything else is a failed attempt
+// of each (retried or, past RetryFor, dead-lettered). A batch POST is then
+// logged once; its dead-lettered events are also logged one by one (see
+// deadLetter). The receiver's response body is logged at debug only and
+// never stored: the event keeps "HTTP <status>".
 func (d *Dispatcher) settle(j *delivery, res attemptResult) {
+	if res.body != "" && res.verdict != delivered {
+		l := j.log
+		if !j.batch {
+			l = j.events[0].log
+		}
+		l.Debug().Int("status", res.status).Str("response_body", res.body).Msg("webhook receiver's answer")
+	}
 	aborted := d.postCtx.Err() != nil
 	dead := 0
 	for _, e := range j.events {
@@ -37,7 +46,7 @@ func (d *Dispatcher) settle(j *delivery, res attemptResult) {
 	case res.verdict == delivered:
 		j.logBatch(zerolog.DebugLevel).Int("status", res.status).Msg("webhook batch delivered")
 	case res.verdict == gone:
-		j.logBatch(zerolog.WarnLevel).Str("err", res.err).Msg("webhook batch refused with 410 Gone: every event dead-lettered")
+		j.logBatch(zerolog.WarnLevel).Str("err", res.err).Msg("webhook batch undeliverable (410 Gone or forbidden address): every event dead-lettered")
 	case aborted:
 		j.logBatch(zerolog.DebugLevel).Msg("webhook batch POST aborted by shutdown: events given back")
 	default:

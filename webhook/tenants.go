@@ -19,6 +19,10 @@ type Tenant struct {
 	// BatchMax (at most 128, config.MaxWebhookBatch). 0 or 1: one event
 	// per POST, the event object as the body.
 	BatchMax int
+	// WebhookHosts, when not empty, lists the only hosts the tenant's
+	// callback URLs may name (see netguard.Policy.Hosts); an event for
+	// another host is dead-lettered without a POST.
+	WebhookHosts []string
 }
 
 // Tenants resolves tenants for the dispatcher. It is an interface so the
