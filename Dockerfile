@@ -32,6 +32,9 @@ COPY --from=build /out/smsbridge /usr/local/bin/smsbridge
 # key is refused on a non-loopback address), or mounts a file and runs
 # `serve -config /etc/smsbridge/config.yaml`.
 ENV SMSBRIDGE_HTTP_ADDR=0.0.0.0:8080
+# The embedded config.yaml allows webhooks to private networks for its
+# loopback demo receiver; a container refuses them unless told otherwise.
+ENV SMSBRIDGE_WEBHOOK_ALLOW_PRIVATE_NETWORKS=false
 
 USER nonroot:nonroot
 WORKDIR /home/nonroot

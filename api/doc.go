@@ -35,7 +35,8 @@
 // (400 unknown_field); channel (422 unknown_channel, 403
 // channel_not_allowed); "to" (422 to_empty, too_many_recipients above
 // 1000 entries, invalid_number); content and options (422 content_empty,
-// invalid_encoding, invalid_ext, invalid_callback_url, invalid_client_ref);
+// invalid_encoding, invalid_ext, invalid_callback_url,
+// callback_url_forbidden, invalid_client_ref);
 // segmenting (422 content_too_long above text.max_segments,
 // content_not_encodable). The answer 202 is sent only after
 // store.CreateRequest returned: the request is durably in Redis.

@@ -85,6 +85,12 @@ const (
 	// CodeInvalidCallbackURL (422): "callback_url" is not an absolute
 	// http(s) URL of at most 2048 bytes.
 	CodeInvalidCallbackURL Code = "invalid_callback_url"
+	// CodeCallbackURLForbidden (422): "callback_url" names a host the
+	// webhook policy refuses: a loopback, private, link-local, unspecified,
+	// CGNAT, multicast or broadcast address (or an IPv4-mapped form),
+	// "localhost" (unless webhook.allow_private_networks), or a host not
+	// in the tenant's webhook_hosts.
+	CodeCallbackURLForbidden Code = "callback_url_forbidden"
 	// CodeInvalidClientRef (422): "client_ref" is longer than 64
 	// characters or holds control characters.
 	CodeInvalidClientRef Code = "invalid_client_ref"

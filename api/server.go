@@ -93,6 +93,9 @@ type Server struct {
 	splitter     *content.Splitter
 	adminEnabled bool
 	adminKeyHash [sha256.Size]byte
+	// allowPrivateHooks is webhook.allow_private_networks: callback URLs
+	// may name loopback, private, … addresses.
+	allowPrivateHooks bool
 
 	engine *gin.Engine
 }
@@ -119,6 +122,7 @@ func New(deps Deps) *Server {
 			MaxSegments:      cfg.Text.MaxSegments,
 		}),
 	}
+	s.allowPrivateHooks = cfg.Webhook.AllowPrivateNetworks
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/internal/netguard"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -160,8 +161,8 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 	v.callbackURL = req.CallbackURL
 	if v.callbackURL == "" {
 		v.callbackURL = t.CallbackURL
-	} else if !validCallbackURL(v.callbackURL) {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidCallbackURL, `"callback_url" must be an absolute http or https URL of at most 2048 bytes`)
+	} else if e := s.checkCallbackURL(t, v.callbackURL); e != nil {
+		return nil, e
 	}
 
 	if utf8.RuneCountInString(req.ClientRef) > MaxClientRefLen || hasControl(req.ClientRef) {
@@ -194,13 +195,26 @@ func contentError(err error, maxSegments int) *apiError {
 	return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, err.Error())
 }
 
-// validCallbackURL accepts absolute http(s) URLs with a host.
-func validCallbackURL(s string) bool {
-	if len(s) > MaxCallbackURLLen {
-		return false
+// checkCallbackURL accepts an absolute http(s) URL of at most
+// MaxCallbackURLLen bytes, without credentials, that the webhook address
+// policy allows for tenant t (see netguard.CheckURL).
+func (s *Server) checkCallbackURL(t *tenant, raw string) *apiError {
+	invalid := errorf(http.StatusUnprocessableEntity, CodeInvalidCallbackURL, `"callback_url" must be an absolute http or https URL of at most 2048 bytes`)
+	if len(raw) > MaxCallbackURLLen {
+		return invalid
 	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+	if u, err := url.Parse(raw); err != nil || u.User != nil {
+		return invalid
+	}
+	err := netguard.CheckURL(raw, netguard.Policy{AllowPrivate: s.allowPrivateHooks, Hosts: t.WebhookHosts})
+	var fe *netguard.ForbiddenError
+	switch {
+	case errors.As(err, &fe):
+		return errorf(http.StatusUnprocessableEntity, CodeCallbackURLForbidden, `"callback_url" is not allowed: `+fe.Target+" is "+fe.Reason)
+	case err != nil:
+		return invalid
+	}
+	return nil
 }
 
 // hasControl reports whether s contains a control character.

@@ -144,6 +144,12 @@ type Tenant struct {
 	// together for the same URL and type; never waiting for more). 0 or
 	// 1: one event per POST with an object body. 0..128. Default 0.
 	WebhookBatchMax int `yaml:"webhook_batch_max"`
+	// WebhookHosts, when not empty, lists the only hosts the tenant's
+	// callback URLs (callback_url and every request's) may name:
+	// "hooks.example.com", "*.example.com" (names below it) or an IP
+	// address. It narrows webhook.allow_private_networks, never widens
+	// it. Default empty: any host.
+	WebhookHosts []string `yaml:"webhook_hosts"`
 }
 
 // Webhook configures the dispatcher.
@@ -159,6 +165,13 @@ type Webhook struct {
 	Timeout Duration `yaml:"timeout"`
 	// PerHostConcurrency caps concurrent POSTs per host. Default 32.
 	PerHostConcurrency int `yaml:"per_host_concurrency"`
+	// AllowPrivateNetworks lets webhooks reach loopback, private (RFC
+	// 1918, RFC 4193), link-local (cloud metadata), CGNAT and other
+	// non-public addresses, by URL and by name. Default false: such
+	// callback URLs are refused here and at POST /sms, and a name
+	// resolving there is refused at connect time. The shipped demo
+	// config sets it (its receiver is on 127.0.0.1).
+	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 }
 
 // Text configures segmenting.

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/netguard"
 )
 
 // MaxWebhookBatch is the largest tenants[].webhook_batch_max: the
@@ -116,10 +117,13 @@ func (c *Config) Validate() error {
 		if b, err := hex.DecodeString(t.KeySHA256); err != nil || len(b) != 32 {
 			bad(key+".key_sha256", "must be 64 hex digits (SHA-256 of the API key)")
 		}
-		if t.CallbackURL != "" {
-			if u, err := url.Parse(t.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad(key+".callback_url", "must be an http(s) URL")
+		for j, h := range t.WebhookHosts {
+			if err := netguard.ValidHostPattern(h); err != nil {
+				bad(fmt.Sprintf("%s.webhook_hosts[%d]", key, j), "%v", err)
 			}
+		}
+		if t.CallbackURL != "" {
+			c.checkCallbackURL(key, t, bad)
 		}
 		if len(t.Channels) == 0 {
 			bad(key+".channels", "at least one channel")
@@ -158,6 +162,21 @@ func (c *Config) Validate() error {
 		bad("queue", "lease_ttl, mapping_ttl and report_wait must be positive")
 	}
 	return errors.Join(errs...)
+}
+
+// checkCallbackURL checks tenant t's callback_url with the webhook
+// address policy (see netguard.CheckURL).
+func (c *Config) checkCallbackURL(key string, t Tenant, bad func(key, format string, args ...any)) {
+	err := netguard.CheckURL(t.CallbackURL, netguard.Policy{AllowPrivate: c.Webhook.AllowPrivateNetworks, Hosts: t.WebhookHosts})
+	var fe *netguard.ForbiddenError
+	switch {
+	case errors.As(err, &fe) && !fe.NotListed:
+		bad(key+".callback_url", "%v (set webhook.allow_private_networks: true for a receiver on a private network)", err)
+	case errors.As(err, &fe):
+		bad(key+".callback_url", "%v", err)
+	case err != nil:
+		bad(key+".callback_url", "must be an http(s) URL: %v", err)
+	}
 }
 
 func digits(s string) bool {

@@ -274,6 +274,9 @@ func TestComposeEnvironmentIsAValidConfig(t *testing.T) {
 	if cfg.Simulator.Embedded {
 		t.Error("simulator.embedded is still true: the demo simulator would run inside the gateway")
 	}
+	if cfg.Webhook.AllowPrivateNetworks {
+		t.Error("webhook.allow_private_networks is still true (the demo's setting): webhooks could reach private and metadata addresses")
+	}
 	if host, port, _ := net.SplitHostPort(cfg.Redis.Addr); host != "redis" || port != "6379" {
 		t.Errorf("redis.addr %q, want the redis service", cfg.Redis.Addr)
 	}

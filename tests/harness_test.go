@@ -199,7 +199,9 @@ type gwConfig struct {
 	// AdminKey enables the admin endpoints (http.admin_key) when set.
 	AdminKey string
 	// WebhookBatchMax is the tenant's webhook_batch_max.
-	WebhookBatchMax     int
+	WebhookBatchMax int
+	// WebhookHosts is the tenant's webhook_hosts allowlist (none: any).
+	WebhookHosts        []string
 	Rate, Links, Window int
 	LeaseTTL            string
 	Version             string
@@ -219,6 +221,7 @@ func (c gwConfig) yaml() []byte {
 		c.Version = "3.0"
 	}
 	sum := sha256.Sum256([]byte(apiKey))
+	hosts, _ := json.Marshal(c.WebhookHosts) // a JSON list is a YAML flow list
 	return []byte(fmt.Sprintf(`
 http: {addr: "127.0.0.1:0", admin_key: %q}
 redis: {addr: %q, prefix: %q}
@@ -229,11 +232,11 @@ channels:
      links: %d, window: %d, max_submits_per_sec: %d, response_timeout: 5s}
 tenants:
   - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true,
-     webhook_batch_max: %d}
-webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
+     webhook_batch_max: %d, webhook_hosts: %s}
+webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s, allow_private_networks: true}
 queue: {lease_ttl: %s}
 `, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
-		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, c.LeaseTTL))
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL))
 }
 
 // startGateway runs the gateway in-process until the test ends.

@@ -549,6 +549,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	base := startGateway(t, gwConfig{
 		RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(),
 		Callback: tenantHook.URL(), AdminKey: adminKey,
+		WebhookHosts: []string{"127.0.0.1"}, // the receivers; anything else is callback_url_forbidden
 	})
 	client := newValidatingClient(t, cov)
 	call := func(c specCall, status int, code string) []byte {
@@ -592,6 +593,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		{map[string]any{"encoding": "ebcdic"}, "invalid_encoding"},
 		{map[string]any{"ext": "12a"}, "invalid_ext"},
 		{map[string]any{"callback_url": "ftp://example.com/hook"}, "invalid_callback_url"},
+		{map[string]any{"callback_url": "http://10.0.0.1/hook"}, "callback_url_forbidden"},
 		{map[string]any{"client_ref": strings.Repeat("r", 65)}, "invalid_client_ref"},
 		{map[string]any{"channel": "nope"}, "unknown_channel"},
 	} {

@@ -100,6 +100,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			log.Info().Str("addr", d.ln.Addr().String()).Msg("demo webhook receiver listening (GET /webhooks)")
 		}
 	}
+	if cfg.Webhook.AllowPrivateNetworks && !cfg.Simulator.Embedded {
+		log.Warn().Msg("webhook.allow_private_networks is true: webhooks may reach loopback, private and cloud metadata addresses; set it only when receivers are on a private network you trust")
+	}
 	if err := s.buildSenders(); err != nil {
 		return nil, err
 	}
@@ -115,18 +118,19 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		}, nil
 	})
 	s.webhooks = webhook.New(webhook.Config{
-		Store:              s.store,
-		Channels:           channelNames(cfg),
-		Tenants:            tenantTable(cfg),
-		RetryFor:           cfg.Webhook.RetryFor.D(),
-		InitialBackoff:     cfg.Webhook.InitialBackoff.D(),
-		MaxBackoff:         cfg.Webhook.MaxBackoff.D(),
-		Timeout:            cfg.Webhook.Timeout.D(),
-		PerHostConcurrency: cfg.Webhook.PerHostConcurrency,
-		BatchSize:          webhookLeaseSize(cfg),
-		Version:            s.version,
-		Metrics:            s.metrics,
-		Logger:             log, // the dispatcher adds component=webhook
+		Store:                s.store,
+		Channels:             channelNames(cfg),
+		Tenants:              tenantTable(cfg),
+		RetryFor:             cfg.Webhook.RetryFor.D(),
+		InitialBackoff:       cfg.Webhook.InitialBackoff.D(),
+		MaxBackoff:           cfg.Webhook.MaxBackoff.D(),
+		Timeout:              cfg.Webhook.Timeout.D(),
+		PerHostConcurrency:   cfg.Webhook.PerHostConcurrency,
+		AllowPrivateNetworks: cfg.Webhook.AllowPrivateNetworks,
+		BatchSize:            webhookLeaseSize(cfg),
+		Version:              s.version,
+		Metrics:              s.metrics,
+		Logger:               log, // the dispatcher adds component=webhook
 	})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
@@ -369,6 +373,7 @@ func tenantTable(cfg *config.Config) *webhook.TenantTable {
 		tt.Tenants = append(tt.Tenants, webhook.TableTenant{
 			Tenant: webhook.Tenant{
 				Name: t.Name, CallbackURL: t.CallbackURL, Secret: t.WebhookSecret, BatchMax: t.WebhookBatchMax,
+				WebhookHosts: t.WebhookHosts,
 			},
 			Channels: t.Channels, MOExt: t.MOExt, Default: t.Default,
 		})

@@ -47,6 +47,7 @@ channels:
      links: 1, window: 1, response_timeout: 1h}
 tenants:
   - {name: acme, key_sha256: %s, callback_url: "http://127.0.0.1:1/hook", webhook_secret: "0123456789abcdef", channels: [default], default: true}
+webhook: {allow_private_networks: true}
 `, env.Addr, env.Prefix, sim.Addr(), testSP, testSecret, hex.EncodeToString(sum[:]))), nil)
 	if err != nil {
 		t.Fatal(err)

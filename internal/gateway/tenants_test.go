@@ -7,12 +7,13 @@ import (
 )
 
 // tenantTable hands every tenant's webhook settings to the dispatcher,
-// webhook_batch_max included.
+// webhook_batch_max and webhook_hosts included.
 func TestTenantTableCarriesWebhookSettings(t *testing.T) {
 	cfg := &config.Config{
 		Channels: []config.Channel{{Name: "default", SrcID: "1065800001"}},
 		Tenants: []config.Tenant{
-			{Name: "single", CallbackURL: "http://127.0.0.1:1/a", WebhookSecret: "s1", Channels: []string{"default"}},
+			{Name: "single", CallbackURL: "http://127.0.0.1:1/a", WebhookSecret: "s1", Channels: []string{"default"},
+				WebhookHosts: []string{"127.0.0.1", "*.example.com"}},
 			{Name: "batch", CallbackURL: "http://127.0.0.1:1/b", WebhookSecret: "s2", WebhookBatchMax: 50, MOExt: "7", Default: true},
 		},
 	}
@@ -28,6 +29,9 @@ func TestTenantTableCarriesWebhookSettings(t *testing.T) {
 	}
 	if tn, _ := tt.Tenant("batch"); tn.Secret != "s2" || tn.CallbackURL != "http://127.0.0.1:1/b" {
 		t.Errorf("tenant batch: %+v", tn)
+	}
+	if tn, _ := tt.Tenant("single"); len(tn.WebhookHosts) != 2 || tn.WebhookHosts[1] != "*.example.com" {
+		t.Errorf("tenant single: webhook hosts %q, want the configured allowlist", tn.WebhookHosts)
 	}
 	if name, ext, ok := tt.RouteMO("default", "10658000017"); !ok || name != "batch" || ext != "7" {
 		t.Errorf("RouteMO = %s %s %v", name, ext, ok)

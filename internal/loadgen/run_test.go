@@ -51,6 +51,7 @@ channels:
   - {name: default, addr: %q, sp_id: "900001", secret: "888888", src_id: "1065800001", links: 2, window: 16}
 tenants:
   - {name: bench, key_sha256: %s, webhook_secret: %q, channels: [default], default: true, webhook_batch_max: %d}
+webhook: {allow_private_networks: true}
 `, env.Addr, env.Prefix, sim.Addr(), hex.EncodeToString(sum[:]), testSecret, batchMax)
 	cfg, err := config.Parse([]byte(yaml), nil)
 	if err != nil {

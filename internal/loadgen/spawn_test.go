@@ -114,6 +114,15 @@ func TestSpawnServiceConfig(t *testing.T) {
 	if len(cfg.Tenants) != 1 || cfg.Tenants[0].WebhookBatchMax != 64 || cfg.Webhook.PerHostConcurrency != 16 {
 		t.Fatalf("tenants %+v, webhook %+v", cfg.Tenants, cfg.Webhook)
 	}
+	// The tool's receiver is on loopback: the service must allow it, with
+	// or without a per-host setting.
+	for _, perHost := range []int{16, 0} {
+		s.cfg.WebhookPerHost = perHost
+		cfg, err := config.Parse(s.serviceYAML("127.0.0.1:18080", "127.0.0.1:17890", "secret"), nil)
+		if err != nil || !cfg.Webhook.AllowPrivateNetworks {
+			t.Fatalf("per host %d: webhook %+v, %v: want allow_private_networks", perHost, cfg.Webhook, err)
+		}
+	}
 	for _, n := range []int{-1, 1001} {
 		_, err := Spawn(context.Background(), SpawnConfig{Binary: "/bin/false", RedisAddr: "127.0.0.1:6379", WebhookBatch: n})
 		if err == nil || !strings.Contains(err.Error(), "webhook batch") {

@@ -13,6 +13,9 @@ type ForbiddenError struct {
 	Target string
 	// Reason completes "<Target> is …", e.g. "loopback".
 	Reason string
+	// NotListed is true when the host is refused because it matches no
+	// entry of Policy.Hosts (not because of its address).
+	NotListed bool
 }
 
 // Error implements error.

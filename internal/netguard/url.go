@@ -69,7 +69,7 @@ func CheckURL(raw string, p Policy) error {
 		}
 	}
 	if len(p.Hosts) > 0 && !matchHosts(p.Hosts, host, addr, isIP) {
-		return &ForbiddenError{Target: host, Reason: "not in the tenant's webhook_hosts"}
+		return &ForbiddenError{Target: host, Reason: "not in the tenant's webhook_hosts", NotListed: true}
 	}
 	return nil
 }
