@@ -47,7 +47,8 @@ type DeadLetter struct {
 	CreatedAt webhook.Time  `json:"created_at"`
 	DeadAt    *webhook.Time `json:"dead_at"`
 	// Attempts is the number of delivery attempts; LastError the last
-	// failure.
+	// failure ("HTTP 500", "timeout", "callback address forbidden: …"),
+	// never the receiver's response body.
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"last_error"`
 }
