@@ -2,6 +2,8 @@ package sender
 
 import (
 	"context"
+
+	"github.com/smsbridge/smsbridge/store"
 	"sync"
 	"time"
 )
@@ -74,8 +76,8 @@ func (c *Channel) sweep(ctx context.Context) {
 			return // stopping
 		}
 		c.log.Warn().Err(err).Msg("lease recovery failed")
-	} else if n > 0 {
-		c.log.Info().Int("jobs", n).Msg("recovered expired leases")
+	} else if n != (store.Recovery{}) {
+		c.log.Info().Int("jobs", n.Jobs).Int("events", n.Events).Int("ended", n.Ended).Msg("recovered expired leases")
 	}
 	if n, err := c.deps.Store.SweepReportWait(ctx, c.set.Name, time.Now()); err != nil {
 		c.log.Warn().Err(err).Msg("report-wait sweep failed")

@@ -281,8 +281,8 @@ func (d *Dispatcher) recoverLoop() {
 			switch {
 			case err != nil && ctx.Err() == nil:
 				d.log.Error().Err(err).Str("channel", ch).Msg("recover expired leases")
-			case n > 0:
-				d.log.Info().Int("recovered", n).Str("channel", ch).Msg("expired leases recovered")
+			case n != (store.Recovery{}):
+				d.log.Info().Int("recovered", n.Jobs+n.Events).Str("channel", ch).Msg("expired leases recovered")
 				d.Notify(ch)
 			}
 		}
