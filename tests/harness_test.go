@@ -203,6 +203,8 @@ type gwConfig struct {
 	Rate, Links, Window int
 	LeaseTTL            string
 	Version             string
+	// MaxRecoveries is queue.max_recoveries (0: the default, 5).
+	MaxRecoveries int
 }
 
 func (c gwConfig) yaml() []byte {
@@ -218,6 +220,9 @@ func (c gwConfig) yaml() []byte {
 	if c.Version == "" {
 		c.Version = "3.0"
 	}
+	if c.MaxRecoveries == 0 {
+		c.MaxRecoveries = 5
+	}
 	sum := sha256.Sum256([]byte(apiKey))
 	return []byte(fmt.Sprintf(`
 http: {addr: "127.0.0.1:0", admin_key: %q}
@@ -231,9 +236,9 @@ tenants:
   - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true,
      webhook_batch_max: %d}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
-queue: {lease_ttl: %s}
+queue: {lease_ttl: %s, max_recoveries: %d}
 `, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
-		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, c.LeaseTTL))
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, c.LeaseTTL, c.MaxRecoveries))
 }
 
 // startGateway runs the gateway in-process until the test ends.

@@ -130,7 +130,7 @@ func (m *Maintainer) pass(ctx context.Context, channel string, log zerolog.Logge
 	if rec.Ended > 0 {
 		log.Warn().Int("jobs", rec.Ended).Int("max_recoveries", st.Options().MaxRecoveries).
 			Str("error_code", store.ErrCodeWorkerLost).
-			Msg("jobs whose lease expired too often made final as unknown: their SUBMIT kills or stalls the worker")
+			Msg("jobs whose lease expired too often made final as unknown (their worker died or stalled each time)")
 	}
 	n, err := st.SweepReportWait(ctx, channel, time.Now())
 	if n > 0 {
