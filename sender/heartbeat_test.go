@@ -31,3 +31,38 @@ func TestChannelHeartbeatKeepsSlowSubmitLeased(t *testing.T) {
 		t.Fatalf("simulator received %d SUBMITs, want 1: the lease expired while the SUBMIT was in flight", n)
 	}
 }
+
+// The channel does not recover expired leases (the maintainer does, once
+// per process): a job whose lease expired before the channel started stays
+// leased while the channel runs and sends other work.
+func TestChannelDoesNotRecoverLeases(t *testing.T) {
+	ctx := context.Background()
+	lost := store.MakeJobID("lost", 1, 1)
+	r := newRigWith(t, rigOptions{channel: func(c *Channel) {
+		st := c.deps.Store
+		if err := st.CreateRequest(ctx, store.NewRequest{
+			ID: "lost", Tenant: "t", Channel: "default", MsgFmt: 8,
+			Recipients: []string{"13800139999"}, Segments: []store.Segment{{Content: []byte("a")}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		dying := store.New(st.Client(), store.Options{Prefix: st.Options().Prefix, LeaseTTL: time.Millisecond})
+		if jobs, err := dying.Lease(ctx, "default", "dying", 10); err != nil || len(jobs) != 1 {
+			t.Fatalf("lease by the dying worker: %+v %v", jobs, err)
+		}
+		testenv.WaitFor(t, 10*time.Second, "lease expired", func() bool {
+			dl, err := st.Client().ZScore(ctx, st.Keys().Lease("default"), string(lost)).Result()
+			return err == nil && int64(dl) < time.Now().UnixMilli()
+		})
+	}})
+	r.enqueue(t, "other", 1, []byte("b"))
+	testenv.WaitFor(t, 10*time.Second, "the other request delivered", func() bool {
+		return r.status(t, "other").Status == store.RequestDelivered
+	})
+	if st := r.status(t, "lost").Recipients[0].Segments[0]; st.State != store.JobLeased || st.LeaseOwner != "dying" {
+		t.Fatalf("the expired lease was recovered by the channel: %+v", st)
+	}
+	if n := len(r.sim.Received()); n != 1 {
+		t.Fatalf("simulator received %d SUBMITs, want 1", n)
+	}
+}
