@@ -137,5 +137,6 @@ func (s *Server) replayDeadLetter(c *gin.Context) {
 		abortInternal(c, err)
 		return
 	}
+	s.wake.EventsReady(ch)
 	c.JSON(http.StatusOK, ReplayResponse{Channel: ch, EventID: eid, Status: "queued"})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -141,6 +142,17 @@ type harness struct {
 	logs      *testenv.LogBuffer
 	readiness *fakeReadiness
 	canceller *fakeCanceller
+	hub       *wake.Hub
+}
+
+// signalled reports whether a wake-up signal is pending, and consumes it.
+func signalled(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
@@ -157,11 +169,12 @@ func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
 		logs:      &testenv.LogBuffer{},
 		readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}},
 		canceller: &fakeCanceller{outcomes: map[string]CancelOutcome{}},
+		hub:       wake.New("cm1", "cm2"),
 	}
 	h.srv = New(Deps{
 		Store: h.store, Config: cfg, Metrics: h.metrics,
 		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
-		Canceller: h.canceller, Readiness: h.readiness,
+		Canceller: h.canceller, Readiness: h.readiness, Wake: h.hub,
 	})
 	h.ts = httptest.NewServer(h.srv.Handler())
 	t.Cleanup(h.ts.Close)

@@ -13,6 +13,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -47,14 +48,6 @@ type Readiness interface {
 	ChannelsReady() map[string]bool
 }
 
-// Notifier is told when work was queued on a channel, so a sender in this
-// process starts at once instead of at its next poll (the sender implements
-// it).
-type Notifier interface {
-	// Notify wakes the sender of channel.
-	Notify(channel string)
-}
-
 // Deps are what the API needs. Store, Config and Logger are required;
 // Metrics, Canceller and Readiness may be nil (no metrics; cancels of
 // submitted segments fail with "no_canceller"; readyz checks Redis only).
@@ -73,8 +66,11 @@ type Deps struct {
 	Canceller Canceller
 	// Readiness tells GET /readyz whether every channel has a link.
 	Readiness Readiness
-	// Notifier, when set, is told of every request queued.
-	Notifier Notifier
+	// Wake is the process's shared wake-up signals: JobsQueued after
+	// every request queued, so the sender of this process starts at once
+	// instead of at its next poll, and EventsReady after an admin replay.
+	// nil: nothing is signalled (the sender and dispatcher poll).
+	Wake *wake.Hub
 }
 
 // Server is the HTTP API. Create it with New and serve Handler().
@@ -84,7 +80,7 @@ type Server struct {
 	metrics   *metrics.Metrics
 	canceller Canceller
 	readiness Readiness
-	notifier  Notifier
+	wake      *wake.Hub
 
 	tenants      []*tenant
 	channels     map[string]config.Channel
@@ -112,7 +108,7 @@ func New(deps Deps) *Server {
 		metrics:   deps.Metrics,
 		canceller: deps.Canceller,
 		readiness: deps.Readiness,
-		notifier:  deps.Notifier,
+		wake:      deps.Wake,
 		tenants:   newTenants(cfg.Tenants),
 		channels:  make(map[string]config.Channel, len(cfg.Channels)),
 		maxBody:   cfg.HTTP.MaxBodyBytes,
@@ -123,6 +119,9 @@ func New(deps Deps) *Server {
 		}),
 	}
 	s.allowPrivateHooks = cfg.Webhook.AllowPrivateNetworks
+	if s.wake == nil {
+		s.wake = wake.New() // knows no channel: signals are dropped
+	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}

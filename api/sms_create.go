@@ -335,9 +335,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		return
 	}
 	l.smsID = nr.ID
-	if s.notifier != nil {
-		s.notifier.Notify(v.channel)
-	}
+	s.wake.JobsQueued(v.channel)
 	resp := SendResponse{
 		ID: nr.ID, Status: "queued", Channel: v.channel,
 		Recipients: len(v.to), SegmentsPerRecipient: len(v.msg.Segments),

@@ -380,3 +380,19 @@ func TestNormalizeNumber(t *testing.T) {
 		t.Fatalf("bad index %d", bad)
 	}
 }
+
+// An accepted request signals JobsQueued for its channel, so the sender of
+// this process leases it at once; a refused one signals nothing.
+func TestPostSMSSignalsJobsQueued(t *testing.T) {
+	h := newHarness(t)
+	if r := h.post(t, acmeKey, map[string]any{"to": []string{"13800138000"}}); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+		t.Fatalf("request without content: %d %s", r.status, r.body)
+	}
+	if signalled(h.hub.Jobs("cm1")) {
+		t.Fatal("a refused request signalled JobsQueued")
+	}
+	acc := h.mustAccept(t, acmeKey, map[string]any{"to": []string{"13800138000"}, "content": "hi"})
+	if !signalled(h.hub.Jobs(acc.Channel)) {
+		t.Fatalf("accepted request on %s did not signal JobsQueued", acc.Channel)
+	}
+}

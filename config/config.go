@@ -199,6 +199,10 @@ type Queue struct {
 	Retention Duration `yaml:"retention"`
 	// FlowControlRetries caps resends after Result 8. Default 30.
 	FlowControlRetries int `yaml:"flow_control_retries"`
+	// MaxRecoveries is how many times a segment whose lease expired (its
+	// worker died or stalled) is queued again; the next expiry makes it
+	// final 'unknown' with error code worker_lost. At least 1. Default 5.
+	MaxRecoveries int `yaml:"max_recoveries"`
 }
 
 // Simulator configures the in-process ISMG simulator.

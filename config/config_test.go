@@ -34,7 +34,8 @@ func TestParseAppliesDefaults(t *testing.T) {
 		ch.FlushDelay.D() != 500*time.Microsecond {
 		t.Fatalf("channel defaults not applied: %+v", ch)
 	}
-	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.HTTP.MaxBodyBytes != 1<<20 || cfg.Queue.ReportWait.D() != 48*time.Hour {
+	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.HTTP.MaxBodyBytes != 1<<20 || cfg.Queue.ReportWait.D() != 48*time.Hour ||
+		cfg.Queue.MaxRecoveries != 5 {
 		t.Fatalf("defaults/file mix wrong: %+v", cfg.HTTP)
 	}
 }
@@ -125,6 +126,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
 		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=129"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..128"},
+		{"max recoveries zero", sample, []string{"SMSBRIDGE_QUEUE_MAX_RECOVERIES=0"}, "queue.max_recoveries: must be at least 1"},
 		{"batch not a number", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=many"}, "SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX"},
 	}
 	for _, tc := range cases {

@@ -28,6 +28,7 @@ func Defaults() *Config {
 			ReportWait:         Duration(48 * time.Hour),
 			Retention:          Duration(7 * 24 * time.Hour),
 			FlowControlRetries: 30,
+			MaxRecoveries:      5,
 		},
 		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},
 	}

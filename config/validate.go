@@ -161,6 +161,9 @@ func (c *Config) Validate() error {
 	if c.Queue.LeaseTTL <= 0 || c.Queue.MappingTTL <= 0 || c.Queue.ReportWait <= 0 {
 		bad("queue", "lease_ttl, mapping_ttl and report_wait must be positive")
 	}
+	if c.Queue.MaxRecoveries < 1 {
+		bad("queue.max_recoveries", "must be at least 1")
+	}
 	return errors.Join(errs...)
 }
 

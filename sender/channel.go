@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -26,12 +28,14 @@ type Deps struct {
 	Logger zerolog.Logger
 	// Owner names this process in leases (e.g. hostname + random id).
 	Owner string
-	// EventsCreated, when set, is called with the channel name after a
-	// store call created webhook events (status reports, final SUBMIT
-	// outcomes, complete MO messages, report-wait sweeps), once per batch,
-	// so that the webhook dispatcher leases them at once instead of at its
-	// next poll. It must not block (e.g. webhook.Dispatcher.Notify).
-	EventsCreated func(channel string)
+	// Wake is the process's shared wake-up signals (required; it must
+	// know the channel). The leaser waits on Jobs(channel) between polls,
+	// so a request queued in this process is sent at once; the channel
+	// signals EventsReady(channel) after a store call created webhook
+	// events (status reports, final SUBMIT outcomes, complete MO
+	// messages), once per batch, so that the dispatcher leases them at
+	// once instead of at its next poll.
+	Wake *wake.Hub
 }
 
 // Channel sends one channel's queue through a pool of links. Create it
@@ -43,7 +47,6 @@ type Channel struct {
 
 	jobs    chan store.Job              // leased jobs waiting for a worker
 	acks    *batcher[outcome, struct{}] // worker results → store
-	wake    chan struct{}               // Notify → leaser
 	room    chan struct{}               // a worker took a job → leaser
 	inHand  inHand                      // leased and not yet recorded, for the heartbeat
 	reports *batcher[store.ReportIn, store.ReportOutcome]
@@ -55,10 +58,6 @@ type Channel struct {
 
 	drainEnd     chan struct{} // closed by EndDrain
 	drainEndOnce sync.Once
-
-	// testHookSweep, when set (tests only), runs at the start of every
-	// sweep.
-	testHookSweep func(ctx context.Context)
 }
 
 // NewChannel validates settings and builds a channel.
@@ -67,12 +66,14 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 	if err != nil {
 		return nil, err
 	}
+	if deps.Wake == nil || !deps.Wake.Has(set.Name) {
+		return nil, fmt.Errorf("sender: channel %q: Deps.Wake is nil or does not know the channel", set.Name)
+	}
 	c := &Channel{
 		set:  set,
 		deps: deps,
 		log:  deps.Logger.With().Str("channel", set.Name).Logger(),
 		jobs: make(chan store.Job, set.Links*set.Link.Window),
-		wake: make(chan struct{}, 1),
 		room: make(chan struct{}, 1),
 
 		drainEnd: make(chan struct{}),
@@ -93,28 +94,14 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 	return c, nil
 }
 
-// eventsCreated tells Deps.EventsCreated, if set, that events of this
-// channel were created.
-func (c *Channel) eventsCreated() {
-	if f := c.deps.EventsCreated; f != nil {
-		f(c.set.Name)
-	}
-}
+// eventsCreated signals that events of this channel were created.
+func (c *Channel) eventsCreated() { c.deps.Wake.EventsReady(c.set.Name) }
 
 // Name returns the channel name.
 func (c *Channel) Name() string { return c.set.Name }
 
 // Ready reports whether at least one link is logged in.
 func (c *Channel) Ready() bool { return c.ready.Load() > 0 }
-
-// Notify wakes the leaser at once (new work was queued in this process);
-// without it the leaser finds the work at its next poll.
-func (c *Channel) Notify() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
 
 // Run sends until ctx is cancelled, then drains: it stops leasing, gives
 // back jobs not yet sent, waits (up to DrainTimeout) for in-flight
@@ -142,7 +129,7 @@ func (c *Channel) Run(ctx context.Context) error {
 	bg.Add(3)
 	go func() { defer bg.Done(); c.reports.run(hard) }()
 	go func() { defer bg.Done(); c.acks.run(hard) }()
-	go func() { defer bg.Done(); c.maintain(hard) }()
+	go func() { defer bg.Done(); c.heartbeat(hard) }()
 
 	var senders sync.WaitGroup // leaser and link slots: stop with ctx
 	senders.Add(1 + c.set.Links)

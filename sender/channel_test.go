@@ -13,6 +13,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -21,6 +22,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // rig is a channel wired to a real Redis and a real simulator over TCP.
 type rig struct {
 	st   *store.Store
+	hub  *wake.Hub
 	sim  *ismgsim.Server
 	ch   *Channel
 	stop context.CancelFunc
@@ -77,13 +79,13 @@ func newRigWith(t *testing.T, o rigOptions) *rig {
 		Links: 2, SrcID: testSrc, ServiceID: "TEST", FeeType: "01", FeeCode: "000000", FeeUserType: 2,
 		ReconnectBackoff: 20 * time.Millisecond, ReconnectMaxBackoff: 200 * time.Millisecond,
 		FlowControlBackoff: 10 * time.Millisecond, FlowControlMaxBackoff: 100 * time.Millisecond,
-		SweepInterval: 200 * time.Millisecond,
 	}
 	if tweak != nil {
 		tweak(&set)
 	}
+	hub := wake.New("default")
 	deps := Deps{
-		Store: st, Limiter: redis_rate.NewLimiter(env.Client), Owner: "test-" + env.Prefix,
+		Store: st, Limiter: redis_rate.NewLimiter(env.Client), Owner: "test-" + env.Prefix, Wake: hub,
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
 	}
 	if o.deps != nil {
@@ -97,7 +99,7 @@ func newRigWith(t *testing.T, o rigOptions) *rig {
 		o.channel(ch)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &rig{st: st, sim: sim, ch: ch, stop: cancel, done: make(chan struct{})}
+	r := &rig{st: st, hub: hub, sim: sim, ch: ch, stop: cancel, done: make(chan struct{})}
 	go func() { defer close(r.done); _ = ch.Run(ctx) }()
 	t.Cleanup(r.shutdown)
 	return r
@@ -121,7 +123,7 @@ func (r *rig) enqueue(t *testing.T, id string, n int, segs ...[]byte) {
 	if err := r.st.CreateRequest(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	r.ch.Notify()
+	r.hub.JobsQueued("default")
 }
 
 func (r *rig) status(t *testing.T, id string) *store.Request {

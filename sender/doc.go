@@ -10,7 +10,9 @@
 // (one script call per batch): Msg_Id mappings for Result 0, delayed
 // retries for Result 8 (exponential back-off, capped) and for a lost link,
 // final failures for other Results, and 'unknown' after N transmissions
-// with no answer.
+// with no answer. Recovering the expired leases of crashed processes and
+// ending segments past the report wait is not the sender's work: the
+// maintainer (internal/maintain) does it, once per channel per process.
 //
 // Status reports and MO messages arrive as DELIVERs on any link; the
 // handler stores them (batched too) before the link sends DELIVER_RESP, so

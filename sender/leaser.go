@@ -62,13 +62,14 @@ func (c *Channel) lease(ctx context.Context) {
 	}
 }
 
-// idle waits for d, a Notify, or the end of ctx.
+// idle waits for d, a JobsQueued signal of the channel, or the end of
+// ctx.
 func (c *Channel) idle(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-c.wake:
+	case <-c.deps.Wake.Jobs(c.set.Name):
 	case <-ctx.Done():
 	}
 }

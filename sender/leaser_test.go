@@ -1,11 +1,13 @@
 package sender
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -23,5 +25,29 @@ func TestChannelRateLimitSpreadsBatch(t *testing.T) {
 	})
 	if c := r.sim.Counts()[testSP]; c.FlowControlled != 0 {
 		t.Fatalf("client limit at the ISMG's rate drew %d Result 8: %+v", c.FlowControlled, c)
+	}
+}
+
+// The leaser, waiting for its next poll, starts at once on a JobsQueued
+// signal of its channel in Deps.Wake (the API or the maintainer queued
+// work in this process). A hub that does not know the channel is refused.
+func TestLeaserIdleWakesOnJobsQueued(t *testing.T) {
+	env := testenv.Redis(t)
+	hub := wake.New("default")
+	deps := Deps{Store: store.New(env.Client, store.Options{Prefix: env.Prefix}), Wake: hub}
+	c, err := NewChannel(Settings{Name: "default"}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); c.idle(context.Background(), time.Hour) }()
+	hub.JobsQueued("default")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("idle did not wake on JobsQueued")
+	}
+	if _, err := NewChannel(Settings{Name: "other"}, deps); err == nil {
+		t.Fatal("a channel unknown to Deps.Wake was accepted")
 	}
 }

@@ -55,13 +55,6 @@ func (s *Service) ChannelsReady() map[string]bool {
 	return out
 }
 
-// Notify wakes the leaser of channel (new work was queued here).
-func (s *Service) Notify(channel string) {
-	if c := s.byName[channel]; c != nil {
-		c.Notify()
-	}
-}
-
 // Cancel sends CMPP_CANCEL for msgIDs on channel.
 func (s *Service) Cancel(ctx context.Context, channel string, msgIDs []string) ([]CancelResult, error) {
 	c := s.byName[channel]

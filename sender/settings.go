@@ -48,15 +48,12 @@ type Settings struct {
 	// LeaseBatch is the most jobs taken in one Lease call. Default 64.
 	LeaseBatch int
 	// IdlePoll is the longest wait between polls of an empty queue
-	// (polling backs off from 1ms to it); Notify wakes the poller early.
+	// (polling backs off from 1ms to it); Deps.Wake wakes the poller early.
 	// Default 100ms.
 	IdlePoll time.Duration
 	// DrainTimeout bounds the graceful stop: waiting for in-flight
 	// responses and TERMINATE. Default 10s.
 	DrainTimeout time.Duration
-	// SweepInterval is how often expired leases are recovered and
-	// segments past the report wait are made final. Default 5s.
-	SweepInterval time.Duration
 }
 
 func (s Settings) withDefaults() (Settings, error) {
@@ -94,7 +91,6 @@ func (s Settings) withDefaults() (Settings, error) {
 	def(&s.ReconnectMaxBackoff, 30*time.Second)
 	def(&s.IdlePoll, 100*time.Millisecond)
 	def(&s.DrainTimeout, 10*time.Second)
-	def(&s.SweepInterval, 5*time.Second)
 	if s.MsgSrc == "" {
 		s.MsgSrc = s.Link.SPID
 	}

@@ -121,8 +121,8 @@ func TestCancelInFlightThenLeaseLost(t *testing.T) {
 			f.t.Fatalf("retry %d", n)
 		}
 		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
-		if n, _ := f.st.Recover(f.ctx, f.ch); n != 1 {
-			f.t.Fatalf("recover %d", n)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != (Recovery{Jobs: 1}) {
+			f.t.Fatalf("recover %+v", n)
 		}
 		if got := f.lease(5); len(got) != 0 {
 			f.t.Fatalf("leased jobs of a cancelled request: %+v", got)

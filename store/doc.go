@@ -43,6 +43,7 @@
 //	   ↑             │ ├─Retry→ scheduled ─(due, Lease)→ leased      └─SweepReportWait→ unknown
 //	   └─Recover─────┘ └─Submitted(Result≠0 | no response)→ failed | unknown
 //	queued | scheduled ─CancelRequest→ cancelled;  submitted ─RecordCancel→ cancelled
+//	leased ─Recover, lease expired more than MaxRecoveries times→ unknown (worker_lost)
 //
 // When all segments of a recipient are final the recipient is rolled up
 // (delivered if all DELIVRD; failed if any failed, with the error code of

@@ -113,8 +113,8 @@ func TestEventsLifecycle(t *testing.T) {
 		// Lease expiry: Recover makes leased events ready again.
 		f.clock.Advance(DefaultEventLeaseTTL + time.Millisecond)
 		n, err := f.st.Recover(f.ctx, f.ch)
-		if err != nil || n != 2 { // e0 and ids[2]
-			f.t.Fatalf("Recover events: %d %v", n, err)
+		if err != nil || n != (Recovery{Events: 2}) { // e0 and ids[2]
+			f.t.Fatalf("Recover events: %+v %v", n, err)
 		}
 		evs, _ = f.st.LeaseEvents(f.ctx, f.ch, 5)
 		if len(evs) != 2 {

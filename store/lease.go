@@ -150,28 +150,60 @@ func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int
 	return asInt(v), nil
 }
 
+// Recovery counts what one Recover call did.
+type Recovery struct {
+	// Jobs went back to the head of their queue.
+	Jobs int
+	// Events became ready again.
+	Events int
+	// Ended jobs had their lease recovered more than MaxRecoveries times
+	// and are now final 'unknown' with ErrCodeWorkerLost.
+	Ended int
+}
+
 // Recover puts jobs and events whose lease has expired (a crashed or stuck
 // sender or webhook worker) back at the head of their queues. Run it
-// periodically (e.g. every LeaseTTL/2). It returns the number of jobs and
-// events recovered.
-func (s *Store) Recover(ctx context.Context, channel string) (int, error) {
+// periodically (e.g. every LeaseTTL/2), from one place per process.
+//
+// Each expired job lease counts; a job whose lease expired more than
+// MaxRecoveries times — its SUBMIT killed or stalled every worker that
+// took it — is not queued again but made final 'unknown' with error code
+// ErrCodeWorkerLost, its recipient rolled up and its sms.status event
+// created as for any final outcome (it may have been sent: the worker may
+// have died after writing the SUBMIT). Leases renewed by Extend never
+// expire, so they do not count.
+//
+// Events are not capped: an event's lease expires when its dispatcher
+// dies or pauses (a restart, a deploy, a stalled Redis), not because of
+// the event — a POST is bounded by the webhook timeout and cannot take the
+// process down — and delivering an event again costs a duplicate POST the
+// receiver deduplicates by event id, never a second SMS. Counting those
+// expiries would dead-letter healthy events in a rolling deploy; an event
+// whose delivery fails is bounded by the dispatcher's retry period.
+func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
+	var total Recovery
 	if err := checkChannel(channel); err != nil {
-		return 0, err
+		return total, err
 	}
-	total := 0
 	for {
 		v, err := s.run(ctx, "recover", scriptRecover,
 			[]string{s.keys.Lease(channel), s.keys.Queue(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},
-			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch)
+			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch, secs(s.opts.Retention), nonce(),
+			s.opts.MaxRecoveries, ErrCodeWorkerLost)
 		if err != nil {
 			return total, err
 		}
 		a, _ := asSlice(v)
-		if len(a) != 3 {
+		if len(a) != 5 {
 			return total, fmt.Errorf("%w: recover reply %v", ErrBadReply, v)
 		}
 		scanned, evs := asInt(a[1]), asInt(a[2])
-		total += asInt(a[0]) + evs
+		total.Jobs += asInt(a[0])
+		total.Events += evs
+		total.Ended += asInt(a[3])
+		if err := s.finalized(ctx, stringsOf(a[4])); err != nil {
+			return total, err
+		}
 		if scanned < s.opts.SweepBatch && evs < s.opts.SweepBatch {
 			return total, nil
 		}

@@ -53,6 +53,10 @@ type Options struct {
 	// MaxSegments bounds the segments of one request (default 255, the
 	// range of Pk_total).
 	MaxSegments int
+	// MaxRecoveries is how many times Recover puts a job whose lease
+	// expired back in the queue; the next expiry makes it final 'unknown'
+	// with ErrCodeWorkerLost (default 5).
+	MaxRecoveries int
 	// SweepBatch bounds the jobs or events one Recover or SweepReportWait
 	// script call handles; the Go side loops (default 1000).
 	SweepBatch int
@@ -78,6 +82,7 @@ const (
 	DefaultMaxRecipients         = 1000
 	DefaultMaxSegments           = 255
 	DefaultSweepBatch            = 1000
+	DefaultMaxRecoveries         = 5
 )
 
 // withDefaults fills zero fields with the defaults.
@@ -106,6 +111,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSegments <= 0 || o.MaxSegments > DefaultMaxSegments {
 		o.MaxSegments = DefaultMaxSegments
+	}
+	if o.MaxRecoveries <= 0 {
+		o.MaxRecoveries = DefaultMaxRecoveries
 	}
 	if o.SweepBatch <= 0 {
 		o.SweepBatch = DefaultSweepBatch

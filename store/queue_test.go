@@ -163,13 +163,13 @@ func TestRecoverExpiredLease(t *testing.T) {
 		if len(first) != 1 {
 			f.t.Fatalf("leased %d", len(first))
 		}
-		if n, err := f.st.Recover(f.ctx, f.ch); err != nil || n != 0 {
-			f.t.Fatalf("Recover before expiry: %d %v", n, err)
+		if n, err := f.st.Recover(f.ctx, f.ch); err != nil || n != (Recovery{}) {
+			f.t.Fatalf("Recover before expiry: %+v %v", n, err)
 		}
 		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
 		n, err := f.st.Recover(f.ctx, f.ch)
-		if err != nil || n != 1 {
-			f.t.Fatalf("Recover after expiry: %d %v", n, err)
+		if err != nil || n != (Recovery{Jobs: 1}) {
+			f.t.Fatalf("Recover after expiry: %+v %v", n, err)
 		}
 		if st := f.get("rc").Recipients[0].Segments[0]; st.State != JobQueued || st.Attempts != 1 || st.LeaseOwner != "" {
 			f.t.Fatalf("recovered job: %+v", st)
@@ -199,15 +199,15 @@ func TestExtend(t *testing.T) {
 			f.t.Fatalf("lease deadline %v, want now+LeaseTTL", score)
 		}
 		f.clock.Advance(2 * time.Second) // past the original deadline, within the extended one
-		if n, _ := f.st.Recover(f.ctx, f.ch); n != 0 {
-			f.t.Fatalf("extended lease recovered (%d)", n)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != (Recovery{}) {
+			f.t.Fatalf("extended lease recovered (%+v)", n)
 		}
 		if lost, _ := f.st.Extend(f.ctx, f.ch, "other", ids[:1]); len(lost) != 1 {
 			f.t.Fatalf("Extend by another owner: lost %v", lost)
 		}
 		f.clock.Advance(DefaultLeaseTTL)
-		if n, _ := f.st.Recover(f.ctx, f.ch); n != 2 {
-			f.t.Fatalf("Recover: %d", n)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != (Recovery{Jobs: 2}) {
+			f.t.Fatalf("Recover: %+v", n)
 		}
 		lost, _ = f.st.Extend(f.ctx, f.ch, "sender-1", ids)
 		if len(lost) != 2 {
@@ -453,8 +453,8 @@ func TestStaleSubmitAfterLostLease(t *testing.T) {
 		f.create("st", 1, 1)
 		a := f.lease(1)[0]
 		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
-		if n, _ := f.st.Recover(f.ctx, f.ch); n != 1 {
-			f.t.Fatalf("recover %d", n)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != (Recovery{Jobs: 1}) {
+			f.t.Fatalf("recover %+v", n)
 		}
 		// Sender A's SUBMIT_RESP arrives after its lease was recovered: the
 		// job is still unsent, so the outcome is recorded.
@@ -485,8 +485,8 @@ func TestRetryOnlyLeased(t *testing.T) {
 		f.create("ol", 1, 1)
 		j := f.lease(1)[0]
 		f.clock.Advance(DefaultLeaseTTL + time.Millisecond)
-		if n, _ := f.st.Recover(f.ctx, f.ch); n != 1 {
-			f.t.Fatalf("recover %d", n)
+		if n, _ := f.st.Recover(f.ctx, f.ch); n != (Recovery{Jobs: 1}) {
+			f.t.Fatalf("recover %+v", n)
 		}
 		// The job is queued again: a late Retry from the old sender must
 		// not schedule a second copy.

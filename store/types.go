@@ -54,8 +54,8 @@ const (
 	// JobFailed: SUBMIT_RESP Result ≠ 0, or a report other than DELIVRD
 	// and ACCEPTD.
 	JobFailed JobState = "failed"
-	// JobUnknown: no SUBMIT_RESP after all tries, or no report within
-	// ReportWait.
+	// JobUnknown: no SUBMIT_RESP after all tries, no report within
+	// ReportWait, or its lease recovered more than MaxRecoveries times.
 	JobUnknown JobState = "unknown"
 	// JobCancelled: removed before being sent, or CMPP_CANCEL succeeded.
 	JobCancelled JobState = "cancelled"
@@ -150,6 +150,10 @@ const (
 	ErrCodeCancelled = "cancelled"
 	// ErrCodeNoResponse: default code of SubmitOutcome.Unknown.
 	ErrCodeNoResponse = "no_submit_resp"
+	// ErrCodeWorkerLost: the job's lease expired (its worker died or
+	// stalled without a heartbeat) more than MaxRecoveries times; the job
+	// is unknown (it may have been sent).
+	ErrCodeWorkerLost = "worker_lost"
 )
 
 // SubmitResultCode is the default error code of a SUBMIT_RESP Result ≠ 0:

@@ -205,6 +205,8 @@ type gwConfig struct {
 	Rate, Links, Window int
 	LeaseTTL            string
 	Version             string
+	// MaxRecoveries is queue.max_recoveries (0: the default, 5).
+	MaxRecoveries int
 }
 
 func (c gwConfig) yaml() []byte {
@@ -220,6 +222,9 @@ func (c gwConfig) yaml() []byte {
 	if c.Version == "" {
 		c.Version = "3.0"
 	}
+	if c.MaxRecoveries == 0 {
+		c.MaxRecoveries = 5
+	}
 	sum := sha256.Sum256([]byte(apiKey))
 	hosts, _ := json.Marshal(c.WebhookHosts) // a JSON list is a YAML flow list
 	return []byte(fmt.Sprintf(`
@@ -234,9 +239,9 @@ tenants:
   - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true,
      webhook_batch_max: %d, webhook_hosts: %s}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s, allow_private_networks: true}
-queue: {lease_ttl: %s}
+queue: {lease_ttl: %s, max_recoveries: %d}
 `, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
-		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL))
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL, c.MaxRecoveries))
 }
 
 // startGateway runs the gateway in-process until the test ends.

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -26,6 +27,11 @@ type Config struct {
 	Channels []string
 	// Tenants resolves callback URLs, secrets and MO routing. Required.
 	Tenants Tenants
+	// Wake is the process's shared wake-up signals. Required; it must
+	// know every channel. Each lease loop waits on Events(channel)
+	// between polls, so events created in this process (by the sender,
+	// the maintainer, an admin replay) are leased at once.
+	Wake *wake.Hub
 	// HTTPClient sends the POSTs. Default DefaultHTTPClient: no
 	// redirects followed, no proxy, bounded dial and TLS handshake, and
 	// the connect-time address check unless AllowPrivateNetworks. A client
@@ -60,11 +66,9 @@ type Config struct {
 	BatchSize int
 	// PollInterval is the longest wait between two leases while the
 	// outbox is empty; the wait starts at 10 ms and doubles up to it.
-	// Notify and Replay cut it short. Default 1 s.
+	// An EventsReady signal of Wake (and Replay) cuts it short. Default
+	// 1 s.
 	PollInterval time.Duration
-	// RecoverInterval is how often expired leases (of a crashed process)
-	// are recovered with Store.Recover. Default EventLeaseTTL/2.
-	RecoverInterval time.Duration
 	// StopGrace is how long POSTs in flight may finish after Run's
 	// context is cancelled; they are then aborted and their events left
 	// for a retry. Default Timeout.
@@ -111,9 +115,6 @@ func (c Config) withDefaults() Config {
 	c.MaxBackoff = max(c.MaxBackoff, c.InitialBackoff)
 	setDur(&c.Timeout, DefaultTimeout)
 	setDur(&c.PollInterval, DefaultPollInterval)
-	if c.Store != nil {
-		setDur(&c.RecoverInterval, c.Store.Options().EventLeaseTTL/2)
-	}
 	setDur(&c.StopGrace, c.Timeout)
 	if c.PerHostConcurrency <= 0 {
 		c.PerHostConcurrency = DefaultPerHostConcurrency

@@ -30,6 +30,9 @@ const storeOpTimeout = 5 * time.Second
 // reschedules or dead-letters each event. At most 2×Workers events are
 // leased at a time.
 // The dispatcher only reads the outbox: it never touches the CMPP side.
+// It holds the leases of the events it delivers and recovers nothing:
+// events whose lease expired (their process died) are made ready again by
+// the maintainer (internal/maintain), which signals Wake.
 //
 // A delivery carries one event, with the event object as the body, unless
 // the event's tenant has BatchMax > 1: then the events of one lease of
@@ -74,9 +77,8 @@ type Dispatcher struct {
 	userAgent string
 	leaseTTL  time.Duration // the store's EventLeaseTTL
 	hosts     *hostLimiter
-	workers   chan struct{} // one token per POST in flight (a batch is one)
-	budget    chan struct{} // one token per leased, unfinished event
-	wake      map[string]chan struct{}
+	workers   chan struct{}           // one token per POST in flight (a batch is one)
+	budget    chan struct{}           // one token per leased, unfinished event
 	acks      map[string]chan ackItem // per channel, drained by ackLoop
 	running   atomic.Bool
 
@@ -87,10 +89,16 @@ type Dispatcher struct {
 }
 
 // New returns a Dispatcher for cfg (defaults filled in). It panics when
-// cfg.Store or cfg.Tenants is nil (a programming error).
+// cfg.Store, cfg.Tenants or cfg.Wake is nil, or cfg.Wake does not know a
+// channel of cfg.Channels (programming errors).
 func New(cfg Config) *Dispatcher {
-	if cfg.Store == nil || cfg.Tenants == nil {
-		panic("webhook: Config.Store and Config.Tenants are required")
+	if cfg.Store == nil || cfg.Tenants == nil || cfg.Wake == nil {
+		panic("webhook: Config.Store, Config.Tenants and Config.Wake are required")
+	}
+	for _, ch := range cfg.Channels {
+		if !cfg.Wake.Has(ch) {
+			panic("webhook: Config.Wake has no channel " + ch)
+		}
 	}
 	cfg = cfg.withDefaults()
 	d := &Dispatcher{
@@ -101,11 +109,9 @@ func New(cfg Config) *Dispatcher {
 		hosts:     newHostLimiter(cfg.PerHostConcurrency, 2*cfg.PerHostConcurrency),
 		workers:   make(chan struct{}, cfg.Workers),
 		budget:    make(chan struct{}, 2*cfg.Workers),
-		wake:      make(map[string]chan struct{}, len(cfg.Channels)),
 		acks:      make(map[string]chan ackItem, len(cfg.Channels)),
 	}
 	for _, ch := range cfg.Channels {
-		d.wake[ch] = make(chan struct{}, 1)
 		d.acks[ch] = make(chan ackItem, ackBatchMax)
 	}
 	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
@@ -144,7 +150,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for ch, in := range d.acks {
 		ackers.Go(func() { d.ackLoop(ch, in) })
 	}
-	loops.Go(d.recoverLoop)
 	<-ctx.Done()
 	loops.Wait() // no delivery starts after this
 
@@ -168,18 +173,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// Notify wakes the lease loop of channel (e.g. after events were created
-// in this process) instead of letting it wait for its next poll. Unknown
-// channels are ignored. It never blocks.
-func (d *Dispatcher) Notify(channel string) {
-	if w := d.wake[channel]; w != nil {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // Replay moves a dead-lettered event back to the outbox (Store.Replay) and
 // wakes the channel's lease loop. The event keeps its body and id. Its
 // retry period is still counted from its creation, so a replayed event
@@ -188,7 +181,7 @@ func (d *Dispatcher) Replay(ctx context.Context, channel, eventID string) error 
 	if err := d.cfg.Store.Replay(ctx, channel, eventID); err != nil {
 		return err
 	}
-	d.Notify(channel)
+	d.cfg.Wake.EventsReady(channel)
 	return nil
 }
 
@@ -255,43 +248,18 @@ func (d *Dispatcher) returnBudget(n int) {
 	}
 }
 
-// idleWait waits for wait, a Notify of channel, or the end of ctx
-// (false).
+// idleWait waits for wait, an EventsReady signal of channel, or the end
+// of ctx (false).
 func (d *Dispatcher) idleWait(ctx context.Context, channel string, wait time.Duration) bool {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-d.wake[channel]:
+	case <-d.cfg.Wake.Events(channel):
 	case <-ctx.Done():
 		return false
 	}
 	return true
-}
-
-// recoverLoop puts events (and jobs) whose lease expired — their process
-// died — back in their queues, every RecoverInterval.
-func (d *Dispatcher) recoverLoop() {
-	ctx := d.runCtx
-	t := time.NewTicker(d.cfg.RecoverInterval)
-	defer t.Stop()
-	for {
-		for _, ch := range d.cfg.Channels {
-			n, err := d.cfg.Store.Recover(ctx, ch)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				d.log.Error().Err(err).Str("channel", ch).Msg("recover expired leases")
-			case n > 0:
-				d.log.Info().Int("recovered", n).Str("channel", ch).Msg("expired leases recovered")
-				d.Notify(ch)
-			}
-		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // storeCtx bounds a store call that must happen even during shutdown.

@@ -279,20 +279,46 @@ func TestStopAbortsAfterGrace(t *testing.T) {
 	testenv.WaitFor(t, waitLong, "acked by the next dispatcher", func() bool { return f.acked(eid) })
 }
 
-// Events leased by a process that died are recovered and delivered.
-func TestRecoversLostLeases(t *testing.T) {
-	f := newFixture(t, store.Options{EventLeaseTTL: time.Second})
+// The dispatcher does not recover expired leases: the maintainer
+// (internal/maintain) does, once per process. An event whose lease expired
+// stays leased while the dispatcher runs and delivers other events.
+func TestDoesNotRecoverLeases(t *testing.T) {
+	f := newFixture(t, store.Options{})
 	rc := newReceiver(t, nil)
-	eid := f.seedMO("1069001", "m", rc.srv.URL)
-	if evs, err := f.st.LeaseEvents(f.ctx, testChannel, 10); err != nil || len(evs) != 1 {
+	lost := f.seedMO("1069001", "lost", rc.srv.URL)
+	dying := store.New(f.env.Client, store.Options{Prefix: f.env.Prefix, EventLeaseTTL: time.Millisecond})
+	if evs, err := dying.LeaseEvents(f.ctx, testChannel, 10); err != nil || len(evs) != 1 {
 		t.Fatalf("lease by the dying process: %v %v", evs, err)
 	}
+	leaseKey := f.st.Keys().EventLease(testChannel)
+	testenv.WaitFor(t, waitLong, "lease expired", func() bool {
+		dl, err := f.env.Client.ZScore(f.ctx, leaseKey, lost).Result()
+		return err == nil && int64(dl) < time.Now().UnixMilli()
+	})
+	start(t, f.fastConfig(tenants("")))
+	other := f.seedMO("1069001", "other", rc.srv.URL)
+	testenv.WaitFor(t, waitLong, "the other event delivered", func() bool { return f.acked(other) })
+	if _, err := f.env.Client.ZScore(f.ctx, leaseKey, lost).Result(); err != nil || f.acked(lost) || rc.count() != 1 {
+		t.Fatalf("the expired lease was recovered by the dispatcher (zscore err %v, %d POSTs)", err, rc.count())
+	}
+}
+
+// A lease loop waiting for its next poll starts at once on an EventsReady
+// signal of its channel in the Wake hub.
+func TestIdleWaitWakesOnEventsReady(t *testing.T) {
+	f := newFixture(t, store.Options{})
 	cfg := f.fastConfig(tenants(""))
-	cfg.Timeout, cfg.RecoverInterval = 500*time.Millisecond, 50*time.Millisecond
-	start(t, cfg)
-	testenv.WaitFor(t, waitLong, "recovered and acked", func() bool { return f.acked(eid) })
-	if rc.count() != 1 {
-		t.Fatalf("%d POSTs", rc.count())
+	d := New(cfg)
+	done := make(chan bool, 1)
+	go func() { done <- d.idleWait(f.ctx, testChannel, time.Hour) }()
+	cfg.Wake.EventsReady(testChannel)
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("idleWait reported the end of its context")
+		}
+	case <-time.After(waitLong):
+		t.Fatal("idleWait did not wake on EventsReady")
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -245,7 +246,7 @@ func tenants(defaultURL string) *TenantTable {
 // loopback receivers.
 func (f *fixture) fastConfig(ts Tenants) Config {
 	return Config{
-		Store: f.st, Channels: []string{testChannel}, Tenants: ts,
+		Store: f.st, Channels: []string{testChannel}, Tenants: ts, Wake: wake.New(testChannel),
 		InitialBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond,
 		RetryFor: time.Minute, Timeout: 5 * time.Second, PollInterval: 20 * time.Millisecond,
 		StopGrace: 5 * time.Second, Version: "test", Metrics: metrics.New(),

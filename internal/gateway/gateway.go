@@ -25,7 +25,9 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
@@ -44,6 +46,8 @@ type Gateway struct {
 	rdb      redis.UniversalClient
 	store    *store.Store
 	metrics  *metrics.Metrics
+	wake     *wake.Hub
+	maintain *maintain.Maintainer
 	senders  *sender.Service
 	webhooks *webhook.Dispatcher
 	api      *api.Server
@@ -72,17 +76,27 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := checkDemoKey(cfg); err != nil {
 		return nil, err
 	}
+	// The wake-up signals come first: every part gets them at
+	// construction, whatever the order the parts are built in.
+	s.wake = wake.New(channelNames(cfg)...)
 	if err := s.openRedis(); err != nil {
 		return nil, err
 	}
 	s.store = store.New(s.rdb, store.Options{
-		Prefix:      cfg.Redis.Prefix,
-		LeaseTTL:    cfg.Queue.LeaseTTL.D(),
-		MappingTTL:  cfg.Queue.MappingTTL.D(),
-		ReportWait:  cfg.Queue.ReportWait.D(),
-		Retention:   cfg.Queue.Retention.D(),
-		MaxSegments: cfg.Text.MaxSegments,
+		Prefix:        cfg.Redis.Prefix,
+		LeaseTTL:      cfg.Queue.LeaseTTL.D(),
+		MappingTTL:    cfg.Queue.MappingTTL.D(),
+		ReportWait:    cfg.Queue.ReportWait.D(),
+		Retention:     cfg.Queue.Retention.D(),
+		MaxRecoveries: cfg.Queue.MaxRecoveries,
+		MaxSegments:   cfg.Text.MaxSegments,
 	})
+	s.maintain, err = maintain.New(maintain.Config{
+		Store: s.store, Wake: s.wake, Channels: channelNames(cfg), Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Simulator.Embedded {
 		if err := s.startSimulator(); err != nil {
 			return nil, err
@@ -121,6 +135,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Store:                s.store,
 		Channels:             channelNames(cfg),
 		Tenants:              tenantTable(cfg),
+		Wake:                 s.wake,
 		RetryFor:             cfg.Webhook.RetryFor.D(),
 		InitialBackoff:       cfg.Webhook.InitialBackoff.D(),
 		MaxBackoff:           cfg.Webhook.MaxBackoff.D(),
@@ -139,7 +154,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Logger:    log.With().Str("component", "api").Logger(),
 		Canceller: cancelAdapter{s.senders},
 		Readiness: s.senders,
-		Notifier:  s.senders,
+		Wake:      s.wake,
 	})
 	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -244,9 +259,8 @@ func (s *Gateway) buildSenders() error {
 			FlowControlRetries: s.cfg.Queue.FlowControlRetries,
 			DrainTimeout:       s.cfg.ShutdownTimeout.D(),
 		}, sender.Deps{
-			Store: s.store, Limiter: limiter, Metrics: s.metrics, Owner: owner,
-			Logger:        s.log.With().Str("component", "sender").Logger(),
-			EventsCreated: s.notifyWebhooks,
+			Store: s.store, Limiter: limiter, Metrics: s.metrics, Owner: owner, Wake: s.wake,
+			Logger: s.log.With().Str("component", "sender").Logger(),
 		})
 		if err != nil {
 			return err
@@ -256,15 +270,6 @@ func (s *Gateway) buildSenders() error {
 	var err error
 	s.senders, err = sender.NewService(chans...)
 	return err
-}
-
-// notifyWebhooks wakes the webhook dispatcher's lease loop of channel
-// (the senders call it when they created events). The dispatcher is built
-// after the senders, before anything runs.
-func (s *Gateway) notifyWebhooks(channel string) {
-	if s.webhooks != nil {
-		s.webhooks.Notify(channel)
-	}
 }
 
 // Addr is the HTTP listen address actually bound.
@@ -287,6 +292,10 @@ func (s *Gateway) Run(ctx context.Context) error {
 	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
 	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
+	// The maintainer stops with the webhooks: until then, what it
+	// recovers or sweeps still has a consumer here.
+	maintainDone := make(chan struct{})
+	go func() { defer close(maintainDone); _ = s.maintain.Run(hookCtx) }()
 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(s.ln) }()
@@ -314,6 +323,7 @@ func (s *Gateway) Run(ctx context.Context) error {
 	}
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
+	<-maintainDone // a pass in progress ends with its context
 	s.log.Info().Msg("drained")
 	return runErr
 }

@@ -24,7 +24,8 @@
 -- recipient r (only when S > 1), "rs:<r>" "<status>|<error>" once
 -- recipient r is final, "rfin" final recipients, "n_delivered" /
 -- "n_failed" / "n_unknown" / "n_cancelled" final recipients by status,
--- "fin" time the request became final, "cx" time of CancelRequest.
+-- "fin" time the request became final, "cx" time of CancelRequest,
+-- "rc:<r>:<s>" expired leases of job r:s recovered (recover.lua).
 
 local TAG = ARGV[1]
 local NOW = ''         -- set by the script

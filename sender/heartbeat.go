@@ -1,0 +1,38 @@
+package sender
+
+import (
+	"context"
+	"time"
+)
+
+// heartbeat extends the leases of the jobs in hand every LeaseTTL/3, in
+// its own goroutine: nothing else the channel does can delay it, so the
+// lease of a SUBMIT whose answer is slow never expires while this process
+// holds it. Expired leases of other processes are recovered by the
+// maintainer (internal/maintain), not here.
+func (c *Channel) heartbeat(ctx context.Context) {
+	beat := time.NewTicker(max(c.deps.Store.Options().LeaseTTL/3, 10*time.Millisecond))
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+		}
+		ids := c.inHand.list()
+		if len(ids) == 0 {
+			continue
+		}
+		lost, err := c.deps.Store.Extend(ctx, c.set.Name, c.deps.Owner, ids)
+		if err != nil {
+			c.log.Warn().Err(err).Msg("lease heartbeat failed")
+			continue
+		}
+		if len(lost) > 0 {
+			// Jobs still waiting for a worker are dropped here (their new
+			// owner sends them); those already in flight may go twice.
+			c.inHand.markLost(lost)
+			c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); jobs not yet sent are left to their new owner")
+		}
+	}
+}
