@@ -37,6 +37,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 			if len(sum.Events) > 0 {
 				c.eventsCreated()
 			}
+			c.collided(sum.Collisions)
 			break
 		}
 		c.log.Warn().Err(err).Int("outcomes", len(done)).Msg("storing SUBMIT outcomes failed; retrying")
@@ -59,4 +60,21 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 		c.inHand.remove(o.id)
 	}
 	return nil, nil
+}
+
+// collided logs and counts the Msg_Id collisions of one Submitted call: the
+// ISMG answered a Msg_Id already given to another segment that still waits
+// for its report. The store kept the first mapping and made the later
+// segment final unknown (msg_id_collision).
+func (c *Channel) collided(cols []store.MsgIDCollision) {
+	for _, col := range cols {
+		ev := c.log.Warn().Str("msg_id", col.MsgID).Str("job", string(col.Job)).Str("holder", string(col.Holder))
+		if req, r, s, err := col.Job.Split(); err == nil {
+			ev = ev.Str("request_id", req).Int("recipient", r).Int("segment", s)
+		}
+		ev.Msg("SUBMIT_RESP Msg_Id already mapped to another segment awaiting its report; segment final unknown (msg_id_collision)")
+		if c.deps.Metrics != nil {
+			c.deps.Metrics.MsgIDCollisions.WithLabelValues(c.set.Name).Inc()
+		}
+	}
 }

@@ -41,7 +41,7 @@
 //
 //	queued ─Lease→ leased ─Submitted(Result 0)→ submitted ─Reports→ delivered | failed
 //	   ↑             │ ├─Retry→ scheduled ─(due, Lease)→ leased      └─SweepReportWait→ unknown
-//	   └─Recover─────┘ └─Submitted(Result≠0 | no response)→ failed | unknown
+//	   └─Recover─────┘ └─Submitted(Result≠0 | no response | Msg_Id collision)→ failed | unknown
 //	queued | scheduled ─CancelRequest→ cancelled;  submitted ─RecordCancel→ cancelled
 //	leased ─Recover, lease expired more than MaxRecoveries times→ unknown (worker_lost)
 //
@@ -58,4 +58,11 @@
 // SUBMIT_RESP, PROTOCOL.md §11.3) is parked for ParkTTL and applied by the
 // Submitted call that maps the Msg_Id. A report for a job that is already
 // final is ignored (the ISMG resends reports).
+//
+// A Msg_Id is mapped with SET NX: when the ISMG gives a Msg_Id already
+// mapped to another job that still waits for a report for it, the first
+// mapping is kept and the later job is final unknown (msg_id_collision) at
+// once, since no report could ever be matched to it. A mapping to a job no
+// longer waiting (final, or its request gone) is replaced: the ISMG reused
+// the Msg_Id.
 package store

@@ -154,6 +154,11 @@ const (
 	// stalled without a heartbeat) more than MaxRecoveries times; the job
 	// is unknown (it may have been sent).
 	ErrCodeWorkerLost = "worker_lost"
+	// ErrCodeMsgIDCollision: the SUBMIT was accepted (Result 0) but the
+	// ISMG answered a Msg_Id already mapped to another segment that still
+	// waits for its report. The first mapping is kept, so no report can be
+	// matched to this segment: it is final 'unknown' at once.
+	ErrCodeMsgIDCollision = "msg_id_collision"
 )
 
 // SubmitResultCode is the default error code of a SUBMIT_RESP Result ≠ 0:

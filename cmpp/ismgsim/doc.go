@@ -7,9 +7,9 @@
 // received segment, sends status reports after a delay through a scheduler,
 // resends unacknowledged DELIVERs, keeps links alive with ACTIVE_TEST and can
 // inject MO messages. Faults (dropped or delayed responses, forced Results,
-// periodic link closes, reports before responses, a silent peer) can be
-// switched at run time, and an admin HTTP API (AdminHandler) exposes all of
-// it as JSON.
+// periodic link closes, reports before responses, a fixed Msg_Id, a silent
+// peer) can be switched at run time, and an admin HTTP API (AdminHandler)
+// exposes all of it as JSON.
 //
 // Each connection has exactly two goroutines owned by the Server: a read
 // loop that decodes and handles PDUs, and a writer that flushes a batched
@@ -65,6 +65,9 @@
 //   - Faults.ReportBeforeResp sends the report at once, before the
 //     SUBMIT_RESP on the same link, when that link's DELIVER window has room;
 //     otherwise the report is scheduled normally.
+//   - Faults.FixedMsgID answers every SUBMIT with the same Msg_Id (a
+//     broken ISMG, e.g. one answering 0): records, SUBMIT_RESPs and reports
+//     all carry it, so reports of different segments cannot be told apart.
 //   - Faults.Silent: frames read are discarded (not handled, not recorded),
 //     no PDU is sent, timers pause; DELIVERs wait until Silent is cleared.
 package ismgsim

@@ -76,6 +76,7 @@ type FaultsDoc struct {
 	ReportBeforeResp  bool              `json:"report_before_resp"`      // Faults.ReportBeforeResp
 	StatOverride      map[string]string `json:"stat_override,omitempty"` // Faults.StatOverride: dest → Stat
 	Silent            bool              `json:"silent"`                  // Faults.Silent
+	FixedMsgID        string            `json:"fixed_msg_id"`            // Faults.FixedMsgID, 22 digits ("0000000000000000000000" = Msg_Id 0); "" = off
 }
 
 // Faults validates and converts the document.
@@ -97,6 +98,13 @@ func (d FaultsDoc) Faults() (Faults, error) {
 			return Faults{}, fmt.Errorf("stat_override[%q]: stat %q must be 1..7 bytes", dest, stat)
 		}
 	}
+	if t := strings.TrimSpace(d.FixedMsgID); t != "" {
+		id, err := cmpp.ParseMsgID(t)
+		if err != nil {
+			return Faults{}, fmt.Errorf("fixed_msg_id: %w", err)
+		}
+		f.FixedMsgID = &id
+	}
 	return f, nil
 }
 
@@ -109,6 +117,9 @@ func faultsDocOf(f Faults) FaultsDoc {
 	}
 	if f.CloseLinksEvery > 0 {
 		d.CloseLinksEvery = f.CloseLinksEvery.String()
+	}
+	if f.FixedMsgID != nil {
+		d.FixedMsgID = f.FixedMsgID.String()
 	}
 	return d
 }

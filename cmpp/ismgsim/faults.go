@@ -3,6 +3,8 @@ package ismgsim
 import (
 	"maps"
 	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
 )
 
 // Faults are misbehaviours switched on at run time with SetFaults. The zero
@@ -29,12 +31,23 @@ type Faults struct {
 	StatOverride map[string]string
 	// Silent stops all answering (a dead peer) while keeping TCP open.
 	Silent bool
+	// FixedMsgID, when set, is the Msg_Id of every SUBMIT_RESP (whatever
+	// its Result) and of the reports of accepted SUBMITs, instead of a
+	// fresh one (recipient k of a group send gets it +k on the sequence,
+	// as usual): an ISMG that answers the same Msg_Id, e.g. 0, to
+	// different segments. CANCEL of such a Msg_Id withdraws the report of
+	// the latest SUBMIT given it.
+	FixedMsgID *cmpp.MsgID
 }
 
 // clone returns a copy of f that shares no map with it, with the ratio
 // clamped to 0..1 and negative durations treated as 0.
 func (f Faults) clone() Faults {
 	f.StatOverride = maps.Clone(f.StatOverride)
+	if f.FixedMsgID != nil {
+		id := *f.FixedMsgID
+		f.FixedMsgID = &id
+	}
 	f.DropResponseRatio = min(max(f.DropResponseRatio, 0), 1)
 	f.ResponseDelay = max(f.ResponseDelay, 0)
 	f.CloseLinksEvery = max(f.CloseLinksEvery, 0)

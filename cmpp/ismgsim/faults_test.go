@@ -1,6 +1,7 @@
 package ismgsim
 
 import (
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -194,5 +195,59 @@ func TestFaultsCloneIsolatesMap(t *testing.T) {
 	got := s.Faults()
 	if got.StatOverride["1"] != "UNDELIV" || got.DropResponseRatio != 1 || got.ResponseDelay != 0 {
 		t.Fatalf("faults %+v", got)
+	}
+}
+
+// FixedMsgID answers every SUBMIT with the same Msg_Id, and the reports of
+// different SUBMITs carry it too; clearing it restores fresh Msg_Ids. The
+// admin API sets and shows it in the 22-digit form.
+func TestFaultFixedMsgID(t *testing.T) {
+	s := newTestServer(t, Config{ReportDelay: time.Millisecond})
+	hs := httptest.NewServer(s.AdminHandler())
+	defer hs.Close()
+	var f FaultsDoc
+	if code := adminCall(t, hs.URL, "PUT", "/faults", `{"fixed_msg_id":"0000000000000000000000"}`, &f); code != 200 ||
+		f.FixedMsgID != "0000000000000000000000" {
+		t.Fatalf("PUT /faults: %d %+v", code, f)
+	}
+	if got := s.Faults().FixedMsgID; got == nil || *got != 0 {
+		t.Fatalf("FixedMsgID %v, want Msg_Id 0", got)
+	}
+	if code := adminCall(t, hs.URL, "PUT", "/faults", `{"fixed_msg_id":"12"}`, nil); code != 400 {
+		t.Fatalf("PUT /faults with a bad fixed_msg_id: %d", code)
+	}
+	c := loginRaw(t, s, cmpp.V30)
+	var reps []cmpp.MsgID
+	for _, dest := range []string{"13800138000", "13900139000"} {
+		resp, ds := c.submit(reportSubmit(dest))
+		if resp.Result != 0 || resp.MsgID != 0 {
+			t.Fatalf("SUBMIT_RESP %+v, want Msg_Id 0", resp)
+		}
+		for _, d := range ds {
+			r, _ := d.Report()
+			reps = append(reps, r.MsgID)
+		}
+	}
+	ds, _ := c.recvDelivers(2-len(reps), true)
+	for _, d := range ds {
+		r, err := d.Report()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, r.MsgID)
+	}
+	if len(reps) != 2 || reps[0] != 0 || reps[1] != 0 {
+		t.Fatalf("report Msg_Ids %v, want both 0", reps)
+	}
+	for _, g := range s.Received() {
+		if g.MsgID != 0 {
+			t.Fatalf("recorded Msg_Id %s", g.MsgID)
+		}
+	}
+	if code := adminCall(t, hs.URL, "PUT", "/faults", `{}`, &f); code != 200 || f.FixedMsgID != "" {
+		t.Fatalf("clear faults: %d %+v", code, f)
+	}
+	if resp, _ := c.submit(testSubmit()); resp.MsgID == 0 {
+		t.Fatal("Msg_Id still 0 after clearing the fault")
 	}
 }

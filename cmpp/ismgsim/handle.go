@@ -98,6 +98,9 @@ func (l *link) handleSubmit(seq uint32, sub *cmpp.Submit, sess *session) error {
 		result = math.MaxUint8 // a forced 3.0-only Result on a 2.0 link: "other error"
 	}
 	id := srv.ids.next(n, now)
+	if f.FixedMsgID != nil {
+		id = *f.FixedMsgID
+	}
 	switch result {
 	case cmpp.ResultOK:
 		st.accepted.Add(1)

@@ -32,6 +32,10 @@ type Metrics struct {
 	Reports *prometheus.CounterVec
 	// SubmitToReport observes the time from SUBMIT_RESP to its report.
 	SubmitToReport *prometheus.HistogramVec
+	// MsgIDCollisions counts SUBMIT_RESPs (Result 0) whose Msg_Id was
+	// already mapped to another segment still waiting for its report; the
+	// later segment is final unknown with error code msg_id_collision.
+	MsgIDCollisions *prometheus.CounterVec
 	// MO counts completed MO messages by channel.
 	MO *prometheus.CounterVec
 	// Webhooks counts delivery attempts by event type and outcome:
@@ -72,6 +76,10 @@ func New() *Metrics {
 			Name: "smsbridge_submit_to_report_seconds", Help: "Time from SUBMIT_RESP to status report.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 16),
 		}, []string{"channel"}),
+		MsgIDCollisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_msgid_collisions_total",
+			Help: "SUBMIT_RESP Msg_Ids already mapped to another segment awaiting its report (later segment final unknown).",
+		}, []string{"channel"}),
 		MO: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsbridge_mo_messages_total", Help: "Completed (reassembled) MO messages.",
 		}, []string{"channel"}),
@@ -87,7 +95,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
-		m.LinkState, m.Reports, m.SubmitToReport, m.MO, m.Webhooks, m.WebhookDuration,
+		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.Webhooks, m.WebhookDuration,
 	)
 	return m
 }

@@ -3,24 +3,48 @@
 -- KEYS[2] await zset     {T}:await
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
 -- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
--- ARGV[7..] 5 per outcome: job, kind, msg_id, result, error code
+-- ARGV[7] error code of a Msg_Id collision
+-- ARGV[8..] 5 per outcome: job, kind, msg_id, result, error code
 --   kind "ok":   SUBMIT_RESP Result 0 with msg_id: job submitted, msg_id
---                mapped (SET EX), report deadline set, and a parked report
---                for msg_id applied at once
+--                mapped (SET NX EX), report deadline set, and a parked
+--                report for msg_id applied at once. When msg_id is already
+--                mapped to another job that still waits for a report for
+--                it (a live mapping), the first mapping is kept and this
+--                job becomes final unknown with the collision code at once
+--                (no report can ever be matched to it). A mapping to the
+--                job itself, or to a job no longer waiting for msg_id
+--                (final, or its request gone), is replaced.
 --   kind "fail": final failure (Result ≠ 0): job failed with error code
 --   kind "unk":  no SUBMIT_RESP after all tries: job unknown with error code
 -- Jobs already submitted or final, and jobs of vanished requests, are left
 -- alone ("stale").
--- Returns {codes, finals}: codes has 2 values per outcome, the code
--- ("ok", "okr" = ok and a parked report applied, "fail", "unk", "stale")
--- and the event id created or ""; finals lists requests that became final.
+-- Returns {codes, finals, holders}: codes has 2 values per outcome, the
+-- code ("ok", "okr" = ok and a parked report applied, "col" = Msg_Id
+-- collision, "fail", "unk", "stale") and the event id created or "";
+-- finals lists requests that became final; holders has one value per "col"
+-- code, in order: the job that keeps the mapping.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
-local await_at, map_ttl = ARGV[3], ARGV[4]
+local await_at, map_ttl, col_code = ARGV[3], ARGV[4], ARGV[7]
 local codes = {}
 local unlease = {}
-for i = 7, #ARGV, 5 do
+local holders = {}
+
+-- live_holder returns the job that msg_id mk is mapped to when it is
+-- another job still waiting for a report for mid, else nil. Only called
+-- when SET NX found a mapping, so the common path costs no extra command.
+local function live_holder(mk, mid, job)
+  local h = redis.call('GET', mk)
+  if not h or h == job then return nil end
+  local hid, hr, hs = split_job(h)
+  if not hid then return nil end
+  local ht = jdecode(redis.call('HGET', reqkey(hid), 'j:' .. hr .. ':' .. hs))
+  if ht[1] == 's' and ht[3] == mid then return h end
+  return nil
+end
+
+for i = 8, #ARGV, 5 do
   local job, kind, mid, res, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local code, eid = 'stale', nil
   local id, r, s = split_job(job)
@@ -33,11 +57,25 @@ for i = 7, #ARGV, 5 do
       t[4] = res
       t[6] = NOW
       t[9] = ''
+      local holder = nil
       if kind == 'ok' then
+        local mk = TAG .. ':mid:' .. mid
+        if not redis.call('SET', mk, job, 'NX', 'EX', map_ttl) then
+          holder = live_holder(mk, mid, job)
+          if not holder then redis.call('SET', mk, job, 'EX', map_ttl) end
+        end
+      end
+      if holder then
+        t[1] = 'u'
+        t[3] = mid
+        t[8] = col_code
+        eid = set_job(id, m, r, s, old, t, nil)
+        code = 'col'
+        holders[#holders + 1] = holder
+      elseif kind == 'ok' then
         t[1] = 's'
         t[3] = mid
         t[8] = ''
-        redis.call('SET', TAG .. ':mid:' .. mid, job, 'EX', map_ttl)
         AWAIT_ADD[#AWAIT_ADD + 1] = await_at
         AWAIT_ADD[#AWAIT_ADD + 1] = job
         code = 'ok'
@@ -72,4 +110,4 @@ for i = 7, #ARGV, 5 do
 end
 push_chunks('ZREM', KEYS[1], unlease)
 flush()
-return {codes, FINALS}
+return {codes, FINALS, holders}
