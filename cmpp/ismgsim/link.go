@@ -151,6 +151,9 @@ func (l *link) readLoop() {
 }
 
 // serve runs the login and then the PDU loop; it returns why it stopped.
+// Responses are written in batches: after each frame, the output becomes
+// due only when no further whole frame is already buffered (so the
+// responses to requests that arrived together leave in one write).
 func (l *link) serve(fr *cmpp.FrameReader) error {
 	_ = l.conn.SetReadDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
 	for {
@@ -161,7 +164,9 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 		if l.srv.faults.Load().Silent {
 			continue // a dead peer never answers the login
 		}
-		if err := l.login(frame); err != nil {
+		err = l.login(frame)
+		l.out.flush()
+		if err != nil {
 			return err
 		}
 		break
@@ -178,7 +183,14 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 		if l.srv.faults.Load().Silent {
 			continue
 		}
-		if err := l.handle(frame); err != nil {
+		err = l.handle(frame)
+		if hook := l.srv.cfg.afterHandle; hook != nil {
+			hook()
+		}
+		if !fr.FrameBuffered() {
+			l.out.flush()
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -192,8 +204,9 @@ func frameError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// writeLoop flushes the output queue (all that is queued, in one write)
-// whenever it becomes non-empty, and runs the link's timers.
+// writeLoop writes the output queue (all that is queued, in one write)
+// when it is due (see urgency) or has been held Config.FlushDelay, and runs
+// the link's timers; a tick writes whatever is queued.
 func (l *link) writeLoop() {
 	defer l.srv.wg.Done()
 	ticker := time.NewTicker(l.srv.tickInterval())
@@ -202,20 +215,34 @@ func (l *link) writeLoop() {
 	hold := time.NewTimer(time.Hour)
 	hold.Stop()
 	defer hold.Stop()
+	var holding <-chan time.Time // hold.C while output is held, else nil
+	delay := l.srv.cfg.FlushDelay
 	for {
+		force := delay <= 0
 		select {
 		case <-l.ctx.Done():
 			return
 		case <-l.out.wake:
-			if !l.holdOutput(hold) {
-				return
-			}
+		case <-holding:
+			holding, force = nil, true
 		case now := <-ticker.C:
 			if !l.onTick(now) {
 				return
 			}
+			force = true
 		}
-		buf, finish := l.out.take(spare)
+		buf, finish, held := l.out.take(spare, force)
+		if held {
+			if holding == nil {
+				hold.Reset(delay)
+				holding = hold.C
+			}
+			continue
+		}
+		if holding != nil {
+			hold.Stop()
+			holding = nil
+		}
 		if len(buf) > 0 {
 			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
 			if _, err := l.conn.Write(buf); err != nil {
@@ -231,22 +258,6 @@ func (l *link) writeLoop() {
 			buf = make([]byte, 0, 4096) // do not keep a burst's buffer forever
 		}
 		spare = buf[:0]
-	}
-}
-
-// holdOutput waits Config.FlushDelay (if any) so that more output joins
-// what was just queued. It returns false when the link is closing.
-func (l *link) holdOutput(hold *time.Timer) bool {
-	d := l.srv.cfg.FlushDelay
-	if d <= 0 {
-		return true
-	}
-	hold.Reset(d)
-	select {
-	case <-hold.C:
-		return true
-	case <-l.ctx.Done():
-		return false
 	}
 }
 
@@ -289,7 +300,7 @@ func (l *link) onTick(now time.Time) bool {
 		return true
 	}
 	seq := l.nextSeq()
-	if err := l.out.append(sess.version, seq, activeTest, false); err != nil {
+	if err := l.out.append(sess.version, seq, activeTest, outMayHold); err != nil { // the tick writes it
 		return true // closing
 	}
 	l.probeOut = true

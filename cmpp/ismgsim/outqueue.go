@@ -11,21 +11,45 @@ import (
 // reading (and so stops producing responses) until the writer catches up.
 const outHighWater = 256 << 10
 
+// outFlushThreshold is the size of queued output that is written at once,
+// whoever queued it and whatever FlushDelay says.
+const outFlushThreshold = 16 << 10
+
 // errOutClosed is returned when appending to the output of a closed link.
 var errOutClosed = errors.New("link output closed")
+
+// When output queued by append is written.
+type urgency uint8
+
+const (
+	// outAfterInput: a response from the read loop. It is written when the
+	// read loop has no more whole frame buffered (the read loop calls
+	// flush), or at outFlushThreshold: the responses to every request that
+	// arrived together leave together, in one write.
+	outAfterInput urgency = iota
+	// outMayHold: the simulator's own DELIVER, queued by another goroutine
+	// than the read loop (a report falling due, an MO). The writer may hold
+	// it up to Config.FlushDelay for more to join it; any earlier write
+	// takes it along.
+	outMayHold
+	// outNow: written at once (a delayed response, a full DELIVER window).
+	outNow
+)
 
 // outQueue is a link's output: PDUs are encoded straight into one byte
 // buffer under a mutex, and the writer goroutine swaps it for a spare one
 // and writes the whole batch with one Write (double buffering, no per-PDU
-// allocation or channel send).
+// allocation or channel send). When the writer is woken is the batching
+// policy: see urgency.
 type outQueue struct {
 	highWater int
 	mu        sync.Mutex
 	space     sync.Cond // signalled when the writer takes the buffer or the queue closes
 	buf       []byte
+	due       bool // buf must be written now: the writer does not hold it
 	closed    bool
 	finishing error         // non-nil: close the link for this reason once buf is written
-	wake      chan struct{} // capacity 1: "buf became non-empty" or "finishing"
+	wake      chan struct{} // capacity 1: "write buf now" or "start holding buf"
 }
 
 func (q *outQueue) init(highWater int) {
@@ -42,12 +66,16 @@ func (q *outQueue) signal() {
 	}
 }
 
-// append encodes p in the layout of v with Sequence_Id seq. With block set
-// (read loop only) it first waits while more than outHighWater bytes are
-// unsent (Config.outHighWater). It fails when the link is closing.
-func (q *outQueue) append(v cmpp.Version, seq uint32, p cmpp.PDU, block bool) error {
+// append encodes p in the layout of v with Sequence_Id seq, to be written
+// as u says. An outAfterInput append (read loop only) first waits while at
+// least highWater bytes are unsent (Config.outHighWater). It fails when the
+// link is closing.
+func (q *outQueue) append(v cmpp.Version, seq uint32, p cmpp.PDU, u urgency) error {
 	q.mu.Lock()
-	for block && len(q.buf) >= q.highWater && !q.closed {
+	for u == outAfterInput && len(q.buf) >= q.highWater && !q.closed {
+		if q.dueLocked() { // the read loop cannot flush while it waits
+			q.signal()
+		}
 		q.space.Wait()
 	}
 	if q.closed || q.finishing != nil {
@@ -61,11 +89,39 @@ func (q *outQueue) append(v cmpp.Version, seq uint32, p cmpp.PDU, block bool) er
 		return err
 	}
 	q.buf = b
+	wake := false
+	switch {
+	case u == outNow || len(b) >= outFlushThreshold:
+		wake = q.dueLocked()
+	case u == outMayHold:
+		wake = wasEmpty // the writer starts holding; a non-empty buf is already known or due soon
+	}
 	q.mu.Unlock()
-	if wasEmpty {
+	if wake {
 		q.signal()
 	}
 	return nil
+}
+
+// flush makes what is queued due now: the read loop calls it when it has
+// no more input at hand, other goroutines when nothing more can follow
+// soon (the DELIVER window is full).
+func (q *outQueue) flush() {
+	q.mu.Lock()
+	wake := len(q.buf) > 0 && q.dueLocked()
+	q.mu.Unlock()
+	if wake {
+		q.signal()
+	}
+}
+
+// dueLocked marks buf due and reports whether the writer needs waking.
+func (q *outQueue) dueLocked() bool {
+	if q.due {
+		return false
+	}
+	q.due = true
+	return true
 }
 
 // finish asks the writer to close the link for reason after writing what
@@ -78,14 +134,20 @@ func (q *outQueue) finish(reason error) {
 }
 
 // take swaps the queued bytes for spare and returns the reason to close
-// the link once they are written, if any.
-func (q *outQueue) take(spare []byte) (out []byte, finish error) {
+// the link once they are written, if any. Unless force, it leaves output
+// that may still be held (not due, link not finishing) where it is and
+// returns held true.
+func (q *outQueue) take(spare []byte, force bool) (out []byte, finish error, held bool) {
 	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !force && !q.due && q.finishing == nil && len(q.buf) > 0 {
+		return nil, nil, true
+	}
 	out, q.buf = q.buf, spare[:0]
+	q.due = false
 	finish = q.finishing
 	q.space.Broadcast()
-	q.mu.Unlock()
-	return out, finish
+	return out, finish, false
 }
 
 // close fails every later append and wakes a blocked one.
