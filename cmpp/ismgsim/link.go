@@ -165,7 +165,9 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 			continue // a dead peer never answers the login
 		}
 		err = l.login(frame)
-		l.out.flush()
+		if werr := l.writeDue(); werr != nil {
+			return werr
+		}
 		if err != nil {
 			return err
 		}
@@ -188,12 +190,32 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 			hook()
 		}
 		if !fr.FrameBuffered() {
-			l.out.flush()
+			if werr := l.writeDue(); werr != nil {
+				return werr
+			}
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// writeDue writes the output queued so far from the read loop itself, or
+// leaves it due to the writer goroutine while that one is writing.
+func (l *link) writeDue() error {
+	buf := l.out.takeDue()
+	if buf == nil {
+		return nil
+	}
+	_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
+	_, err := l.conn.Write(buf)
+	if l.out.written(buf) {
+		l.out.signal()
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }
 
 // frameError wraps a read error, logging framing errors as malformed input.
@@ -211,7 +233,6 @@ func (l *link) writeLoop() {
 	defer l.srv.wg.Done()
 	ticker := time.NewTicker(l.srv.tickInterval())
 	defer ticker.Stop()
-	spare := make([]byte, 0, 4096)
 	hold := time.NewTimer(time.Hour)
 	hold.Stop()
 	defer hold.Stop()
@@ -231,7 +252,7 @@ func (l *link) writeLoop() {
 			}
 			force = true
 		}
-		buf, finish, held := l.out.take(spare, force)
+		buf, finish, held := l.out.take(force)
 		if held {
 			if holding == nil {
 				hold.Reset(delay)
@@ -245,7 +266,11 @@ func (l *link) writeLoop() {
 		}
 		if len(buf) > 0 {
 			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
-			if _, err := l.conn.Write(buf); err != nil {
+			_, err := l.conn.Write(buf)
+			if l.out.written(buf) {
+				l.out.signal()
+			}
+			if err != nil {
 				l.close(fmt.Errorf("write: %w", err))
 				return
 			}
@@ -254,10 +279,6 @@ func (l *link) writeLoop() {
 			l.close(finish)
 			return
 		}
-		if cap(buf) > 4*l.out.highWater {
-			buf = make([]byte, 0, 4096) // do not keep a burst's buffer forever
-		}
-		spare = buf[:0]
 	}
 }
 

@@ -40,13 +40,18 @@ const (
 // buffer under a mutex, and the writer goroutine swaps it for a spare one
 // and writes the whole batch with one Write (double buffering, no per-PDU
 // allocation or channel send). When the writer is woken is the batching
-// policy: see urgency.
+// policy: see urgency. The read loop writes its own responses when it runs
+// out of input and no other write is in progress (takeDue), which saves a
+// goroutine handoff per batch; at most one write is in progress at a time,
+// so the bytes leave in the order they were queued.
 type outQueue struct {
 	highWater int
 	mu        sync.Mutex
 	space     sync.Cond // signalled when the writer takes the buffer or the queue closes
 	buf       []byte
-	due       bool // buf must be written now: the writer does not hold it
+	spare     []byte // the buffer last written, reused by the next swap
+	due       bool   // buf must be written now: the writer does not hold it
+	writing   bool   // a buffer taken by take or takeDue is being written
 	closed    bool
 	finishing error         // non-nil: close the link for this reason once buf is written
 	wake      chan struct{} // capacity 1: "write buf now" or "start holding buf"
@@ -57,6 +62,7 @@ func (q *outQueue) init(highWater int) {
 	q.space.L = &q.mu
 	q.wake = make(chan struct{}, 1)
 	q.buf = make([]byte, 0, 4096)
+	q.spare = make([]byte, 0, 4096)
 }
 
 func (q *outQueue) signal() {
@@ -133,21 +139,76 @@ func (q *outQueue) finish(reason error) {
 	q.signal()
 }
 
-// take swaps the queued bytes for spare and returns the reason to close
-// the link once they are written, if any. Unless force, it leaves output
-// that may still be held (not due, link not finishing) where it is and
-// returns held true.
-func (q *outQueue) take(spare []byte, force bool) (out []byte, finish error, held bool) {
+// take hands the writer goroutine the queued bytes and the reason to close
+// the link once they are written, if any; it must pass them to written
+// after writing. It returns nothing while the read loop is writing (its
+// written wakes the writer again) and, unless force, leaves output that
+// may still be held (not due, link not finishing) where it is and returns
+// held true.
+func (q *outQueue) take(force bool) (out []byte, finish error, held bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.writing {
+		return nil, nil, false
+	}
 	if !force && !q.due && q.finishing == nil && len(q.buf) > 0 {
 		return nil, nil, true
 	}
-	out, q.buf = q.buf, spare[:0]
+	return q.swapLocked(), q.finishing, false
+}
+
+// takeDue is the read loop's flush when it has no more input at hand: it
+// returns the queued bytes for the read loop to write itself (no handoff
+// to the writer goroutine) and then pass to written. While another write
+// is in progress or the link is finishing it returns nil and leaves the
+// output, due, to the writer goroutine.
+func (q *outQueue) takeDue() []byte {
+	q.mu.Lock()
+	if len(q.buf) == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.writing || q.finishing != nil {
+		wake := q.dueLocked()
+		q.mu.Unlock()
+		if wake {
+			q.signal()
+		}
+		return nil
+	}
+	out := q.swapLocked()
+	q.mu.Unlock()
+	return out
+}
+
+// swapLocked hands out buf, replacing it with the spare buffer, and marks a
+// write in progress when there is something to write.
+func (q *outQueue) swapLocked() []byte {
 	q.due = false
-	finish = q.finishing
 	q.space.Broadcast()
-	return out, finish, false
+	if len(q.buf) == 0 {
+		return nil
+	}
+	out := q.buf
+	q.buf, q.spare = q.spare[:0], nil
+	if q.buf == nil {
+		q.buf = make([]byte, 0, 4096)
+	}
+	q.writing = true
+	return out
+}
+
+// written ends the write of buf (from take or takeDue) and keeps buf as
+// the spare. It reports whether output is left that the writer goroutine
+// must look at (the caller then signals it).
+func (q *outQueue) written(buf []byte) (more bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.writing = false
+	if cap(buf) <= 4*q.highWater { // do not keep a burst's buffer forever
+		q.spare = buf[:0]
+	}
+	return len(q.buf) > 0 || q.finishing != nil
 }
 
 // close fails every later append and wakes a blocked one.
