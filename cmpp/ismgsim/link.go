@@ -1,6 +1,7 @@
 package ismgsim
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -137,10 +138,16 @@ var (
 	errGraceful         = errors.New("closing after the last response")
 )
 
+// readBufferSize is the read loop's buffer.
+const readBufferSize = 16 << 10
+
 // readLoop reads and handles frames until the link ends.
 func (l *link) readLoop() {
 	defer l.srv.wg.Done()
-	err := l.serve(cmpp.NewFrameReader(l.conn, cmpp.MaxFrameLen))
+	// A window of 16 full SUBMITs (~5.4 KB) fits one read of this buffer,
+	// so it is answered in one batch (NewFrameReader keeps a bufio.Reader
+	// of at least its own default size).
+	err := l.serve(cmpp.NewFrameReader(bufio.NewReaderSize(l.conn, readBufferSize), cmpp.MaxFrameLen))
 	if errors.Is(err, errGraceful) {
 		l.out.finish(err) // the writer flushes the last response and closes
 		return
