@@ -5,6 +5,7 @@
 //	smsbridge simulator [-config sim.yaml]    run the ISMG simulator
 //	smsbridge hash-key <api-key>              print the key_sha256 for a tenant
 //	smsbridge bench [flags]                   end-to-end load test through the HTTP API
+//	smsbridge bench-link [flags]              one CMPP link against the simulator in its own process
 //	smsbridge healthcheck [-url URL]          exit 0 if GET URL answers 200
 //	smsbridge version                         print the version
 package main
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = healthcheckCommand(ctx, args, stderr)
 	case "bench":
 		err = benchCommand(ctx, args, stdout, stderr)
+	case "bench-link":
+		err = benchLinkCommand(ctx, args, stdout, stderr)
 	case "version":
 		_, err = fmt.Fprintf(stdout, "smsbridge %s\n", version)
 	case "help", "-h", "--help":
@@ -66,4 +69,5 @@ const usage = `usage:
   smsbridge hash-key <api-key>              print the key_sha256 value for a tenant
   smsbridge healthcheck [-url URL]          exit 0 if GET URL (default /healthz on 127.0.0.1:8080) answers 200
   smsbridge bench [-rate N] [-spawn] …      load-test a service end to end through its HTTP API (-h for flags)
+  smsbridge bench-link [-duration 10s] …    submits/s of one CMPP link against the simulator run as its own process
   smsbridge version                         print the version`

@@ -59,3 +59,15 @@ func (fr *FrameReader) ReadFrame() ([]byte, error) {
 	}
 	return frame, nil
 }
+
+// FrameBuffered reports whether the next frame is already whole in the
+// read buffer, so that ReadFrame returns it without reading the stream: a
+// server answers the requests that arrived together before it writes.
+func (fr *FrameReader) FrameBuffered() bool {
+	n := fr.r.Buffered()
+	if n < 4 {
+		return false
+	}
+	b, err := fr.r.Peek(4) // buffered: never reads
+	return err == nil && uint64(binary.BigEndian.Uint32(b)) <= uint64(n)
+}

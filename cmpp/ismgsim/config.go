@@ -3,6 +3,7 @@ package ismgsim
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -120,12 +121,15 @@ type Config struct {
 	// ActiveTestInterval is the idle time (nothing received) after which
 	// the simulator sends an ACTIVE_TEST. Default 60s; negative disables.
 	ActiveTestInterval time.Duration
-	// FlushDelay is how long each link's writer holds the responses and
-	// DELIVERs queued for it, for more to share one socket write. Default
-	// 0: written as soon as queued, the lowest latency. A few hundred
-	// microseconds cut the simulator's system calls several-fold under a
-	// steady load of thousands of messages a second per link (load tests),
-	// but cap a link at about Window responses per FlushDelay.
+	// FlushDelay is how long each link's writer may hold the DELIVERs
+	// (status reports, MO) that fall due between the SP's requests, for
+	// more to share one socket write. It never holds a response: the
+	// responses to the requests read together are written together as soon
+	// as the read loop has no further whole request buffered. Held DELIVERs
+	// leave with the next write of responses, at once when the DELIVER
+	// window fills or 16 KiB are queued, else after FlushDelay. Default 0:
+	// DELIVERs are written as soon as queued. A few hundred microseconds
+	// cut the system calls of steady report traffic (load tests).
 	FlushDelay time.Duration
 	// MaxReceived bounds the record of received segments (a ring of the
 	// most recent ones). Default 100000; negative disables recording.
@@ -134,6 +138,12 @@ type Config struct {
 	Logger zerolog.Logger
 	// outHighWater overrides the output high-water mark (tests).
 	outHighWater int
+	// wrapConn, when set, wraps every accepted connection (tests count
+	// the writes with it).
+	wrapConn func(net.Conn) net.Conn
+	// afterHandle, when set, runs on the read loop after each frame of a
+	// logged-in link (tests hold the read loop with it).
+	afterHandle func()
 	// AdminAddr is where Run serves the admin HTTP API ("" = not served).
 	// NewServer ignores it.
 	AdminAddr string

@@ -183,7 +183,7 @@ func (l *link) enqueue(j *deliverJob) bool {
 		return false
 	}
 	l.backlog.push(j)
-	l.pumpLocked(time.Now())
+	l.pumpLocked(time.Now(), outMayHold)
 	return true
 }
 
@@ -196,36 +196,46 @@ func (l *link) deliverNow(j *deliverJob) bool {
 	if !l.ready || l.closed || l.backlog.len() > 0 || len(l.inflight) >= DeliverWindow || l.srv.faults.Load().Silent {
 		return false
 	}
-	l.transmitFirstLocked(j, time.Now())
+	l.transmitFirstLocked(j, time.Now(), outAfterInput)
 	return true
 }
 
 // pump fills the window from the backlog.
 func (l *link) pump() {
 	l.wmu.Lock()
-	l.pumpLocked(time.Now())
+	l.pumpLocked(time.Now(), outMayHold)
 	l.wmu.Unlock()
 }
 
-// setReady lets DELIVERs out once the CONNECT_RESP is queued ahead of them.
+// setReady lets DELIVERs out once the CONNECT_RESP is queued ahead of them
+// (read loop).
 func (l *link) setReady() {
 	l.wmu.Lock()
 	l.ready = true
-	l.pumpLocked(time.Now())
+	l.pumpLocked(time.Now(), outAfterInput)
 	l.wmu.Unlock()
 }
 
-func (l *link) pumpLocked(now time.Time) {
+// pumpLocked sends queued DELIVERs while the window has room; u is how
+// their output is written (outAfterInput on the read loop). Off the read
+// loop, a window it filled is written at once: nothing can join the batch
+// before the SP answers it.
+func (l *link) pumpLocked(now time.Time, u urgency) {
 	if !l.ready || l.closed || l.srv.faults.Load().Silent {
 		return
 	}
+	sent := false
 	for !l.closed && len(l.inflight) < DeliverWindow && l.backlog.len() > 0 {
-		l.transmitFirstLocked(l.backlog.pop(), now)
+		l.transmitFirstLocked(l.backlog.pop(), now, u)
+		sent = true
+	}
+	if sent && u != outAfterInput && len(l.inflight) >= DeliverWindow {
+		l.out.flush()
 	}
 }
 
 // transmitFirstLocked puts a job into the window with a new Sequence_Id.
-func (l *link) transmitFirstLocked(j *deliverJob, now time.Time) {
+func (l *link) transmitFirstLocked(j *deliverJob, now time.Time, u urgency) {
 	first := false
 	switch j.state.Load() {
 	case jobDone:
@@ -245,7 +255,7 @@ func (l *link) transmitFirstLocked(j *deliverJob, now time.Time) {
 		return
 	}
 	seq := l.nextSeq()
-	if err := l.transmitLocked(j, seq); err != nil {
+	if err := l.transmitLocked(j, seq, u); err != nil {
 		if errors.Is(err, errOutClosed) {
 			// The link is closing (its output is shut, drainJobs has not
 			// run yet): keep the DELIVER for drainJobs to hand to another
@@ -264,15 +274,16 @@ func (l *link) transmitFirstLocked(j *deliverJob, now time.Time) {
 	l.inflight = append(l.inflight, inflightDeliver{seq: seq, job: j, sentAt: now})
 }
 
-// transmitLocked encodes and queues the DELIVER of j with Sequence_Id seq.
-func (l *link) transmitLocked(j *deliverJob, seq uint32) error {
+// transmitLocked encodes and queues the DELIVER of j with Sequence_Id seq,
+// to be written as u says.
+func (l *link) transmitLocked(j *deliverJob, seq uint32, u urgency) error {
 	sess := l.session()
 	var err error
 	l.scratchContent, err = j.build(&l.scratchDeliver, sess.version, l.srv.cfg.ShortReports, l.scratchContent)
 	if err != nil {
 		return err
 	}
-	err = l.out.append(sess.version, seq, &l.scratchDeliver, false)
+	err = l.out.append(sess.version, seq, &l.scratchDeliver, u)
 	l.scratchDeliver = cmpp.Deliver{}
 	return err
 }
@@ -299,7 +310,7 @@ func (l *link) ack(seq uint32, resp *cmpp.DeliverResp) bool {
 		l.inflight[last] = inflightDeliver{}
 		l.inflight = l.inflight[:last]
 		f.job.finish(outcomeAcked)
-		l.pumpLocked(time.Now())
+		l.pumpLocked(time.Now(), outAfterInput)
 		return true
 	}
 	return false
@@ -329,7 +340,7 @@ func (l *link) resendDue(now time.Time) {
 			l.inflight = l.inflight[:last]
 			continue
 		}
-		if err := l.transmitLocked(f.job, f.seq); err != nil {
+		if err := l.transmitLocked(f.job, f.seq, outMayHold); err != nil {
 			l.log().Error().Err(err).Msg("cannot re-encode DELIVER") // cannot happen: it encoded before
 		}
 		f.job.sends++
@@ -337,7 +348,7 @@ func (l *link) resendDue(now time.Time) {
 		f.job.countTransmission(false)
 		i++
 	}
-	l.pumpLocked(now)
+	l.pumpLocked(now, outMayHold)
 }
 
 // dropLocked gives up a DELIVER sent Transmissions times without answer.

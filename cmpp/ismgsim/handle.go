@@ -72,9 +72,10 @@ func (l *link) handle(frame []byte) error {
 	}
 }
 
-// reply queues a response from the read loop (waiting if the writer lags).
+// reply queues a response from the read loop (waiting if the writer lags);
+// it is written once the read loop has handled all the input at hand.
 func (l *link) reply(seq uint32, p cmpp.PDU) error {
-	return l.out.append(l.session().version, seq, p, true)
+	return l.out.append(l.session().version, seq, p, outAfterInput)
 }
 
 // handleSubmit answers one SUBMIT: checks, rate limit, Msg_Id, record,
@@ -240,5 +241,5 @@ func (d *delayedSubmitResp) fire(time.Time) {
 	if sess == nil || d.link.ctx.Err() != nil || d.link.srv.faults.Load().Silent {
 		return
 	}
-	_ = d.link.out.append(sess.version, d.seq, &d.resp, false)
+	_ = d.link.out.append(sess.version, d.seq, &d.resp, outNow)
 }

@@ -1,6 +1,7 @@
 package ismgsim
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -137,10 +138,16 @@ var (
 	errGraceful         = errors.New("closing after the last response")
 )
 
+// readBufferSize is the read loop's buffer.
+const readBufferSize = 16 << 10
+
 // readLoop reads and handles frames until the link ends.
 func (l *link) readLoop() {
 	defer l.srv.wg.Done()
-	err := l.serve(cmpp.NewFrameReader(l.conn, cmpp.MaxFrameLen))
+	// A window of 16 full SUBMITs (~5.4 KB) fits one read of this buffer,
+	// so it is answered in one batch (NewFrameReader keeps a bufio.Reader
+	// of at least its own default size).
+	err := l.serve(cmpp.NewFrameReader(bufio.NewReaderSize(l.conn, readBufferSize), cmpp.MaxFrameLen))
 	if errors.Is(err, errGraceful) {
 		l.out.finish(err) // the writer flushes the last response and closes
 		return
@@ -151,6 +158,9 @@ func (l *link) readLoop() {
 }
 
 // serve runs the login and then the PDU loop; it returns why it stopped.
+// Responses are written in batches: after each frame, the output becomes
+// due only when no further whole frame is already buffered (so the
+// responses to requests that arrived together leave in one write).
 func (l *link) serve(fr *cmpp.FrameReader) error {
 	_ = l.conn.SetReadDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
 	for {
@@ -161,7 +171,11 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 		if l.srv.faults.Load().Silent {
 			continue // a dead peer never answers the login
 		}
-		if err := l.login(frame); err != nil {
+		err = l.login(frame)
+		if werr := l.writeDue(); werr != nil {
+			return werr
+		}
+		if err != nil {
 			return err
 		}
 		break
@@ -178,10 +192,37 @@ func (l *link) serve(fr *cmpp.FrameReader) error {
 		if l.srv.faults.Load().Silent {
 			continue
 		}
-		if err := l.handle(frame); err != nil {
+		err = l.handle(frame)
+		if hook := l.srv.cfg.afterHandle; hook != nil {
+			hook()
+		}
+		if !fr.FrameBuffered() {
+			if werr := l.writeDue(); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// writeDue writes the output queued so far from the read loop itself, or
+// leaves it due to the writer goroutine while that one is writing.
+func (l *link) writeDue() error {
+	buf := l.out.takeDue()
+	if buf == nil {
+		return nil
+	}
+	_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
+	_, err := l.conn.Write(buf)
+	if l.out.written(buf) {
+		l.out.signal()
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }
 
 // frameError wraps a read error, logging framing errors as malformed input.
@@ -192,33 +233,51 @@ func frameError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// writeLoop flushes the output queue (all that is queued, in one write)
-// whenever it becomes non-empty, and runs the link's timers.
+// writeLoop writes the output queue (all that is queued, in one write)
+// when it is due (see urgency) or has been held Config.FlushDelay, and runs
+// the link's timers; a tick writes whatever is queued.
 func (l *link) writeLoop() {
 	defer l.srv.wg.Done()
 	ticker := time.NewTicker(l.srv.tickInterval())
 	defer ticker.Stop()
-	spare := make([]byte, 0, 4096)
 	hold := time.NewTimer(time.Hour)
 	hold.Stop()
 	defer hold.Stop()
+	var holding <-chan time.Time // hold.C while output is held, else nil
+	delay := l.srv.cfg.FlushDelay
 	for {
+		force := delay <= 0
 		select {
 		case <-l.ctx.Done():
 			return
 		case <-l.out.wake:
-			if !l.holdOutput(hold) {
-				return
-			}
+		case <-holding:
+			holding, force = nil, true
 		case now := <-ticker.C:
 			if !l.onTick(now) {
 				return
 			}
+			force = true
 		}
-		buf, finish := l.out.take(spare)
+		buf, finish, held := l.out.take(force)
+		if held {
+			if holding == nil {
+				hold.Reset(delay)
+				holding = hold.C
+			}
+			continue
+		}
+		if holding != nil {
+			hold.Stop()
+			holding = nil
+		}
 		if len(buf) > 0 {
 			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.cfg.ResponseTimeout))
-			if _, err := l.conn.Write(buf); err != nil {
+			_, err := l.conn.Write(buf)
+			if l.out.written(buf) {
+				l.out.signal()
+			}
+			if err != nil {
 				l.close(fmt.Errorf("write: %w", err))
 				return
 			}
@@ -227,26 +286,6 @@ func (l *link) writeLoop() {
 			l.close(finish)
 			return
 		}
-		if cap(buf) > 4*l.out.highWater {
-			buf = make([]byte, 0, 4096) // do not keep a burst's buffer forever
-		}
-		spare = buf[:0]
-	}
-}
-
-// holdOutput waits Config.FlushDelay (if any) so that more output joins
-// what was just queued. It returns false when the link is closing.
-func (l *link) holdOutput(hold *time.Timer) bool {
-	d := l.srv.cfg.FlushDelay
-	if d <= 0 {
-		return true
-	}
-	hold.Reset(d)
-	select {
-	case <-hold.C:
-		return true
-	case <-l.ctx.Done():
-		return false
 	}
 }
 
@@ -289,7 +328,7 @@ func (l *link) onTick(now time.Time) bool {
 		return true
 	}
 	seq := l.nextSeq()
-	if err := l.out.append(sess.version, seq, activeTest, false); err != nil {
+	if err := l.out.append(sess.version, seq, activeTest, outMayHold); err != nil { // the tick writes it
 		return true // closing
 	}
 	l.probeOut = true

@@ -44,7 +44,7 @@ func (l *link) login(frame []byte) error {
 	}
 	ev.Str("sp_id", c.SourceAddr).Stringer("version", c.Version).Uint32("timestamp", c.Timestamp).
 		Uint32("status", resp.Status).Str("status_text", cmpp.ConnectStatusText(resp.Status)).Msg("CONNECT")
-	if err := l.out.append(respVersion, h.SequenceID, resp, true); err != nil {
+	if err := l.out.append(respVersion, h.SequenceID, resp, outAfterInput); err != nil {
 		return fmt.Errorf("CONNECT_RESP: %w", err)
 	}
 	if resp.Status != cmpp.ConnectOK {

@@ -60,9 +60,10 @@ func TestTruncatedFrameThenEOF(t *testing.T) {
 	waitFor(t, "link gone", func() bool { return s.Links(testSPID) == 0 })
 }
 
-// A client that does not read makes the read loop stop at the output
-// high-water mark (instead of buffering without bound); it resumes, in
-// order, when the client reads.
+// A client that does not read makes the read loop stop (blocked in its
+// own write of responses, or at the output high-water mark while the
+// writer goroutine is blocked) instead of buffering without bound; it
+// resumes, in order, when the client reads.
 func TestBackpressureWhenClientDoesNotRead(t *testing.T) {
 	s := newTestServer(t, Config{outHighWater: 16 << 10})
 	conn, err := net.Dial("tcp", s.Addr())
@@ -88,14 +89,14 @@ func TestBackpressureWhenClientDoesNotRead(t *testing.T) {
 		_, err := c.conn.Write(batch)
 		done <- err
 	}()
-	waitFor(t, "output at the high-water mark", func() bool {
+	waitFor(t, "a blocked write or output at the high-water mark", func() bool {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		for l := range s.links {
 			l.out.mu.Lock()
-			full := len(l.out.buf) >= s.cfg.outHighWater
+			stopped := l.out.writing || len(l.out.buf) >= s.cfg.outHighWater
 			l.out.mu.Unlock()
-			if full {
+			if stopped {
 				return true
 			}
 		}

@@ -136,6 +136,9 @@ func (s *Server) acceptLoop() {
 
 // startLink registers a new connection and starts its two goroutines.
 func (s *Server) startLink(conn net.Conn) {
+	if s.cfg.wrapConn != nil {
+		conn = s.cfg.wrapConn(conn)
+	}
 	l := newLink(s, conn)
 	s.mu.Lock()
 	if s.closed {

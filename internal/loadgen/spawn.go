@@ -37,8 +37,9 @@ type SpawnConfig struct {
 	Window int
 	// ReportDelay of the simulator. Default 10 ms.
 	ReportDelay time.Duration
-	// SimFlushDelay is the simulator's flush_delay: how long it holds its
-	// output for more to share a socket write. Default 0: written at once.
+	// SimFlushDelay is the simulator's flush_delay: how long it may hold
+	// its report DELIVERs for more to share a socket write (responses are
+	// never held). Default 0: written at once.
 	SimFlushDelay time.Duration
 	// WebhookPerHost is the service's webhook.per_host_concurrency
 	// (every webhook goes to the tool's one receiver). Default 0: the
