@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/metrics"
@@ -17,9 +16,6 @@ import (
 type Deps struct {
 	// Store is the Redis queue and state. Required.
 	Store *store.Store
-	// Limiter enforces MaxSubmitsPerSec in Redis; required when a channel
-	// has a rate.
-	Limiter *redis_rate.Limiter
 	// Metrics receives counters; nil disables them.
 	Metrics *metrics.Metrics
 	// Logger receives JSON events.
@@ -46,6 +42,7 @@ type Channel struct {
 	wake    chan struct{}               // Notify → leaser
 	room    chan struct{}               // a worker took a job → leaser
 	inHand  inHand                      // leased and not yet recorded, for the heartbeat
+	flow    *flowControl                // shared send limit and Result 8 back-off
 	reports *batcher[store.ReportIn, store.ReportOutcome]
 
 	mu    sync.Mutex
@@ -79,6 +76,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		links:    make([]*cmpp.Link, set.Links),
 	}
 	c.inHand.m = map[store.JobID]bool{}
+	c.flow = newFlowControl(deps.Store, set)
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
 		outs, err := c.deps.Store.Reports(ctx, c.set.Name, reps)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/content"
@@ -83,7 +82,7 @@ func newRigWith(t *testing.T, o rigOptions) *rig {
 		tweak(&set)
 	}
 	deps := Deps{
-		Store: st, Limiter: redis_rate.NewLimiter(env.Client), Owner: "test-" + env.Prefix,
+		Store: st, Owner: "test-" + env.Prefix,
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
 	}
 	if o.deps != nil {
