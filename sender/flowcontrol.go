@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -72,6 +73,19 @@ func (f *flowControl) free(now time.Time) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.rate == 0 && now.Sub(f.checked) < flowInterval
+}
+
+// leaseCap is the most jobs worth leasing at once: while throttled, about
+// a second's worth at the adaptive rate, so that during a storm segments
+// wait in the queue rather than in hand (leased, heartbeated, waiting for
+// tokens for up to a window's worth of seconds).
+func (f *flowControl) leaseCap() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rate == 0 {
+		return math.MaxInt
+	}
+	return max(1, int(math.Ceil(f.rate)))
 }
 
 // takeTokens waits until at least one of n sends is allowed by the

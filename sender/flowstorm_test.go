@@ -117,3 +117,29 @@ func TestChannelResult8StormThrottlesAndRecovers(t *testing.T) {
 	}
 	t.Logf("all %d segments delivered %s after the storm", total, time.Since(stormEnd).Round(time.Millisecond))
 }
+
+// A storm that outlasts FlowControlTimeout fails the segments answered
+// Result 8 with flow_control — not before the timeout, whatever the number
+// of resends.
+func TestChannelResult8StormFailsAfterTimeout(t *testing.T) {
+	const timeout = 1500 * time.Millisecond
+	r := newRig(t, ismgsim.Config{}, func(s *Settings) { s.FlowControlTimeout = timeout })
+	r.sim.SetFaults(ismgsim.Faults{ForceResult: 8})
+	start := time.Now()
+	r.enqueue(t, "long-storm", 3, []byte("hi"))
+	testenv.WaitFor(t, 20*time.Second, "request failed", func() bool {
+		return r.status(t, "long-storm").Status == store.RequestFailed
+	})
+	took := time.Since(start)
+	if took < timeout {
+		t.Fatalf("failed after %v, before the %v storm timeout", took, timeout)
+	}
+	for _, rc := range r.status(t, "long-storm").Recipients {
+		if rc.Status != store.RecipientFailed || rc.ErrorCode != "flow_control" {
+			t.Fatalf("recipient %s: %s/%s, want failed/flow_control", rc.Number, rc.Status, rc.ErrorCode)
+		}
+	}
+	if c := r.sim.Counts()[testSP]; c.FlowControlled < 3 {
+		t.Fatalf("only %d Result 8 answers", c.FlowControlled)
+	}
+}

@@ -30,7 +30,7 @@ func (c *Channel) lease(ctx context.Context) {
 			}
 			continue
 		}
-		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch))
+		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch, c.flow.leaseCap()))
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn().Err(err).Msg("lease failed")
