@@ -75,6 +75,10 @@ type Link struct {
 	stopped  chan struct{}      // closed when running reaches 0
 	counters linkCounters
 	reads    atomic.Uint64 // frames read; the writer watches it for silence
+
+	// resend is the writer's scratch buffer for retransmissions (see
+	// retransmit); only the writer goroutine touches it.
+	resend []byte
 }
 
 // Version returns the negotiated protocol version: the layout the ISMG

@@ -172,27 +172,33 @@ func (l *Link) onTick(bw *bufio.Writer, ka *keepalive, now time.Time) error {
 // retransmit resends every request unanswered after ResponseTimeout with
 // the same bytes and Sequence_Id, and fails those already sent
 // Transmissions times with ErrResponseTimeout, freeing their slots.
+//
+// The frames to resend are copied into the writer-owned resend buffer under
+// l.mu and written after it is released: a write can block (a full socket
+// buffer, up to the write deadline), and the read loop needs l.mu to
+// complete every other request meanwhile. The copy matters too: once l.mu
+// is released a response may complete a request and its caller recycle
+// p.buf, so the writer must not read p.buf outside the lock.
 func (l *Link) retransmit(bw *bufio.Writer, now time.Time) error {
 	var expired []*pending
-	var werr error
+	resend := l.resend[:0]
+	frames := 0
 	l.mu.Lock()
 	for seq, p := range l.pending {
 		if p.sends == 0 || now.Before(p.deadline) {
 			continue // not written yet, or still in time
 		}
 		if p.sends < l.cfg.Transmissions {
-			if _, werr = bw.Write(p.buf); werr != nil {
-				break
-			}
+			resend = append(resend, p.buf...)
 			p.sends++
 			p.deadline = now.Add(l.cfg.ResponseTimeout)
-			l.counters.retransmits.Add(1)
-			l.counters.framesWritten.Add(1)
+			frames++
 			continue
 		}
 		expired = append(expired, l.removeLocked(seq))
 	}
 	l.mu.Unlock()
+	l.resend = resend
 	for _, p := range expired {
 		l.counters.timeouts.Add(1)
 		l.log.Warn().Uint32("seq", p.seq).Stringer("command", p.resp).Int("sends", p.sends).
@@ -200,7 +206,15 @@ func (l *Link) retransmit(bw *bufio.Writer, now time.Time) error {
 		p.ch <- result{err: fmt.Errorf("%w: %s Sequence_Id %d after %d sends",
 			ErrResponseTimeout, p.resp&^respBit, p.seq, p.sends)}
 	}
-	return werr
+	if frames == 0 {
+		return nil
+	}
+	l.counters.retransmits.Add(uint64(frames))
+	if _, err := bw.Write(resend); err != nil {
+		return err
+	}
+	l.counters.framesWritten.Add(uint64(frames))
+	return nil
 }
 
 // keepAlive sends an ACTIVE_TEST after IdleInterval without reading

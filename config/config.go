@@ -197,7 +197,16 @@ type Queue struct {
 	ReportWait Duration `yaml:"report_wait"`
 	// Retention keeps final requests readable. Default 168h.
 	Retention Duration `yaml:"retention"`
-	// FlowControlRetries caps resends after Result 8. Default 30.
+	// FlowControlTimeout is how long a Result 8 storm (no SUBMIT of the
+	// channel accepted in between) may last before segments answered
+	// Result 8 fail with "flow_control"; until then they are resent while
+	// the channel's send rate is cut. Default 10m.
+	FlowControlTimeout Duration `yaml:"flow_control_timeout"`
+	// FlowControlRetries is ignored: Result 8 failures are time-based
+	// (FlowControlTimeout). The key is still accepted so that older
+	// configuration files load.
+	//
+	// Deprecated: use FlowControlTimeout.
 	FlowControlRetries int `yaml:"flow_control_retries"`
 	// MaxRecoveries is how many times a segment whose lease expired (its
 	// worker died or stalled) is queued again; the next expiry makes it

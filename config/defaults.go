@@ -27,8 +27,8 @@ func Defaults() *Config {
 			MappingTTL:         Duration(72 * time.Hour),
 			ReportWait:         Duration(48 * time.Hour),
 			Retention:          Duration(7 * 24 * time.Hour),
-			FlowControlRetries: 30,
 			MaxRecoveries:      5,
+			FlowControlTimeout: Duration(10 * time.Minute),
 		},
 		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},
 	}

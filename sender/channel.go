@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/metrics"
@@ -19,9 +18,6 @@ import (
 type Deps struct {
 	// Store is the Redis queue and state. Required.
 	Store *store.Store
-	// Limiter enforces MaxSubmitsPerSec in Redis; required when a channel
-	// has a rate.
-	Limiter *redis_rate.Limiter
 	// Metrics receives counters; nil disables them.
 	Metrics *metrics.Metrics
 	// Logger receives JSON events.
@@ -49,6 +45,7 @@ type Channel struct {
 	acks    *batcher[outcome, struct{}] // worker results → store
 	room    chan struct{}               // a worker took a job → leaser
 	inHand  inHand                      // leased and not yet recorded, for the heartbeat
+	flow    *flowControl                // shared send limit and Result 8 back-off
 	reports *batcher[store.ReportIn, store.ReportOutcome]
 
 	mu    sync.Mutex
@@ -80,6 +77,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		links:    make([]*cmpp.Link, set.Links),
 	}
 	c.inHand.m = map[store.JobID]bool{}
+	c.flow = newFlowControl(deps.Store, set)
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
 		outs, err := c.deps.Store.Reports(ctx, c.set.Name, reps)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/content"
@@ -85,7 +84,7 @@ func newRigWith(t *testing.T, o rigOptions) *rig {
 	}
 	hub := wake.New("default")
 	deps := Deps{
-		Store: st, Limiter: redis_rate.NewLimiter(env.Client), Owner: "test-" + env.Prefix, Wake: hub,
+		Store: st, Owner: "test-" + env.Prefix, Wake: hub,
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
 	}
 	if o.deps != nil {

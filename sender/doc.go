@@ -2,13 +2,20 @@
 // through a pool of CMPP links and records every outcome.
 //
 // Per channel, one leaser takes batches of jobs from the store (leases that
-// a heartbeat extends), holds them to the channel's rate limit — a GCRA
-// limit in Redis (redis_rate), so it holds across every replica sharing the
-// Redis — and hands them to the links. Each link has as many workers as its
+// a heartbeat extends), holds them to the channel's send limit — a GCRA
+// in Redis (store.FlowTake), so it holds across every replica sharing the
+// Redis, at the smaller of the contracted rate and the adaptive flow
+// control rate: Result 8 cuts it (to the rate the ISMG still accepted,
+// then by half, at most once per 100 ms, down to 1/s), accepted SUBMITs
+// grow it back (doubling up to the rate accepted before the storm, then by
+// a tenth of it) until the throttle is lifted — and hands them to the
+// links. Each link has as many workers as its
 // window; a worker sends one SUBMIT at a time, so the link's window is the
 // only bound on what is in flight. Outcomes are batched back into the store
 // (one script call per batch): Msg_Id mappings for Result 0, delayed
-// retries for Result 8 (exponential back-off, capped) and for a lost link,
+// retries for Result 8 (exponential back-off, capped; a segment fails
+// "flow_control" only once a storm — Result 8 with no accepted SUBMIT on
+// the channel — has lasted FlowControlTimeout) and for a lost link,
 // final failures for other Results, and 'unknown' after N transmissions
 // with no answer. Recovering the expired leases of crashed processes and
 // ending segments past the report wait is not the sender's work: the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -31,7 +30,7 @@ func (c *Channel) lease(ctx context.Context) {
 			}
 			continue
 		}
-		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch))
+		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch, c.flow.leaseCap()))
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn().Err(err).Msg("lease failed")
@@ -71,44 +70,6 @@ func (c *Channel) idle(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-c.deps.Wake.Jobs(c.set.Name):
 	case <-ctx.Done():
-	}
-}
-
-// takeTokens waits until at least one of n sends is allowed by the
-// channel's shared rate limit and returns how many are (1..n). The limit
-// is a GCRA in Redis with a burst of a tenth of a second, so the ISMG never
-// sees more than the contracted rate, whatever the number of replicas.
-// Without a limit it returns n at once.
-func (c *Channel) takeTokens(ctx context.Context, n int) (int, error) {
-	rate := c.set.MaxSubmitsPerSec
-	if rate <= 0 || c.deps.Limiter == nil {
-		return n, nil
-	}
-	limit := redis_rate.Limit{Rate: rate, Burst: max(1, rate/10), Period: time.Second}
-	key := c.deps.Store.Keys().Tag(c.set.Name) + ":rate"
-	fail := backoffCounter{base: 50 * time.Millisecond, max: 2 * time.Second}
-	for {
-		res, err := c.deps.Limiter.AllowAtMost(ctx, key, limit, n)
-		if err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			c.log.Warn().Err(err).Msg("rate limiter unavailable")
-			if !sleep(ctx, fail.next()) {
-				return 0, ctx.Err()
-			}
-			continue
-		}
-		if res.Allowed > 0 {
-			return min(res.Allowed, n), nil
-		}
-		wait := res.RetryAfter
-		if wait <= 0 {
-			wait = time.Millisecond
-		}
-		if !sleep(ctx, wait) {
-			return 0, ctx.Err()
-		}
 	}
 }
 

@@ -27,10 +27,15 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 	var rerr *cmpp.ResultError
 	switch {
 	case err == nil:
+		c.flowAccepted(ctx)
 		return outcome{id: j.ID, label: "0", done: &store.SubmitOutcome{Job: j.ID, MsgID: resp.MsgID.String()}}
 	case errors.As(err, &rerr) && rerr.Retryable():
+		// Result 8: the channel's shared rate is cut (flowRejected), so
+		// the ISMG sees fewer SUBMITs; the segment waits a jittered
+		// back-off and is sent again, and fails only once the storm has
+		// lasted FlowControlTimeout.
 		label := strconv.FormatUint(uint64(rerr.Result), 10)
-		if j.Attempts > c.set.FlowControlRetries {
+		if c.flowRejected(ctx) {
 			return outcome{id: j.ID, label: label, done: &store.SubmitOutcome{
 				Job: j.ID, Result: rerr.Result, ErrorCode: "flow_control"}}
 		}

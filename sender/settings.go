@@ -23,11 +23,15 @@ type Settings struct {
 	MsgSrc, SrcID, ServiceID, FeeType, FeeCode string
 	FeeUserType                                uint8
 	// MaxSubmitsPerSec is the channel's rate across every replica; 0 means
-	// unlimited.
+	// unlimited. After Result 8 an adaptive rate below it applies until
+	// the ISMG accepts again (see flowControl).
 	MaxSubmitsPerSec int
-	// FlowControlRetries caps how often one segment is resent after
-	// Result 8 before it fails with "flow_control". Default 30.
-	FlowControlRetries int
+	// FlowControlTimeout is how long a Result 8 storm (Result 8 answers
+	// with no SUBMIT of the channel accepted in between) may last before
+	// the segments answered Result 8 fail with "flow_control"; until then
+	// they are sent again while the channel's adaptive rate is cut.
+	// Default 10m.
+	FlowControlTimeout time.Duration
 	// FlowControlBackoff is the first wait after a Result 8; it doubles
 	// up to FlowControlMaxBackoff, with jitter (a draw in [d/2, d]) so a
 	// burst of Result 8s does not come back at once. Defaults 50ms and 2s.
@@ -35,8 +39,7 @@ type Settings struct {
 	// LinkLossRetries caps how many leases a segment may use when its
 	// link keeps dropping mid-SUBMIT before it becomes final 'unknown'
 	// (error code link_lost). Default 40. Leases count every attempt, so
-	// Result 8 resends (capped lower, by FlowControlRetries) and crash
-	// recoveries count too.
+	// Result 8 resends and crash recoveries count too.
 	LinkLossRetries int
 	// LinkLossBackoff is the first wait before resending after a lost
 	// link; it doubles up to LinkLossMaxBackoff, jittered the same way.
@@ -71,7 +74,7 @@ func (s Settings) withDefaults() (Settings, error) {
 		}
 	}
 	defInt(&s.Links, 2)
-	defInt(&s.FlowControlRetries, 30)
+	def(&s.FlowControlTimeout, 10*time.Minute)
 	defInt(&s.LinkLossRetries, 40)
 	def(&s.LinkLossBackoff, 100*time.Millisecond)
 	def(&s.LinkLossMaxBackoff, 5*time.Second)

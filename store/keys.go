@@ -30,6 +30,7 @@ import (
 //	{sb:ch}:ev:<eid>        HASH   one event
 //	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
+//	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
 //	sb:reqidx:<id>          STRING request id -> channel
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
 type Keys struct {
@@ -53,6 +54,7 @@ const (
 	sfxEvent   = ":ev:"
 	sfxMO      = ":mo:"
 	sfxDedup   = ":dedup:"
+	sfxFlow    = ":flow"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -107,6 +109,11 @@ func (k Keys) MO(channel, partKey string) string { return k.Tag(channel) + sfxMO
 func (k Keys) Dedup(channel, deliverMsgID string) string {
 	return k.Tag(channel) + sfxDedup + deliverMsgID
 }
+
+// Flow is the channel's shared send limit: the GCRA state of the limit
+// and the adaptive rate, storm start and growth state of flow control
+// (see flow.go).
+func (k Keys) Flow(channel string) string { return k.Tag(channel) + sfxFlow }
 
 // RequestIndex maps a request id to its channel (outside channel slots).
 func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }

@@ -63,4 +63,7 @@ var (
 	scriptIdemReserve  = loadLua("idem_reserve", false)
 	scriptIdemComplete = loadLua("idem_complete", false)
 	scriptIdemRelease  = loadLua("idem_release", false)
+	scriptFlowTake     = loadLua("flow_take", false)
+	scriptFlowCut      = loadLua("flow_cut", false)
+	scriptFlowOK       = loadLua("flow_ok", false)
 )

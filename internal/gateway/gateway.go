@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -234,7 +233,6 @@ func (s *Gateway) startSimulator() error {
 func (s *Gateway) buildSenders() error {
 	host, _ := os.Hostname()
 	owner := host + "-" + uuid.NewString()[:8]
-	limiter := redis_rate.NewLimiter(s.rdb)
 	var chans []*sender.Channel
 	for _, ch := range s.cfg.Channels {
 		v := cmpp.V30
@@ -256,10 +254,10 @@ func (s *Gateway) buildSenders() error {
 			MsgSrc: ch.MsgSrc, SrcID: ch.SrcID, ServiceID: ch.ServiceID,
 			FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: *ch.FeeUserType,
 			MaxSubmitsPerSec:   ch.MaxSubmitsPerSec,
-			FlowControlRetries: s.cfg.Queue.FlowControlRetries,
+			FlowControlTimeout: s.cfg.Queue.FlowControlTimeout.D(),
 			DrainTimeout:       s.cfg.ShutdownTimeout.D(),
 		}, sender.Deps{
-			Store: s.store, Limiter: limiter, Metrics: s.metrics, Owner: owner, Wake: s.wake,
+			Store: s.store, Metrics: s.metrics, Owner: owner, Wake: s.wake,
 			Logger: s.log.With().Str("component", "sender").Logger(),
 		})
 		if err != nil {
