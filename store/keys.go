@@ -30,6 +30,7 @@ import (
 //	{sb:ch}:ev:<eid>        HASH   one event
 //	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
+//	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
 //	sb:reqidx:<id>          STRING request id -> channel
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
 type Keys struct {
@@ -53,6 +54,7 @@ const (
 	sfxEvent   = ":ev:"
 	sfxMO      = ":mo:"
 	sfxDedup   = ":dedup:"
+	sfxVoid    = ":void:"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -107,6 +109,10 @@ func (k Keys) MO(channel, partKey string) string { return k.Tag(channel) + sfxMO
 func (k Keys) Dedup(channel, deliverMsgID string) string {
 	return k.Tag(channel) + sfxDedup + deliverMsgID
 }
+
+// Void marks a request id whose create call failed and was settled as
+// "not stored": create.lua does nothing for a voided id.
+func (k Keys) Void(channel, id string) string { return k.Tag(channel) + sfxVoid + id }
 
 // RequestIndex maps a request id to its channel (outside channel slots).
 func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }

@@ -43,6 +43,7 @@ func loadLua(name string, withLib bool) *script {
 // The scripts, run with EVALSHA and an EVAL fallback (redis.Script.Run).
 var (
 	scriptCreate       = loadLua("create", true)
+	scriptResolve      = loadLua("resolve", false)
 	scriptLease        = loadLua("lease", true)
 	scriptExtend       = loadLua("extend", true)
 	scriptRetry        = loadLua("retry", true)
@@ -63,4 +64,5 @@ var (
 	scriptIdemReserve  = loadLua("idem_reserve", false)
 	scriptIdemComplete = loadLua("idem_complete", false)
 	scriptIdemRelease  = loadLua("idem_release", false)
+	scriptIdemTakeOver = loadLua("idem_takeover", false)
 )
