@@ -82,6 +82,8 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		ReportWait:  cfg.Queue.ReportWait.D(),
 		Retention:   cfg.Queue.Retention.D(),
 		MaxSegments: cfg.Text.MaxSegments,
+		// A create must run while the API still waits for its answer.
+		CreateDeadline: cfg.Redis.Timeout.D(),
 	})
 	if cfg.Simulator.Embedded {
 		if err := s.startSimulator(); err != nil {
@@ -171,6 +173,7 @@ func (s *Gateway) openRedis() error {
 			Password:   rc.Password,
 			DB:         rc.DB,
 			PoolSize:   rc.PoolSize,
+			Timeout:    rc.Timeout.D(),
 		})
 		if err != nil {
 			return fmt.Errorf("redis: %w", err)
