@@ -69,7 +69,7 @@ type Redis struct {
 	// per CPU) made them queue for connections under load. Default 100.
 	PoolSize int `yaml:"pool_size"`
 	// Timeout bounds each Redis network operation (dial, write, read).
-	// It is also the create deadline of POST /sms: a create Redis runs
+	// Twice it is the create deadline of POST /sms: a create Redis runs
 	// later (e.g. queued while the server was paused) does nothing, so a
 	// 503 never hides a queued request. Default 3s.
 	Timeout Duration `yaml:"timeout"`

@@ -203,6 +203,8 @@ type gwConfig struct {
 	Rate, Links, Window int
 	LeaseTTL            string
 	Version             string
+	// RedisTimeout is redis.timeout (default 3s).
+	RedisTimeout string
 }
 
 func (c gwConfig) yaml() []byte {
@@ -218,10 +220,13 @@ func (c gwConfig) yaml() []byte {
 	if c.Version == "" {
 		c.Version = "3.0"
 	}
+	if c.RedisTimeout == "" {
+		c.RedisTimeout = "3s"
+	}
 	sum := sha256.Sum256([]byte(apiKey))
 	return []byte(fmt.Sprintf(`
 http: {addr: "127.0.0.1:0", admin_key: %q}
-redis: {addr: %q, prefix: %q}
+redis: {addr: %q, prefix: %q, timeout: %s}
 log: {level: warn}
 shutdown_timeout: 10s
 channels:
@@ -232,7 +237,7 @@ tenants:
      webhook_batch_max: %d}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s}
 queue: {lease_ttl: %s}
-`, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
+`, c.AdminKey, c.RedisAddr, c.Prefix, c.RedisTimeout, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
 		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, c.LeaseTTL))
 }
 

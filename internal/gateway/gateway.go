@@ -82,8 +82,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		ReportWait:  cfg.Queue.ReportWait.D(),
 		Retention:   cfg.Queue.Retention.D(),
 		MaxSegments: cfg.Text.MaxSegments,
-		// A create must run while the API still waits for its answer.
-		CreateDeadline: cfg.Redis.Timeout.D(),
+		// A create must run while the API still waits for its answer:
+		// one timeout for the idempotency reservation, one for the create.
+		CreateDeadline: 2 * cfg.Redis.Timeout.D(),
 	})
 	if cfg.Simulator.Embedded {
 		if err := s.startSimulator(); err != nil {
