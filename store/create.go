@@ -176,8 +176,9 @@ func (s *Store) settleCreate(ctx context.Context, req NewRequest, token string, 
 	switch {
 	case err != nil:
 		// Let the deadline pass, so that Redis can no longer store the
-		// request when the caller learns the outcome is unknown.
-		s.waitSettled(ctx, deadline)
+		// request when the caller learns the outcome is unknown. Not cut
+		// short by ctx: that promise is what makes GET tell the truth.
+		waitSettled(deadline.Add(s.opts.ClockSkew))
 		return fmt.Errorf("%w: request %s: %w (read-back: %v)", ErrOutcomeUnknown, req.ID, cause, err)
 	case exists && tok == token:
 		return nil
@@ -187,17 +188,12 @@ func (s *Store) settleCreate(ctx context.Context, req NewRequest, token string, 
 	return fmt.Errorf("%w: request %s not stored: %w", ErrUnavailable, req.ID, cause)
 }
 
-// waitSettled returns when Settled(deadline) or ctx is done.
-func (s *Store) waitSettled(ctx context.Context, deadline time.Time) {
-	d := time.Until(deadline.Add(s.opts.ClockSkew)) + time.Millisecond
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+// waitSettled returns once the wall clock is past until.
+func waitSettled(until time.Time) {
+	if d := time.Until(until) + time.Millisecond; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		<-t.C
 	}
 }
 
