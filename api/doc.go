@@ -41,6 +41,15 @@
 // content_not_encodable). The answer 202 is sent only after
 // store.CreateRequest returned: the request is durably in Redis.
 //
+// A 503 means the request was not queued, ever: 503 unavailable when Redis
+// failed (every kind of failure: timeouts, EOF, refused connections,
+// CLUSTERDOWN, LOADING, MASTERDOWN, READONLY, TRYAGAIN, …; see
+// store.Unavailable), and 503 outcome_unknown with the request "id" when
+// Redis stopped answering mid-way and even the read-back failed. The
+// create carries a deadline after which Redis does nothing, so GET
+// /sms/{id} tells the final truth as soon as Redis answers again (404: not
+// queued). See store.CreateRequest.
+//
 // Numbers: surrounding spaces are ignored and a "+86", "86" or "0086"
 // prefix is removed when 11 digits starting with "1" follow it; the result
 // must be 11 digits starting with "1" (China Mobile's ISMG takes domestic
@@ -57,11 +66,16 @@
 // "Idempotent-Replayed: true", nothing queued. The same key with another
 // request is 409 idempotency_conflict. While the first request is still
 // being processed a duplicate gets 409 idempotency_in_progress with
-// Retry-After: 1 (it does not wait: holding connections open would let one
-// client pin server resources). Requests refused by validation are not
-// recorded (validation is deterministic, so a retry is refused the same
-// way); a request that failed in Redis releases its key so it can be
-// retried at once.
+// Retry-After until its create deadline has passed (it does not wait:
+// holding connections open would let one client pin server resources).
+// The reservation records the request id and its create deadline, and
+// lives as long as a completed record: a retry after that deadline settles
+// it — replays 202 when the request exists (the first answer was lost), or
+// voids the id and creates the request itself when it does not — so a key
+// never sends twice, whatever happened to earlier attempts. Requests
+// refused by validation are not recorded (validation is deterministic, so
+// a retry is refused the same way); a request certainly not stored
+// releases its key so it can be retried at once.
 //
 // # Logging
 //

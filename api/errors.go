@@ -1,13 +1,11 @@
 package api
 
 import (
-	"context"
-	"errors"
-	"net"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // Code is a stable, snake_case error code returned in every error body
@@ -100,8 +98,15 @@ const (
 	// CodeInternal (500): a bug; the log line with the same X-Request-Id
 	// has the cause.
 	CodeInternal Code = "internal_error"
-	// CodeUnavailable (503): Redis is unreachable or timed out.
+	// CodeUnavailable (503): Redis is unreachable, timed out or failing
+	// over; nothing was stored (a POST /sms was not queued).
 	CodeUnavailable Code = "unavailable"
+	// CodeOutcomeUnknown (503): POST /sms could not learn whether the
+	// request was queued (Redis stopped answering mid-way). The body
+	// carries the request "id": Redis can no longer queue it, so GET
+	// /sms/{id} tells the truth as soon as Redis answers (404: not queued).
+	// A retry with the same Idempotency-Key never sends twice.
+	CodeOutcomeUnknown Code = "outcome_unknown"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -111,6 +116,8 @@ type ErrorBody struct {
 	// Message explains the error to a human; it never contains phone
 	// numbers or message content.
 	Message string `json:"message"`
+	// ID is the request id of an outcome_unknown answer (else absent).
+	ID string `json:"id,omitempty"`
 }
 
 // apiError is an error that knows its HTTP status and code.
@@ -118,6 +125,7 @@ type apiError struct {
 	status int
 	code   Code
 	msg    string
+	id     string // request id, for outcome_unknown
 }
 
 // Error implements error.
@@ -131,7 +139,18 @@ func errorf(status int, code Code, msg string) *apiError {
 // abort writes the error body and stops the handler chain.
 func abort(c *gin.Context, e *apiError) {
 	setLogError(c, e.code)
-	c.AbortWithStatusJSON(e.status, ErrorBody{Code: e.code, Message: e.msg})
+	c.AbortWithStatusJSON(e.status, ErrorBody{Code: e.code, Message: e.msg, ID: e.id})
+}
+
+// abortOutcomeUnknown answers 503 outcome_unknown for request id and logs
+// err on the access line.
+func abortOutcomeUnknown(c *gin.Context, id string, err error) {
+	l := logOf(c)
+	l.err, l.smsID = err, id
+	e := errorf(http.StatusServiceUnavailable, CodeOutcomeUnknown,
+		"the store stopped answering: whether the request was queued is unknown; GET /sms/{id} tells once the service is available, or retry with the same Idempotency-Key")
+	e.id = id
+	abort(c, e)
 }
 
 // abortInternal answers 500 (or 503 when the store is unreachable) and logs
@@ -145,10 +164,7 @@ func abortInternal(c *gin.Context, err error) {
 	abort(c, errorf(http.StatusInternalServerError, CodeInternal, "internal error"))
 }
 
-// isUnavailable reports whether err means the store could not be reached
-// (network error, pool exhausted, deadline, client gone) rather than a bug.
-func isUnavailable(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
-		errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrClosed) || errors.As(err, &ne)
-}
+// isUnavailable reports whether err means Redis could not do the work
+// (see store.Unavailable: network errors, timeouts, EOF, CLUSTERDOWN,
+// LOADING, …) rather than a bug.
+func isUnavailable(err error) bool { return store.Unavailable(err) }

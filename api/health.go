@@ -15,7 +15,8 @@ const ReadyTimeout = 2 * time.Second
 type ReadyResponse struct {
 	// Status is "ready" or "not_ready".
 	Status string `json:"status"`
-	// Redis is "ok" or the error of the PING.
+	// Redis is "ok" or "unavailable" (the cause is logged, never shown:
+	// it names internal addresses).
 	Redis string `json:"redis"`
 	// Channels maps every configured channel to true when at least one
 	// link is logged in (absent when the process runs no sender).
@@ -29,14 +30,18 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz handles GET /readyz: 200 when Redis answers PING and every
-// configured channel has a logged-in link, else 503 with the details.
+// readyz handles GET /readyz: 200 when Redis serves every configured
+// channel (store.Ready: on Redis Cluster, the master of each channel's
+// slot answers PING) and every channel has a logged-in link, else 503 with
+// the details.
 func (s *Server) readyz(c *gin.Context) {
 	out := ReadyResponse{Status: "ready", Redis: "ok"}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), ReadyTimeout)
 	defer cancel()
-	if err := s.store.Client().Ping(ctx).Err(); err != nil {
-		out.Status, out.Redis = "not_ready", err.Error()
+	err := s.store.Ready(ctx, s.channelNames)
+	s.noteRedisState(err)
+	if err != nil {
+		out.Status, out.Redis = "not_ready", "unavailable"
 	}
 	if s.readiness != nil {
 		ready := s.readiness.ChannelsReady()
@@ -53,4 +58,19 @@ func (s *Server) readyz(c *gin.Context) {
 		code = http.StatusServiceUnavailable
 	}
 	c.JSON(code, out)
+}
+
+// noteRedisState logs the Redis readiness when it changes: the cause at
+// warn when Redis stops being ready (once, not on every probe), and at
+// info when it is ready again.
+func (s *Server) noteRedisState(err error) {
+	if err != nil {
+		if s.redisDown.CompareAndSwap(false, true) {
+			s.log.Warn().Err(err).Msg("readyz: Redis not ready")
+		}
+		return
+	}
+	if s.redisDown.CompareAndSwap(true, false) {
+		s.log.Info().Msg("readyz: Redis ready again")
+	}
 }

@@ -157,7 +157,12 @@ func signalled(c <-chan struct{}) bool {
 
 func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
 	t.Helper()
-	env := testenv.Redis(t)
+	return newHarnessOn(t, testenv.Redis(t), mutate...)
+}
+
+// newHarnessOn is newHarness on the Redis of env.
+func newHarnessOn(t testing.TB, env *testenv.RedisEnv, mutate ...func(*config.Config)) *harness {
+	t.Helper()
 	cfg := testConfig()
 	for _, f := range mutate {
 		f(cfg)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -56,31 +56,80 @@ func TestReadyzRedisDown(t *testing.T) {
 	_ = ln.Close()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	srv := New(Deps{Store: store.New(rdb, store.Options{}), Config: testConfig(), Logger: zerolog.Nop(),
-		Readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}}})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	resp, err := ts.Client().Get(ts.URL + "/readyz")
+	logs := &testenv.LogBuffer{}
+	ts := newServerOn(t, rdb, store.Options{CreateDeadline: 200 * time.Millisecond, ClockSkew: 50 * time.Millisecond},
+		zerolog.New(logs).Level(zerolog.InfoLevel))
+	for range 2 {
+		resp, err := ts.Client().Get(ts.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// The body says what is wrong without internal detail: no address,
+		// no raw error.
+		if resp.StatusCode != 503 || !strings.Contains(string(body), `"status":"not_ready"`) ||
+			!strings.Contains(string(body), `"redis":"unavailable"`) || strings.Contains(string(body), "127.0.0.1") {
+			t.Fatalf("readyz %d %s", resp.StatusCode, body)
+		}
+	}
+	// The cause is logged once per change, at warn.
+	if n := strings.Count(logs.String(), `"readyz: Redis not ready"`); n != 1 || !strings.Contains(logs.String(), addr) {
+		t.Fatalf("%d warn lines, want 1 naming the cause:\n%s", n, logs.String())
+	}
+	// POST /sms answers 503, not a hang or a bare 500: Redis refused every
+	// connection, and as go-redis retries may have sent the create before
+	// the last refusal, the outcome is reported unknown, with the id.
+	r := call(t, ts, http.MethodPost, "/sms", `{"to":["13800138000"],"content":"x"}`)
+	if e := r.errBody(t); r.status != 503 || e.Code != CodeOutcomeUnknown || !validSMSID(e.ID) {
+		t.Fatalf("POST with Redis down %d %s", r.status, r.body)
+	}
+}
+
+// On Redis Cluster, readiness is decided by the master of each channel's
+// slot: with that node dead, /readyz is not ready, whichever node a plain
+// PING would have reached.
+func TestReadyzClusterChannelMasterDown(t *testing.T) {
+	env, procs := testenv.OwnCluster(t)
+	st := store.New(env.Client, store.Options{Prefix: env.Prefix})
+	logs := &testenv.LogBuffer{}
+	ts := newServerOn(t, env.Client, store.Options{Prefix: env.Prefix}, zerolog.New(logs).Level(zerolog.InfoLevel))
+	ready := func() (int, string) {
+		resp, err := ts.Client().Get(ts.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := ready(); code != 200 {
+		t.Fatalf("readyz on a healthy cluster %d %s", code, body)
+	}
+	cc := env.Client.(*redis.ClusterClient)
+	node, err := cc.MasterForKey(context.Background(), st.Keys().Queue("cm2"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 503 || !strings.Contains(string(body), `"status":"not_ready"`) || strings.Contains(string(body), `"redis":"ok"`) {
-		t.Fatalf("readyz %d %s", resp.StatusCode, body)
+	killed := false
+	for _, p := range procs {
+		if p.Addr() == node.Options().Addr {
+			p.Kill()
+			killed = true
+		}
 	}
-	// POST /sms answers 503 unavailable, not a hang or a bare 500.
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/sms", strings.NewReader(`{"to":["13800138000"],"content":"x"}`))
-	req.Header.Set("Authorization", "Bearer "+acmeKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp2, err := ts.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if !killed {
+		t.Fatalf("no process for the master %s of cm2", node.Options().Addr)
 	}
-	defer resp2.Body.Close()
-	body, _ = io.ReadAll(resp2.Body)
-	if resp2.StatusCode != 503 || !strings.Contains(string(body), `"code":"unavailable"`) {
-		t.Fatalf("POST with Redis down %d %s", resp2.StatusCode, body)
+	// Every probe sees it (a PING to a random node would pass 2 times in 3).
+	for i := range 6 {
+		code, body := ready()
+		if code != 503 || !strings.Contains(body, `"redis":"unavailable"`) || strings.Contains(body, "127.0.0.1") {
+			t.Fatalf("probe %d with cm2's master dead: %d %s", i, code, body)
+		}
+	}
+	if !strings.Contains(logs.String(), "channel cm2") {
+		t.Fatalf("the warn line does not name the channel:\n%s", logs.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -94,6 +95,10 @@ type Server struct {
 	allowPrivateHooks bool
 
 	engine *gin.Engine
+
+	// redisDown is set while GET /readyz finds Redis not ready (its cause
+	// is logged once per change).
+	redisDown atomic.Bool
 }
 
 // DefaultMaxBodyBytes is used when config http.max_body_bytes is 0.

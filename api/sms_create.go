@@ -277,40 +277,8 @@ func (s *Server) createSMS(c *gin.Context) {
 	// would be stored twice on retry.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), StoreWriteTimeout)
 	defer cancel()
-	var bodyHash string
-	if hasIdem {
-		// The store keys records by a digest of the client's key, so any
-		// visible character is safe in a Redis key name.
-		idemKey = []string{digest(idemKey[0])}
-		bodyHash = v.canonicalHash()
-		rec, err := s.store.ReserveIdempotency(ctx, t.Name, idemKey[0], bodyHash)
-		switch {
-		case errors.Is(err, store.ErrIdempotencyConflict):
-			abort(c, errorf(http.StatusConflict, CodeIdempotencyConflict, "this Idempotency-Key was used with a different request body"))
-			return
-		case errors.Is(err, store.ErrIdempotencyInProgress):
-			c.Header("Retry-After", "1")
-			abort(c, errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed; retry later"))
-			return
-		case err != nil:
-			abortInternal(c, err)
-			return
-		case rec != nil:
-			l.replayed, l.smsID = true, rec.RequestID
-			c.Header(IdempotentReplayedHeader, "true")
-			if rec.RequestID != "" {
-				// The retry is how a client that lost the first answer
-				// learns where the request is.
-				c.Header("Location", "/sms/"+rec.RequestID)
-			}
-			c.Data(rec.StatusCode, "application/json; charset=utf-8", rec.Body)
-			return
-		}
-	}
-
 	id, err := uuid.NewV7()
 	if err != nil {
-		s.releaseIdem(c, hasIdem, t, idemKey, bodyHash)
 		abortInternal(c, err)
 		return
 	}
@@ -325,49 +293,58 @@ func (s *Server) createSMS(c *gin.Context) {
 		Recipients:  v.to,
 		Segments:    make([]store.Segment, len(v.msg.Segments)),
 		CreatedAt:   time.Now(),
+		Deadline:    s.store.CreateDeadline(),
 	}
 	for i, sg := range v.msg.Segments {
 		nr.Segments[i] = store.Segment{Content: sg.Content, UDHI: sg.UDHI}
 	}
-	if err := s.store.CreateRequest(ctx, nr); err != nil {
-		s.releaseIdem(c, hasIdem, t, idemKey, bodyHash)
+	var idem *idemClaim
+	if hasIdem {
+		// The store keys records by a digest of the client's key, so any
+		// visible character is safe in a Redis key name.
+		idem = &idemClaim{tenant: t.Name, key: digest(idemKey[0]), hash: v.canonicalHash()}
+		if s.claimIdempotency(ctx, c, idem, v, &nr) {
+			return
+		}
+	}
+	err = s.store.CreateRequest(ctx, nr)
+	switch {
+	case errors.Is(err, store.ErrOutcomeUnknown):
+		// The reservation stays: a retry with the key settles this id.
+		abortOutcomeUnknown(c, nr.ID, err)
+		return
+	case err != nil:
+		// Certainly not stored: free the key for an immediate retry.
+		s.releaseIdem(idem, nr.ID)
 		abortInternal(c, err)
 		return
 	}
-	l.smsID = nr.ID
 	s.wake.JobsQueued(v.channel)
-	resp := SendResponse{
-		ID: nr.ID, Status: "queued", Channel: v.channel,
-		Recipients: len(v.to), SegmentsPerRecipient: len(v.msg.Segments),
-		TotalSegments: len(v.to) * len(v.msg.Segments), ClientRef: v.clientRef,
-	}
-	body, _ := json.Marshal(resp)
-	if hasIdem {
+	resp, body := sendResponse(v, nr.ID)
+	if idem != nil {
 		// The request is durable already; failing to record the response
-		// only loses the replay (a retry would then create a second
-		// request), so it is logged, not answered as an error.
-		if err := s.store.CompleteIdempotency(ctx, t.Name, idemKey[0], bodyHash, http.StatusAccepted, body, nr.ID); err != nil {
-			l.err = fmt.Errorf("idempotency record not completed: %w", err)
+		// only delays the replay: a retry finds the pending reservation,
+		// settles the id and replays it (never creates a second request).
+		if err := s.store.CompleteIdempotency(ctx, t.Name, idem.key, idem.hash, http.StatusAccepted, body, nr.ID); err != nil {
+			logOf(c).err = fmt.Errorf("idempotency record not completed: %w", err)
 		}
 	}
 	if s.metrics != nil {
 		s.metrics.AcceptedRequests.WithLabelValues(v.channel).Inc()
 		s.metrics.AcceptedSegments.WithLabelValues(v.channel).Add(float64(resp.TotalSegments))
 	}
+	l.smsID = nr.ID
 	c.Header("Location", "/sms/"+nr.ID)
 	c.Data(http.StatusAccepted, "application/json; charset=utf-8", body)
 }
 
-// releaseIdem drops the reservation of a request that failed before being
-// stored, so the client can retry with the same key at once.
-func (s *Server) releaseIdem(c *gin.Context, has bool, t *tenant, key []string, hash string) {
-	if !has {
-		return
+// sendResponse is the 202 answer for request id made of v, and its JSON.
+func sendResponse(v *validated, id string) (SendResponse, []byte) {
+	resp := SendResponse{
+		ID: id, Status: "queued", Channel: v.channel,
+		Recipients: len(v.to), SegmentsPerRecipient: len(v.msg.Segments),
+		TotalSegments: len(v.to) * len(v.msg.Segments), ClientRef: v.clientRef,
 	}
-	// Use a fresh context: the request's may be what failed.
-	ctx, cancel := contextWithTimeout(5 * time.Second)
-	defer cancel()
-	if err := s.store.ReleaseIdempotency(ctx, t.Name, key[0], hash); err != nil {
-		s.log.Warn().Err(err).Str("tenant", t.Name).Msg("idempotency reservation not released; it expires by itself")
-	}
+	body, _ := json.Marshal(resp) // cannot fail: strings and ints only
+	return resp, body
 }

@@ -326,7 +326,7 @@ func TestPostSMSIdempotencyInProgress(t *testing.T) {
 		t.Fatal(e)
 	}
 	// Another replica holds the reservation for this key and body.
-	rec, err := h.store.ReserveIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash())
+	rec, err := h.store.ReserveIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash(), "x", time.Now().Add(time.Minute))
 	if err != nil || rec != nil {
 		t.Fatalf("reserve: %v %v", rec, err)
 	}

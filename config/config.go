@@ -68,6 +68,11 @@ type Redis struct {
 	// webhook dispatcher and the API share it; go-redis's own default (10
 	// per CPU) made them queue for connections under load. Default 100.
 	PoolSize int `yaml:"pool_size"`
+	// Timeout bounds each Redis network operation (dial, write, read).
+	// Twice it is the create deadline of POST /sms: a create Redis runs
+	// later (e.g. queued while the server was paused) does nothing, so a
+	// 503 never hides a queued request. Default 3s.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // Log controls logging.

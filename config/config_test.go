@@ -34,6 +34,9 @@ func TestParseAppliesDefaults(t *testing.T) {
 		ch.FlushDelay.D() != 500*time.Microsecond {
 		t.Fatalf("channel defaults not applied: %+v", ch)
 	}
+	if cfg.Redis.Timeout.D() != 3*time.Second {
+		t.Fatalf("redis.timeout default %v, want 3s", cfg.Redis.Timeout.D())
+	}
 	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.HTTP.MaxBodyBytes != 1<<20 || cfg.Queue.ReportWait.D() != 48*time.Hour ||
 		cfg.Queue.MaxRecoveries != 5 {
 		t.Fatalf("defaults/file mix wrong: %+v", cfg.HTTP)
@@ -123,6 +126,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
 		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
 		{"flush delay too long", sample, []string{"SMSBRIDGE_CHANNELS_0_FLUSH_DELAY=1s"}, "channels[0].flush_delay: must be at most 100ms"},
+		{"redis timeout", sample, []string{"SMSBRIDGE_REDIS_TIMEOUT=0s"}, "redis.timeout: must be positive"},
 		{"log level", sample, []string{"SMSBRIDGE_LOG_LEVEL=loud"}, "log.level"},
 		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=129"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..128"},

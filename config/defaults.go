@@ -11,7 +11,7 @@ var errEOF = io.EOF
 func Defaults() *Config {
 	return &Config{
 		HTTP:            HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20},
-		Redis:           Redis{Prefix: "sb", PoolSize: 100},
+		Redis:           Redis{Prefix: "sb", PoolSize: 100, Timeout: Duration(3 * time.Second)},
 		Log:             Log{Level: "info"},
 		ShutdownTimeout: Duration(30 * time.Second),
 		Webhook: Webhook{

@@ -40,6 +40,9 @@ func (c *Config) Validate() error {
 	if c.Redis.PoolSize < 1 || c.Redis.PoolSize > 10000 {
 		bad("redis.pool_size", "must be 1..10000")
 	}
+	if c.Redis.Timeout <= 0 {
+		bad("redis.timeout", "must be positive")
+	}
 	if len(c.Channels) == 0 {
 		bad("channels", "at least one channel is required")
 	}

@@ -37,7 +37,9 @@
 // Each state transition is one Lua script in lua/ (KEYS and ARGV listed at
 // the top of each file; lua/lib.lua holds the shared helpers and documents
 // the per-job encoding). Scripts get every time from the Go side (Options.Now)
-// and never read the Redis clock. Job states:
+// and never read the Redis clock, with one exception: create.lua compares
+// the create deadline (real wall-clock time) with Redis TIME, so that a
+// create Redis runs too late does nothing (see CreateRequest). Job states:
 //
 //	queued ─Lease→ leased ─Submitted(Result 0)→ submitted ─Reports→ delivered | failed
 //	   ↑             │ ├─Retry→ scheduled ─(due, Lease)→ leased      └─SweepReportWait→ unknown

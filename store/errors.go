@@ -22,6 +22,15 @@ var (
 	// ErrNotLeased: the event is not leased (its lease expired and it was
 	// recovered, or it was acked already).
 	ErrNotLeased = errors.New("store: not leased")
+	// ErrUnavailable: Redis could not do the work (unreachable, timed out,
+	// failing over, loading, or it ran a create after its deadline) and
+	// nothing was written. Unavailable reports it and every Redis error
+	// of that kind.
+	ErrUnavailable = errors.New("store: Redis unavailable; nothing was written")
+	// ErrOutcomeUnknown: CreateRequest could not learn whether the request
+	// was stored. Redis can no longer store it when CreateRequest returns;
+	// GetRequest tells which as soon as Redis answers.
+	ErrOutcomeUnknown = errors.New("store: outcome unknown")
 	// ErrBadReply: a script answered something this package cannot parse
 	// (a bug, or a foreign script under the same SHA).
 	ErrBadReply = errors.New("store: unexpected reply from Redis")

@@ -11,31 +11,39 @@ import (
 type IdemRecord struct {
 	// BodyHash identifies the request body the key was first used with.
 	BodyHash string
-	// Pending is true while the first request is still being processed.
+	// Pending is true until the response is recorded (CompleteIdempotency).
 	Pending bool
-	// StatusCode, Body and RequestID are the response to replay (set
-	// once completed).
+	// StatusCode and Body are the response to replay (set once completed).
 	StatusCode int
 	Body       []byte
-	RequestID  string
+	// RequestID is the request the key stands for: the one being created
+	// while Pending, the one to replay once completed.
+	RequestID string
+	// Deadline is the create deadline of RequestID while Pending (zero
+	// for a reservation written before deadlines existed).
+	Deadline time.Time
 	// CreatedAt is when the key was first reserved.
 	CreatedAt time.Time
 }
 
 // ReserveIdempotency claims (tenant, key) for a request whose body hashes
-// to bodyHash. It returns (nil, nil) when the key was free: the caller
-// processes the request, then calls CompleteIdempotency (or
-// ReleaseIdempotency if it failed). A reservation never completed expires
-// after IdempotencyPendingTTL. When the key is known it returns the
-// completed record to replay, ErrIdempotencyInProgress when the first
-// request is still running, or ErrIdempotencyConflict when the body differs.
-func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash string) (*IdemRecord, error) {
-	if key == "" || bodyHash == "" {
-		return nil, fmt.Errorf("%w: empty idempotency key or body hash", ErrInvalid)
+// to bodyHash and which the caller will create as requestID before
+// deadline (NewRequest.Deadline). It returns (nil, nil) when the key was
+// free: the caller creates the request, then calls CompleteIdempotency
+// (or ReleaseIdempotency if it was certainly not stored). The reservation
+// lives IdempotencyTTL, like a completed record, so a request stored but
+// never completed is never created twice. When the key is known it
+// returns the completed record to replay; ErrIdempotencyConflict when the
+// body differs; ErrIdempotencyInProgress (with the record) while it is
+// pending: once Settled(rec.Deadline), the caller may settle
+// rec.RequestID with ResolveCreate and replay it or take the key over.
+func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash, requestID string, deadline time.Time) (*IdemRecord, error) {
+	if key == "" || bodyHash == "" || requestID == "" {
+		return nil, fmt.Errorf("%w: empty idempotency key, body hash or request id", ErrInvalid)
 	}
 	v, err := s.run(ctx, "reserve idempotency key", scriptIdemReserve,
 		[]string{s.keys.Idempotency(tenant, key)},
-		bodyHash, ms(s.now()), msDur(s.opts.IdempotencyPendingTTL))
+		bodyHash, ms(s.now()), msDur(s.opts.IdempotencyTTL), requestID, ms(deadline))
 	if err != nil {
 		return nil, err
 	}
@@ -43,12 +51,12 @@ func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash st
 		return nil, nil
 	}
 	a := stringsOf(v)
-	if len(a) != 6 {
+	if len(a) != 7 {
 		return nil, fmt.Errorf("%w: idempotency reply %v", ErrBadReply, v)
 	}
 	rec := &IdemRecord{
 		BodyHash: a[0], Pending: a[1] == "pending", Body: []byte(a[3]),
-		RequestID: a[4], CreatedAt: fromMS(a[5]),
+		RequestID: a[4], CreatedAt: fromMS(a[5]), Deadline: fromMS(a[6]),
 	}
 	rec.StatusCode, _ = strconv.Atoi(a[2])
 	switch {
@@ -60,9 +68,23 @@ func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash st
 	return rec, nil
 }
 
-// CompleteIdempotency stores the response of the request that reserved
-// (tenant, key), to be replayed for IdempotencyTTL.
-// ErrIdempotencyConflict when the key belongs to another body.
+// TakeOverIdempotency moves the pending reservation of (tenant, key) from
+// oldID — settled as not stored (ResolveCreate returned false) — to newID,
+// to be created before deadline. false when the record is no longer
+// pending for oldID (another retry took it over, or it completed).
+func (s *Store) TakeOverIdempotency(ctx context.Context, tenant, key, bodyHash, oldID, newID string, deadline time.Time) (bool, error) {
+	v, err := s.run(ctx, "take over idempotency key", scriptIdemTakeOver,
+		[]string{s.keys.Idempotency(tenant, key)}, bodyHash, oldID, newID, ms(deadline))
+	if err != nil {
+		return false, err
+	}
+	return asInt(v) == 1, nil
+}
+
+// CompleteIdempotency stores the response of request requestID, which
+// reserved (tenant, key), to be replayed for IdempotencyTTL.
+// ErrIdempotencyConflict when the key belongs to another body or is
+// reserved for another request id.
 func (s *Store) CompleteIdempotency(ctx context.Context, tenant, key, bodyHash string, statusCode int, body []byte, requestID string) error {
 	v, err := s.run(ctx, "complete idempotency key", scriptIdemComplete,
 		[]string{s.keys.Idempotency(tenant, key)},
@@ -76,10 +98,11 @@ func (s *Store) CompleteIdempotency(ctx context.Context, tenant, key, bodyHash s
 	return nil
 }
 
-// ReleaseIdempotency drops a pending reservation (the request failed and
-// may be retried with the same key). It does nothing for a completed key.
-func (s *Store) ReleaseIdempotency(ctx context.Context, tenant, key, bodyHash string) error {
+// ReleaseIdempotency drops the pending reservation of requestID (which
+// was certainly not stored), so the key may be reserved again at once. It
+// does nothing for a completed key or another request's reservation.
+func (s *Store) ReleaseIdempotency(ctx context.Context, tenant, key, bodyHash, requestID string) error {
 	_, err := s.run(ctx, "release idempotency key", scriptIdemRelease,
-		[]string{s.keys.Idempotency(tenant, key)}, bodyHash)
+		[]string{s.keys.Idempotency(tenant, key)}, bodyHash, requestID)
 	return err
 }

@@ -31,6 +31,7 @@ import (
 //	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
+//	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
 //	sb:reqidx:<id>          STRING request id -> channel
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
 type Keys struct {
@@ -55,6 +56,7 @@ const (
 	sfxMO      = ":mo:"
 	sfxDedup   = ":dedup:"
 	sfxFlow    = ":flow"
+	sfxVoid    = ":void:"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -114,6 +116,10 @@ func (k Keys) Dedup(channel, deliverMsgID string) string {
 // and the adaptive rate, storm start and growth state of flow control
 // (see flow.go).
 func (k Keys) Flow(channel string) string { return k.Tag(channel) + sfxFlow }
+
+// Void marks a request id whose create call failed and was settled as
+// "not stored": create.lua does nothing for a voided id.
+func (k Keys) Void(channel, id string) string { return k.Tag(channel) + sfxVoid + id }
 
 // RequestIndex maps a request id to its channel (outside channel slots).
 func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }

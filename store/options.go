@@ -36,9 +36,6 @@ type Options struct {
 	// IdempotencyTTL is how long a completed idempotency record replays
 	// its response (default 24 h).
 	IdempotencyTTL time.Duration
-	// IdempotencyPendingTTL bounds a reservation whose request never
-	// completed, e.g. after a crash (default 1 min).
-	IdempotencyPendingTTL time.Duration
 	// EventLeaseTTL is how long a leased event stays invisible before
 	// Recover makes it ready again (default 30 s).
 	EventLeaseTTL time.Duration
@@ -60,29 +57,41 @@ type Options struct {
 	// SweepBatch bounds the jobs or events one Recover or SweepReportWait
 	// script call handles; the Go side loops (default 1000).
 	SweepBatch int
+	// CreateDeadline is how long after CreateRequest starts Redis may
+	// still store the request (default 3 s, the Redis client's default
+	// read timeout): a create Redis runs later (e.g. buffered while the
+	// server was paused) does nothing. See create.lua.
+	CreateDeadline time.Duration
+	// ClockSkew is the largest difference assumed between this host's
+	// wall clock and the Redis server's (default 1 s); the create deadline
+	// is trusted only that long after it passed.
+	ClockSkew time.Duration
 	// Now is the clock (default time.Now). Scripts never read the Redis
-	// clock: every time is passed in ARGV, so tests can move time.
+	// clock: every time is passed in ARGV, so tests can move time. The one
+	// exception is the create deadline (real wall-clock time, compared
+	// with Redis TIME by create.lua).
 	Now func() time.Time
 }
 
 // Defaults of Options.
 const (
-	DefaultPrefix                = "sb"
-	DefaultLeaseTTL              = 30 * time.Second
-	DefaultMappingTTL            = 72 * time.Hour
-	DefaultParkTTL               = 10 * time.Minute
-	DefaultReportWait            = 48 * time.Hour
-	DefaultRetention             = 7 * 24 * time.Hour
-	DefaultIndexTTL              = 30 * 24 * time.Hour
-	DefaultIdempotencyTTL        = 24 * time.Hour
-	DefaultIdempotencyPendingTTL = time.Minute
-	DefaultEventLeaseTTL         = 30 * time.Second
-	DefaultMOPartTTL             = 2 * time.Hour
-	DefaultDedupTTL              = time.Hour
-	DefaultMaxRecipients         = 1000
-	DefaultMaxSegments           = 255
-	DefaultSweepBatch            = 1000
-	DefaultMaxRecoveries         = 5
+	DefaultPrefix         = "sb"
+	DefaultLeaseTTL       = 30 * time.Second
+	DefaultMappingTTL     = 72 * time.Hour
+	DefaultParkTTL        = 10 * time.Minute
+	DefaultReportWait     = 48 * time.Hour
+	DefaultRetention      = 7 * 24 * time.Hour
+	DefaultIndexTTL       = 30 * 24 * time.Hour
+	DefaultIdempotencyTTL = 24 * time.Hour
+	DefaultEventLeaseTTL  = 30 * time.Second
+	DefaultMOPartTTL      = 2 * time.Hour
+	DefaultDedupTTL       = time.Hour
+	DefaultMaxRecipients  = 1000
+	DefaultMaxSegments    = 255
+	DefaultSweepBatch     = 1000
+	DefaultMaxRecoveries  = 5
+	DefaultCreateDeadline = 3 * time.Second
+	DefaultClockSkew      = time.Second
 )
 
 // withDefaults fills zero fields with the defaults.
@@ -102,7 +111,8 @@ func (o Options) withDefaults() Options {
 	setDur(&o.Retention, DefaultRetention)
 	setDur(&o.IndexTTL, DefaultIndexTTL)
 	setDur(&o.IdempotencyTTL, DefaultIdempotencyTTL)
-	setDur(&o.IdempotencyPendingTTL, DefaultIdempotencyPendingTTL)
+	setDur(&o.CreateDeadline, DefaultCreateDeadline)
+	setDur(&o.ClockSkew, DefaultClockSkew)
 	setDur(&o.EventLeaseTTL, DefaultEventLeaseTTL)
 	setDur(&o.MOPartTTL, DefaultMOPartTTL)
 	setDur(&o.DedupTTL, DefaultDedupTTL)

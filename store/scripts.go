@@ -43,6 +43,7 @@ func loadLua(name string, withLib bool) *script {
 // The scripts, run with EVALSHA and an EVAL fallback (redis.Script.Run).
 var (
 	scriptCreate       = loadLua("create", true)
+	scriptResolve      = loadLua("resolve", false)
 	scriptLease        = loadLua("lease", true)
 	scriptExtend       = loadLua("extend", true)
 	scriptRetry        = loadLua("retry", true)
@@ -66,4 +67,5 @@ var (
 	scriptFlowTake     = loadLua("flow_take", false)
 	scriptFlowCut      = loadLua("flow_cut", false)
 	scriptFlowOK       = loadLua("flow_ok", false)
+	scriptIdemTakeOver = loadLua("idem_takeover", false)
 )

@@ -65,6 +65,9 @@ type RedisConfig struct {
 	// PoolSize is the connection pool size per node (default: go-redis's
 	// 10 per CPU).
 	PoolSize int
+	// Timeout bounds each network operation: dial, write, read (default:
+	// go-redis's 5 s dial, 3 s read and write).
+	Timeout time.Duration
 }
 
 // NewClient builds the client RedisConfig describes. It does not connect;
@@ -95,6 +98,9 @@ func NewClient(cfg RedisConfig) (redis.UniversalClient, error) {
 		DB:            cfg.DB,
 		TLSConfig:     tlsCfg,
 		PoolSize:      cfg.PoolSize,
+		DialTimeout:   cfg.Timeout,
+		ReadTimeout:   cfg.Timeout,
+		WriteTimeout:  cfg.Timeout,
 	}), nil
 }
 

@@ -207,6 +207,8 @@ type gwConfig struct {
 	Version             string
 	// MaxRecoveries is queue.max_recoveries (0: the default, 5).
 	MaxRecoveries int
+	// RedisTimeout is redis.timeout (default 3s).
+	RedisTimeout string
 }
 
 func (c gwConfig) yaml() []byte {
@@ -225,11 +227,14 @@ func (c gwConfig) yaml() []byte {
 	if c.MaxRecoveries == 0 {
 		c.MaxRecoveries = 5
 	}
+	if c.RedisTimeout == "" {
+		c.RedisTimeout = "3s"
+	}
 	sum := sha256.Sum256([]byte(apiKey))
 	hosts, _ := json.Marshal(c.WebhookHosts) // a JSON list is a YAML flow list
 	return []byte(fmt.Sprintf(`
 http: {addr: "127.0.0.1:0", admin_key: %q}
-redis: {addr: %q, prefix: %q}
+redis: {addr: %q, prefix: %q, timeout: %s}
 log: {level: warn}
 shutdown_timeout: 10s
 channels:
@@ -240,7 +245,7 @@ tenants:
      webhook_batch_max: %d, webhook_hosts: %s}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s, allow_private_networks: true}
 queue: {lease_ttl: %s, max_recoveries: %d}
-`, c.AdminKey, c.RedisAddr, c.Prefix, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
+`, c.AdminKey, c.RedisAddr, c.Prefix, c.RedisTimeout, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
 		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL, c.MaxRecoveries))
 }
 

@@ -87,8 +87,11 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		MappingTTL:    cfg.Queue.MappingTTL.D(),
 		ReportWait:    cfg.Queue.ReportWait.D(),
 		Retention:     cfg.Queue.Retention.D(),
-		MaxRecoveries: cfg.Queue.MaxRecoveries,
 		MaxSegments:   cfg.Text.MaxSegments,
+		MaxRecoveries: cfg.Queue.MaxRecoveries,
+		// A create must run while the API still waits for its answer:
+		// one timeout for the idempotency reservation, one for the create.
+		CreateDeadline: 2 * cfg.Redis.Timeout.D(),
 	})
 	s.maintain, err = maintain.New(maintain.Config{
 		Store: s.store, Wake: s.wake, Channels: channelNames(cfg), Logger: log,
@@ -189,6 +192,7 @@ func (s *Gateway) openRedis() error {
 			Password:   rc.Password,
 			DB:         rc.DB,
 			PoolSize:   rc.PoolSize,
+			Timeout:    rc.Timeout.D(),
 		})
 		if err != nil {
 			return fmt.Errorf("redis: %w", err)

@@ -55,14 +55,21 @@ func privateCluster() ([]string, error) {
 	if clusterNodes != nil || clusterErr != nil {
 		return clusterNodes, clusterErr
 	}
-	clusterNodes, clusterErr = startCluster()
-	return clusterNodes, clusterErr
+	srvs, err := startCluster()
+	if err != nil {
+		clusterErr = err
+		return nil, err
+	}
+	for _, s := range srvs {
+		clusterNodes = append(clusterNodes, s.addr)
+	}
+	return clusterNodes, nil
 }
 
 // startCluster starts clusterMasters cluster-enabled servers, assigns each
 // an equal slot range (CLUSTER ADDSLOTS), joins them (CLUSTER MEET) and waits
 // until every node reports cluster_state:ok and sees all masters.
-func startCluster() ([]string, error) {
+func startCluster() ([]*server, error) {
 	dir, err := tempDir("testenv-cluster-")
 	if err != nil {
 		return nil, err
@@ -104,7 +111,7 @@ func startCluster() ([]string, error) {
 	if err := waitClusterOK(ctx, clients); err != nil {
 		return nil, err
 	}
-	return addrs, nil
+	return srvs, nil
 }
 
 // waitClusterOK polls CLUSTER INFO and CLUSTER SLOTS on every node until the

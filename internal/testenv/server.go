@@ -100,9 +100,10 @@ func freePort(withBus bool) (int, error) {
 	return 0, errors.New("testenv: no free port found")
 }
 
-// startServer starts a redis-server in dir on a free port and waits until
-// it answers PING. A port lost to a race is retried.
-func startServer(dir string, cluster bool) (*server, error) {
+// startServer starts a redis-server in dir on a free port, with extra
+// arguments appended, and waits until it answers PING. A port lost to a
+// race is retried.
+func startServer(dir string, cluster bool, extra ...string) (*server, error) {
 	bin := redisServerPath()
 	if bin == "" {
 		return nil, errors.New("testenv: redis-server not on PATH")
@@ -131,6 +132,7 @@ func startServer(dir string, cluster bool) (*server, error) {
 				"--cluster-node-timeout", "5000",
 			)
 		}
+		args = append(args, extra...)
 		srv := &server{
 			addr: "127.0.0.1:" + strconv.Itoa(port),
 			port: port,

@@ -1,19 +1,45 @@
--- create.lua: store a new request and queue its R×S jobs.
+-- create.lua: store a new request and queue its R×S jobs, unless Redis runs
+-- it too late or after the request id was voided.
 -- KEYS[1] request hash   {T}:req:<id>
 -- KEYS[2] queue list     {T}:q
+-- KEYS[3] void marker    {T}:void:<id>
 -- ARGV[1] tag            ARGV[2] request id
 -- ARGV[3] R              ARGV[4] S
--- ARGV[5] n = number of meta ARGVs (field, value pairs) that follow
--- ARGV[6 .. 5+n]                  meta field/value pairs
+-- ARGV[5] deadline: Unix ms on the caller's wall clock
+-- ARGV[6] create token (random per CreateRequest call)
+-- ARGV[7] n = number of meta ARGVs (field, value pairs) that follow
+-- ARGV[8 .. 7+n]                  meta field/value pairs
 -- next R ARGVs                    recipient numbers (to:1 .. to:R)
 -- next S ARGVs                    segment bytes (seg:1 .. seg:S)
 -- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S)
--- Returns 1, or 0 when the request already exists (nothing written).
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local fields = {}
-for i = 6, 5 + n do fields[#fields + 1] = ARGV[i] end
-local base = 5 + n
+-- Returns 1 when stored (now, or by an earlier run of the same call: a
+-- client-side retry of the same command carries the same token), 0 when
+-- another request has the id, -1 when the deadline has passed, -2 when the
+-- id was voided (resolve.lua); in the last three cases nothing is written.
+--
+-- Why a deadline: a client whose call timed out cannot tell whether Redis
+-- will still run the command it sent (a paused or overloaded server runs
+-- buffered commands when it resumes). The deadline bounds that: after it,
+-- the script does nothing, so a request id whose create timed out is
+-- settled once the deadline has passed. The deadline is compared with the
+-- Redis clock (TIME; Redis 7 replicates the script's effects, so reading
+-- the clock is allowed). The caller's wall clock and Redis's may differ:
+-- the store allows Options.ClockSkew between them before relying on the
+-- deadline, and never relies on it alone for its own answer: after a
+-- failed call it runs resolve.lua, whose void marker makes any later run
+-- of this script a no-op whatever the clocks say.
+if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'tok') == ARGV[6] then return 1 end
+  return 0
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[5]) then return -1 end
+local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[7])
+local fields = {'tok', ARGV[6]}
+for i = 8, 7 + n do fields[#fields + 1] = ARGV[i] end
+local base = 7 + n
 for r = 1, R do
   fields[#fields + 1] = 'to:' .. r
   fields[#fields + 1] = ARGV[base + r]

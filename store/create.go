@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// NewRequest is a request to store: one text, already split into segments,
+// to R recipients over one channel.
+type NewRequest struct {
+	// ID is the request id (e.g. a UUID); it must not contain '|' and must
+	// not be empty.
+	ID string
+	// Tenant owns the request.
+	Tenant string
+	// Channel is the ISMG account the request is sent over.
+	Channel string
+	// CallbackURL receives sms.status events; empty means no events.
+	CallbackURL string
+	// ClientRef is the caller's own reference, echoed back.
+	ClientRef string
+	// MsgFmt is the CMPP Msg_Fmt of every segment (0, 8, 15, …).
+	MsgFmt uint8
+	// SrcExt is appended to the channel's service code in Src_Id.
+	SrcExt string
+	// Recipients are the destination numbers (1..MaxRecipients).
+	Recipients []string
+	// Segments are the SUBMIT contents (1..MaxSegments), UDH included.
+	Segments []Segment
+	// CreatedAt is stored as created_at (default: the store's clock).
+	CreatedAt time.Time
+	// Deadline is the wall-clock time after which Redis must not store the
+	// request any more (default: CreateDeadline()). Callers that reserve
+	// an idempotency key first pass the deadline they recorded there.
+	Deadline time.Time
+}
+
+// Segment is one SUBMIT Msg_Content.
+type Segment struct {
+	// Content is the Msg_Content bytes, UDH first when UDHI is set.
+	Content []byte
+	// UDHI is TP_udhi.
+	UDHI bool
+}
+
+// validate checks r against the store limits.
+func (r *NewRequest) validate(o Options) error {
+	switch {
+	case r.ID == "" || strings.ContainsAny(r.ID, "|{}"):
+		return fmt.Errorf("%w: NewRequest.ID %q: empty or contains '|', '{', '}'", ErrInvalid, r.ID)
+	case len(r.Recipients) == 0 || len(r.Recipients) > o.MaxRecipients:
+		return fmt.Errorf("%w: NewRequest.Recipients: %d recipients (want 1..%d)", ErrInvalid, len(r.Recipients), o.MaxRecipients)
+	case len(r.Segments) == 0 || len(r.Segments) > o.MaxSegments:
+		return fmt.Errorf("%w: NewRequest.Segments: %d segments (want 1..%d)", ErrInvalid, len(r.Segments), o.MaxSegments)
+	}
+	if err := checkChannel(r.Channel); err != nil {
+		return err
+	}
+	for i, to := range r.Recipients {
+		if to == "" {
+			return fmt.Errorf("%w: NewRequest.Recipients[%d]: empty number", ErrInvalid, i)
+		}
+	}
+	for i, sg := range r.Segments {
+		if len(sg.Content) == 0 || len(sg.Content) > 255 {
+			return fmt.Errorf("%w: NewRequest.Segments[%d]: %d bytes (want 1..255)", ErrInvalid, i, len(sg.Content))
+		}
+	}
+	return nil
+}
+
+// CreateDeadline returns the deadline of a create starting now: the wall
+// clock plus Options.CreateDeadline. It is real time, not Options.Now,
+// because Redis compares it with its own clock.
+func (s *Store) CreateDeadline() time.Time { return time.Now().Add(s.opts.CreateDeadline) }
+
+// Settled reports whether a create with this deadline can no longer be
+// run by Redis (the deadline plus Options.ClockSkew has passed).
+func (s *Store) Settled(deadline time.Time) bool {
+	return time.Now().After(deadline.Add(s.opts.ClockSkew))
+}
+
+// CreateRequest stores req and queues its R×S jobs (recipient-major: all
+// segments of recipient 1, then recipient 2, …). It first writes the
+// request index (id → channel, TTL IndexTTL), then runs create.lua, which
+// writes the request hash and pushes the jobs unless req.Deadline has
+// passed on the Redis clock.
+//
+// The outcome is always known to the caller, except in one case:
+//   - nil: the request is stored (as far as Redis persistence goes);
+//   - ErrExists: another request has the id; nothing was written;
+//   - ErrOutcomeUnknown: the create call failed and reading back whether
+//     it took effect failed too. When CreateRequest returns, the deadline
+//     (plus ClockSkew) has passed, so Redis can no longer store the
+//     request: GetRequest tells the final truth as soon as Redis answers;
+//   - any other error (ErrInvalid, ErrUnavailable, Redis errors): nothing
+//     was stored and nothing will be.
+//
+// A failed create call (timeout, connection lost, error reply) is settled
+// with resolve.lua: it answers whether the request exists and, if not,
+// voids the id so that a create still buffered in Redis does nothing.
+func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
+	if err := req.validate(s.opts); err != nil {
+		return err
+	}
+	created := req.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	deadline := req.Deadline
+	if deadline.IsZero() {
+		deadline = s.CreateDeadline()
+	}
+	if time.Now().After(deadline) {
+		return fmt.Errorf("%w: create request %s: deadline passed before it was sent", ErrUnavailable, req.ID)
+	}
+	token := nonce()
+	v, sent, err := s.createRequest(ctx, req, s.createArgs(req, created, deadline, token))
+	if err != nil {
+		if !sent {
+			return err
+		}
+		return s.settleCreate(ctx, req, token, deadline, err)
+	}
+	switch asInt(v) {
+	case 1:
+		return nil
+	case 0:
+		return fmt.Errorf("%w: %s", ErrExists, req.ID)
+	case -1:
+		return fmt.Errorf("%w: create request %s: Redis ran it after its deadline", ErrUnavailable, req.ID)
+	case -2:
+		return fmt.Errorf("%w: create request %s: the id was voided", ErrUnavailable, req.ID)
+	}
+	return fmt.Errorf("%w: create request %s: reply %v", ErrBadReply, req.ID, v)
+}
+
+// createArgs builds the ARGV of create.lua.
+func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token string) []any {
+	R, S := len(req.Recipients), len(req.Segments)
+	meta := []any{
+		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
+		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
+		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+	}
+	args := make([]any, 0, 7+len(meta)+R+2*S)
+	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token, len(meta))
+	args = append(args, meta...)
+	for _, to := range req.Recipients {
+		args = append(args, to)
+	}
+	for _, sg := range req.Segments {
+		args = append(args, sg.Content)
+	}
+	for _, sg := range req.Segments {
+		args = append(args, boolFlag(sg.UDHI))
+	}
+	return args
+}
+
+// createKeys are the KEYS of create.lua.
+func (s *Store) createKeys(req NewRequest) []string {
+	return []string{s.keys.Request(req.Channel, req.ID), s.keys.Queue(req.Channel), s.keys.Void(req.Channel, req.ID)}
+}
+
+// settleCreate learns the outcome of a create call that failed with cause
+// (see CreateRequest).
+func (s *Store) settleCreate(ctx context.Context, req NewRequest, token string, deadline time.Time, cause error) error {
+	tok, exists, err := s.resolve(ctx, req.Channel, req.ID)
+	switch {
+	case err != nil:
+		// Let the deadline pass, so that Redis can no longer store the
+		// request when the caller learns the outcome is unknown. Not cut
+		// short by ctx: that promise is what makes GET tell the truth.
+		waitSettled(deadline.Add(s.opts.ClockSkew))
+		return fmt.Errorf("%w: request %s: %w (read-back: %v)", ErrOutcomeUnknown, req.ID, cause, err)
+	case exists && tok == token:
+		return nil
+	case exists:
+		return fmt.Errorf("%w: %s", ErrExists, req.ID)
+	}
+	return fmt.Errorf("%w: request %s not stored: %w", ErrUnavailable, req.ID, cause)
+}
+
+// waitSettled returns once the wall clock is past until.
+func waitSettled(until time.Time) {
+	if d := time.Until(until) + time.Millisecond; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		<-t.C
+	}
+}
+
+// ResolveCreate settles request id of channel whose create call failed or
+// whose outcome is unknown: true when the request exists; otherwise it
+// voids the id (a create still pending in Redis will do nothing) and
+// returns false. An error means Redis did not answer: nothing is known.
+func (s *Store) ResolveCreate(ctx context.Context, channel, id string) (bool, error) {
+	if err := checkChannel(channel); err != nil {
+		return false, err
+	}
+	_, exists, err := s.resolve(ctx, channel, id)
+	return exists, err
+}
+
+// resolve runs resolve.lua: the create token of the stored request, or
+// exists false after voiding the id.
+func (s *Store) resolve(ctx context.Context, channel, id string) (token string, exists bool, err error) {
+	// EVAL, not EVALSHA: when Redis does not answer, the command that
+	// reaches its buffer must be able to run by itself on resume (a
+	// NOSCRIPT there would leave the id unvoided).
+	sc := scriptResolve.plain
+	if s.strictSlots {
+		sc = scriptResolve.strict
+	}
+	v, err := sc.Eval(ctx, s.rdb, []string{s.keys.Request(channel, id), s.keys.Void(channel, id)}, msDur(s.voidTTL())).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: resolve request: %w", err)
+	}
+	if v == nil {
+		return "", false, nil
+	}
+	return asString(v), true, nil
+}
+
+// voidTTL is how long a void marker lives: past any deadline of a create
+// that could still be pending, with room for clock skew.
+func (s *Store) voidTTL() time.Duration {
+	return s.opts.CreateDeadline + s.opts.ClockSkew + time.Minute
+}
+
+// createRequest writes the index, then runs the create script. On a
+// single server (or Sentinel) both go in one pipeline, which Redis runs in
+// order on one connection (one round trip); on a cluster the index lives on
+// another node, so it is written first, then the script runs. sent is
+// false when the error came before the script could have reached Redis.
+func (s *Store) createRequest(ctx context.Context, req NewRequest, args []any) (v any, sent bool, err error) {
+	idx := s.keys.RequestIndex(req.ID)
+	keys := s.createKeys(req)
+	if _, single := s.rdb.(*redis.Client); single {
+		var set *redis.StatusCmd
+		var eval *redis.Cmd
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			set = p.Set(ctx, idx, req.Channel, s.opts.IndexTTL)
+			if s.strictSlots {
+				eval = scriptCreate.strict.EvalSha(ctx, p, keys, args...)
+			} else {
+				eval = scriptCreate.plain.EvalSha(ctx, p, keys, args...)
+			}
+			return nil
+		})
+		if err == nil {
+			return eval.Val(), true, nil
+		}
+		if set.Err() != nil || !redis.HasErrorPrefix(eval.Err(), "NOSCRIPT") {
+			return nil, true, fmt.Errorf("store: create request: %w", err)
+		}
+		// Script not cached yet: EVAL it (the index is written already).
+		v, err := s.run(ctx, "create request", scriptCreate, keys, args...)
+		return v, true, err
+	}
+	if err := s.rdb.Set(ctx, idx, req.Channel, s.opts.IndexTTL).Err(); err != nil {
+		return nil, false, fmt.Errorf("store: create request index: %w", err)
+	}
+	v, err = s.run(ctx, "create request", scriptCreate, keys, args...)
+	return v, true, err
+}
+
+func boolFlag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
