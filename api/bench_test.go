@@ -88,3 +88,21 @@ func BenchmarkDecodeAndValidate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckJSONText measures the raw-body text and key check alone
+// on the body of BenchmarkDecodeAndValidate.
+func BenchmarkCheckJSONText(b *testing.B) {
+	raw, err := json.Marshal(map[string]any{
+		"to": numbers(10), "content": chinese(100), "client_ref": "bench-ref-1", "ext": "12",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if e := checkJSONText(raw); e != nil {
+			b.Fatal(e)
+		}
+	}
+}
