@@ -102,7 +102,7 @@ func jsonError(err error) *apiError {
 		return errorf(http.StatusBadRequest, CodeMalformedJSON, "truncated JSON")
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return errorf(http.StatusBadRequest, CodeUnknownField, "unknown field "+f)
+		return errorf(http.StatusBadRequest, CodeUnknownField, "unknown field "+clip(f))
 	}
 	return errorf(http.StatusBadRequest, CodeMalformedJSON, err.Error())
 }

@@ -116,3 +116,23 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorMessagesClipEchoedValues: a value the client chose is echoed in
+// an error message at most MaxEchoBytes long.
+func TestErrorMessagesClipEchoedValues(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("z", 20<<10) // under the test body limit of 32 KB
+	for name, r := range map[string]response{
+		"unknown field":   h.post(t, acmeKey, `{"to":["13800138000"],"content":"x","`+long+`":1}`),
+		"unknown channel": h.post(t, acmeKey, `{"to":["13800138000"],"content":"x","channel":"`+long+`"}`),
+		"admin channel":   h.do(t, http.MethodGet, "/admin/dead-letters?channel="+long, adminKey, nil),
+		"admin event":     h.do(t, http.MethodPost, "/admin/dead-letters/cm1/"+long+"/replay", adminKey, nil),
+	} {
+		if r.status < 400 || r.status >= 500 || len(r.body) > 512 {
+			t.Errorf("%s: %d, %d bytes: %.120s", name, r.status, len(r.body), r.body)
+		}
+		if e := r.errBody(t); !strings.Contains(e.Message, strings.Repeat("z", MaxEchoBytes-1)+"…(") {
+			t.Errorf("%s: message %.120q does not show the clipped value", name, e.Message)
+		}
+	}
+}

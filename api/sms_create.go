@@ -120,7 +120,7 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 	}
 	ch, ok := s.channels[v.channel]
 	if !ok {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", v.channel))
+		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", clip(v.channel)))
 	}
 	if !t.channels[v.channel] {
 		return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.channel))
