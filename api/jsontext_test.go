@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCheckJSONText(t *testing.T) {
@@ -56,4 +59,47 @@ func TestFoldKey(t *testing.T) {
 	if foldKey([]byte("to")) == foldKey([]byte("t0")) {
 		t.Error("to and t0 fold alike")
 	}
+}
+
+// FuzzCheckJSONText checks checkJSONText against what it guards:
+// encoding/json puts U+FFFD in a decoded string exactly when the raw
+// string is invalid UTF-8 or has an unpaired surrogate escape (or held
+// U+FFFD already).
+func FuzzCheckJSONText(f *testing.F) {
+	for _, s := range []string{
+		`{"a":"\ud800"}`, `{"a":"\ud83d\ude00"}`, `{"a":["x","\udc00y"]}`, `{"a":"\\ud800"}`,
+		`{"a":"` + "\xff" + `"}`, `{"a":"` + "\xed\xa0\x80" + `"}`, `{"k":1,"K":2}`, `{"a":{"b":"\u00e9"}}`,
+		`["\ufffd"]`, `"\uD800\uDC00"`, `{"a":"中文\ud800\u4e2d"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		e := checkJSONText(raw)
+		if e != nil && e.code == CodeDuplicateKey {
+			return // stopped before the later strings
+		}
+		replaced := false
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			if s, ok := tok.(string); ok && strings.ContainsRune(s, utf8.RuneError) {
+				replaced = true
+			}
+		}
+		had := bytes.Contains(raw, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`))
+		switch {
+		case e != nil && e.code == CodeInvalidText && !replaced:
+			t.Fatalf("%q: %v, but encoding/json decodes it without U+FFFD", raw, e)
+		case e == nil && replaced && !had:
+			t.Fatalf("%q: accepted, but encoding/json decodes U+FFFD into it", raw)
+		case e != nil && e.code != CodeInvalidText:
+			t.Fatalf("%q: unexpected %v", raw, e)
+		}
+	})
 }

@@ -191,7 +191,7 @@ func contentError(err error, maxSegments int) *apiError {
 	case errors.Is(err, content.ErrEmptyText):
 		return errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty`)
 	case errors.Is(err, content.ErrInvalidUTF8):
-		return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, `"content" is not valid UTF-8`)
+		return errorf(http.StatusUnprocessableEntity, CodeInvalidText, `"content" is not valid UTF-8`)
 	}
 	return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, err.Error())
 }
