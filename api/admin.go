@@ -83,7 +83,7 @@ func (s *Server) adminChannel(c *gin.Context, name string) bool {
 		return false
 	}
 	if _, ok := s.channels[name]; !ok {
-		abort(c, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, "no channel named "+strconv.Quote(name)))
+		abort(c, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, "no channel named "+strconv.Quote(clip(name))))
 		return false
 	}
 	logOf(c).channel = name
@@ -131,7 +131,7 @@ func (s *Server) replayDeadLetter(c *gin.Context) {
 	err := s.store.Replay(c.Request.Context(), ch, eid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		abort(c, errorf(http.StatusNotFound, CodeNotFound, "no dead-lettered event "+strconv.Quote(eid)+" on channel "+strconv.Quote(ch)))
+		abort(c, errorf(http.StatusNotFound, CodeNotFound, "no dead-lettered event "+strconv.Quote(clip(eid))+" on channel "+strconv.Quote(ch)))
 		return
 	case err != nil:
 		abortInternal(c, err)

@@ -23,7 +23,10 @@ import (
 //     read through http.MaxBytesReader, which stops at limit+1 bytes and
 //     gives the same 413 — an oversized body is never read whole;
 //   - the body must be exactly one JSON object whose fields are all known
-//     → else 400 malformed_json or unknown_field.
+//     → else 400 malformed_json or unknown_field;
+//   - no object may repeat a key, even in another case → else 400
+//     duplicate_key; every string must be valid UTF-8 without unpaired
+//     surrogate escapes → else 422 invalid_text (checkJSONText).
 func readJSON(c *gin.Context, limit int64, dst any) *apiError {
 	if e := checkJSONContentType(c.Request); e != nil {
 		return e
@@ -51,7 +54,8 @@ func readJSON(c *gin.Context, limit int64, dst any) *apiError {
 	if _, err := dec.Token(); err != io.EOF {
 		return errorf(http.StatusBadRequest, CodeMalformedJSON, "the body must hold exactly one JSON object")
 	}
-	return nil
+	// What encoding/json lets through: invalid text, merged keys.
+	return checkJSONText(raw)
 }
 
 // closeAfter asks the server to close the connection after the response:
@@ -98,7 +102,7 @@ func jsonError(err error) *apiError {
 		return errorf(http.StatusBadRequest, CodeMalformedJSON, "truncated JSON")
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return errorf(http.StatusBadRequest, CodeUnknownField, "unknown field "+f)
+		return errorf(http.StatusBadRequest, CodeUnknownField, "unknown field "+clip(f))
 	}
 	return errorf(http.StatusBadRequest, CodeMalformedJSON, err.Error())
 }

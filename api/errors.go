@@ -24,6 +24,10 @@ const (
 	// CodeInvalidParam (400): a query parameter of an admin route is
 	// missing or out of range.
 	CodeInvalidParam Code = "invalid_parameter"
+	// CodeDuplicateKey (400): an object of the body has the same key
+	// twice, or two keys equal but for case ("to" and "To"), which JSON
+	// decoding would silently merge into one field.
+	CodeDuplicateKey Code = "duplicate_key"
 	// CodeInvalidIdempotencyKey (400): Idempotency-Key is repeated, empty,
 	// longer than 255 characters or not visible ASCII.
 	CodeInvalidIdempotencyKey Code = "invalid_idempotency_key"
@@ -61,13 +65,19 @@ const (
 	// (with an optional utf-8 charset).
 	CodeUnsupportedMediaType Code = "unsupported_media_type"
 
+	// CodeInvalidText (422): a string of the body is not valid UTF-8 or
+	// holds an unpaired UTF-16 surrogate escape ("\ud800"); the message
+	// names the field.
+	CodeInvalidText Code = "invalid_text"
 	// CodeToEmpty (422): "to" is missing or empty.
 	CodeToEmpty Code = "to_empty"
 	// CodeTooManyRecipients (422): "to" has more than MaxRecipients entries.
 	CodeTooManyRecipients Code = "too_many_recipients"
-	// CodeInvalidNumber (422): a number is not a Chinese mobile number.
+	// CodeInvalidNumber (422): a number is not a mainland mobile number
+	// (13x–19x); the message lists the index of every bad entry.
 	CodeInvalidNumber Code = "invalid_number"
-	// CodeContentEmpty (422): "content" is missing or empty.
+	// CodeContentEmpty (422): "content" is missing, empty, or only white
+	// space, control and format characters.
 	CodeContentEmpty Code = "content_empty"
 	// CodeContentTooLong (422): the content needs more segments than
 	// text.max_segments.
@@ -90,7 +100,7 @@ const (
 	// in the tenant's webhook_hosts.
 	CodeCallbackURLForbidden Code = "callback_url_forbidden"
 	// CodeInvalidClientRef (422): "client_ref" is longer than 64
-	// characters or holds control characters.
+	// characters or holds control, format or line separator characters.
 	CodeInvalidClientRef Code = "invalid_client_ref"
 	// CodeUnknownChannel (422): no channel of that name is configured.
 	CodeUnknownChannel Code = "unknown_channel"

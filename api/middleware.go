@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/internal/metrics"
 )
 
 // RequestIDHeader carries the HTTP request's correlation id: echoed when the
@@ -72,9 +73,10 @@ func newRequestID() string {
 }
 
 // observe is the outermost middleware: it assigns the X-Request-Id, and
-// after the handler writes one access log line and observes the latency in
-// Metrics.HTTPDuration by route pattern (never the raw path, so ids do not
-// explode the label set).
+// after the handler writes one access log line and observes the latency
+// with Metrics.ObserveHTTP by route pattern (never the raw path, so ids do
+// not explode the label set). Values the client chose (method, path) are
+// logged through clip.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
 	l := &accessLog{xRequestID: c.GetHeader(RequestIDHeader)}
@@ -89,11 +91,11 @@ func (s *Server) observe(c *gin.Context) {
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
 	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
 	if s.metrics != nil {
-		s.metrics.HTTPDuration.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+		s.metrics.ObserveHTTP(route, c.Request.Method, status, elapsed)
+	}
+	if route == "" {
+		route = metrics.RouteUnmatched
 	}
 	var ev *zerolog.Event
 	switch {
@@ -108,7 +110,7 @@ func (s *Server) observe(c *gin.Context) {
 		return
 	}
 	ev.Str("x_request_id", l.xRequestID).
-		Str("method", c.Request.Method).
+		Str("method", clip(c.Request.Method)).
 		Str("route", route).
 		Int("status", status).
 		Dur("duration", elapsed).
@@ -134,8 +136,14 @@ func (s *Server) observe(c *gin.Context) {
 	if l.err != nil {
 		ev.Err(l.err)
 	}
-	if l.debug != nil && s.log.GetLevel() <= zerolog.DebugLevel {
-		l.debug(ev)
+	if s.log.GetLevel() <= zerolog.DebugLevel {
+		if route == metrics.RouteUnmatched {
+			// A path may carry anything a client typed (numbers too).
+			ev.Str("path", clip(c.Request.URL.Path))
+		}
+		if l.debug != nil {
+			l.debug(ev)
+		}
 	}
 	ev.Msg("http request")
 }

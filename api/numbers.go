@@ -1,13 +1,18 @@
 package api
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // normalizeNumber returns the canonical form of a destination number: the
-// 11-digit Chinese mobile number ("1" followed by 10 digits). Surrounding
-// spaces are ignored, and a country prefix "+86", "86" or "0086" is removed
-// when exactly 11 digits starting with "1" follow it. Anything else (other
-// countries, fixed lines, separators inside the number) is rejected: CMPP
-// Dest_terminal_Id on China Mobile's ISMG carries domestic mobile numbers.
+// 11-digit mainland China mobile number, "1", a second digit 3..9 (the
+// mobile ranges 13x–19x) and 9 more digits. Surrounding spaces are
+// ignored, and a country prefix "+86", "86" or "0086" is removed when 11
+// digits starting with "1" follow it. Anything else (other countries,
+// fixed lines, 10x–12x service and IoT numbers, separators inside the
+// number) is rejected: CMPP Dest_terminal_Id on China Mobile's ISMG
+// carries domestic mobile numbers.
 func normalizeNumber(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	for _, p := range [...]string{"+86", "0086", "86"} {
@@ -16,7 +21,7 @@ func normalizeNumber(s string) (string, bool) {
 			break
 		}
 	}
-	if len(s) != 11 || s[0] != '1' || !allDigits(s) {
+	if len(s) != 11 || s[0] != '1' || s[1] < '3' || !allDigits(s) {
 		return "", false
 	}
 	return s, true
@@ -36,15 +41,16 @@ func allDigits(s string) bool {
 }
 
 // normalizeNumbers normalizes every number and drops duplicates, keeping the
-// first occurrence's position. bad is the 0-based index (in the input) of
-// the first invalid number, or -1.
-func normalizeNumbers(in []string) (out []string, bad int) {
+// first occurrence's position. bad lists the 0-based index (in the input)
+// of every invalid number; out is nil when there is one.
+func normalizeNumbers(in []string) (out []string, bad []int) {
 	out = make([]string, 0, len(in))
 	seen := make(map[string]struct{}, len(in))
 	for i, raw := range in {
 		n, ok := normalizeNumber(raw)
 		if !ok {
-			return nil, i
+			bad = append(bad, i)
+			continue
 		}
 		if _, dup := seen[n]; dup {
 			continue
@@ -52,5 +58,24 @@ func normalizeNumbers(in []string) (out []string, bad int) {
 		seen[n] = struct{}{}
 		out = append(out, n)
 	}
-	return out, -1
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	return out, nil
+}
+
+// invalidNumbersMessage names every bad index, never the numbers:
+// "to[2], to[5]: not a mainland mobile number (…)".
+func invalidNumbersMessage(bad []int) string {
+	var b strings.Builder
+	for i, idx := range bad {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("to[")
+		b.WriteString(strconv.Itoa(idx))
+		b.WriteByte(']')
+	}
+	b.WriteString(": not a mainland mobile number (11 digits 13x–19x, optionally prefixed by +86, 86 or 0086)")
+	return b.String()
 }

@@ -195,10 +195,10 @@ func (s *Server) routes() *gin.Engine {
 	e.ContextWithFallback = true
 	e.Use(s.observe, s.recoverPanic)
 	e.NoRoute(func(c *gin.Context) {
-		abort(c, errorf(http.StatusNotFound, CodeRouteNotFound, "no route "+c.Request.Method+" "+c.Request.URL.Path))
+		abort(c, errorf(http.StatusNotFound, CodeRouteNotFound, "no route "+clip(c.Request.Method)+" "+clip(c.Request.URL.Path)))
 	})
 	e.NoMethod(func(c *gin.Context) {
-		abort(c, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+c.Request.Method+" not allowed on "+c.Request.URL.Path))
+		abort(c, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+clip(c.Request.Method)+" not allowed on "+clip(c.Request.URL.Path)))
 	})
 
 	e.GET("/healthz", s.healthz)

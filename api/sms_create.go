@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -122,7 +121,7 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 	}
 	ch, ok := s.channels[v.channel]
 	if !ok {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", v.channel))
+		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", clip(v.channel)))
 	}
 	if !t.channels[v.channel] {
 		return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.channel))
@@ -135,14 +134,13 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeTooManyRecipients, fmt.Sprintf(`"to" lists %d numbers; at most %d`, len(req.To), MaxRecipients))
 	}
 	to, bad := normalizeNumbers(req.To)
-	if bad >= 0 {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidNumber,
-			fmt.Sprintf(`to[%d] is not a Chinese mobile number (11 digits starting with 1, optionally prefixed by +86, 86 or 0086)`, bad))
+	if len(bad) > 0 {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidNumber, invalidNumbersMessage(bad))
 	}
 	v.to = to
 
-	if req.Content == "" {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty`)
+	if blankContent(req.Content) {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty or only white space, control or format characters`)
 	}
 	enc, err := content.ParseEncoding(req.Encoding)
 	if err != nil {
@@ -165,8 +163,12 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 		return nil, e
 	}
 
-	if utf8.RuneCountInString(req.ClientRef) > MaxClientRefLen || hasControl(req.ClientRef) {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidClientRef, fmt.Sprintf(`"client_ref" must be at most %d characters without control characters`, MaxClientRefLen))
+	if n := utf8.RuneCountInString(req.ClientRef); n > MaxClientRefLen {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidClientRef, fmt.Sprintf(`"client_ref" has %d characters; at most %d`, n, MaxClientRefLen))
+	}
+	if i := unprintableRef(req.ClientRef); i >= 0 {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidClientRef,
+			fmt.Sprintf(`"client_ref" has a control, format or line separator character at index %d`, i))
 	}
 
 	msg, err := s.splitter.SplitAs(req.Content, enc)
@@ -190,7 +192,7 @@ func contentError(err error, maxSegments int) *apiError {
 	case errors.Is(err, content.ErrEmptyText):
 		return errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty`)
 	case errors.Is(err, content.ErrInvalidUTF8):
-		return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, `"content" is not valid UTF-8`)
+		return errorf(http.StatusUnprocessableEntity, CodeInvalidText, `"content" is not valid UTF-8`)
 	}
 	return errorf(http.StatusUnprocessableEntity, CodeContentNotEncodable, err.Error())
 }
@@ -215,16 +217,6 @@ func (s *Server) checkCallbackURL(t *tenant, raw string) *apiError {
 		return invalid
 	}
 	return nil
-}
-
-// hasControl reports whether s contains a control character.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return true
-		}
-	}
-	return false
 }
 
 // digest returns the hex SHA-256 of s.

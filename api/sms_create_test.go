@@ -356,6 +356,14 @@ func TestNormalizeNumber(t *testing.T) {
 		"008613800138000": "13800138000",
 		" 13800138000 ":   "13800138000",
 		"19912345678":     "19912345678",
+		"13000000000":     "13000000000",
+		"+8617012345678":  "17012345678",
+		"0086 1380013800": "",
+		"10012345678":     "", // 10x, 11x, 12x: not mobile ranges
+		"11012345678":     "",
+		"12345678901":     "",
+		"+8612345678901":  "",
+		"008610012345678": "",
 		"+86 13800138000": "",
 		"+8623800138000":  "",
 		"138-0013-8000":   "",
@@ -373,11 +381,11 @@ func TestNormalizeNumber(t *testing.T) {
 		}
 	}
 	out, bad := normalizeNumbers([]string{"+8613800138000", "13900139000", "13800138000", "8613900139000"})
-	if bad != -1 || strings.Join(out, ",") != "13800138000,13900139000" {
-		t.Fatalf("%v %d", out, bad)
+	if bad != nil || strings.Join(out, ",") != "13800138000,13900139000" {
+		t.Fatalf("%v %v", out, bad)
 	}
-	if _, bad := normalizeNumbers([]string{"13800138000", "x", "y"}); bad != 1 {
-		t.Fatalf("bad index %d", bad)
+	if out, bad := normalizeNumbers([]string{"13800138000", "x", "13800138000", "y"}); out != nil || fmt.Sprint(bad) != "[1 3]" {
+		t.Fatalf("out %v, bad indexes %v, want every one: [1 3]", out, bad)
 	}
 }
 

@@ -14,8 +14,9 @@ type Metrics struct {
 	// Registry is what GET /metrics serves.
 	Registry *prometheus.Registry
 
-	// HTTPDuration observes API request latency by route and status code.
-	HTTPDuration *prometheus.HistogramVec
+	// httpDuration observes API request latency by route, method and
+	// status code; write it through ObserveHTTP, which bounds the labels.
+	httpDuration *prometheus.HistogramVec
 	// Accepted counts accepted POST /sms requests and segments by channel.
 	AcceptedRequests *prometheus.CounterVec
 	AcceptedSegments *prometheus.CounterVec
@@ -50,7 +51,7 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
-		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "smsbridge_http_request_duration_seconds", Help: "API request latency.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method", "code"}),
@@ -94,7 +95,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.HTTPDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
+		m.httpDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
 		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.Webhooks, m.WebhookDuration,
 	)
 	return m
