@@ -87,10 +87,14 @@ type Dispatcher struct {
 }
 
 // New returns a Dispatcher for cfg (defaults filled in). It panics when
-// cfg.Store or cfg.Tenants is nil (a programming error).
+// cfg.Store or cfg.Tenants is nil or cfg.Validate fails (programming
+// errors: check settings from outside input with Validate first).
 func New(cfg Config) *Dispatcher {
 	if cfg.Store == nil || cfg.Tenants == nil {
 		panic("webhook: Config.Store and Config.Tenants are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		panic(err)
 	}
 	cfg = cfg.withDefaults()
 	d := &Dispatcher{
