@@ -31,9 +31,6 @@ const (
 	DefaultFlushDelay = 500 * time.Microsecond
 	// MaxWindow is the largest Window: requests in flight per link.
 	MaxWindow = 1024
-	// MaxFlushDelay is the largest FlushDelay: a longer hold would add
-	// visible latency to every request.
-	MaxFlushDelay = 100 * time.Millisecond
 )
 
 // DeliverHandler handles one DELIVER: an MO message (d.RegisteredDelivery
@@ -146,9 +143,6 @@ func (c LinkConfig) Validate() error {
 		if d.v < 0 {
 			l.Addf(d.field, "must not be negative, got %v", d.v)
 		}
-	}
-	if c.FlushDelay > MaxFlushDelay {
-		l.Addf("FlushDelay", "must be at most %v (negative: write at once), got %v", MaxFlushDelay, c.FlushDelay)
 	}
 	return l.Err()
 }

@@ -9,12 +9,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // MaxWebhookBatch is the largest tenants[].webhook_batch_max: the
 // webhook dispatcher leases at most this many events per store call
 // (twice its 64 POST workers), and a batch holds events of one lease.
 const MaxWebhookBatch = 128
+
+// MaxFlushDelay is the longest channels[].flush_delay: the hold adds to
+// the latency of every request.
+const MaxFlushDelay = Duration(100 * time.Millisecond)
 
 // MinSecretLen is the shortest tenants[].webhook_secret and
 // http.admin_key, in bytes: shorter keys can be guessed.
@@ -111,6 +116,9 @@ func (c *Config) Validate() error {
 		}
 		if ch.Transmissions == 0 {
 			bad(key+".transmissions", "must be at least 1")
+		}
+		if ch.FlushDelay > MaxFlushDelay {
+			bad(key+".flush_delay", "must be at most %v (negative: write at once)", MaxFlushDelay.D())
 		}
 		zeroDurations(bad, key+".", map[string]Duration{
 			"response_timeout": ch.ResponseTimeout, "idle_interval": ch.IdleInterval, "connect_timeout": ch.ConnectTimeout,
