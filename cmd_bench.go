@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,7 @@ import (
 // against a running service, or with -spawn against a local service and
 // simulator it starts itself.
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench")
 	var cfg loadgen.Config
 	fs.StringVar(&cfg.URL, "url", loadgen.DefaultURL, "API base URL of the service")
 	fs.StringVar(&cfg.Key, "key", loadgen.DefaultKey, "API key (Bearer)")
@@ -48,7 +46,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&sp.CPUProfile, "cpuprofile", "", "-spawn: the service writes a CPU profile (runtime/pprof) to this file")
 	fs.StringVar(&sp.LogLevel, "service-log", "warn", "-spawn: service log level")
 	fs.BoolVar(&sp.KeepDir, "keep", false, "-spawn: keep the generated configs and child logs")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

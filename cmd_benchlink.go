@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,8 +14,7 @@ import (
 // benchLinkCommand measures one cmpp.Link against the ISMG simulator run
 // as a separate process (see loadgen.RunLinkBench).
 func benchLinkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench-link", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench-link")
 	var cfg loadgen.LinkBenchConfig
 	fs.DurationVar(&cfg.Duration, "duration", 0, "measured window (default 10s)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 0, "unmeasured load before the window (default 1s; negative = none)")
@@ -33,7 +31,7 @@ func benchLinkCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the link) over the window to this file")
 	fs.BoolVar(&cfg.KeepDir, "keep", false, "keep the generated simulator configuration and log")
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -20,13 +19,12 @@ const healthcheckTimeout = 3 * time.Second
 // healthcheckCommand probes a running gateway's GET /healthz and succeeds
 // only on 200. It exists for container HEALTHCHECKs: the runtime image has
 // no shell or curl, only this binary.
-func healthcheckCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func healthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("healthcheck")
 	url := fs.String("url", defaultHealthURL(os.Getenv(config.EnvPrefix+"HTTP_ADDR")),
 		"URL to GET; default /healthz on the port of $SMSBRIDGE_HTTP_ADDR, else http://127.0.0.1:8080/healthz")
 	timeout := fs.Duration("timeout", healthcheckTimeout, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {

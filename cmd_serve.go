@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,13 +23,15 @@ var defaultConfig []byte
 
 // serveCommand runs the gateway until ctx is cancelled (SIGTERM/SIGINT),
 // then drains and returns nil.
-func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve")
 	path := fs.String("config", "", "configuration file (default ./config.yaml, else the embedded defaults)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (runtime/pprof) to this file from start until shutdown (used by `smsbridge bench -spawn`)")
-	if err := fs.Parse(args); err != nil {
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (runtime/pprof) to this file from start until shutdown (used by smsbridge bench -spawn)")
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := loadConfig(*path)
 	if err != nil {

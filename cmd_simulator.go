@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,15 +10,17 @@ import (
 )
 
 // simulatorCommand runs the ISMG simulator until ctx is cancelled.
-func simulatorCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func simulatorCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("simulator")
 	path := fs.String("config", "", "simulator YAML file (see cmpp/ismgsim/testdata/simulator.yaml); empty = defaults on 127.0.0.1:7890 with account 900001/888888")
 	admin := fs.String("admin", "", "admin API listen address (overrides admin_addr)")
 	logLevel := fs.String("log-level", "info", "log level: debug logs every PDU (one line per SUBMIT and DELIVER), info logins and link events")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (runtime/pprof) to this file from start until shutdown (used by `smsbridge bench-link`)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("simulator: unexpected argument %q", fs.Arg(0))
 	}
 	lvl, err := zerolog.ParseLevel(*logLevel)
 	if err != nil || lvl == zerolog.NoLevel {

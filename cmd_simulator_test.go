@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func runSimulator(t *testing.T, flags ...string) (addr string, log *testenv.LogB
 	ctx, cancel := context.WithCancel(context.Background())
 	log = &testenv.LogBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- simulatorCommand(ctx, append([]string{"-config", path}, flags...), log) }()
+	go func() { done <- simulatorCommand(ctx, append([]string{"-config", path}, flags...), io.Discard, log) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -78,7 +79,7 @@ func TestSimulatorLogLevel(t *testing.T) {
 }
 
 func TestSimulatorBadLogLevel(t *testing.T) {
-	err := simulatorCommand(context.Background(), []string{"-log-level", "loud"}, &testenv.LogBuffer{})
+	err := simulatorCommand(context.Background(), []string{"-log-level", "loud"}, io.Discard, &testenv.LogBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "-log-level") {
 		t.Fatalf("err = %v, want a -log-level error", err)
 	}

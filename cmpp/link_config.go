@@ -2,11 +2,12 @@ package cmpp
 
 import (
 	"context"
-	"errors"
 	"net"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/internal/fielderr"
 )
 
 // Defaults applied by Dial to zero fields of LinkConfig (PROTOCOL.md §9.1,
@@ -28,6 +29,8 @@ const (
 	// DefaultFlushDelay is how long the writer may hold buffered frames
 	// for more to share their socket write.
 	DefaultFlushDelay = 500 * time.Microsecond
+	// MaxWindow is the largest Window: requests in flight per link.
+	MaxWindow = 1024
 )
 
 // DeliverHandler handles one DELIVER: an MO message (d.RegisteredDelivery
@@ -106,41 +109,69 @@ type LinkConfig struct {
 	Now func() time.Time
 }
 
-// withDefaults returns a copy of c with every zero field set to its
-// default, or an error when a required field is missing or a value is
-// out of range.
-func (c LinkConfig) withDefaults() (LinkConfig, error) {
+// Validate reports every invalid field of c, each as a *fielderr.Error
+// naming the field ("cmpp: LinkConfig.SPID: …"). Zero values are valid
+// where a default exists; Dial refuses what Validate refuses.
+func (c LinkConfig) Validate() error {
+	l := fielderr.NewList("cmpp: LinkConfig", nil)
 	if c.Addr == "" {
-		return c, errors.New("cmpp: LinkConfig.Addr is empty")
+		l.Addf("Addr", "is empty")
+	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		l.Addf("Addr", "not host:port: %v", err)
 	}
 	if c.SPID == "" {
-		return c, errors.New("cmpp: LinkConfig.SPID is empty")
+		l.Addf("SPID", "is empty")
+	} else if len(c.SPID) > 6 {
+		l.Addf("SPID", "longer than 6 bytes")
 	}
-	if len(c.SPID) > 6 {
-		return c, errors.New("cmpp: LinkConfig.SPID: longer than 6 bytes")
+	if c.Version != 0 && c.Version != V20 && c.Version != V21 && c.Version != V30 {
+		l.Addf("Version", "not V20, V21 or V30")
+	}
+	if c.Window < 0 || c.Window > MaxWindow {
+		l.Addf("Window", "must be 0 (default %d) ..%d, got %d", DefaultWindow, MaxWindow, c.Window)
+	}
+	if c.Transmissions < 0 {
+		l.Addf("Transmissions", "must not be negative, got %d", c.Transmissions)
+	}
+	if c.DeliverWorkers < 0 {
+		l.Addf("DeliverWorkers", "must not be negative, got %d", c.DeliverWorkers)
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"ConnectTimeout", c.ConnectTimeout}, {"ResponseTimeout", c.ResponseTimeout}, {"IdleInterval", c.IdleInterval}} {
+		if d.v < 0 {
+			l.Addf(d.field, "must not be negative, got %v", d.v)
+		}
+	}
+	return l.Err()
+}
+
+// withDefaults returns a copy of c with every zero field set to its
+// default, or the Validate error.
+func (c LinkConfig) withDefaults() (LinkConfig, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
 	}
 	if c.Version == 0 {
 		c.Version = V30
 	}
-	if c.Version != V20 && c.Version != V21 && c.Version != V30 {
-		return c, errors.New("cmpp: LinkConfig.Version: not V20, V21 or V30")
-	}
-	if c.ConnectTimeout <= 0 {
+	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
 	}
-	if c.Window <= 0 {
+	if c.Window == 0 {
 		c.Window = DefaultWindow
 	}
-	if c.ResponseTimeout <= 0 {
+	if c.ResponseTimeout == 0 {
 		c.ResponseTimeout = DefaultResponseTimeout
 	}
-	if c.Transmissions <= 0 {
+	if c.Transmissions == 0 {
 		c.Transmissions = DefaultTransmissions
 	}
-	if c.IdleInterval <= 0 {
+	if c.IdleInterval == 0 {
 		c.IdleInterval = DefaultIdleInterval
 	}
-	if c.DeliverWorkers <= 0 {
+	if c.DeliverWorkers == 0 {
 		c.DeliverWorkers = DefaultDeliverWorkers
 	}
 	if c.FlushDelay == 0 {

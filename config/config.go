@@ -42,8 +42,9 @@ type HTTP struct {
 	// are read whole. Default 1048576.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// AdminKey, when set, enables the admin endpoints (dead letters) for
-	// Bearer tokens equal to it. Stored as given; keep it out of the file
-	// and set SMSBRIDGE_HTTP_ADMIN_KEY instead.
+	// Bearer tokens equal to it; at least MinSecretLen (16) bytes. Stored
+	// as given; keep it out of the file and set SMSBRIDGE_HTTP_ADMIN_KEY
+	// instead.
 	AdminKey string `yaml:"admin_key"`
 }
 
@@ -62,7 +63,8 @@ type Redis struct {
 	Password string `yaml:"password"`
 	// DB is the database number (single and Sentinel only). Default 0.
 	DB int `yaml:"db"`
-	// Prefix starts every key. Default "sb".
+	// Prefix starts every key: no '{', '}', ':' or whitespace. Default
+	// "sb".
 	Prefix string `yaml:"prefix"`
 	// PoolSize is the connection pool size (per node). Senders, the
 	// webhook dispatcher and the API share it; go-redis's own default (10
@@ -84,7 +86,8 @@ type Log struct {
 
 // Channel is one ISMG account.
 type Channel struct {
-	// Name identifies the channel in requests ("channel") and metrics.
+	// Name identifies the channel in requests ("channel") and metrics:
+	// 1-32 characters a-z, 0-9, '_', '-', starting with a letter or digit.
 	Name string `yaml:"name"`
 	// Addr is the ISMG host:port (long connections usually use 7890).
 	Addr string `yaml:"addr"`
@@ -92,7 +95,7 @@ type Channel struct {
 	Version string `yaml:"version"`
 	// SPID is the login account (Source_Addr), at most 6 characters.
 	SPID string `yaml:"sp_id"`
-	// Secret is the shared secret.
+	// Secret is the shared secret. Required.
 	Secret string `yaml:"secret"`
 	// MsgSrc is the SUBMIT Msg_src (enterprise code). Default SPID.
 	MsgSrc string `yaml:"msg_src"`
@@ -106,6 +109,8 @@ type Channel struct {
 	FeeCode     string `yaml:"fee_code"`
 	FeeUserType *uint8 `yaml:"fee_user_type"`
 	// Links is the number of TCP connections in the pool. Default 2.
+	// Numbers and durations of a channel take their defaults only when
+	// left out; an explicit 0 is an error (flush_delay excepted).
 	Links int `yaml:"links"`
 	// Window is the sliding window per link. Default 16.
 	Window int `yaml:"window"`
@@ -128,14 +133,16 @@ type Channel struct {
 
 // Tenant is one API client.
 type Tenant struct {
-	// Name identifies the tenant in logs and events.
+	// Name identifies the tenant in logs and events; unique, of the
+	// channel name's form.
 	Name string `yaml:"name"`
 	// KeySHA256 is the hex SHA-256 of the API key (keys are never stored
-	// in clear). `smsbridge hash-key` prints it.
+	// in clear), unique across tenants. `smsbridge hash-key` prints it.
 	KeySHA256 string `yaml:"key_sha256"`
 	// CallbackURL is the default webhook URL.
 	CallbackURL string `yaml:"callback_url"`
-	// WebhookSecret signs webhooks (HMAC-SHA256).
+	// WebhookSecret signs webhooks (HMAC-SHA256). Required, at least
+	// MinSecretLen (16) bytes.
 	WebhookSecret string `yaml:"webhook_secret"`
 	// Channels the tenant may use; the first is its default.
 	Channels []string `yaml:"channels"`
@@ -207,9 +214,9 @@ type Queue struct {
 	// Result 8 fail with "flow_control"; until then they are resent while
 	// the channel's send rate is cut. Default 10m.
 	FlowControlTimeout Duration `yaml:"flow_control_timeout"`
-	// FlowControlRetries is ignored: Result 8 failures are time-based
-	// (FlowControlTimeout). The key is still accepted so that older
-	// configuration files load.
+	// FlowControlRetries was the cap on Result 8 resends; failures are
+	// time-based now (FlowControlTimeout). The key is kept only so that a
+	// file still setting it gets an error saying what replaced it.
 	//
 	// Deprecated: use FlowControlTimeout.
 	FlowControlRetries int `yaml:"flow_control_retries"`

@@ -20,6 +20,7 @@ channels:
 tenants:
   - name: acme
     key_sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+    webhook_secret: 0123456789abcdef
     channels: [default]
 `
 
@@ -100,6 +101,7 @@ func TestEnvAppendsListItem(t *testing.T) {
 		"SMSBRIDGE_CHANNELS_1_ADDR=127.0.0.1:7891",
 		"SMSBRIDGE_CHANNELS_1_SP_ID=900002",
 		"SMSBRIDGE_CHANNELS_1_SRC_ID=1065800002",
+		"SMSBRIDGE_CHANNELS_1_SECRET=s3cret",
 	}
 	cfg, err := Parse([]byte(sample), env)
 	if err != nil {
@@ -117,12 +119,12 @@ func TestErrorsNameTheKey(t *testing.T) {
 		env  []string
 		want string
 	}{
-		{"unknown key", sample + "bogus: 1\n", nil, "field bogus not found"},
+		{"unknown key", sample + "bogus: 1\n", nil, "bogus: unknown key (line 17)"},
 		{"bad env name", sample, []string{"SMSBRIDGE_REDIS_ADRR=x"}, "SMSBRIDGE_REDIS_ADRR names no setting"},
 		{"bad env value", sample, []string{"SMSBRIDGE_CHANNELS_0_WINDOW=lots"}, "SMSBRIDGE_CHANNELS_0_WINDOW"},
 		{"sp_id too long", sample, []string{"SMSBRIDGE_CHANNELS_0_SP_ID=1234567"}, "channels[0].sp_id"},
 		{"bad version", sample, []string{"SMSBRIDGE_CHANNELS_0_VERSION=4.0"}, "channels[0].version"},
-		{"bad duration", strings.Replace(sample, "secret: s3cret", "secret: s3cret\n    response_timeout: soon", 1), nil, "time: invalid duration"},
+		{"bad duration", strings.Replace(sample, "secret: s3cret", "secret: s3cret\n    response_timeout: soon", 1), nil, "channels[0].response_timeout: cannot unmarshal `soon` into a duration"},
 		{"bad key hash", sample, []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256=abc"}, "tenants[0].key_sha256"},
 		{"unknown channel", sample, []string{"SMSBRIDGE_TENANTS_0_CHANNELS=nope"}, `tenants[0].channels: unknown channel "nope"`},
 		{"flush delay too long", sample, []string{"SMSBRIDGE_CHANNELS_0_FLUSH_DELAY=1s"}, "channels[0].flush_delay: must be at most 100ms"},

@@ -1,11 +1,9 @@
 package config
 
 import (
-	"io"
+	"fmt"
 	"time"
 )
-
-var errEOF = io.EOF
 
 // Defaults returns a Config holding every documented default.
 func Defaults() *Config {
@@ -35,10 +33,15 @@ func Defaults() *Config {
 }
 
 // fillChannelDefaults applies per-channel defaults after the file and the
-// environment are read (list items have no defaults of their own in YAML).
-func (c *Config) fillChannelDefaults() {
+// environment are read (list items have no defaults of their own in
+// YAML). given reports whether the file or the environment set a key
+// path: a number set to 0 stays 0 (and fails validation) instead of
+// silently becoming the default. Empty strings take their defaults, and
+// flush_delay 0 is documented to mean the default.
+func (c *Config) fillChannelDefaults(given func(path string) bool) {
 	for i := range c.Channels {
 		ch := &c.Channels[i]
+		key := func(name string) string { return fmt.Sprintf("channels[%d].%s", i, name) }
 		setDefault(&ch.Version, "3.0")
 		setDefault(&ch.MsgSrc, ch.SPID)
 		setDefault(&ch.FeeType, "01")
@@ -47,13 +50,13 @@ func (c *Config) fillChannelDefaults() {
 			v := uint8(2)
 			ch.FeeUserType = &v
 		}
-		setDefaultInt(&ch.Links, 2)
-		setDefaultInt(&ch.Window, 16)
-		setDefaultInt(&ch.Transmissions, 3)
-		setDefaultDur(&ch.ResponseTimeout, 60*time.Second)
-		setDefaultDur(&ch.IdleInterval, 30*time.Second)
-		setDefaultDur(&ch.ConnectTimeout, 10*time.Second)
-		setDefaultDur(&ch.FlushDelay, 500*time.Microsecond)
+		setDefaultInt(&ch.Links, 2, given(key("links")))
+		setDefaultInt(&ch.Window, 16, given(key("window")))
+		setDefaultInt(&ch.Transmissions, 3, given(key("transmissions")))
+		setDefaultDur(&ch.ResponseTimeout, 60*time.Second, given(key("response_timeout")))
+		setDefaultDur(&ch.IdleInterval, 30*time.Second, given(key("idle_interval")))
+		setDefaultDur(&ch.ConnectTimeout, 10*time.Second, given(key("connect_timeout")))
+		setDefaultDur(&ch.FlushDelay, 500*time.Microsecond, false)
 	}
 }
 
@@ -63,14 +66,14 @@ func setDefault(p *string, v string) {
 	}
 }
 
-func setDefaultInt(p *int, v int) {
-	if *p == 0 {
+func setDefaultInt(p *int, v int, given bool) {
+	if *p == 0 && !given {
 		*p = v
 	}
 }
 
-func setDefaultDur(p *Duration, v time.Duration) {
-	if *p == 0 {
+func setDefaultDur(p *Duration, v time.Duration, given bool) {
+	if *p == 0 && !given {
 		*p = Duration(v)
 	}
 }

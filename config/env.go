@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // EnvPrefix starts every environment override.
@@ -22,8 +21,16 @@ const EnvPrefix = "SMSBRIDGE_"
 //	SMSBRIDGE_TENANTS_0_CHANNELS=default,backup   (string lists: comma-separated)
 //
 // An index equal to the list's length appends an item. A variable that
-// names no setting is an error, so a misspelt override never goes unseen.
+// names no setting is an error, so a misspelt override never goes unseen;
+// an unparsable value is an error naming the key path and the variable.
 func ApplyEnv(cfg *Config, environ []string) error {
+	_, err := applyEnv(cfg, environ)
+	return err
+}
+
+// applyEnv is ApplyEnv that also returns the key paths it set (e.g.
+// "channels[0].window"), so that defaults leave them alone.
+func applyEnv(cfg *Config, environ []string) (map[string]bool, error) {
 	vars := map[string]string{}
 	var names []string
 	for _, kv := range environ {
@@ -36,55 +43,70 @@ func ApplyEnv(cfg *Config, environ []string) error {
 	}
 	// Sorted so that list items are created in index order.
 	sort.Strings(names)
+	set := map[string]bool{}
 	for _, name := range names {
 		path := strings.TrimPrefix(name, EnvPrefix)
-		ok, err := setPath(reflect.ValueOf(cfg).Elem(), path, vars[name])
+		key, err := setPath(reflect.ValueOf(cfg).Elem(), "", path, vars[name])
 		if err != nil {
-			return fmt.Errorf("config: %s: %w", name, err)
+			return nil, fmt.Errorf("config: %s (%s): %w", key, name, err)
 		}
-		if !ok {
-			return fmt.Errorf("config: %s names no setting", name)
+		if key == "" {
+			return nil, fmt.Errorf("config: %s names no setting", name)
+		}
+		set[key] = true
+		// Setting channels[2].name creates channels[2]: the item is set.
+		for i := strings.LastIndexByte(key, '.'); i > 0; i = strings.LastIndexByte(key[:i], '.') {
+			set[key[:i]] = true
 		}
 	}
-	return nil
+	return set, nil
 }
 
 // setPath finds the field whose upper-cased yaml path equals path (a
-// suffix of the variable name) and sets it from text.
-func setPath(v reflect.Value, path, text string) (bool, error) {
+// suffix of the variable name) and sets it from text. It returns the
+// field's key path below prefix ("" when path names no field).
+func setPath(v reflect.Value, prefix, path, text string) (string, error) {
+	join := func(key string) string {
+		if prefix == "" {
+			return key
+		}
+		return prefix + "." + key
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
-			key := strings.ToUpper(strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
+			key := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
 			if key == "" || key == "-" {
 				continue
 			}
-			if path == key {
-				return true, setScalar(v.Field(i), text)
+			upper := strings.ToUpper(key)
+			if path == upper {
+				return join(key), setScalar(v.Field(i), text)
 			}
-			if rest, ok := strings.CutPrefix(path, key+"_"); ok {
-				if found, err := setPath(v.Field(i), rest, text); found || err != nil {
+			if rest, ok := strings.CutPrefix(path, upper+"_"); ok {
+				if found, err := setPath(v.Field(i), join(key), rest, text); found != "" || err != nil {
 					return found, err
 				}
 			}
 		}
-		return false, nil
+		return "", nil
 	case reflect.Slice:
 		idxText, rest, _ := strings.Cut(path, "_")
 		idx, err := strconv.Atoi(idxText)
 		if err != nil || idx < 0 || idx > v.Len() {
-			return false, nil
+			return "", nil
 		}
 		if idx == v.Len() {
 			v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
 		}
+		item := fmt.Sprintf("%s[%d]", prefix, idx)
 		if rest == "" {
-			return true, setScalar(v.Index(idx), text)
+			return item, setScalar(v.Index(idx), text)
 		}
-		return setPath(v.Index(idx), rest, text)
+		return setPath(v.Index(idx), item, rest, text)
 	}
-	return false, nil
+	return "", nil
 }
 
 var durationType = reflect.TypeOf(Duration(0))
@@ -99,7 +121,7 @@ func setScalar(f reflect.Value, text string) error {
 		return nil
 	}
 	if f.Type() == durationType {
-		d, err := time.ParseDuration(text)
+		d, err := parseDuration(text)
 		if err != nil {
 			return err
 		}
@@ -112,19 +134,19 @@ func setScalar(f reflect.Value, text string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(text)
 		if err != nil {
-			return err
+			return fmt.Errorf("want true or false, not %q", text)
 		}
 		f.SetBool(b)
 	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(text, 10, 64)
+		n, err := strconv.ParseInt(text, 10, f.Type().Bits())
 		if err != nil {
-			return err
+			return fmt.Errorf("want an integer, not %q", text)
 		}
 		f.SetInt(n)
 	case reflect.Uint8:
 		n, err := strconv.ParseUint(text, 10, 8)
 		if err != nil {
-			return err
+			return fmt.Errorf("want an integer 0..255, not %q", text)
 		}
 		f.SetUint(n)
 	case reflect.Slice:

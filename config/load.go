@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -12,18 +13,26 @@ import (
 
 // Parse decodes YAML into a Config on top of the defaults, applies the
 // environment overrides from environ (os.Environ() form) and validates the
-// result. Unknown keys are errors, so a typo never passes silently.
+// result. Unknown keys are errors, so a typo never passes silently; every
+// error names its key path. A default applies only to a key that neither
+// the file nor the environment sets: an explicit 0 where 0 makes no sense
+// is an error, not the default.
 func Parse(data []byte, environ []string) (*Config, error) {
 	cfg := Defaults()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, errEOF) {
+	kp, err := readKeyPaths(data)
+	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	if err := ApplyEnv(cfg, environ); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, kp.explain(err)
+	}
+	fromEnv, err := applyEnv(cfg, environ)
+	if err != nil {
 		return nil, err
 	}
-	cfg.fillChannelDefaults()
+	cfg.fillChannelDefaults(func(path string) bool { return kp.has(path) || fromEnv[path] })
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -39,18 +48,29 @@ func Load(path string) (*Config, error) {
 	return Parse(data, os.Environ())
 }
 
-// UnmarshalYAML reads a duration such as "250ms" or "48h".
+// UnmarshalYAML reads a duration such as "250ms" or "48h". A bad value is
+// a *yaml.TypeError, so decoding goes on and Parse names the key.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	var s string
 	if err := n.Decode(&s); err != nil {
 		return err
 	}
-	v, err := time.ParseDuration(s)
+	v, err := parseDuration(s)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal `%s` into a duration: %v", n.Line, n.Value, err)}}
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration reads a Go duration ("30s", "1h30m", "-1ms"); a bare 0 is
+// zero too.
+func parseDuration(s string) (time.Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want a duration such as 30s or 500ms, not %q", s)
+	}
+	return v, nil
 }
 
 // MarshalYAML writes the duration as text.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/smsbridge/smsbridge/internal/fielderr"
 )
 
 // Options configure a Store. The zero value of every field selects the
@@ -134,13 +136,62 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// validateName checks a prefix or channel name used inside the hash tag.
-func validateName(what, s string) error {
+// Validate reports every invalid field of o, each as a *fielderr.Error
+// naming the field and matching ErrInvalid. Zero values are valid (they
+// select the defaults); negative durations and counts are not. New panics
+// on options Validate refuses, so callers holding outside input (a
+// configuration file) call Validate first.
+func (o Options) Validate() error {
+	l := fielderr.NewList("store: Options", ErrInvalid)
+	if o.Prefix != "" {
+		if err := checkName(o.Prefix); err != nil {
+			l.Addf("Prefix", "%v", err)
+		}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"LeaseTTL", o.LeaseTTL}, {"MappingTTL", o.MappingTTL}, {"ParkTTL", o.ParkTTL},
+		{"ReportWait", o.ReportWait}, {"Retention", o.Retention}, {"IndexTTL", o.IndexTTL},
+		{"IdempotencyTTL", o.IdempotencyTTL}, {"EventLeaseTTL", o.EventLeaseTTL}, {"MOPartTTL", o.MOPartTTL},
+		{"DedupTTL", o.DedupTTL}, {"CreateDeadline", o.CreateDeadline}, {"ClockSkew", o.ClockSkew},
+	} {
+		if d.v < 0 {
+			l.Addf(d.field, "must not be negative, got %v", d.v)
+		}
+	}
+	if o.MaxRecipients < 0 {
+		l.Addf("MaxRecipients", "must not be negative, got %d", o.MaxRecipients)
+	}
+	if o.MaxSegments < 0 || o.MaxSegments > DefaultMaxSegments {
+		l.Addf("MaxSegments", "must be 0..%d, got %d", DefaultMaxSegments, o.MaxSegments)
+	}
+	if o.MaxRecoveries < 0 {
+		l.Addf("MaxRecoveries", "must not be negative, got %d", o.MaxRecoveries)
+	}
+	if o.SweepBatch < 0 {
+		l.Addf("SweepBatch", "must not be negative, got %d", o.SweepBatch)
+	}
+	return l.Err()
+}
+
+// checkName is the rule for the key prefix and channel names: they sit
+// inside the {hash-tag} and between ':' separators of every key.
+func checkName(s string) error {
 	if s == "" {
-		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
+		return fmt.Errorf("empty")
 	}
 	if strings.ContainsAny(s, "{}: \t\r\n") {
-		return fmt.Errorf("%w: %s %q contains '{', '}', ':' or whitespace", ErrInvalid, what, s)
+		return fmt.Errorf("%q contains '{', '}', ':' or whitespace", s)
+	}
+	return nil
+}
+
+// validateName checks a prefix or channel name used inside the hash tag.
+func validateName(what, s string) error {
+	if err := checkName(s); err != nil {
+		return fmt.Errorf("%w: %s %w", ErrInvalid, what, err)
 	}
 	return nil
 }

@@ -24,13 +24,14 @@ type Store struct {
 	strictSlots bool
 }
 
-// New returns a Store on rdb. opts zero fields take their defaults; an
-// invalid Prefix panics (it is a programming error).
+// New returns a Store on rdb. opts zero fields take their defaults.
+// Options that Validate refuses panic (a programming error): check
+// options built from outside input with Options.Validate first.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	opts = opts.withDefaults()
-	if err := validateName("prefix", opts.Prefix); err != nil {
+	if err := opts.Validate(); err != nil {
 		panic(err)
 	}
+	opts = opts.withDefaults()
 	return &Store{rdb: rdb, opts: opts, keys: Keys{Prefix: opts.Prefix}}
 }
 

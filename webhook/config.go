@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/smsbridge/smsbridge/internal/fielderr"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
@@ -101,6 +102,38 @@ const (
 
 // minPoll is the first idle wait between leases.
 const minPoll = 10 * time.Millisecond
+
+// Validate reports every invalid setting of c, each as a *fielderr.Error
+// naming the field ("webhook: Config.MaxBackoff: …"). Zero values are
+// valid (they select the defaults); negative ones are not. It checks
+// settings only, not the Store and Tenants dependencies.
+func (c Config) Validate() error {
+	l := fielderr.NewList("webhook: Config", nil)
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"RetryFor", c.RetryFor}, {"InitialBackoff", c.InitialBackoff}, {"MaxBackoff", c.MaxBackoff},
+		{"Timeout", c.Timeout}, {"PollInterval", c.PollInterval},
+		{"StopGrace", c.StopGrace},
+	} {
+		if d.v < 0 {
+			l.Addf(d.field, "must not be negative, got %v", d.v)
+		}
+	}
+	if c.MaxBackoff > 0 && c.MaxBackoff < max(c.InitialBackoff, 0) {
+		l.Addf("MaxBackoff", "must be at least InitialBackoff (%v), got %v", c.InitialBackoff, c.MaxBackoff)
+	}
+	for _, n := range []struct {
+		field string
+		v     int
+	}{{"PerHostConcurrency", c.PerHostConcurrency}, {"Workers", c.Workers}, {"BatchSize", c.BatchSize}} {
+		if n.v < 0 {
+			l.Addf(n.field, "must not be negative, got %d", n.v)
+		}
+	}
+	return l.Err()
+}
 
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {

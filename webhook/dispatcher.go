@@ -89,8 +89,9 @@ type Dispatcher struct {
 }
 
 // New returns a Dispatcher for cfg (defaults filled in). It panics when
-// cfg.Store, cfg.Tenants or cfg.Wake is nil, or cfg.Wake does not know a
-// channel of cfg.Channels (programming errors).
+// cfg.Store, cfg.Tenants or cfg.Wake is nil, cfg.Wake does not know a
+// channel of cfg.Channels, or cfg.Validate fails (programming errors:
+// check settings from outside input with Validate first).
 func New(cfg Config) *Dispatcher {
 	if cfg.Store == nil || cfg.Tenants == nil || cfg.Wake == nil {
 		panic("webhook: Config.Store, Config.Tenants and Config.Wake are required")
@@ -99,6 +100,9 @@ func New(cfg Config) *Dispatcher {
 		if !cfg.Wake.Has(ch) {
 			panic("webhook: Config.Wake has no channel " + ch)
 		}
+	}
+	if err := cfg.Validate(); err != nil {
+		panic(err)
 	}
 	cfg = cfg.withDefaults()
 	d := &Dispatcher{

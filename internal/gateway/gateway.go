@@ -21,7 +21,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/api"
-	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/maintain"
@@ -75,24 +74,18 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := checkDemoKey(cfg); err != nil {
 		return nil, err
 	}
+	// A Config that did not come through config.Parse is checked here, so
+	// that no part below panics on it.
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	// The wake-up signals come first: every part gets them at
 	// construction, whatever the order the parts are built in.
 	s.wake = wake.New(channelNames(cfg)...)
 	if err := s.openRedis(); err != nil {
 		return nil, err
 	}
-	s.store = store.New(s.rdb, store.Options{
-		Prefix:        cfg.Redis.Prefix,
-		LeaseTTL:      cfg.Queue.LeaseTTL.D(),
-		MappingTTL:    cfg.Queue.MappingTTL.D(),
-		ReportWait:    cfg.Queue.ReportWait.D(),
-		Retention:     cfg.Queue.Retention.D(),
-		MaxSegments:   cfg.Text.MaxSegments,
-		MaxRecoveries: cfg.Queue.MaxRecoveries,
-		// A create must run while the API still waits for its answer:
-		// one timeout for the idempotency reservation, one for the create.
-		CreateDeadline: 2 * cfg.Redis.Timeout.D(),
-	})
+	s.store = store.New(s.rdb, cfg.StoreOptions())
 	s.maintain, err = maintain.New(maintain.Config{
 		Store: s.store, Wake: s.wake, Channels: channelNames(cfg), Logger: log,
 	})
@@ -133,22 +126,11 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			"events_scheduled": q.EventsScheduled, "events_leased": q.EventsLeased, "events_dead": q.EventsDead,
 		}, nil
 	})
-	s.webhooks = webhook.New(webhook.Config{
-		Store:                s.store,
-		Channels:             channelNames(cfg),
-		Tenants:              tenantTable(cfg),
-		Wake:                 s.wake,
-		RetryFor:             cfg.Webhook.RetryFor.D(),
-		InitialBackoff:       cfg.Webhook.InitialBackoff.D(),
-		MaxBackoff:           cfg.Webhook.MaxBackoff.D(),
-		Timeout:              cfg.Webhook.Timeout.D(),
-		PerHostConcurrency:   cfg.Webhook.PerHostConcurrency,
-		AllowPrivateNetworks: cfg.Webhook.AllowPrivateNetworks,
-		BatchSize:            webhookLeaseSize(cfg),
-		Version:              s.version,
-		Metrics:              s.metrics,
-		Logger:               log, // the dispatcher adds component=webhook
-	})
+	whCfg := cfg.WebhookConfig()
+	whCfg.Store, whCfg.Tenants, whCfg.Wake = s.store, tenantTable(cfg), s.wake
+	whCfg.Version, whCfg.Metrics = s.version, s.metrics
+	whCfg.Logger = log // the dispatcher adds component=webhook
+	s.webhooks = webhook.New(whCfg)
 	s.api = api.New(api.Deps{
 		Store:     s.store,
 		Config:    cfg,
@@ -239,21 +221,9 @@ func (s *Gateway) buildSenders() error {
 	owner := host + "-" + uuid.NewString()[:8]
 	var chans []*sender.Channel
 	for _, ch := range s.cfg.Channels {
-		v := cmpp.V30
-		switch ch.Version {
-		case "2.0":
-			v = cmpp.V20
-		case "2.1":
-			v = cmpp.V21
-		}
 		c, err := sender.NewChannel(sender.Settings{
-			Name: ch.Name,
-			Link: cmpp.LinkConfig{
-				Addr: ch.Addr, SPID: ch.SPID, Secret: ch.Secret, Version: v,
-				ConnectTimeout: ch.ConnectTimeout.D(), Window: ch.Window,
-				ResponseTimeout: ch.ResponseTimeout.D(), Transmissions: ch.Transmissions,
-				IdleInterval: ch.IdleInterval.D(), FlushDelay: ch.FlushDelay.D(),
-			},
+			Name:   ch.Name,
+			Link:   ch.LinkConfig(),
 			Links:  ch.Links,
 			MsgSrc: ch.MsgSrc, SrcID: ch.SrcID, ServiceID: ch.ServiceID,
 			FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: *ch.FeeUserType,
@@ -362,17 +332,6 @@ func channelNames(cfg *config.Config) []string {
 		out[i] = ch.Name
 	}
 	return out
-}
-
-// webhookLeaseSize is the most events the dispatcher leases at once: a
-// batch POST holds events of one lease, so it is at least the largest
-// tenants[].webhook_batch_max (config.MaxWebhookBatch at most).
-func webhookLeaseSize(cfg *config.Config) int {
-	n := webhook.DefaultBatchSize
-	for _, t := range cfg.Tenants {
-		n = max(n, t.WebhookBatchMax)
-	}
-	return n
 }
 
 // tenantTable is the dispatcher's view of the configured tenants.

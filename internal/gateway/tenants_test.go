@@ -55,7 +55,7 @@ func TestWebhookLeaseSizeFitsLargestBatch(t *testing.T) {
 		for _, b := range c.batches {
 			cfg.Tenants = append(cfg.Tenants, config.Tenant{WebhookBatchMax: b})
 		}
-		if got := webhookLeaseSize(cfg); got != c.want {
+		if got := cfg.WebhookConfig().BatchSize; got != c.want {
 			t.Errorf("batches %v: lease size %d, want %d", c.batches, got, c.want)
 		}
 	}

@@ -1,13 +1,16 @@
 package loadgen
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
-	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Series names read from the service's /metrics.
@@ -21,9 +24,10 @@ const (
 	seriesQueue    = "smsbridge_queue_depth"
 )
 
-// Sample is one line of the Prometheus text exposition format.
+// Sample is one sample of the Prometheus text exposition format.
 type Sample struct {
-	// Name is the metric name.
+	// Name is the metric name (with the _sum, _count or _bucket suffix for
+	// the parts of a summary or histogram).
 	Name string
 	// Labels are the label pairs (nil without labels).
 	Labels map[string]string
@@ -34,152 +38,99 @@ type Sample struct {
 // Samples is a parsed /metrics page.
 type Samples []Sample
 
-// errPromSyntax is wrapped by every ParsePrometheusText error.
+// errPromSyntax is wrapped by every ParsePrometheusText syntax error.
 var errPromSyntax = errors.New("prometheus text: syntax error")
 
 // ParsePrometheusText reads the Prometheus text exposition format (version
-// 0.0.4): comment and blank lines are skipped; every other line is
-// `name[{label="value",…}] value [timestamp]`. When keep is not nil, only
-// samples whose name it accepts are returned (the others are still checked
-// for syntax only as far as their name).
+// 0.0.4) with the reference parser (expfmt.TextParser, UTF-8 names) and
+// flattens its metric families into samples, sorted by name. When keep is
+// not nil, only samples whose name it accepts are returned; the whole page
+// is still checked for syntax.
 func ParsePrometheusText(r io.Reader, keep func(name string) bool) (Samples, error) {
-	var out Samples
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || text[0] == '#' {
-			continue
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		var pe expfmt.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%w: line %d: %s", errPromSyntax, pe.Line, pe.Msg)
 		}
-		name, rest := splitName(text)
-		if name == "" {
-			return nil, fmt.Errorf("%w: line %d: no metric name", errPromSyntax, line)
-		}
-		if keep != nil && !keep(name) {
-			continue
-		}
-		s, err := parseSample(name, rest)
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: %s: %v", errPromSyntax, line, name, err)
-		}
-		out = append(out, s)
-	}
-	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("prometheus text: %w", err)
+	}
+	names := make([]string, 0, len(families))
+	for name := range families {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out Samples
+	for _, name := range names {
+		for _, s := range flatten(families[name]) {
+			if keep == nil || keep(s.Name) {
+				out = append(out, s)
+			}
+		}
 	}
 	return out, nil
 }
 
-// splitName cuts the metric name off a sample line.
-func splitName(text string) (name, rest string) {
-	i := 0
-	for i < len(text) {
-		c := text[i]
-		if c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
-			i++
-			continue
-		}
-		break
+// flatten turns one metric family back into the samples of its text form:
+// a summary becomes its quantiles plus _sum and _count, a histogram its
+// buckets plus _sum and _count.
+func flatten(mf *dto.MetricFamily) Samples {
+	name := mf.GetName()
+	var out Samples
+	add := func(n string, labels map[string]string, v float64) {
+		out = append(out, Sample{Name: n, Labels: labels, Value: v})
 	}
-	return text[:i], text[i:]
+	for _, m := range mf.GetMetric() {
+		switch mf.GetType() {
+		case dto.MetricType_COUNTER:
+			add(name, labelsOf(m, "", ""), m.GetCounter().GetValue())
+		case dto.MetricType_GAUGE:
+			add(name, labelsOf(m, "", ""), m.GetGauge().GetValue())
+		case dto.MetricType_SUMMARY:
+			sm := m.GetSummary()
+			for _, q := range sm.GetQuantile() {
+				add(name, labelsOf(m, model.QuantileLabel, formatFloat(q.GetQuantile())), q.GetValue())
+			}
+			add(name+"_sum", labelsOf(m, "", ""), sm.GetSampleSum())
+			add(name+"_count", labelsOf(m, "", ""), float64(sm.GetSampleCount()))
+		case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
+			h := m.GetHistogram()
+			for _, b := range h.GetBucket() {
+				add(name+"_bucket", labelsOf(m, model.BucketLabel, formatFloat(b.GetUpperBound())), float64(b.GetCumulativeCount()))
+			}
+			add(name+"_sum", labelsOf(m, "", ""), h.GetSampleSum())
+			add(name+"_count", labelsOf(m, "", ""), float64(h.GetSampleCount()))
+		default: // untyped
+			add(name, labelsOf(m, "", ""), m.GetUntyped().GetValue())
+		}
+	}
+	return out
 }
 
-// parseSample reads `{labels} value [timestamp]` after the name.
-func parseSample(name, rest string) (Sample, error) {
-	s := Sample{Name: name}
-	if strings.HasPrefix(rest, "{") {
-		var err error
-		s.Labels, rest, err = parseLabels(rest[1:])
-		if err != nil {
-			return s, err
-		}
+// labelsOf returns the label pairs of m plus extra=value when extra is
+// set; nil when there are none.
+func labelsOf(m *dto.Metric, extra, value string) map[string]string {
+	if len(m.GetLabel()) == 0 && extra == "" {
+		return nil
 	}
-	fields := strings.Fields(rest)
-	if len(fields) < 1 || len(fields) > 2 {
-		return s, fmt.Errorf("want a value and an optional timestamp, got %q", rest)
+	labels := make(map[string]string, len(m.GetLabel())+1)
+	for _, lp := range m.GetLabel() {
+		labels[lp.GetName()] = lp.GetValue()
 	}
-	v, err := parseValue(fields[0])
-	if err != nil {
-		return s, err
+	if extra != "" {
+		labels[extra] = value
 	}
-	s.Value = v
-	if len(fields) == 2 {
-		if _, err := strconv.ParseInt(fields[1], 10, 64); err != nil {
-			return s, fmt.Errorf("timestamp %q: not an integer", fields[1])
-		}
-	}
-	return s, nil
+	return labels
 }
 
-// parseValue reads a sample value, including +Inf, -Inf and NaN.
-func parseValue(f string) (float64, error) {
-	switch f {
-	case "+Inf", "Inf":
-		return math.Inf(1), nil
-	case "-Inf":
-		return math.Inf(-1), nil
-	case "NaN":
-		return math.NaN(), nil
+// formatFloat writes a quantile or bucket bound as the text format does
+// (+Inf for the last bucket).
+func formatFloat(v float64) string {
+	if math.IsInf(v, 1) {
+		return "+Inf"
 	}
-	v, err := strconv.ParseFloat(f, 64)
-	if err != nil {
-		return 0, fmt.Errorf("value %q: not a number", f)
-	}
-	return v, nil
-}
-
-// parseLabels reads `name="value",…}` and returns what follows the '}'.
-func parseLabels(s string) (map[string]string, string, error) {
-	labels := map[string]string{}
-	for {
-		s = strings.TrimLeft(s, " ")
-		if strings.HasPrefix(s, "}") {
-			return labels, s[1:], nil
-		}
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 {
-			return nil, "", errors.New("label without '='")
-		}
-		key := strings.TrimSpace(s[:eq])
-		s = strings.TrimLeft(s[eq+1:], " ")
-		if !strings.HasPrefix(s, `"`) {
-			return nil, "", fmt.Errorf("label %s: value not quoted", key)
-		}
-		var val strings.Builder
-		i := 1
-		for ; i < len(s) && s[i] != '"'; i++ {
-			if s[i] != '\\' {
-				val.WriteByte(s[i])
-				continue
-			}
-			i++
-			if i == len(s) {
-				break
-			}
-			switch s[i] {
-			case 'n':
-				val.WriteByte('\n')
-			case '\\', '"':
-				val.WriteByte(s[i])
-			default:
-				return nil, "", fmt.Errorf(`label %s: bad escape \%c`, key, s[i])
-			}
-		}
-		if i >= len(s) {
-			return nil, "", fmt.Errorf("label %s: unterminated value", key)
-		}
-		labels[key] = val.String()
-		s = strings.TrimLeft(s[i+1:], " ")
-		switch {
-		case strings.HasPrefix(s, ","):
-			s = s[1:]
-		case strings.HasPrefix(s, "}"):
-		default:
-			return nil, "", fmt.Errorf("label %s: want ',' or '}' after the value", key)
-		}
-	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // Sum adds the values of every sample named name whose labels include

@@ -101,9 +101,52 @@ func TestParsePrometheusTextErrors(t *testing.T) {
 			t.Errorf("%q: err = %v, want a syntax error", bad, err)
 		}
 	}
-	// Lines filtered out by keep are not parsed beyond their name.
-	if _, err := ParsePrometheusText(strings.NewReader("other_series{{{ garbage\nx 1\n"), func(n string) bool { return n == "x" }); err != nil {
-		t.Errorf("filtered line: %v", err)
+	// keep selects what is returned; the whole page is still checked.
+	if _, err := ParsePrometheusText(strings.NewReader("other_series{{{ garbage\nx 1\n"), func(n string) bool { return n == "x" }); !errors.Is(err, errPromSyntax) {
+		t.Errorf("garbage on a filtered line: err = %v, want a syntax error", err)
+	}
+	ss, err := ParsePrometheusText(strings.NewReader("other_series 2\nx 1\n"), func(n string) bool { return n == "x" })
+	if err != nil || len(ss) != 1 || ss[0].Name != "x" || ss[0].Value != 1 {
+		t.Errorf("filtered page: %+v, %v; want only x 1", ss, err)
+	}
+}
+
+// Typed summaries and histograms come back as the samples of their text
+// form (the reference parser folds them into one family each).
+func TestParsePrometheusTextSummaryAndHistogram(t *testing.T) {
+	const typed = `# TYPE rpc_seconds summary
+rpc_seconds{op="a",quantile="0.5"} 0.25
+rpc_seconds_sum{op="a"} 10
+rpc_seconds_count{op="a"} 40
+# TYPE req_seconds histogram
+req_seconds_bucket{le="0.1"} 3
+req_seconds_bucket{le="+Inf"} 5
+req_seconds_sum 1.5
+req_seconds_count 5
+`
+	ss, err := ParsePrometheusText(strings.NewReader(typed), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		match map[string]string
+		want  float64
+	}{
+		{"rpc_seconds", map[string]string{"op": "a", "quantile": "0.5"}, 0.25},
+		{"rpc_seconds_sum", map[string]string{"op": "a"}, 10},
+		{"rpc_seconds_count", map[string]string{"op": "a"}, 40},
+		{"req_seconds_bucket", map[string]string{"le": "0.1"}, 3},
+		{"req_seconds_bucket", map[string]string{"le": "+Inf"}, 5},
+		{"req_seconds_sum", nil, 1.5},
+		{"req_seconds_count", nil, 5},
+	} {
+		if v, ok := ss.Sum(tc.name, tc.match); !ok || v != tc.want {
+			t.Errorf("%s%v = %v (found %v), want %v", tc.name, tc.match, v, ok, tc.want)
+		}
+	}
+	if len(ss) != 7 {
+		t.Errorf("%d samples, want 7: %+v", len(ss), ss)
 	}
 }
 

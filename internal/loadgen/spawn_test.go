@@ -106,7 +106,7 @@ func TestSpawnRunAndClose(t *testing.T) {
 // refused before anything starts.
 func TestSpawnServiceConfig(t *testing.T) {
 	s := &Spawned{cfg: SpawnConfig{RedisAddr: "127.0.0.1:6379", Links: 2, Window: 8, LogLevel: "warn", WebhookBatch: 64, WebhookPerHost: 16},
-		Key: "bk-test", WebhookSecret: "whsec", Prefix: "benchtest"}
+		Key: "bk-test", WebhookSecret: "whsec-0123456789abcdef", Prefix: "benchtest"}
 	cfg, err := config.Parse(s.serviceYAML("127.0.0.1:18080", "127.0.0.1:17890", "secret"), nil)
 	if err != nil {
 		t.Fatalf("generated config refused: %v", err)
