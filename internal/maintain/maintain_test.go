@@ -192,4 +192,16 @@ func TestNewChecksConfig(t *testing.T) {
 	if err != nil || m.cfg.Interval != 2*time.Second {
 		t.Fatalf("New: %v, interval %v, want LeaseTTL/2", err, m.cfg.Interval)
 	}
+	// A lease TTL of 1 ns is positive, so configuration accepts it: the
+	// maintainer must still run (a zero interval makes the ticker panic).
+	tiny := store.New(env.Client, store.Options{Prefix: env.Prefix, LeaseTTL: time.Nanosecond, EventLeaseTTL: time.Nanosecond})
+	m, err = New(Config{Store: tiny, Wake: wake.New("a"), Channels: []string{"a"}})
+	if err != nil || m.cfg.Interval != minInterval {
+		t.Fatalf("New with a 1 ns lease TTL: %v, interval %v, want %v", err, m.cfg.Interval, minInterval)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	cancel()
+	<-done
 }
