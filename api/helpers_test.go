@@ -145,16 +145,6 @@ type harness struct {
 	hub       *wake.Hub
 }
 
-// signalled reports whether a wake-up signal is pending, and consumes it.
-func signalled(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
 func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
 	t.Helper()
 	return newHarnessOn(t, testenv.Redis(t), mutate...)

@@ -266,7 +266,7 @@ func TestAdminDeadLetters(t *testing.T) {
 	if st.EventsReady != 1 || st.EventsDead != 0 {
 		t.Fatalf("after replay %+v", st)
 	}
-	if !signalled(h.hub.Events("cm1")) {
+	if !testenv.Signalled(h.hub.Events("cm1")) {
 		t.Fatal("replay did not signal EventsReady: the dispatcher waits for its next poll")
 	}
 	if r := h.do(t, http.MethodPost, path, adminKey, nil); r.status != 404 || r.errBody(t).Code != CodeNotFound {

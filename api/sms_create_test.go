@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
 func TestPostSMSAcceptedStoresRxSJobs(t *testing.T) {
@@ -396,11 +397,11 @@ func TestPostSMSSignalsJobsQueued(t *testing.T) {
 	if r := h.post(t, acmeKey, map[string]any{"to": []string{"13800138000"}}); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
 		t.Fatalf("request without content: %d %s", r.status, r.body)
 	}
-	if signalled(h.hub.Jobs("cm1")) {
+	if testenv.Signalled(h.hub.Jobs("cm1")) {
 		t.Fatal("a refused request signalled JobsQueued")
 	}
 	acc := h.mustAccept(t, acmeKey, map[string]any{"to": []string{"13800138000"}, "content": "hi"})
-	if !signalled(h.hub.Jobs(acc.Channel)) {
+	if !testenv.Signalled(h.hub.Jobs(acc.Channel)) {
 		t.Fatalf("accepted request on %s did not signal JobsQueued", acc.Channel)
 	}
 }

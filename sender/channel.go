@@ -76,7 +76,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		drainEnd: make(chan struct{}),
 		links:    make([]*cmpp.Link, set.Links),
 	}
-	c.inHand.m = map[store.JobID]bool{}
+	c.inHand.m = map[store.JobID]heldLease{}
 	c.flow = newFlowControl(deps.Store, set)
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
@@ -179,32 +179,56 @@ func (c *Channel) releaseUnsent() {
 // inHand is the set of jobs leased by this channel and not yet recorded,
 // each marked when the heartbeat found its lease lost (it expired and
 // another sender took the job over).
+//
+// An entry is one lease of a job, named by the job's attempts count (each
+// lease increments it). A job can be recorded (e.g. a Result 8 retry) and
+// leased again by this channel between the heartbeat's list and its
+// markLost, or between the record and its remove: a verdict about the
+// earlier lease must not touch the later one, or the later one would be
+// dropped unsent (left leased until the maintainer recovers it, which
+// counts towards worker_lost) or go without a heartbeat.
 type inHand struct {
 	mu sync.Mutex
-	m  map[store.JobID]bool // id → lease lost
+	m  map[store.JobID]heldLease
 }
 
-func (h *inHand) add(id store.JobID) {
+// heldLease is one lease of a job in hand.
+type heldLease struct {
+	lease int  // the job's attempts count when leased
+	lost  bool // the heartbeat found this lease lost
+}
+
+// add records lease (the job's attempts count) of job id as in hand.
+func (h *inHand) add(id store.JobID, lease int) {
 	h.mu.Lock()
-	h.m[id] = false
+	h.m[id] = heldLease{lease: lease}
 	h.mu.Unlock()
 }
 
-func (h *inHand) remove(id store.JobID) {
+// remove forgets lease of job id, unless the job was leased again since.
+func (h *inHand) remove(id store.JobID, lease int) {
 	h.mu.Lock()
-	delete(h.m, id)
-	h.mu.Unlock()
-}
-
-// markLost records that these jobs' leases are gone.
-func (h *inHand) markLost(ids []store.JobID) {
-	h.mu.Lock()
-	for _, id := range ids {
-		if _, ok := h.m[id]; ok {
-			h.m[id] = true
-		}
+	if e, ok := h.m[id]; ok && e.lease == lease {
+		delete(h.m, id)
 	}
 	h.mu.Unlock()
+}
+
+// markLost records that the leases listed (by list) of these jobs are
+// gone; a job recorded or leased again since is left alone. It returns how
+// many leases in hand it marked.
+func (h *inHand) markLost(ids []store.JobID, listed map[store.JobID]int) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if e, ok := h.m[id]; ok && e.lease == listed[id] {
+			e.lost = true
+			h.m[id] = e
+			n++
+		}
+	}
+	return n
 }
 
 // takeIfOwned removes id when its lease was lost and reports whether the
@@ -212,20 +236,22 @@ func (h *inHand) markLost(ids []store.JobID) {
 func (h *inHand) takeIfOwned(id store.JobID) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.m[id] {
+	if h.m[id].lost {
 		delete(h.m, id)
 		return false
 	}
 	return true
 }
 
-func (h *inHand) list() []store.JobID {
+// list returns the jobs in hand whose lease is not known lost, each with
+// its lease (for markLost).
+func (h *inHand) list() map[store.JobID]int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]store.JobID, 0, len(h.m))
-	for id, lost := range h.m {
-		if !lost {
-			out = append(out, id)
+	out := make(map[store.JobID]int, len(h.m))
+	for id, e := range h.m {
+		if !e.lost {
+			out[id] = e.lease
 		}
 	}
 	return out

@@ -15,14 +15,7 @@ import (
 // was stored (sms.mo event). Nothing else consumes the signal in this rig.
 func TestChannelSignalsEventsReady(t *testing.T) {
 	r := newRigWith(t, rigOptions{})
-	signalled := func() bool {
-		select {
-		case <-r.hub.Events("default"):
-			return true
-		default:
-			return false
-		}
-	}
+	signalled := func() bool { return testenv.Signalled(r.hub.Events("default")) }
 	req := store.NewRequest{
 		ID: "req-ev", Tenant: "t", Channel: "default", MsgFmt: 8, CallbackURL: "http://hooks.invalid/status",
 		Recipients: []string{"13800130001", "13800130002"},

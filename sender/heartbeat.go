@@ -3,6 +3,8 @@ package sender
 import (
 	"context"
 	"time"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // heartbeat extends the leases of the jobs in hand every LeaseTTL/3, in
@@ -19,20 +21,24 @@ func (c *Channel) heartbeat(ctx context.Context) {
 			return
 		case <-beat.C:
 		}
-		ids := c.inHand.list()
-		if len(ids) == 0 {
+		listed := c.inHand.list()
+		if len(listed) == 0 {
 			continue
+		}
+		ids := make([]store.JobID, 0, len(listed))
+		for id := range listed {
+			ids = append(ids, id)
 		}
 		lost, err := c.deps.Store.Extend(ctx, c.set.Name, c.deps.Owner, ids)
 		if err != nil {
 			c.log.Warn().Err(err).Msg("lease heartbeat failed")
 			continue
 		}
-		if len(lost) > 0 {
-			// Jobs still waiting for a worker are dropped here (their new
-			// owner sends them); those already in flight may go twice.
-			c.inHand.markLost(lost)
-			c.log.Warn().Int("jobs", len(lost)).Msg("leases lost (expired and taken over); jobs not yet sent are left to their new owner")
+		// Jobs still waiting for a worker are dropped here (their new
+		// owner sends them); those already in flight may go twice. A job
+		// recorded since the list (its lease ended normally) is not lost.
+		if n := c.inHand.markLost(lost, listed); n > 0 {
+			c.log.Warn().Int("jobs", n).Msg("leases lost (expired and taken over); jobs not yet sent are left to their new owner")
 		}
 	}
 }

@@ -45,7 +45,7 @@ func (c *Channel) lease(ctx context.Context) {
 		}
 		poll.reset()
 		for _, j := range jobs {
-			c.inHand.add(j.ID)
+			c.inHand.add(j.ID, j.Attempts)
 		}
 		for len(jobs) > 0 {
 			n, err := c.takeTokens(ctx, len(jobs))
@@ -88,6 +88,6 @@ func (c *Channel) giveBack(jobs []store.Job, reason string) {
 		return
 	}
 	for _, j := range jobs {
-		c.inHand.remove(j.ID)
+		c.inHand.remove(j.ID, j.Attempts)
 	}
 }

@@ -57,7 +57,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 		}
 	}
 	for _, o := range batch {
-		c.inHand.remove(o.id)
+		c.inHand.remove(o.id, o.lease)
 	}
 	return nil, nil
 }

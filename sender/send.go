@@ -18,6 +18,7 @@ type outcome struct {
 	retry *store.RetryJob
 	label string // metrics label: CMPP Result, "timeout" or "link_lost"
 	id    store.JobID
+	lease int // the job's attempts count: which lease of id this is (see inHand)
 }
 
 // send submits one job on link and classifies the result.

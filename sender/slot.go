@@ -96,7 +96,9 @@ func (c *Channel) work(ctx, hard context.Context, link *cmpp.Link, label string)
 					}
 					// Errors only when hard ends: the lease then expires
 					// and the job is sent again.
-					_, _ = c.acks.do(hard, c.send(hard, link, j))
+					o := c.send(hard, link, j)
+					o.lease = j.Attempts
+					_, _ = c.acks.do(hard, o)
 				}
 			}
 		}()

@@ -61,7 +61,7 @@ type StatusData struct {
 	Status string `json:"status"`
 	// ErrorCode explains a status other than delivered (the report Stat,
 	// "submit_result_<n>", "report_timeout", "no_submit_resp",
-	// "msg_id_collision", "cancelled"); "" when delivered.
+	// "worker_lost", "msg_id_collision", "cancelled"); "" when delivered.
 	ErrorCode string `json:"error_code"`
 	// Segments are in Pk_number order.
 	Segments []SegmentData `json:"segments"`

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -70,4 +71,24 @@ func (c *logCapture) find(t testing.TB, min zerolog.Level, id, msg string) []log
 		}
 	}
 	return out
+}
+
+// onlyAtDebug fails t when s (what the receiver sent) is in a line logged
+// above debug, or in no line at all (it must still reach debug logs).
+func (c *logCapture) onlyAtDebug(t testing.TB, s string) {
+	t.Helper()
+	debug := 0
+	for _, l := range c.lines(t) {
+		if !strings.Contains(l.raw, s) {
+			continue
+		}
+		if l.at(zerolog.InfoLevel) {
+			t.Errorf("the receiver's answer logged at %s: %s", l.Level, l.raw)
+		} else {
+			debug++
+		}
+	}
+	if debug == 0 {
+		t.Errorf("%q is not logged at debug either", s)
+	}
 }

@@ -3,8 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -59,6 +59,7 @@ type attemptResult struct {
 	status  int           // HTTP status, 0 when no response
 	err     string        // human-readable cause when not delivered: never the response body
 	body    string        // start of the response body, for debug logs only
+	detail  string        // the raw transport error (it may quote the receiver's answer), for debug logs only
 	took    time.Duration // POST duration
 }
 
@@ -91,7 +92,12 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 			// changes; an operator can replay the dead letter.
 			return attemptResult{verdict: gone, err: fe.Error(), took: time.Since(start)}
 		}
-		return attemptResult{verdict: retry, err: transportError(ctx, err), took: time.Since(start)}
+		detail := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			detail = ue.Err // drop "Post \"<url>\": " (credentials), even at debug
+		}
+		return attemptResult{verdict: retry, err: transportError(ctx, err), detail: detail.Error(), took: time.Since(start)}
 	}
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
 	resp.Body.Close()
@@ -110,8 +116,13 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 	return res
 }
 
-// transportError names the cause of a failed round trip without the
-// request URL (which may carry credentials in its query).
+// transportError names the cause of a failed round trip in words of its
+// own: never the request URL (which may carry credentials in its query),
+// nor anything the receiver sent — Go's HTTP errors quote a malformed
+// answer ("malformed HTTP response \"SSH-2.0-…\""), which may be an
+// internal service's banner or data. Only errors of the connection itself
+// (dial, read, write, TLS) keep their text; the raw error goes to debug
+// logs only (attemptResult.detail).
 func transportError(ctx context.Context, err error) string {
 	var ne net.Error
 	switch {
@@ -120,11 +131,22 @@ func transportError(ctx context.Context, err error) string {
 	case errors.Is(ctx.Err(), context.Canceled):
 		return "cancelled (shutdown)"
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // drop "Post \"<url>\": "
+	var (
+		oe *net.OpError
+		rh tls.RecordHeaderError
+		cv *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &oe):
+		return "connection error: " + oe.Error() // addresses and a system error
+	case errors.As(err, &rh):
+		return "connection error: " + rh.Msg // the 5 record bytes are not in Msg
+	case errors.As(err, &cv):
+		return "connection error: " + cv.Error() // why the certificate is not trusted
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection error: closed by the receiver without a response"
 	}
-	return fmt.Sprintf("connection error: %v", err)
+	return "connection error: the receiver's answer is not a valid HTTP response"
 }
 
 // cleanSnippet returns the start of a response body on one line, without

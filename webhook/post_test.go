@@ -3,8 +3,11 @@ package webhook
 import (
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
@@ -54,4 +57,61 @@ func TestCleanSnippet(t *testing.T) {
 			t.Errorf("cleanSnippet(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// rawReceiver listens on loopback and answers every connection with
+// answer (not HTTP), then closes it; it stops with the test.
+func rawReceiver(t *testing.T, answer string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed
+			}
+			conns.Go(func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(waitLong))
+				buf := make([]byte, 4096)
+				_, _ = c.Read(buf) // the request's start
+				_, _ = c.Write([]byte(answer))
+			})
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done; conns.Wait() })
+	return "http://" + ln.Addr().String() + "/hook"
+}
+
+// A receiver whose answer is not HTTP (an internal service's banner or
+// data): Go's error quotes that answer, but the event's last error and
+// every log line above debug name the cause in our words only; the raw
+// error is logged at debug.
+func TestPostMalformedAnswerNeitherStoredNorLoggedAboveDebug(t *testing.T) {
+	const secret = "INTERNAL_BANNER_42"
+	f := newFixture(t, store.Options{})
+	eids := []string{
+		f.seedMO("1069001", "banner", rawReceiver(t, "SSH-2.0-OpenSSH_9.6 "+secret+"\r\n")),
+		f.seedMO("1069001", "header", rawReceiver(t, "HTTP/1.1 200 OK\r\nX-Leak "+secret+"\r\n\r\n")),
+		f.seedMO("1069001", "status", rawReceiver(t, "HTTP/1.1 2x0 "+secret+"\r\n\r\n")),
+	}
+	var logs logCapture
+	cfg := f.fastConfig(tenants(""))
+	cfg.RetryFor = 300 * time.Millisecond
+	cfg.Logger = logs.logger().Level(zerolog.DebugLevel)
+	r := start(t, cfg)
+	waitOutcomes(t, cfg, TypeMO, outcomeDead, len(eids))
+	r.stop(t)
+	for _, eid := range eids {
+		if le := f.event(eid).LastError; le != "connection error: the receiver's answer is not a valid HTTP response" {
+			t.Errorf("event %s: last error %q", eid, le)
+		}
+	}
+	logs.onlyAtDebug(t, secret)
 }

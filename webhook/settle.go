@@ -16,15 +16,23 @@ const maxDeferBackoff = time.Minute
 // aborted by shutdown gives them back, anything else is a failed attempt
 // of each (retried or, past RetryFor, dead-lettered). A batch POST is then
 // logged once; its dead-lettered events are also logged one by one (see
-// deadLetter). The receiver's response body is logged at debug only and
-// never stored: the event keeps "HTTP <status>".
+// deadLetter). What the receiver sent — its response body, or a transport
+// error that may quote its answer — is logged at debug only and never
+// stored: the event keeps "HTTP <status>" or a cause in our own words.
 func (d *Dispatcher) settle(j *delivery, res attemptResult) {
-	if res.body != "" && res.verdict != delivered {
+	if (res.body != "" || res.detail != "") && res.verdict != delivered {
 		l := j.log
 		if !j.batch {
 			l = j.events[0].log
 		}
-		l.Debug().Int("status", res.status).Str("response_body", res.body).Msg("webhook receiver's answer")
+		ev := l.Debug().Int("status", res.status)
+		if res.body != "" {
+			ev = ev.Str("response_body", res.body)
+		}
+		if res.detail != "" {
+			ev = ev.Str("error_detail", res.detail)
+		}
+		ev.Msg("webhook receiver's answer")
 	}
 	aborted := d.postCtx.Err() != nil
 	dead := 0

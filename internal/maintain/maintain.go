@@ -34,6 +34,11 @@ import (
 // Config.Interval).
 const DefaultInterval = 5 * time.Second
 
+// minInterval is the shortest default pass interval: a lease TTL of a
+// few nanoseconds passes validation (it is positive) and must not make
+// the ticker panic or the passes spin.
+const minInterval = 10 * time.Millisecond
+
 // Config configures a Maintainer.
 type Config struct {
 	// Store holds the queues. Required.
@@ -46,7 +51,8 @@ type Config struct {
 	Channels []string
 	// Interval is the time between two passes of a channel. Default the
 	// smallest of DefaultInterval, LeaseTTL/2 and EventLeaseTTL/2, so a
-	// lease is recovered within 1.5 TTL of its last renewal.
+	// lease is recovered within 1.5 TTL of its last renewal; at least
+	// 10 ms.
 	Interval time.Duration
 	// Logger receives JSON events (component=maintain is added).
 	Logger zerolog.Logger
@@ -73,7 +79,7 @@ func New(cfg Config) (*Maintainer, error) {
 	}
 	if cfg.Interval <= 0 {
 		o := cfg.Store.Options()
-		cfg.Interval = min(DefaultInterval, o.LeaseTTL/2, o.EventLeaseTTL/2)
+		cfg.Interval = max(min(DefaultInterval, o.LeaseTTL/2, o.EventLeaseTTL/2), minInterval)
 	}
 	return &Maintainer{cfg: cfg, log: cfg.Logger.With().Str("component", "maintain").Logger()}, nil
 }

@@ -69,15 +69,6 @@ func (r *rig) job(t *testing.T, id string) store.SegmentState {
 	return req.Recipients[0].Segments[0]
 }
 
-func signalled(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
 // The maintainer alone recovers both kinds of expired leases — jobs and
 // events — and signals the sender and the dispatcher of this process.
 func TestRecoversJobsAndEventsAndWakes(t *testing.T) {
@@ -94,8 +85,8 @@ func TestRecoversJobsAndEventsAndWakes(t *testing.T) {
 	}
 	var jobsWoken, eventsWoken bool
 	testenv.WaitFor(t, 10*time.Second, "both recovered and signalled", func() bool {
-		jobsWoken = jobsWoken || signalled(r.hub.Jobs(ch))
-		eventsWoken = eventsWoken || signalled(r.hub.Events(ch))
+		jobsWoken = jobsWoken || testenv.Signalled(r.hub.Jobs(ch))
+		eventsWoken = eventsWoken || testenv.Signalled(r.hub.Events(ch))
 		return jobsWoken && eventsWoken
 	})
 	if st := r.job(t, "j"); st.State != store.JobQueued || st.LeaseOwner != "" {
@@ -133,7 +124,7 @@ func TestEndsJobWhoseWorkersKeepDying(t *testing.T) {
 
 	// Every worker that takes "dead" dies.
 	r.create(t, "dead")
-	signalled(r.hub.Events(ch)) // start clean
+	testenv.Signalled(r.hub.Events(ch)) // start clean
 	leases := 0
 	testenv.WaitFor(t, 20*time.Second, "job ended", func() bool {
 		jobs, err := r.dying.Lease(r.ctx, ch, "dying", 10)
@@ -151,7 +142,7 @@ func TestEndsJobWhoseWorkersKeepDying(t *testing.T) {
 	if err != nil || !req.Status.Final() || req.Recipients[0].Status != store.RecipientUnknown {
 		t.Fatalf("request: %+v %v", req, err)
 	}
-	testenv.WaitFor(t, 10*time.Second, "EventsReady", func() bool { return signalled(r.hub.Events(ch)) })
+	testenv.WaitFor(t, 10*time.Second, "EventsReady", func() bool { return testenv.Signalled(r.hub.Events(ch)) })
 	evs, err := r.st.LeaseEvents(r.ctx, ch, 10)
 	if err != nil || len(evs) != 1 || evs[0].RequestID != "dead" || evs[0].Status != store.RecipientUnknown || evs[0].ErrorCode != store.ErrCodeWorkerLost {
 		t.Fatalf("events: %+v %v", evs, err)
@@ -167,7 +158,7 @@ func TestSweepsReportWait(t *testing.T) {
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("lease: %+v %v", jobs, err)
 	}
-	signalled(r.hub.Events(ch))
+	testenv.Signalled(r.hub.Events(ch))
 	if _, err := r.st.Submitted(r.ctx, ch, []store.SubmitOutcome{{Job: jobs[0].ID, MsgID: "0000000000000000000043"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +166,7 @@ func TestSweepsReportWait(t *testing.T) {
 	if st := r.job(t, "rw"); st.ErrorCode != store.ErrCodeReportTimeout {
 		t.Fatalf("swept job: %+v", st)
 	}
-	testenv.WaitFor(t, 10*time.Second, "EventsReady", func() bool { return signalled(r.hub.Events(ch)) })
+	testenv.WaitFor(t, 10*time.Second, "EventsReady", func() bool { return testenv.Signalled(r.hub.Events(ch)) })
 }
 
 // New refuses a hub that does not know a channel, and fills Interval.
@@ -192,4 +183,16 @@ func TestNewChecksConfig(t *testing.T) {
 	if err != nil || m.cfg.Interval != 2*time.Second {
 		t.Fatalf("New: %v, interval %v, want LeaseTTL/2", err, m.cfg.Interval)
 	}
+	// A lease TTL of 1 ns is positive, so configuration accepts it: the
+	// maintainer must still run (a zero interval makes the ticker panic).
+	tiny := store.New(env.Client, store.Options{Prefix: env.Prefix, LeaseTTL: time.Nanosecond, EventLeaseTTL: time.Nanosecond})
+	m, err = New(Config{Store: tiny, Wake: wake.New("a"), Channels: []string{"a"}})
+	if err != nil || m.cfg.Interval != minInterval {
+		t.Fatalf("New with a 1 ns lease TTL: %v, interval %v, want %v", err, m.cfg.Interval, minInterval)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	cancel()
+	<-done
 }

@@ -133,6 +133,17 @@ func (e *RedisEnv) Exists(t testing.TB, key string) bool {
 	return n == 1
 }
 
+// Signalled reports whether a wake-up signal (a channel of one, as in
+// internal/wake) is pending, and consumes it. It never blocks.
+func Signalled(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // WaitFor polls cond every 5 ms until it returns true, failing t with msg
 // after timeout. It is the way to wait for asynchronous effects in tests
 // (never time.Sleep).

@@ -14,11 +14,6 @@
 // cross processes: another replica finds the work by polling.
 package wake
 
-import (
-	"maps"
-	"slices"
-)
-
 // Hub holds the two signals of every channel it was created with. Its
 // methods are safe for concurrent use; the set of channels is fixed.
 type Hub struct {
@@ -39,11 +34,6 @@ func New(channels ...string) *Hub {
 func (h *Hub) Has(channel string) bool {
 	_, ok := h.jobs[channel]
 	return ok
-}
-
-// Channels returns the hub's channel names, in no particular order.
-func (h *Hub) Channels() []string {
-	return slices.Collect(maps.Keys(h.jobs))
 }
 
 // JobsQueued signals that jobs of channel are ready to be leased. It never

@@ -69,6 +69,12 @@ end
 local function jencode(t) return table.concat(t, '|', 1, 10) end
 
 local function presubmit(st) return st == 'q' or st == 'w' or st == 'l' end
+
+-- awaits reports whether job state t still waits for the report of Msg_Id
+-- mid: submitted with that Msg_Id. It is what makes a mapping mid → job
+-- live (reports match it, CMPP_CANCEL applies to it, a later SUBMIT_RESP
+-- with mid collides with it).
+local function awaits(t, mid) return t[1] == 's' and t[3] == mid end
 local function isfinal(st) return st == 'd' or st == 'f' or st == 'u' or st == 'c' end
 
 -- meta returns the cached meta of request id, or false when the request

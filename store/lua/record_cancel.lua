@@ -16,7 +16,7 @@ for i = 5, #ARGV, 3 do
   local m = id and meta(id)
   if m then
     local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
-    if t[1] == 's' and t[3] == mid then
+    if awaits(t, mid) then
       local old = t[1]
       if ok == '1' then
         t[1] = 'c'

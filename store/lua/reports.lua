@@ -40,7 +40,7 @@ for i = 6, #ARGV, 5 do
         v = redis.call('HGET', reqkey(id), f)
       end
       local t = jdecode(v)
-      if t[1] == 's' and t[3] == mid then
+      if awaits(t, mid) then
         subat = t[6]
         code, eid = apply_report(id, m, r, s, job, t, 's', stat, done, NOW, to)
       end

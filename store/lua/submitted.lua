@@ -40,7 +40,7 @@ local function live_holder(mk, mid, job)
   local hid, hr, hs = split_job(h)
   if not hid then return nil end
   local ht = jdecode(redis.call('HGET', reqkey(hid), 'j:' .. hr .. ':' .. hs))
-  if ht[1] == 's' and ht[3] == mid then return h end
+  if awaits(ht, mid) then return h end
   return nil
 end
 
