@@ -125,6 +125,9 @@ func (l *Link) roundTrip(ctx context.Context, req PDU, windowed bool) (PDU, erro
 		l.waiting.push(p)
 		l.mu.Unlock()
 	} else {
+		if windowed {
+			l.registered.Add(1) // take a free slot
+		}
 		l.admitLocked(p)
 		l.mu.Unlock()
 		l.kickWriter()
@@ -160,16 +163,15 @@ func (l *Link) abandon(p *pending, err error) error {
 }
 
 // admitLocked gives p a Sequence_Id (patched into its encoded frame),
-// registers it (taking a window slot when windowed) and queues it for the
-// writer; the caller then wakes the writer with kickWriter. l.mu must be
-// held.
+// registers it and queues it for the writer; the caller has counted the
+// window slot of a windowed p in registered and wakes the writer with
+// kickWriter. l.mu must be held.
 func (l *Link) admitLocked(p *pending) {
 	seq := l.nextSeq()
 	binary.BigEndian.PutUint32(p.buf[8:], seq) // Sequence_Id, header offset 8
 	p.seq = seq
 	l.pending[seq] = p
 	if p.windowed {
-		l.registered.Add(1)
 		l.counters.requests.Add(1)
 		if p.resp == CmdSubmitResp {
 			l.counters.submitted.Add(1)
@@ -228,11 +230,14 @@ func (l *Link) removeLocked(seq uint32) *pending {
 	}
 	delete(l.pending, seq)
 	if p.windowed {
-		l.registered.Add(-1)
 		if l.state == StateReady && l.waiting.len() > 0 {
+			// Hand the slot over: registered never dips, so the writer
+			// never sees a free slot that is already taken.
 			next := l.waiting.pop()
 			next.queued = false
 			l.admitLocked(next)
+		} else {
+			l.registered.Add(-1)
 		}
 	}
 	if l.state == StateClosing && len(l.pending) == 0 && !l.drainedDone {

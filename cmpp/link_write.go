@@ -75,9 +75,13 @@ func (l *Link) writeLoop() {
 			case <-l.kick:
 				batch, err = l.writeOutbox(bw, batch)
 			case now := <-ticker.C:
-				if err = l.onTick(bw, &ka, now); err == nil {
-					// An expired request freed a slot for a waiting one.
-					batch, err = l.writeOutbox(bw, batch)
+				timeouts := l.counters.timeouts.Load()
+				err = l.onTick(bw, &ka, now)
+				if l.counters.timeouts.Load() != timeouts {
+					// An expired request freed its slot for a waiting one.
+					// Not taking the outbox here keeps a tick from
+					// splitting the batch the read loop is admitting.
+					l.kickWriter()
 				}
 			case <-holding:
 				holding, flushNow = nil, true
