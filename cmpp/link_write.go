@@ -118,6 +118,7 @@ func (l *Link) writeOutbox(bw *bufio.Writer, spare []*pending) ([]*pending, erro
 	batch := l.outbox
 	l.outbox = spare[:0]
 	l.mu.Unlock()
+	now := time.Now() // one clock read per batch: the frames leave together
 	for i, p := range batch {
 		for len(l.ctrl) > 0 {
 			if err := l.writeCtrl(bw, <-l.ctrl); err != nil {
@@ -125,7 +126,7 @@ func (l *Link) writeOutbox(bw *bufio.Writer, spare []*pending) ([]*pending, erro
 			}
 		}
 		batch[i] = nil
-		if err := l.writeRequest(bw, p); err != nil {
+		if err := l.writeRequest(bw, p, now); err != nil {
 			return nil, err
 		}
 	}
@@ -164,11 +165,11 @@ func (l *Link) writeCtrl(bw *bufio.Writer, f ctrlFrame) error {
 }
 
 // writeRequest writes a request's first transmission and starts its
-// response timer.
-func (l *Link) writeRequest(bw *bufio.Writer, p *pending) error {
+// response timer at now.
+func (l *Link) writeRequest(bw *bufio.Writer, p *pending, now time.Time) error {
 	_, err := bw.Write(p.buf)
 	p.sends = 1
-	p.deadline = time.Now().Add(l.cfg.ResponseTimeout)
+	p.deadline = now.Add(l.cfg.ResponseTimeout)
 	p.release()
 	if err != nil {
 		return err
