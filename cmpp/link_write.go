@@ -118,15 +118,20 @@ func (l *Link) writeOutbox(bw *bufio.Writer, spare []*pending) ([]*pending, erro
 	batch := l.outbox
 	l.outbox = spare[:0]
 	l.mu.Unlock()
-	now := time.Now() // one clock read per batch: the frames leave together
+	now := time.Now() // one clock read per batch while the frames only buffer
 	for i, p := range batch {
 		for len(l.ctrl) > 0 {
 			if err := l.writeCtrl(bw, <-l.ctrl); err != nil {
 				return nil, err
 			}
+			now = time.Time{} // it may have waited for the socket
 		}
 		batch[i] = nil
-		if err := l.writeRequest(bw, p, now); err != nil {
+		if bw.Available() < len(p.buf) {
+			now = time.Time{} // this write reaches the socket, which may make us wait
+		}
+		var err error
+		if now, err = l.writeRequest(bw, p, now); err != nil {
 			return nil, err
 		}
 	}
@@ -165,17 +170,21 @@ func (l *Link) writeCtrl(bw *bufio.Writer, f ctrlFrame) error {
 }
 
 // writeRequest writes a request's first transmission and starts its
-// response timer at now.
-func (l *Link) writeRequest(bw *bufio.Writer, p *pending, now time.Time) error {
+// response timer at now (zero: read the clock after the write), which it
+// returns. p may be recycled once it returns.
+func (l *Link) writeRequest(bw *bufio.Writer, p *pending, now time.Time) (time.Time, error) {
 	_, err := bw.Write(p.buf)
+	if now.IsZero() {
+		now = time.Now()
+	}
 	p.sends = 1
 	p.deadline = now.Add(l.cfg.ResponseTimeout)
 	p.release()
 	if err != nil {
-		return err
+		return now, err
 	}
 	l.counters.framesWritten.Add(1)
-	return nil
+	return now, nil
 }
 
 // onTick resends or expires requests whose response is overdue, then runs
