@@ -13,9 +13,12 @@ import (
 //
 // After Dial it runs exactly one read loop and one writer goroutine, plus
 // DeliverWorkers goroutines for DeliverHandler. Requests (Submit, Query,
-// Cancel) are safe for concurrent use: each takes one of Window slots,
-// is registered by Sequence_Id, handed to the writer and answered by the
-// read loop. A request unanswered after ResponseTimeout is resent with the
+// Cancel) are safe for concurrent use: each takes one of Window slots
+// (waiting in arrival order while all are taken), is registered by
+// Sequence_Id, handed to the writer and answered by the read loop. A slot
+// freed by a response goes straight to the next waiting request, which the
+// read loop registers and hands to the writer itself: a waiting caller is
+// woken once, with its result. A request unanswered after ResponseTimeout is resent with the
 // same bytes and the same Sequence_Id, Transmissions times in total. When
 // the link goes down every pending call fails at once with an error
 // wrapping ErrLinkClosed. A Link is never reconnected: dial a new one
@@ -46,11 +49,9 @@ type Link struct {
 
 	seq atomic.Uint32 // last Sequence_Id used
 
-	// window holds one token per request in flight (SUBMIT/QUERY/CANCEL).
-	window chan struct{}
-	// reqs carries registered requests to the writer. Its capacity covers
-	// the window plus the TERMINATE, so sending never blocks.
-	reqs chan *pending
+	// kick wakes the writer when outbox gains requests (capacity 1: one
+	// pending wake-up covers any number of requests).
+	kick chan struct{}
 	// ctrl is the priority path to the writer: ACTIVE_TEST_RESP,
 	// DELIVER_RESP and TERMINATE_RESP, always written before requests.
 	ctrl chan ctrlFrame
@@ -61,8 +62,10 @@ type Link struct {
 	mu           sync.Mutex
 	state        LinkState
 	pending      map[uint32]*pending // Sequence_Id → request awaiting its response
+	waiting      waitQueue           // windowed requests waiting for a slot, FIFO
+	outbox       []*pending          // registered requests not yet taken by the writer, in Sequence_Id order
 	peakInFlight int
-	registered   atomic.Int32  // windowed requests in pending; written under mu
+	registered   atomic.Int32  // windowed requests in pending (slots taken); written under mu
 	drained      chan struct{} // closed when closing and pending is empty
 	drainedDone  bool
 	closing      atomic.Bool // Close has begun: the writer holds nothing back
@@ -126,8 +129,7 @@ func newLink(cfg LinkConfig, conn net.Conn, fr *FrameReader, v Version, seq uint
 		log:      log,
 		conn:     conn,
 		version:  v,
-		window:   make(chan struct{}, cfg.Window),
-		reqs:     make(chan *pending, cfg.Window+4),
+		kick:     make(chan struct{}, 1),
 		ctrl:     make(chan ctrlFrame, 64),
 		delivers: make(chan delivery, max(cfg.Window, 16)*2),
 		state:    StateReady,
@@ -157,8 +159,8 @@ func (l *Link) exit() {
 
 // fail takes the link down with cause: the first call wins. It closes the
 // socket (which ends the read loop), closes Done (which ends the writer and
-// the workers), and fails every pending call with an error wrapping
-// ErrLinkClosed and cause.
+// the workers), and fails every pending or waiting call with an error
+// wrapping ErrLinkClosed and cause.
 func (l *Link) fail(cause error) {
 	l.mu.Lock()
 	if l.state == StateClosed {
@@ -171,20 +173,19 @@ func (l *Link) fail(cause error) {
 	pend := l.pending
 	l.pending = nil
 	l.registered.Store(0)
+	waiting := l.takeWaitingLocked()
 	l.mu.Unlock()
 
 	close(l.done)
 	l.cancel()
 	_ = l.conn.Close()
 	for _, p := range pend {
-		if p.windowed {
-			<-l.window
-		}
 		p.ch <- result{err: err}
 	}
+	failWaiting(waiting, err)
 	ev := l.log.Warn()
 	if cause == ErrClosedByUser || cause == ErrPeerTerminated {
 		ev = l.log.Info()
 	}
-	ev.Err(cause).Int("failed_calls", len(pend)).Msg("cmpp link down")
+	ev.Err(cause).Int("failed_calls", len(pend)+len(waiting)).Msg("cmpp link down")
 }

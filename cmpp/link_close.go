@@ -6,8 +6,9 @@ import (
 	"fmt"
 )
 
-// Close ends the link gracefully: it refuses new requests (they fail with
-// an error wrapping ErrLinkClosing and ErrLinkClosed), waits until the
+// Close ends the link gracefully: it refuses new requests and those still
+// waiting for a window slot (they fail with an error wrapping
+// ErrLinkClosing and ErrLinkClosed; nothing of them was sent), waits until the
 // requests in flight are answered or timed out or ctx is done, sends
 // TERMINATE and waits for TERMINATE_RESP (at most ResponseTimeout), then
 // closes the socket and waits for the link's goroutines to exit (a
@@ -18,17 +19,20 @@ import (
 // TERMINATE error. The link is closed in every case. Calling Close on a
 // link that is already down only waits for its goroutines.
 func (l *Link) Close(ctx context.Context) error {
+	var waiting []*pending
 	l.mu.Lock()
 	state := l.state
 	if state == StateReady {
 		l.state = StateClosing
 		l.closing.Store(true)
+		waiting = l.takeWaitingLocked() // never sent: refused like new calls
 		if len(l.pending) == 0 && !l.drainedDone {
 			l.drainedDone = true
 			close(l.drained)
 		}
 	}
 	l.mu.Unlock()
+	failWaiting(waiting, errClosing)
 	switch state {
 	case StateClosing: // another Close is running
 		select {

@@ -9,9 +9,19 @@ import (
 // dispatches it: responses complete their pending request, ACTIVE_TEST and
 // TERMINATE are answered on the writer's priority path, DELIVERs go to the
 // worker queue. A read error or a malformed PDU takes the link down.
+//
+// A response frees a window slot that goes at once to the next waiting
+// request. The loop wakes the writer for those only once it has handled
+// every frame already read (or before it may block on another frame), so
+// the requests admitted by one read share one socket write.
 func (l *Link) readLoop(fr *FrameReader) {
 	defer l.exit()
+	kick := false // requests admitted since the writer was last woken
 	for {
+		if kick && !fr.FrameBuffered() {
+			l.kickWriter()
+			kick = false
+		}
 		frame, err := fr.ReadFrame()
 		if err != nil {
 			l.failRead(err)
@@ -31,6 +41,16 @@ func (l *Link) readLoop(fr *FrameReader) {
 			l.fail(fmt.Errorf("malformed %s: %w", h.CommandID, err))
 			return
 		}
+		if isResponse(h.CommandID) {
+			if l.complete(h, pdu) {
+				kick = true
+			}
+			continue
+		}
+		if kick {
+			l.kickWriter()
+			kick = false
+		}
 		if !l.dispatch(h, pdu) {
 			return
 		}
@@ -47,12 +67,19 @@ func (l *Link) failRead(err error) {
 	l.fail(fmt.Errorf("read: %w", err))
 }
 
-// dispatch handles one decoded PDU. It returns false when the link is
-// down and the read loop should stop.
+// isResponse reports whether id answers one of the link's requests.
+func isResponse(id CommandID) bool {
+	switch id {
+	case CmdSubmitResp, CmdQueryResp, CmdCancelResp, CmdTerminateResp:
+		return true
+	}
+	return false
+}
+
+// dispatch handles one decoded PDU other than a response. It returns false
+// when the link is down and the read loop should stop.
 func (l *Link) dispatch(h Header, pdu PDU) bool {
 	switch h.CommandID {
-	case CmdSubmitResp, CmdQueryResp, CmdCancelResp, CmdTerminateResp:
-		l.complete(h, pdu)
 	case CmdActiveTestResp:
 		// Liveness only: the writer sees that a frame was read.
 	case CmdActiveTest:
@@ -77,8 +104,10 @@ func (l *Link) dispatch(h Header, pdu PDU) bool {
 	return true
 }
 
-// complete hands a response to the request with the same Sequence_Id.
-func (l *Link) complete(h Header, pdu PDU) {
+// complete hands a response to the request with the same Sequence_Id. It
+// reports whether requests wait in the outbox for the writer (the freed
+// slot admitted one).
+func (l *Link) complete(h Header, pdu PDU) bool {
 	l.mu.Lock()
 	p := l.pending[h.SequenceID]
 	if p == nil || p.resp != h.CommandID {
@@ -90,10 +119,12 @@ func (l *Link) complete(h Header, pdu PDU) {
 		}
 		ev.Uint32("seq", h.SequenceID).Stringer("command", h.CommandID).
 			Msg("cmpp response matches no pending request")
-		return
+		return false
 	}
 	l.removeLocked(h.SequenceID)
+	admitted := len(l.outbox) > 0
 	l.mu.Unlock()
 	l.counters.responses.Add(1)
 	p.ch <- result{pdu: pdu}
+	return admitted
 }

@@ -11,6 +11,7 @@ type LinkStats struct {
 
 	InFlight     int // requests sent (or queued) and not yet answered
 	PeakInFlight int // highest InFlight seen; never above Window
+	Waiting      int // calls waiting for a window slot (nothing of them sent yet)
 
 	Submitted   uint64 // SUBMITs accepted into the window
 	Requests    uint64 // all requests accepted into the window (SUBMIT, QUERY, CANCEL)
@@ -42,7 +43,7 @@ type linkCounters struct {
 // Stats returns a snapshot of the link's counters.
 func (l *Link) Stats() LinkStats {
 	l.mu.Lock()
-	inFlight, peak := len(l.pending), l.peakInFlight
+	inFlight, peak, waiting := len(l.pending), l.peakInFlight, l.waiting.len()
 	l.mu.Unlock()
 	c := &l.counters
 	return LinkStats{
@@ -51,6 +52,7 @@ func (l *Link) Stats() LinkStats {
 		Window:              l.cfg.Window,
 		InFlight:            inFlight,
 		PeakInFlight:        peak,
+		Waiting:             waiting,
 		Submitted:           c.submitted.Load(),
 		Requests:            c.requests.Load(),
 		Responses:           c.responses.Load(),

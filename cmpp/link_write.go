@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"time"
 )
 
@@ -43,11 +42,14 @@ const flushThreshold = 4 << 10
 
 // writeLoop is the link's only writer. It owns the bufio.Writer, prefers
 // the priority path over requests, and on each tick resends or expires
-// timed-out requests and runs the ACTIVE_TEST keep-alive. Once both queues
-// are empty it writes what it buffered — at once when the window is full,
-// flushThreshold is reached or Close has begun (no request can follow, and
-// a held DELIVER_RESP would be lost when TERMINATE_RESP ends the link),
-// else after holding it up to FlushDelay for more frames to join (see
+// timed-out requests and runs the ACTIVE_TEST keep-alive. Requests come
+// from the outbox, taken whole on each kick. Once nothing more is queued
+// it writes what it buffered — at once when the window is full (the
+// requests that follow wait for responses, and the read loop kicks once
+// per read, so a full window refills in one batch), flushThreshold is
+// reached or Close has begun (no request can follow, and a held
+// DELIVER_RESP would be lost when TERMINATE_RESP ends the link), else
+// after holding it up to FlushDelay for more frames to join (see
 // LinkConfig.FlushDelay).
 func (l *Link) writeLoop() {
 	defer l.exit()
@@ -59,6 +61,7 @@ func (l *Link) writeLoop() {
 	defer hold.Stop()
 	var holding <-chan time.Time // hold.C while frames are held, else nil
 	ka := keepalive{lastActivity: time.Now()}
+	var batch []*pending // the outbox taken last, reused
 	for {
 		var err error
 		flushNow := false
@@ -69,33 +72,31 @@ func (l *Link) writeLoop() {
 			select {
 			case f := <-l.ctrl:
 				err = l.writeCtrl(bw, f)
-			case p := <-l.reqs:
-				err = l.writeRequest(bw, p)
+			case <-l.kick:
+				batch, err = l.writeOutbox(bw, batch)
 			case now := <-ticker.C:
+				timeouts := l.counters.timeouts.Load()
 				err = l.onTick(bw, &ka, now)
+				if l.counters.timeouts.Load() != timeouts {
+					// An expired request freed its slot for a waiting one.
+					// Not taking the outbox here keeps a tick from
+					// splitting the batch the read loop is admitting.
+					l.kickWriter()
+				}
 			case <-holding:
 				holding, flushNow = nil, true
 			case <-l.done:
 				return
 			}
 		}
-		if err == nil && bw.Buffered() > 0 && len(l.ctrl) == 0 && len(l.reqs) == 0 {
-			if l.aboutToQueue() {
-				// Let the callers that hold a slot queue their frames
-				// first: under load this turns ~2 frames per write into
-				// ~11 (BenchmarkLinkSubmit).
-				runtime.Gosched()
-			}
-			switch {
-			case len(l.ctrl) > 0 || len(l.reqs) > 0:
-				// More to buffer first.
-			case flushNow || l.cfg.FlushDelay < 0 || bw.Buffered() >= flushThreshold ||
-				len(l.window) == cap(l.window) || l.closing.Load():
+		if err == nil && bw.Buffered() > 0 && len(l.ctrl) == 0 && len(l.kick) == 0 {
+			if flushNow || l.cfg.FlushDelay < 0 || bw.Buffered() >= flushThreshold ||
+				int(l.registered.Load()) >= l.cfg.Window || l.closing.Load() {
 				holding = nil
 				hold.Stop()
 				l.counters.flushes.Add(1)
 				err = bw.Flush()
-			case holding == nil:
+			} else if holding == nil {
 				hold.Reset(l.cfg.FlushDelay)
 				holding = hold.C
 			}
@@ -107,6 +108,34 @@ func (l *Link) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeOutbox takes the whole outbox (swapping in spare, emptied, for the
+// admitters to fill) and writes its requests in Sequence_Id order, serving
+// the priority path before each. It returns the taken slice for reuse.
+func (l *Link) writeOutbox(bw *bufio.Writer, spare []*pending) ([]*pending, error) {
+	l.mu.Lock()
+	batch := l.outbox
+	l.outbox = spare[:0]
+	l.mu.Unlock()
+	now := time.Now() // one clock read per batch while the frames only buffer
+	for i, p := range batch {
+		for len(l.ctrl) > 0 {
+			if err := l.writeCtrl(bw, <-l.ctrl); err != nil {
+				return nil, err
+			}
+			now = time.Time{} // it may have waited for the socket
+		}
+		batch[i] = nil
+		if bw.Available() < len(p.buf) {
+			now = time.Time{} // this write reaches the socket, which may make us wait
+		}
+		var err error
+		if now, err = l.writeRequest(bw, p, now); err != nil {
+			return nil, err
+		}
+	}
+	return batch[:0], nil
 }
 
 // deadlineWriter bounds every socket write by timeout, so a peer that
@@ -122,12 +151,6 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return w.conn.Write(p)
-}
-
-// aboutToQueue reports whether some caller holds a window slot but has not
-// registered its request yet: its frame will reach the writer in a moment.
-func (l *Link) aboutToQueue() bool {
-	return len(l.window) > int(l.registered.Load())
 }
 
 // writeCtrl writes one priority frame.
@@ -147,17 +170,21 @@ func (l *Link) writeCtrl(bw *bufio.Writer, f ctrlFrame) error {
 }
 
 // writeRequest writes a request's first transmission and starts its
-// response timer.
-func (l *Link) writeRequest(bw *bufio.Writer, p *pending) error {
+// response timer at now (zero: read the clock after the write), which it
+// returns. p may be recycled once it returns.
+func (l *Link) writeRequest(bw *bufio.Writer, p *pending, now time.Time) (time.Time, error) {
 	_, err := bw.Write(p.buf)
+	if now.IsZero() {
+		now = time.Now()
+	}
 	p.sends = 1
-	p.deadline = time.Now().Add(l.cfg.ResponseTimeout)
+	p.deadline = now.Add(l.cfg.ResponseTimeout)
 	p.release()
 	if err != nil {
-		return err
+		return now, err
 	}
 	l.counters.framesWritten.Add(1)
-	return nil
+	return now, nil
 }
 
 // onTick resends or expires requests whose response is overdue, then runs

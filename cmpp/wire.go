@@ -107,10 +107,9 @@ func appendOctetString(b []byte, s string, n int) ([]byte, error) {
 		return b, fmt.Errorf("%w (%d > %d)", ErrValueTooLong, len(s), n)
 	}
 	b = append(b, s...)
-	for i := len(s); i < n; i++ {
-		b = append(b, 0)
-	}
-	return b, nil
+	// One bulk zero fill (the compiler turns this into a clear, with no
+	// allocation) instead of a byte at a time: SUBMIT has ~15 such fields.
+	return append(b, make([]byte, n-len(s))...), nil
 }
 
 // layout holds the field widths that differ between 2.0 and 3.0, so each
