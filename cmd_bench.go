@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -89,17 +88,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteTable(stdout); err != nil {
+	if err := writeReport(stdout, rep, *jsonPath, "bench"); err != nil {
 		return err
-	}
-	if *jsonPath != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("bench: %w", err)
-		}
 	}
 	if rep.Lost > 0 {
 		fmt.Fprintf(stderr, "bench: %d accepted recipients got no webhook within -drain %v\n", rep.Lost, cfg.Drain)

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/internal/loadgen"
@@ -46,17 +44,8 @@ func benchLinkCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteTable(stdout); err != nil {
+	if err := writeReport(stdout, rep, *jsonPath, "bench-link"); err != nil {
 		return err
-	}
-	if *jsonPath != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("bench-link: %w", err)
-		}
 	}
 	if rep.Failed > 0 {
 		return fmt.Errorf("bench-link: %d Submit calls failed: %s", rep.Failed, rep.FirstError)

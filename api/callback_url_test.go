@@ -65,6 +65,13 @@ func TestCallbackURLForbidden(t *testing.T) {
 			}
 		})
 	}
+	// The refused host is named, clipped: the URL may hold 2 KB of it.
+	long := "https://" + strings.Repeat("a.", 900) + "example/"
+	if r := listed.post(t, acmeKey, body(long)); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("long unlisted host: %d %s, want 422", r.status, r.body)
+	} else if e := r.errBody(t); e.Code != CodeCallbackURLForbidden || !strings.Contains(e.Message, "webhook_hosts") || len(e.Message) > 250 {
+		t.Errorf("long unlisted host: %s, %d bytes %.100q…; want %s, clipped", e.Code, len(e.Message), e.Message, CodeCallbackURLForbidden)
+	}
 	for _, ok := range []struct {
 		h  *harness
 		cb string

@@ -241,9 +241,10 @@ func duplicateKey(at int, first, again []byte) *apiError {
 
 // textError is the 422 of a bad string (a key when isKey) inside frames,
 // the fault being at byte pos. The field is named by its path ("content",
-// "to[2]"); the text itself is never echoed.
+// "to[2]", clipped: deep nesting makes it as long as the body); the text
+// itself is never echoed.
 func textError(frames []textFrame, isKey bool, pos int, what string) *apiError {
-	field := strconv.Quote(path(frames))
+	field := strconv.Quote(clip(path(frames)))
 	if isKey {
 		field = "a key of " + field
 	}

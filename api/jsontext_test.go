@@ -50,6 +50,20 @@ func TestCheckJSONText(t *testing.T) {
 	}
 }
 
+// The path naming a bad string is clipped: 5,000 nested arrays made a
+// 15 KB error message out of a 10 KB body.
+func TestCheckJSONTextDeepPathClipped(t *testing.T) {
+	const depth = 5000
+	body := `{"a":` + strings.Repeat("[", depth) + `"\ud800"` + strings.Repeat("]", depth) + `}`
+	e := checkJSONText([]byte(body))
+	if e == nil || e.code != CodeInvalidText || !strings.Contains(e.msg, `"a[0][0]`) {
+		t.Fatalf("deep bad escape: %v, want %s naming a[0][0]…", e, CodeInvalidText)
+	}
+	if len(e.msg) > 2*MaxEchoBytes+100 {
+		t.Fatalf("message of %d bytes echoes the whole path: %.120s…", len(e.msg), e.msg)
+	}
+}
+
 func TestFoldKey(t *testing.T) {
 	for _, p := range [][2]string{{"To", "tO"}, {"callbac\u212a_url", "CALLBACK_URL"}, {"ſ", "S"}, {"Σσς", "σΣΣ"}} {
 		if foldKey([]byte(p[0])) != foldKey([]byte(p[1])) {

@@ -212,7 +212,7 @@ func (s *Server) checkCallbackURL(t *tenant, raw string) *apiError {
 	var fe *netguard.ForbiddenError
 	switch {
 	case errors.As(err, &fe):
-		return errorf(http.StatusUnprocessableEntity, CodeCallbackURLForbidden, `"callback_url" is not allowed: `+fe.Target+" is "+fe.Reason)
+		return errorf(http.StatusUnprocessableEntity, CodeCallbackURLForbidden, `"callback_url" is not allowed: `+clip(fe.Target)+" is "+fe.Reason)
 	case err != nil:
 		return invalid
 	}

@@ -3,30 +3,37 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/sender"
+	"github.com/smsbridge/smsbridge/store"
+	"github.com/smsbridge/smsbridge/webhook"
 )
 
-// Defaults returns a Config holding every documented default.
+// Defaults returns a Config holding every documented default. A default
+// the owning package also applies (store, webhook, cmpp, sender) is that
+// package's constant, stated once.
 func Defaults() *Config {
 	return &Config{
 		HTTP:            HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20},
-		Redis:           Redis{Prefix: "sb", PoolSize: 100, Timeout: Duration(3 * time.Second)},
+		Redis:           Redis{Prefix: store.DefaultPrefix, PoolSize: 100, Timeout: Duration(3 * time.Second)},
 		Log:             Log{Level: "info"},
 		ShutdownTimeout: Duration(30 * time.Second),
 		Webhook: Webhook{
-			RetryFor:           Duration(24 * time.Hour),
-			InitialBackoff:     Duration(time.Second),
-			MaxBackoff:         Duration(10 * time.Minute),
-			Timeout:            Duration(10 * time.Second),
-			PerHostConcurrency: 32,
+			RetryFor:           Duration(webhook.DefaultRetryFor),
+			InitialBackoff:     Duration(webhook.DefaultInitialBackoff),
+			MaxBackoff:         Duration(webhook.DefaultMaxBackoff),
+			Timeout:            Duration(webhook.DefaultTimeout),
+			PerHostConcurrency: webhook.DefaultPerHostConcurrency,
 		},
 		Text: Text{MaxSegments: 10},
 		Queue: Queue{
-			LeaseTTL:           Duration(30 * time.Second),
-			MappingTTL:         Duration(72 * time.Hour),
-			ReportWait:         Duration(48 * time.Hour),
-			Retention:          Duration(7 * 24 * time.Hour),
-			MaxRecoveries:      5,
-			FlowControlTimeout: Duration(10 * time.Minute),
+			LeaseTTL:           Duration(store.DefaultLeaseTTL),
+			MappingTTL:         Duration(store.DefaultMappingTTL),
+			ReportWait:         Duration(store.DefaultReportWait),
+			Retention:          Duration(store.DefaultRetention),
+			MaxRecoveries:      store.DefaultMaxRecoveries,
+			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
 		},
 		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},
 	}
@@ -51,12 +58,12 @@ func (c *Config) fillChannelDefaults(given func(path string) bool) {
 			ch.FeeUserType = &v
 		}
 		setDefaultInt(&ch.Links, 2, given(key("links")))
-		setDefaultInt(&ch.Window, 16, given(key("window")))
-		setDefaultInt(&ch.Transmissions, 3, given(key("transmissions")))
-		setDefaultDur(&ch.ResponseTimeout, 60*time.Second, given(key("response_timeout")))
-		setDefaultDur(&ch.IdleInterval, 30*time.Second, given(key("idle_interval")))
-		setDefaultDur(&ch.ConnectTimeout, 10*time.Second, given(key("connect_timeout")))
-		setDefaultDur(&ch.FlushDelay, 500*time.Microsecond, false)
+		setDefaultInt(&ch.Window, cmpp.DefaultWindow, given(key("window")))
+		setDefaultInt(&ch.Transmissions, cmpp.DefaultTransmissions, given(key("transmissions")))
+		setDefaultDur(&ch.ResponseTimeout, cmpp.DefaultResponseTimeout, given(key("response_timeout")))
+		setDefaultDur(&ch.IdleInterval, cmpp.DefaultIdleInterval, given(key("idle_interval")))
+		setDefaultDur(&ch.ConnectTimeout, cmpp.DefaultConnectTimeout, given(key("connect_timeout")))
+		setDefaultDur(&ch.FlushDelay, cmpp.DefaultFlushDelay, false)
 	}
 }
 

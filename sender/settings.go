@@ -59,6 +59,10 @@ type Settings struct {
 	DrainTimeout time.Duration
 }
 
+// DefaultFlowControlTimeout is the default of Settings.FlowControlTimeout
+// (and of queue.flow_control_timeout).
+const DefaultFlowControlTimeout = 10 * time.Minute
+
 func (s Settings) withDefaults() (Settings, error) {
 	if s.Name == "" {
 		return s, errors.New("sender: channel name required")
@@ -74,7 +78,7 @@ func (s Settings) withDefaults() (Settings, error) {
 		}
 	}
 	defInt(&s.Links, 2)
-	def(&s.FlowControlTimeout, 10*time.Minute)
+	def(&s.FlowControlTimeout, DefaultFlowControlTimeout)
 	defInt(&s.LinkLossRetries, 40)
 	def(&s.LinkLossBackoff, 100*time.Millisecond)
 	def(&s.LinkLossMaxBackoff, 5*time.Second)

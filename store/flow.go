@@ -24,6 +24,23 @@ type FlowLimits struct {
 	TTL time.Duration
 }
 
+// check refuses limits the scripts would turn into "no limit": a MinRate
+// of 0 lets a cut set the adaptive rate to 0, which FlowTake reads as
+// none, and a TTL of 0 makes PEXPIRE delete the state it just wrote.
+func (l FlowLimits) check() error {
+	switch {
+	case l.Contracted < 0:
+		return fmt.Errorf("%w: FlowLimits.Contracted %d: must be >= 0", ErrInvalid, l.Contracted)
+	case !(l.MinRate > 0):
+		return fmt.Errorf("%w: FlowLimits.MinRate %v: must be > 0", ErrInvalid, l.MinRate)
+	case l.Interval <= 0:
+		return fmt.Errorf("%w: FlowLimits.Interval %v: must be > 0", ErrInvalid, l.Interval)
+	case l.TTL < time.Millisecond:
+		return fmt.Errorf("%w: FlowLimits.TTL %v: must be at least 1ms", ErrInvalid, l.TTL)
+	}
+	return nil
+}
+
 // FlowGrant is the answer of FlowTake.
 type FlowGrant struct {
 	// Allowed is how many sends may go now (0..n).
@@ -51,6 +68,9 @@ type FlowStorm struct {
 // and writes nothing.
 func (s *Store) FlowTake(ctx context.Context, channel string, lim FlowLimits, n int) (FlowGrant, error) {
 	if err := checkChannel(channel); err != nil {
+		return FlowGrant{}, err
+	}
+	if err := lim.check(); err != nil {
 		return FlowGrant{}, err
 	}
 	if n < 1 {
@@ -81,6 +101,9 @@ func (s *Store) FlowCut(ctx context.Context, channel string, lim FlowLimits, acc
 	if err := checkChannel(channel); err != nil {
 		return FlowStorm{}, err
 	}
+	if err := lim.check(); err != nil {
+		return FlowStorm{}, err
+	}
 	v, err := s.run(ctx, "flow cut", scriptFlowCut, []string{s.keys.Flow(channel)},
 		s.keys.Tag(channel), ms(s.now()), formatRate(accepted), lim.Contracted,
 		formatRate(lim.MinRate), msDur(lim.Interval), msDur(lim.TTL))
@@ -102,6 +125,9 @@ func (s *Store) FlowCut(ctx context.Context, channel string, lim FlowLimits, acc
 // adaptive rate, 0 once lifted.
 func (s *Store) FlowOK(ctx context.Context, channel string, lim FlowLimits) (float64, error) {
 	if err := checkChannel(channel); err != nil {
+		return 0, err
+	}
+	if err := lim.check(); err != nil {
 		return 0, err
 	}
 	v, err := s.run(ctx, "flow ok", scriptFlowOK, []string{s.keys.Flow(channel)},

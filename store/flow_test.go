@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -125,6 +126,35 @@ func TestFlowStormCutGrowLift(t *testing.T) {
 		}
 		if g, _ = f.st.FlowTake(f.ctx, f.ch, testFlow, 10); g.Allowed != 10 || g.Rate != 0 {
 			t.Fatalf("FlowTake after the lift = %+v, want unlimited", g)
+		}
+	})
+}
+
+// Limits the scripts would read as "no limit" are refused: a MinRate of 0
+// let a storm cut the adaptive rate to 0, which FlowTake then treated as
+// unthrottled; a TTL of 0 made PEXPIRE delete the state just written.
+func TestFlowLimitsChecked(t *testing.T) {
+	backends(t, func(f *fixture) {
+		t := f.t
+		bad := map[string]FlowLimits{
+			"MinRate 0":     {MinRate: 0, Interval: time.Millisecond, TTL: time.Minute},
+			"Interval 0":    {MinRate: 1, TTL: time.Minute},
+			"TTL 0":         {MinRate: 1, Interval: time.Millisecond},
+			"Contracted -1": {Contracted: -1, MinRate: 1, Interval: time.Millisecond, TTL: time.Minute},
+		}
+		for name, lim := range bad {
+			if _, err := f.st.FlowCut(f.ctx, f.ch, lim, 0); !errors.Is(err, ErrInvalid) {
+				t.Errorf("FlowCut with %s: %v, want ErrInvalid", name, err)
+			}
+			if _, err := f.st.FlowOK(f.ctx, f.ch, lim); !errors.Is(err, ErrInvalid) {
+				t.Errorf("FlowOK with %s: %v, want ErrInvalid", name, err)
+			}
+			if _, err := f.st.FlowTake(f.ctx, f.ch, lim, 1); !errors.Is(err, ErrInvalid) {
+				t.Errorf("FlowTake with %s: %v, want ErrInvalid", name, err)
+			}
+		}
+		if f.env.Exists(t, f.st.Keys().Flow(f.ch)) {
+			t.Fatal("refused limits wrote flow state")
 		}
 	})
 }

@@ -37,6 +37,8 @@ type IdemRecord struct {
 // body differs; ErrIdempotencyInProgress (with the record) while it is
 // pending: once Settled(rec.Deadline), the caller may settle
 // rec.RequestID with ResolveCreate and replay it or take the key over.
+// A pending reservation for this same requestID and body counts as free:
+// it is this call's own, written by a run whose reply was lost.
 func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash, requestID string, deadline time.Time) (*IdemRecord, error) {
 	if key == "" || bodyHash == "" || requestID == "" {
 		return nil, fmt.Errorf("%w: empty idempotency key, body hash or request id", ErrInvalid)
@@ -71,7 +73,9 @@ func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash, r
 // TakeOverIdempotency moves the pending reservation of (tenant, key) from
 // oldID — settled as not stored (ResolveCreate returned false) — to newID,
 // to be created before deadline. false when the record is no longer
-// pending for oldID (another retry took it over, or it completed).
+// pending for oldID (another retry took it over, or it completed). A
+// record already pending for newID answers true: this call's own take-over,
+// run again after a lost reply.
 func (s *Store) TakeOverIdempotency(ctx context.Context, tenant, key, bodyHash, oldID, newID string, deadline time.Time) (bool, error) {
 	v, err := s.run(ctx, "take over idempotency key", scriptIdemTakeOver,
 		[]string{s.keys.Idempotency(tenant, key)}, bodyHash, oldID, newID, ms(deadline))

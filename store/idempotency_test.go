@@ -108,3 +108,44 @@ func TestIdempotencyTakeOver(t *testing.T) {
 		}
 	})
 }
+
+// go-redis resends a command whose reply was lost (read timeout, EOF), so
+// every idempotency script may run twice for one call. The second run of
+// a reserve or a take-over must give the first run's answer: otherwise
+// the request answers 409 "in progress" for its own reservation.
+func TestIdempotencyScriptRerun(t *testing.T) {
+	backends(t, func(f *fixture) {
+		dl := time.Now().Add(time.Minute)
+		for i := range 2 {
+			if rec, err := f.st.ReserveIdempotency(f.ctx, "acme", "k", "h", "r1", dl); err != nil || rec != nil {
+				f.t.Fatalf("reserve run %d: %+v %v; want the key reserved for r1", i+1, rec, err)
+			}
+		}
+		// Not for another request id, nor another body.
+		if rec, err := f.st.ReserveIdempotency(f.ctx, "acme", "k", "h", "r9", dl); !errors.Is(err, ErrIdempotencyInProgress) || rec.RequestID != "r1" {
+			f.t.Fatalf("reserve for r9: %+v %v", rec, err)
+		}
+		if _, err := f.st.ReserveIdempotency(f.ctx, "acme", "k", "h2", "r1", dl); !errors.Is(err, ErrIdempotencyConflict) {
+			f.t.Fatalf("reserve with another body: %v", err)
+		}
+		for i := range 2 {
+			if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || !ok {
+				f.t.Fatalf("take over run %d: %v %v; want true", i+1, ok, err)
+			}
+		}
+		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r3", dl); err != nil || ok {
+			f.t.Fatalf("take over of r1 by another retry: %v %v; want false", ok, err)
+		}
+		if err := f.st.CompleteIdempotency(f.ctx, "acme", "k", "h", 202, []byte("{}"), "r2"); err != nil {
+			f.t.Fatal(err)
+		}
+		// Completed: a late rerun of the reserve for r2 is a replay.
+		rec, err := f.st.ReserveIdempotency(f.ctx, "acme", "k", "h", "r2", dl)
+		if err != nil || rec == nil || rec.Pending || rec.RequestID != "r2" {
+			f.t.Fatalf("reserve after completion: %+v %v; want the replay", rec, err)
+		}
+		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || ok {
+			f.t.Fatalf("take over rerun after completion: %v %v; want false", ok, err)
+		}
+	})
+}
