@@ -130,7 +130,7 @@ func (m *Maintainer) pass(ctx context.Context, channel string, log zerolog.Logge
 	if rec.Events > 0 || rec.Ended > 0 {
 		hub.EventsReady(channel) // recovered events, and those of ended jobs
 	}
-	if rec != (store.Recovery{}) {
+	if rec.Jobs > 0 || rec.Events > 0 {
 		log.Info().Int("jobs", rec.Jobs).Int("events", rec.Events).Msg("expired leases recovered")
 	}
 	if rec.Ended > 0 {
