@@ -40,6 +40,10 @@ type Channel struct {
 	set  Settings
 	deps Deps
 	log  zerolog.Logger
+	// collisionLog logs Msg_Id collisions, at most collisionLogBurst lines
+	// a second: an ISMG that repeats one Msg_Id collides on every SUBMIT,
+	// and the metric counts them all.
+	collisionLog zerolog.Logger
 
 	jobs    chan store.Job              // leased jobs waiting for a worker
 	acks    *batcher[outcome, struct{}] // worker results → store
@@ -76,6 +80,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 		drainEnd: make(chan struct{}),
 		links:    make([]*cmpp.Link, set.Links),
 	}
+	c.collisionLog = c.log.Sample(&zerolog.BurstSampler{Burst: collisionLogBurst, Period: time.Second})
 	c.inHand.m = map[store.JobID]heldLease{}
 	c.flow = newFlowControl(deps.Store, set)
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)

@@ -3,6 +3,7 @@ package sender
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -99,4 +100,26 @@ func counterValue(t *testing.T, m *metrics.Metrics, name, label string) float64 
 		}
 	}
 	return 0
+}
+
+// An ISMG that repeats one Msg_Id collides on every SUBMIT: the channel
+// logs at most collisionLogBurst of them a second and counts them all.
+func TestChannelCollisionLogIsRateLimited(t *testing.T) {
+	m := metrics.New()
+	var logs testenv.LogBuffer
+	r := newRigWith(t, rigOptions{deps: func(d *Deps) {
+		d.Metrics = m
+		d.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
+	}})
+	cols := make([]store.MsgIDCollision, 100)
+	for i := range cols {
+		cols[i] = store.MsgIDCollision{Job: store.JobID(fmt.Sprintf("flood:%d:1", i)), MsgID: "0", Holder: "first:0:1"}
+	}
+	r.ch.collided(cols)
+	if got := counterValue(t, m, "smsbridge_msgid_collisions_total", "default"); got != 100 {
+		t.Fatalf("smsbridge_msgid_collisions_total = %v, want 100", got)
+	}
+	if n := strings.Count(logs.String(), "msg_id_collision"); n < 1 || n > collisionLogBurst {
+		t.Fatalf("%d collision log lines for 100 collisions at once, want 1..%d", n, collisionLogBurst)
+	}
 }

@@ -68,7 +68,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 // segment final unknown (msg_id_collision).
 func (c *Channel) collided(cols []store.MsgIDCollision) {
 	for _, col := range cols {
-		ev := c.log.Warn().Str("msg_id", col.MsgID).Str("job", string(col.Job)).Str("holder", string(col.Holder))
+		ev := c.collisionLog.Warn().Str("msg_id", col.MsgID).Str("job", string(col.Job)).Str("holder", string(col.Holder))
 		if req, r, s, err := col.Job.Split(); err == nil {
 			ev = ev.Str("request_id", req).Int("recipient", r).Int("segment", s)
 		}
@@ -78,3 +78,7 @@ func (c *Channel) collided(cols []store.MsgIDCollision) {
 		}
 	}
 }
+
+// collisionLogBurst is how many Msg_Id collisions a channel logs per
+// second; smsbridge_msgid_collisions_total counts every one.
+const collisionLogBurst = 10
