@@ -132,8 +132,8 @@ func New(deps Deps) *Server {
 	}
 	for _, ch := range cfg.Channels {
 		s.channels[ch.Name] = ch
-		s.channelNames = append(s.channelNames, ch.Name)
 	}
+	s.channelNames = cfg.ChannelNames()
 	if cfg.HTTP.AdminKey != "" {
 		s.adminEnabled = true
 		s.adminKeyHash = sha256.Sum256([]byte(cfg.HTTP.AdminKey))

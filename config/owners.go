@@ -74,7 +74,7 @@ var linkKeys = map[string]string{
 // the dependencies (Store, Tenants, Metrics, Logger, Version).
 func (c *Config) WebhookConfig() webhook.Config {
 	return webhook.Config{
-		Channels:             c.channelNames(),
+		Channels:             c.ChannelNames(),
 		RetryFor:             c.Webhook.RetryFor.D(),
 		InitialBackoff:       c.Webhook.InitialBackoff.D(),
 		MaxBackoff:           c.Webhook.MaxBackoff.D(),
@@ -103,7 +103,8 @@ func (c *Config) webhookLeaseSize() int {
 	return n
 }
 
-func (c *Config) channelNames() []string {
+// ChannelNames returns the names of the configured channels, in order.
+func (c *Config) ChannelNames() []string {
 	out := make([]string, len(c.Channels))
 	for i, ch := range c.Channels {
 		out[i] = ch.Name

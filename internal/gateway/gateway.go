@@ -81,13 +81,13 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	}
 	// The wake-up signals come first: every part gets them at
 	// construction, whatever the order the parts are built in.
-	s.wake = wake.New(channelNames(cfg)...)
+	s.wake = wake.New(cfg.ChannelNames()...)
 	if err := s.openRedis(); err != nil {
 		return nil, err
 	}
 	s.store = store.New(s.rdb, cfg.StoreOptions())
 	s.maintain, err = maintain.New(maintain.Config{
-		Store: s.store, Wake: s.wake, Channels: channelNames(cfg), Logger: log,
+		Store: s.store, Wake: s.wake, Channels: cfg.ChannelNames(), Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := s.buildSenders(); err != nil {
 		return nil, err
 	}
-	s.metrics.RegisterQueueDepth(channelNames(cfg), func(ctx context.Context, channel string) (map[string]int64, error) {
+	s.metrics.RegisterQueueDepth(cfg.ChannelNames(), func(ctx context.Context, channel string) (map[string]int64, error) {
 		q, err := s.store.QueueDepth(ctx, channel)
 		if err != nil {
 			return nil, err
@@ -324,14 +324,6 @@ func checkDemoKey(cfg *config.Config) error {
 		}
 	}
 	return nil
-}
-
-func channelNames(cfg *config.Config) []string {
-	out := make([]string, len(cfg.Channels))
-	for i, ch := range cfg.Channels {
-		out[i] = ch.Name
-	}
-	return out
 }
 
 // tenantTable is the dispatcher's view of the configured tenants.
