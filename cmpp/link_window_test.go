@@ -44,12 +44,9 @@ func (p *rawPeer) readSubmits(n int) []uint32 {
 func TestLinkRawFullWindowRefillsInOneWrite(t *testing.T) {
 	const window, rounds = 16, 30
 	const total = window * (rounds + 1)
-	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+	l, p := dialLink(t, cmpp.V30, func(c *cmpp.LinkConfig) {
 		c.Window = window
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var next atomic.Int64
 	errs := make(chan error, 3*window)
 	for range 3 * window {
@@ -90,12 +87,9 @@ func TestLinkRawFullWindowRefillsInOneWrite(t *testing.T) {
 // ErrLinkClosing, without waiting for the requests in flight, and nothing
 // of them is sent: the frame after the in-flight SUBMIT is the TERMINATE.
 func TestLinkRawWaitingCallsEndAtClose(t *testing.T) {
-	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+	l, p := dialLink(t, cmpp.V30, func(c *cmpp.LinkConfig) {
 		c.Window = 1
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	first := asyncSubmit(context.Background(), l, testSubmit("13800138000"))
 	h, _ := p.readCmd(cmpp.CmdSubmit)
 	var waiting []<-chan submitOutcome
@@ -126,12 +120,9 @@ func TestLinkRawWaitingCallsEndAtClose(t *testing.T) {
 
 // Calls waiting for a slot fail with the link when it goes down.
 func TestLinkRawWaitingCallsFailWithLink(t *testing.T) {
-	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V20, Answer: cmpp.V20, LinkSetup: func(c *cmpp.LinkConfig) {
+	l, p := dialLink(t, cmpp.V20, func(c *cmpp.LinkConfig) {
 		c.Window = 1
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	chs := []<-chan submitOutcome{asyncSubmit(context.Background(), l, testSubmit("13800138000"))}
 	p.readCmd(cmpp.CmdSubmit)
 	for i := range 2 {
@@ -151,12 +142,9 @@ func TestLinkRawWaitingCallsFailWithLink(t *testing.T) {
 // next goes to the call queued after it, and waiting calls are sent in
 // arrival order.
 func TestLinkRawWaitingCallCancelled(t *testing.T) {
-	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+	l, p := dialLink(t, cmpp.V30, func(c *cmpp.LinkConfig) {
 		c.Window = 1
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	first := asyncSubmit(context.Background(), l, testSubmit("13800138000"))
 	h, _ := p.readCmd(cmpp.CmdSubmit)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -197,12 +185,9 @@ func TestLinkRawWaitingCallCancelled(t *testing.T) {
 // A request that times out for good frees its slot for the call waiting
 // behind it, which is sent at once (the writer's timer admits it).
 func TestLinkRawTimeoutAdmitsWaitingCall(t *testing.T) {
-	l, p, err := dialRaw(t, rawLogin{Ask: cmpp.V30, Answer: cmpp.V30, LinkSetup: func(c *cmpp.LinkConfig) {
+	l, p := dialLink(t, cmpp.V30, func(c *cmpp.LinkConfig) {
 		c.Window, c.ResponseTimeout, c.Transmissions = 1, time.Second, 1
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	first := asyncSubmit(context.Background(), l, testSubmit("13800138000"))
 	p.readCmd(cmpp.CmdSubmit) // never answered
 	second := asyncSubmit(context.Background(), l, testSubmit("13800138001"))
@@ -218,4 +203,15 @@ func TestLinkRawTimeoutAdmitsWaitingCall(t *testing.T) {
 	if o := outcome(t, second); o.err != nil || o.resp.MsgID != 2 {
 		t.Fatalf("second Submit = %+v, %v", o.resp, o.err)
 	}
+}
+
+// dialLink logs a link of version v in to a raw peer, with setup applied
+// to its configuration.
+func dialLink(t *testing.T, v cmpp.Version, setup func(c *cmpp.LinkConfig)) (*cmpp.Link, *rawPeer) {
+	t.Helper()
+	l, p, err := dialRaw(t, rawLogin{Ask: v, Answer: v, LinkSetup: setup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, p
 }
