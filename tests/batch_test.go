@@ -18,7 +18,7 @@ func TestBatchedWebhooksEndToEnd(t *testing.T) {
 	sim := newSim(t, 0, nil)
 	rcv := newReceiver(t)
 	rcv.failFirst = 1 // every event's first POST is answered 500
-	c := api{t, startGateway(t, gwConfig{
+	c := api{t: t, base: startGateway(t, gwConfig{
 		RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL(), WebhookBatchMax: 8,
 	})}
 	to := numbers(5000, 30)

@@ -19,7 +19,7 @@ func TestCancelSubmittedSegments(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, func(c *ismgsim.Config) { c.ReportDelay = time.Minute })
 	rcv := newReceiver(t)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
 	acc := c.send([]string{"13600000001", "13600000002"}, strings.Repeat("取消", 40)) // 2 segments each
 	c.waitStatus(acc.ID, 10*time.Second, "submitted")
 
@@ -64,7 +64,7 @@ func TestCancelSubmittedSegments(t *testing.T) {
 func TestRejectionsAndIdempotency(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, nil)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	long := strings.Repeat("长", 67*10+1) // 11 segments > max_segments 10
 	cases := []struct {
 		body any
@@ -143,7 +143,7 @@ func TestRejectionsAndIdempotency(t *testing.T) {
 func TestMetricsExposed(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, nil)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	c.waitStatus(c.send([]string{"13400000001"}, "metrics").ID, 10*time.Second, "delivered")
 	// The counters are incremented after the store writes that make the
 	// request delivered, so a scrape right after may miss them: poll.

@@ -24,7 +24,7 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	sim.SetFaults(ismgsim.Faults{ResponseDelay: 5 * time.Millisecond})
 	cfg := gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), LeaseTTL: "2s"}
 	p := startProcess(t, cfg)
-	c := api{t, p.url()}
+	c := api{t: t, base: p.url()}
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, c.send(numbers(i*1000, 1000), "crash").ID)
@@ -34,7 +34,7 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	atKill := len(sim.Received())
 
 	p2 := startProcess(t, cfg)
-	c2 := api{t, p2.url()}
+	c2 := api{t: t, base: p2.url()}
 	// The guarantee under test: every segment reaches the ISMG and has its
 	// SUBMIT_RESP stored (request status submitted or delivered). Wait on
 	// that with a deadline; on failure say where the missing segments are.
@@ -98,7 +98,7 @@ func TestTwoReplicasShareQueueAndRate(t *testing.T) {
 	sim := newSim(t, rate, nil)
 	cfg := gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Rate: rate}
 	a, b := startProcess(t, cfg), startProcess(t, cfg)
-	ca, cb := api{t, a.url()}, api{t, b.url()}
+	ca, cb := api{t: t, base: a.url()}, api{t: t, base: b.url()}
 	testenv.WaitFor(t, 10*time.Second, "4 links logged in", func() bool { return sim.Links(spID) == 4 })
 	ids := []string{
 		ca.send(numbers(0, 1000), "replica a").ID,

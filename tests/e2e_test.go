@@ -19,7 +19,7 @@ func TestLongChineseMessageDeliveredAndReported(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, nil)
 	rcv := newReceiver(t)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
 
 	text := strings.Repeat("短信网关测试，", 21) + "完" // 148 characters → 67 + 67 + 14 UTF-16 units
 	to := []string{"13800138001", "+8613800138002", "8613800138003"}
@@ -89,7 +89,7 @@ func TestMixedOutcomesRollUp(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, nil)
 	rcv := newReceiver(t)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
 	sim.SetFaults(ismgsim.Faults{StatOverride: map[string]string{
 		"13900000001": "UNDELIV", "13900000002": "EXPIRED", "13900000004": "MK:0012",
 	}})
@@ -131,7 +131,7 @@ func TestLinksClosedEveryTwoSeconds(t *testing.T) {
 	sim := newSim(t, 0, func(c *ismgsim.Config) { c.Transmissions = 10 })
 	// A small delay keeps SUBMITs in flight when the links are cut.
 	sim.SetFaults(ismgsim.Faults{CloseLinksEvery: 2 * time.Second, ResponseDelay: 2 * time.Millisecond})
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, c.send(numbers(i*1000, 1000), "closures").ID)
@@ -157,7 +157,7 @@ func TestWebhookRetriedUntilAccepted(t *testing.T) {
 	sim := newSim(t, 0, nil)
 	rcv := newReceiver(t)
 	rcv.failFirst = 3
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
 	acc := c.send([]string{"13700000001"}, "retry me")
 	testenv.WaitFor(t, 15*time.Second, "webhook accepted", func() bool { return len(rcv.statusFor(acc.ID)) == 1 })
 	ev := rcv.statusFor(acc.ID)[0]
@@ -177,7 +177,7 @@ func TestFlowControlHeldToRate(t *testing.T) {
 	env := testenv.Redis(t)
 	const rate, total = 100, 300
 	sim := newSim(t, rate, nil)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr()})}
 	acc := c.send(numbers(0, total), "flow control")
 	c.waitStatus(acc.ID, 30*time.Second, "delivered")
 	counts := sim.Counts()[spID]

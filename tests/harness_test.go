@@ -256,6 +256,13 @@ func startGateway(t *testing.T, c gwConfig) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startGatewayConfig(t, cfg)
+}
+
+// startGatewayConfig runs a gateway on cfg in-process until the test ends
+// and returns its base URL.
+func startGatewayConfig(t *testing.T, cfg *config.Config) string {
+	t.Helper()
 	gw, err := gateway.New(cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +278,8 @@ func startGateway(t *testing.T, c gwConfig) string {
 type api struct {
 	t    *testing.T
 	base string
+	// key is the tenant's API key ("" = apiKey).
+	key string
 }
 
 func (a api) do(method, path string, body any, hdr map[string]string) (int, []byte) {
@@ -287,7 +296,11 @@ func (a api) do(method, path string, body any, hdr map[string]string) (int, []by
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
+	key := a.key
+	if key == "" {
+		key = apiKey
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

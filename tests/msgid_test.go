@@ -24,7 +24,7 @@ func TestMsgIDCollisionsEndToEnd(t *testing.T) {
 	zero := cmpp.MsgID(0)
 	sim.SetFaults(ismgsim.Faults{FixedMsgID: &zero})
 	rcv := newReceiver(t)
-	c := api{t, startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
+	c := api{t: t, base: startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(), Callback: rcv.URL()})}
 
 	acc := c.send([]string{"13600000001", "13600000002"}, strings.Repeat("重复消息编号", 20)) // 120 characters: 2 segments
 	if acc.TotalSegments != 4 {

@@ -74,7 +74,7 @@ func TestPausedRedisNo503IsSent(t *testing.T) {
 	rcv := newReceiver(t)
 	base := startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: sim.Addr(),
 		Callback: rcv.URL(), RedisTimeout: "300ms"})
-	c := api{t, base}
+	c := api{t: t, base: base}
 	client := c.client()
 	content := "paused redis " + strings.Repeat("x", 200) // two segments
 	const segments = 2

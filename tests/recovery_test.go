@@ -26,7 +26,7 @@ func TestSegmentWhoseWorkersDieEndsWorkerLost(t *testing.T) {
 	const maxRec = 2
 	base := startGateway(t, gwConfig{RedisAddr: env.Addr, Prefix: env.Prefix, SimAddr: silent, Callback: rc.URL(),
 		LeaseTTL: "1s", MaxRecoveries: maxRec})
-	c := api{t, base}
+	c := api{t: t, base: base}
 	acc := c.send([]string{"13800138000"}, "poison")
 
 	dying := store.New(env.Client, store.Options{Prefix: env.Prefix, LeaseTTL: time.Millisecond})
