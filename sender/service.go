@@ -32,10 +32,10 @@ type Service struct {
 }
 
 // instance is one Channel given to the Service. A name has a new instance
-// per Replace; it runs only once the one before it has stopped.
+// per Replace (or Add after Remove); it runs only once the one before it
+// has stopped.
 type instance struct {
 	ch       *Channel
-	prev     *instance     // the instance of the same name before it, or nil
 	quit     chan struct{} // closed to stop it (Remove, Replace)
 	quitOnce sync.Once
 	done     chan struct{} // closed once it has stopped, or will never run
@@ -66,7 +66,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.runCtx = ctx
 	for _, name := range slices.Sorted(maps.Keys(s.current)) {
-		s.start(s.current[name])
+		s.start(s.current[name], nil) // before Run nothing ran: no predecessor
 	}
 	s.mu.Unlock()
 
@@ -155,12 +155,13 @@ func (s *Service) Replace(ctx context.Context, c *Channel) error {
 // put adds an instance of c to the set, after the latest one of its name,
 // and starts it if Run runs. s.mu is held.
 func (s *Service) put(c *Channel) {
-	in := &instance{ch: c, prev: s.last[c.Name()], quit: make(chan struct{}), done: make(chan struct{})}
+	in := &instance{ch: c, quit: make(chan struct{}), done: make(chan struct{})}
+	prev := s.last[c.Name()]
 	s.current[c.Name()] = in
 	s.last[c.Name()] = in
 	s.live[in] = struct{}{}
 	if s.runCtx != nil {
-		s.start(in)
+		s.start(in, prev)
 	}
 }
 
@@ -182,10 +183,10 @@ func (s *Service) forget(in *instance) {
 	}
 }
 
-// start runs in on a goroutine the Service owns: once the instance before
-// it has stopped, it runs the channel until Run's ctx ends or in is
-// stopped. s.mu is held and Run has started.
-func (s *Service) start(in *instance) {
+// start runs in on a goroutine the Service owns: once prev (the instance
+// of the same name before it, or nil) has stopped, it runs the channel
+// until Run's ctx ends or in is stopped. s.mu is held and Run has started.
+func (s *Service) start(in, prev *instance) {
 	s.wg.Go(func() {
 		defer func() {
 			s.mu.Lock()
@@ -193,8 +194,9 @@ func (s *Service) start(in *instance) {
 			s.mu.Unlock()
 			close(in.done)
 		}()
-		if in.prev != nil {
-			<-in.prev.done // never two channels of one name sending at once
+		if prev != nil {
+			<-prev.done // never two channels of one name sending at once
+			prev = nil  // not kept alive while in runs
 		}
 		select {
 		case <-in.quit: // removed or replaced before it started
