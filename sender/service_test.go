@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -313,4 +314,55 @@ func TestServiceRefusals(t *testing.T) {
 	if err := r.svc.Add(context.Background(), c); err == nil {
 		t.Fatal("a Channel that already ran was accepted again")
 	}
+}
+
+// The set may be changed from several goroutines while others read it
+// (run with -race): channels added, replaced twice and removed in
+// parallel, readers polling throughout; every change is applied.
+func TestServiceConcurrentUse(t *testing.T) {
+	r := newServiceRig(t)
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = r.svc.ChannelsReady()
+			_ = r.svc.Channels()
+			if c := r.svc.Channel("c0"); c != nil {
+				_ = c.Settings()
+			}
+			_, _ = r.svc.Cancel(context.Background(), "c1", nil)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var changers sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := range 3 {
+		name := fmt.Sprintf("c%d", i)
+		first, second, third := r.channel(name, testSecret), r.channel(name, testSecret), r.channel(name, testSecret)
+		changers.Go(func() {
+			errs <- r.svc.Add(ctx, first)
+			errs <- r.svc.Replace(ctx, second)
+			errs <- r.svc.Replace(ctx, third)
+			errs <- r.svc.Remove(ctx, name)
+		})
+	}
+	changers.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.svc.Channels(); len(got) != 0 {
+		t.Fatalf("channels left after every one was removed: %v", got)
+	}
+	testenv.WaitFor(t, 5*time.Second, "every link gone", func() bool { return r.sim.Links(testSP) == 0 })
 }
