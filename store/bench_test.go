@@ -95,18 +95,53 @@ func redisCPU(b *testing.B, st *Store) float64 {
 	return total
 }
 
-// timed runs the timed part of a benchmark and reports its metrics.
+// redisCommands returns the server's command counts (INFO commandstats):
+// script calls (EVAL, EVALSHA) and every other command, those run by
+// scripts included; INFO itself is not counted.
+func redisCommands(b *testing.B, st *Store) (scripts, cmds float64) {
+	b.Helper()
+	info, err := st.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		return 0, 0 // miniredis has no INFO commandstats
+	}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, ",")
+		calls, _ := strconv.ParseFloat(n, 64)
+		switch name {
+		case "cmdstat_info":
+		case "cmdstat_eval", "cmdstat_evalsha":
+			scripts += calls
+		default:
+			cmds += calls
+		}
+	}
+	return scripts, cmds
+}
+
+// timed runs the timed part of a benchmark and reports its metrics:
+// segments/s, redis-µs/seg (server CPU), and the Redis script calls and
+// commands per segment (commands run inside scripts included).
 func timed(b *testing.B, st *Store, segments int, loop func()) {
 	b.Helper()
 	c0 := redisCPU(b, st)
+	s0, n0 := redisCommands(b, st)
 	b.ReportAllocs()
 	b.ResetTimer()
 	loop()
 	b.StopTimer()
 	c1 := redisCPU(b, st)
+	s1, n1 := redisCommands(b, st)
 	b.ReportMetric(float64(segments)/b.Elapsed().Seconds(), "segments/s")
 	if c1 > 0 {
 		b.ReportMetric((c1-c0)*1e6/float64(segments), "redis-µs/seg")
+	}
+	if s1 > 0 {
+		b.ReportMetric((s1-s0)/float64(segments), "scripts/seg")
+		b.ReportMetric((n1-n0)/float64(segments), "cmds/seg")
 	}
 }
 
