@@ -26,12 +26,15 @@ func benchStore(b *testing.B) (*Store, *testenv.RedisEnv) {
 // fill creates requests with n jobs in total (1-segment requests of up to
 // 1000 recipients, the worst case for reports: every report finalises a
 // recipient and creates an event).
-func fill(b *testing.B, st *Store, ch string, n int) {
+func fill(b *testing.B, st *Store, ch string, n int) { fillTenant(b, st, ch, "t", n) }
+
+// fillTenant is fill for one tenant.
+func fillTenant(b *testing.B, st *Store, ch, tenant string, n int) {
 	b.Helper()
 	ctx := context.Background()
 	for i := 0; n > 0; i++ {
 		R := min(n, 1000)
-		req := NewRequest{ID: fmt.Sprintf("b%d", i), Tenant: "t", Channel: ch, CallbackURL: "http://cb",
+		req := NewRequest{ID: fmt.Sprintf("%s%d", tenant, i), Tenant: tenant, Channel: ch, CallbackURL: "http://cb",
 			MsgFmt: 8, Segments: []Segment{{Content: make([]byte, 140)}}}
 		for r := range R {
 			req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
@@ -178,6 +181,30 @@ func BenchmarkLease(b *testing.B) {
 			timed(b, st, b.N*batch, func() {
 				for i := 0; i < b.N; i++ {
 					jobs, err := st.Lease(ctx, "bl", "bench", batch)
+					if err != nil || len(jobs) != batch {
+						b.Fatalf("lease: %d %v", len(jobs), err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkLeaseTenants is BenchmarkLease with the jobs spread over
+// several backlogged tenants: each lease switches tenants every FairChunk
+// jobs.
+func BenchmarkLeaseTenants(b *testing.B) {
+	for _, tenants := range []int{2, 8} {
+		b.Run(fmt.Sprintf("tenants%d", tenants), func(b *testing.B) {
+			const batch = 64
+			st, _ := benchStore(b)
+			for k := range tenants {
+				fillTenant(b, st, "bt", fmt.Sprintf("t%d", k), (b.N*batch+tenants-1)/tenants)
+			}
+			ctx := context.Background()
+			timed(b, st, b.N*batch, func() {
+				for i := 0; i < b.N; i++ {
+					jobs, err := st.Lease(ctx, "bt", "bench", batch)
 					if err != nil || len(jobs) != batch {
 						b.Fatalf("lease: %d %v", len(jobs), err)
 					}
