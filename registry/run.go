@@ -112,4 +112,3 @@ func (r *Registry) wake() {
 	default:
 	}
 }
-
