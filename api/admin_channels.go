@@ -89,9 +89,11 @@ const (
 // durationText writes d the way ChannelBody reads it.
 func durationText(d registry.Duration) string { return d.D().String() }
 
-// channelFromBody is the channel b describes, or 422 naming a duration
-// field that does not parse.
-func channelFromBody(b *ChannelBody) (registry.Channel, *apiError) {
+// channelFromBody is the channel b describes, with the defaults of the
+// fields given reports as left out (a number given as 0 stays 0, which
+// validation refuses), or 422 naming a duration field that does not
+// parse.
+func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Channel, *apiError) {
 	ch := registry.Channel{
 		Name: b.Name, Addr: b.Addr, Version: b.Version, SPID: b.SPID, Secret: b.Secret, MsgSrc: b.MsgSrc,
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
@@ -116,12 +118,14 @@ func channelFromBody(b *ChannelBody) (registry.Channel, *apiError) {
 		}
 		*f.dst = registry.Duration(d)
 	}
+	ch.FillDefaults(given)
 	return ch, nil
 }
 
 // bodyOfChannel is the editable part of ch (secret included: it is
 // merged, never answered). Zero durations are left out, so they keep
-// meaning "the default".
+// meaning "the default", and so is a msg_src equal to sp_id, so that it
+// follows a new sp_id as its default does.
 func bodyOfChannel(ch *registry.Channel) ChannelBody {
 	b := ChannelBody{
 		Name: ch.Name, Addr: ch.Addr, Version: ch.Version, SPID: ch.SPID, Secret: ch.Secret, MsgSrc: ch.MsgSrc,
@@ -138,6 +142,9 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 		if f.d != 0 {
 			*f.dst = durationText(f.d)
 		}
+	}
+	if b.MsgSrc == b.SPID {
+		b.MsgSrc = ""
 	}
 	return b
 }
@@ -229,11 +236,17 @@ func (s *Server) getChannel(c *gin.Context) {
 // channel of the same name returns, with its queue.
 func (s *Server) createChannel(c *gin.Context) {
 	var b ChannelBody
-	if e := readJSON(c, s.maxBody, &b); e != nil {
+	raw, e := readJSONRaw(c, s.maxBody, &b)
+	if e != nil {
 		abort(c, e)
 		return
 	}
-	in, e := channelFromBody(&b)
+	fields, e := decodeObject(raw)
+	if e != nil {
+		abort(c, e)
+		return
+	}
+	in, e := channelFromBody(&b, givenIn(fields))
 	if e != nil {
 		abort(c, e)
 		return
@@ -259,7 +272,7 @@ func (s *Server) patchChannel(c *gin.Context) {
 		abort(c, e)
 		return
 	}
-	if _, e := channelFromBody(&check); e != nil {
+	if _, e := channelFromBody(&check, nil); e != nil {
 		abort(c, e)
 		return
 	}
@@ -270,13 +283,14 @@ func (s *Server) patchChannel(c *gin.Context) {
 	}
 	ch, err := s.registry.UpdateChannel(c.Request.Context(), actorOf(c), name, func(ch *registry.Channel) error {
 		var b ChannelBody
-		if err := patchBody(bodyOfChannel(ch), patch, &b); err != nil {
+		merged, err := patchBody(bodyOfChannel(ch), patch, &b)
+		if err != nil {
 			return err
 		}
 		if b.Name != ch.Name {
 			return invalidField("name", "cannot be changed")
 		}
-		next, e := channelFromBody(&b)
+		next, e := channelFromBody(&b, givenIn(merged))
 		if e != nil {
 			return e
 		}

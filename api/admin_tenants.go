@@ -124,8 +124,9 @@ func applyTenantBody(t *registry.Tenant, b *TenantBody) {
 	t.State, t.KeySHA256 = st, key
 }
 
-// tenantView renders t at now; lastUsed maps key ids to their last use.
-func tenantView(snap *registry.Snapshot, t *registry.Tenant, lastUsed map[string]time.Time, now time.Time) TenantView {
+// tenantView renders t (as stored: defaults filled) at now; lastUsed maps
+// key ids to their last use.
+func tenantView(t *registry.Tenant, lastUsed map[string]time.Time, now time.Time) TenantView {
 	v := TenantView{
 		Name: t.Name, Channels: nonNil(t.Channels), CallbackURL: t.CallbackURL,
 		WebhookSecretSet: t.WebhookSecret != "",
@@ -134,9 +135,6 @@ func tenantView(snap *registry.Snapshot, t *registry.Tenant, lastUsed map[string
 		TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled,
 		ManagedBy: t.State.ManagedBy, Keys: make([]KeyView, 0, len(t.State.Keys)),
 		CreatedAt: webhook.Time{Time: t.State.CreatedAt}, UpdatedAt: webhook.Time{Time: t.State.UpdatedAt},
-	}
-	if snap != nil {
-		v.TimeZone = snap.Location(t).String()
 	}
 	if t.State.PreviousSecret != "" && now.Before(t.State.PreviousUntil) {
 		v.PreviousSecretUntil = &webhook.Time{Time: t.State.PreviousUntil}
@@ -183,7 +181,7 @@ func (s *Server) answerTenant(c *gin.Context, status int, t *registry.Tenant) {
 		abortInternal(c, err)
 		return
 	}
-	c.JSON(status, tenantView(s.registry.Snapshot(), t, used, s.now()))
+	c.JSON(status, tenantView(t, used, s.now()))
 }
 
 // listTenants handles GET /admin/tenants.
@@ -198,7 +196,7 @@ func (s *Server) listTenants(c *gin.Context) {
 	now := s.now()
 	out := TenantList{Tenants: make([]TenantView, 0, len(tenants))}
 	for _, t := range tenants {
-		out.Tenants = append(out.Tenants, tenantView(snap, t, used, now))
+		out.Tenants = append(out.Tenants, tenantView(t, used, now))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -258,7 +256,7 @@ func (s *Server) patchTenant(c *gin.Context) {
 	}
 	t, err := s.registry.UpdateTenant(c.Request.Context(), actorOf(c), name, func(t *registry.Tenant) error {
 		var b TenantBody
-		if err := patchBody(bodyOfTenant(t), patch, &b); err != nil {
+		if _, err := patchBody(bodyOfTenant(t), patch, &b); err != nil {
 			return err
 		}
 		if b.Name != t.Name {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // MaxUsageDays is the longest range GET /admin/tenants/{name}/usage
@@ -47,7 +49,7 @@ func queryDay(c *gin.Context, name string, def int) (int, *apiError) {
 	if err != nil {
 		return 0, errorf(http.StatusBadRequest, CodeInvalidParam, name+" must be a date YYYY-MM-DD, not "+quote(v))
 	}
-	return dayNumber(d), nil
+	return store.Day(d, 0), nil
 }
 
 // tenantUsage handles GET /admin/tenants/{name}/usage?from=&to=: the
@@ -60,7 +62,7 @@ func (s *Server) tenantUsage(c *gin.Context) {
 		return
 	}
 	loc := snap.Location(t)
-	today := dayNumber(s.now().In(loc))
+	today := localDay(s.now().In(loc))
 	to, e := queryDay(c, "to", today)
 	if e != nil {
 		abort(c, e)

@@ -10,17 +10,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/smsbridge/smsbridge/registry"
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // DateLayout is how the API writes a tenant's day (usage, quota messages).
 const DateLayout = "2006-01-02"
 
-// dayNumber is the store's day of local time t: the days from 1970-01-01
-// to t's calendar date in t's zone (so a tenant's day runs from its local
-// midnight to the next).
-func dayNumber(t time.Time) int {
-	y, m, d := t.Date()
-	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+// localDay is the store's day (store.Day) of local time t: its calendar
+// date in t's zone, so a tenant's day runs from its local midnight to the
+// next.
+func localDay(t time.Time) int {
+	_, offset := t.Zone()
+	return store.Day(t, offset)
 }
 
 // dayDate is the calendar date of store day n.
@@ -56,7 +57,7 @@ func (s *Server) admit(ctx context.Context, c *gin.Context, t *registry.Tenant, 
 		}
 	}
 	if limit := t.Limits.MaxSegmentsPerDay; limit > 0 {
-		day := dayNumber(now)
+		day := localDay(now)
 		taken, used, err := s.store.TakeQuota(ctx, t.Name, day, n, limit)
 		if err != nil {
 			abortInternal(c, err)

@@ -120,14 +120,14 @@ func TestQuotaExceeded(t *testing.T) {
 	h.mustAccept(t, betaKey, sendOne)
 }
 
-// dayNumber counts days of the local calendar date.
-func TestDayNumber(t *testing.T) {
+// localDay counts days of the local calendar date; dayDate is its inverse.
+func TestLocalDay(t *testing.T) {
 	sh := time.FixedZone("CST", 8*3600)
 	at := time.Date(2026, 3, 10, 17, 30, 0, 0, time.UTC) // 01:30 on the 11th in Shanghai
-	if got, want := dayNumber(at.In(sh)), int(time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC).Unix()/86400); got != want {
-		t.Fatalf("dayNumber %d, want %d", got, want)
+	if got, want := localDay(at.In(sh)), int(time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC).Unix()/86400); got != want {
+		t.Fatalf("localDay %d, want %d", got, want)
 	}
-	if d := dayDate(dayNumber(at)); d != "2026-03-10" {
+	if d := dayDate(localDay(at)); d != "2026-03-10" {
 		t.Fatalf("dayDate %s", d)
 	}
 	if d := dayDate(0); d != "1970-01-01" {

@@ -45,23 +45,34 @@ func mergePatch(target, patch map[string]any) map[string]any {
 }
 
 // patchBody applies merge patch to the JSON form of cur and decodes the
-// result into out (a pointer to cur's type). Every member of patch was
-// checked already (readJSONRaw decoded the body into out's type), so the
-// decoding cannot meet a member of the wrong type or an unknown one.
-func patchBody(cur any, patch map[string]any, out any) error {
+// result into out (a pointer to cur's type). It returns the members of
+// the result (which fields are set, for defaults). Every member of patch
+// was checked already (readJSONRaw decoded the body into out's type), so
+// the decoding cannot meet a member of the wrong type or an unknown one.
+func patchBody(cur any, patch map[string]any, out any) (map[string]any, error) {
 	b, err := json.Marshal(cur)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, e := decodeObject(b)
 	if e != nil {
-		return e
+		return nil, e
 	}
-	merged, err := json.Marshal(mergePatch(m, patch))
+	m = mergePatch(m, patch)
+	merged, err := json.Marshal(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(merged))
 	dec.DisallowUnknownFields()
-	return dec.Decode(out)
+	return m, dec.Decode(out)
+}
+
+// givenIn reports whether a member is in m: a field the client set, as
+// opposed to one left out (which takes its default).
+func givenIn(m map[string]any) func(key string) bool {
+	return func(key string) bool {
+		_, ok := m[key]
+		return ok
+	}
 }

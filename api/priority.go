@@ -7,28 +7,18 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// Values of SendRequest.Priority.
-const (
-	// PriorityHigh is for verification codes and other urgent texts.
-	PriorityHigh = "high"
-	// PriorityNormal is the default.
-	PriorityNormal = "normal"
-	// PriorityLow is for bulk sends.
-	PriorityLow = "low"
-)
-
-// parsePriority reads the "priority" field: "" and "normal" are
-// store.PriorityNormal (name ""), "high" and "low" the others (name as
-// given, for the canonical hash); anything else is 422 invalid_priority.
+// parsePriority reads the "priority" field (store.ParsePriority: high,
+// normal or low; "" is normal) and returns its name for the canonical
+// hash ("" for normal, so hashes of requests without a priority do not
+// change); anything else is 422 invalid_priority.
 func parsePriority(p string) (store.Priority, string, *apiError) {
-	switch p {
-	case "", PriorityNormal:
-		return store.PriorityNormal, "", nil
-	case PriorityHigh:
-		return store.PriorityHigh, p, nil
-	case PriorityLow:
-		return store.PriorityLow, p, nil
+	pr, err := store.ParsePriority(p)
+	if err != nil {
+		return store.PriorityNormal, "", errorf(http.StatusUnprocessableEntity, CodeInvalidPriority,
+			`"priority" must be high, normal or low, not `+strconv.Quote(clip(p)))
 	}
-	return store.PriorityNormal, "", errorf(http.StatusUnprocessableEntity, CodeInvalidPriority,
-		`"priority" must be high, normal or low, not `+strconv.Quote(clip(p)))
+	if pr == store.PriorityNormal {
+		return pr, "", nil
+	}
+	return pr, pr.String(), nil
 }
