@@ -197,7 +197,7 @@ func TestAdminTenantLifecycle(t *testing.T) {
 			}
 		}
 	}
-	logs := h.logs.String()
+	logs := h.logs.String() + h.audit.String()
 	for _, sec := range secrets {
 		if strings.Contains(logs, sec) {
 			t.Fatalf("a secret is in the log")
