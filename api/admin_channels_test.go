@@ -188,6 +188,12 @@ func TestAdminChannels(t *testing.T) {
 	if st.Status != "failed" || st.Recipients[0].ErrorCode != store.ErrCodeChannelRemoved {
 		t.Fatalf("failed request %+v", st)
 	}
+	// No channel secret in the log (API and audit).
+	for _, sec := range []string{"cm1-secret", "cm2-secret", "cm3-ismg-secret"} {
+		if strings.Contains(h.logs.String()+h.audit.String(), sec) {
+			t.Fatalf("a channel secret is in the log")
+		}
+	}
 	// A deleted channel comes back with POST.
 	r = h.admin(t, http.MethodPost, "/admin/channels", cm3("cm3"))
 	v = ChannelView{}
