@@ -19,13 +19,14 @@ type ackItem struct {
 // it in the store (with others settled meanwhile: one round trip per
 // batch, not per event), then counts and logs it.
 func (d *Dispatcher) ack(e *leased, outcome string) {
-	d.acks[e.channel] <- ackItem{e: e, outcome: outcome}
+	e.loop.acks <- ackItem{e: e, outcome: outcome}
 }
 
 // ackLoop acks the events handed to in by batches: it waits for one, takes
 // whatever else is already waiting (up to ackBatchMax), and acks them
 // with one Store.AckEvents call. It returns once in is closed and
-// drained; Run closes it after the last delivery has ended.
+// drained; it is closed after the last delivery of its lease loop has
+// ended (by Run, or after the removal of the channel).
 func (d *Dispatcher) ackLoop(channel string, in <-chan ackItem) {
 	batch := make([]ackItem, 0, ackBatchMax)
 	ids := make([]string, 0, ackBatchMax)

@@ -24,7 +24,7 @@ type Config struct {
 	// Store holds the event outbox. Required.
 	Store *store.Store
 	// Channels are the channels whose outboxes are drained (one lease
-	// loop each).
+	// loop each) until Dispatcher.SetChannels changes them. May be empty.
 	Channels []string
 	// Tenants resolves callback URLs, secrets and MO routing. Required.
 	Tenants Tenants

@@ -32,6 +32,7 @@ const bodySaveConcurrency = 8
 type leased struct {
 	ev      *store.Event
 	channel string
+	loop    *chanLoop // of the lease: its ack loop acks the event
 	log     zerolog.Logger
 
 	tenant            string // the event's tenant (for sms.mo, the routed one)
@@ -96,14 +97,15 @@ func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *del
 // dispatch prepares the events of one lease, groups those of batch-mode
 // tenants by tenant and destination (URL, secret, type; at most the
 // tenant's BatchMax per POST)
-// and starts a goroutine per delivery. It runs on the lease loop, before
-// Run waits for deliveries.
-func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.Time, cache *requestCache) {
+// and starts a goroutine per delivery. It runs on the lease loop of l,
+// before Run (or the removal of the channel) waits for deliveries.
+func (d *Dispatcher) dispatch(l *chanLoop, evs []store.Event, leasedAt time.Time, cache *requestCache) {
 	reqs := d.loadRequests(cache, evs)
 	var out []*delivery
 	open := map[batchKey]*delivery{} // batches still taking events
 	for i := range evs {
-		e := d.prepare(channel, &evs[i], reqs[i])
+		e := d.prepare(l.name, &evs[i], reqs[i])
+		e.loop = l
 		if e.unsent() || e.batchMax <= 1 {
 			out = append(out, d.newDelivery(e, leasedAt, false))
 			continue
@@ -124,7 +126,9 @@ func (d *Dispatcher) dispatch(channel string, evs []store.Event, leasedAt time.T
 	}
 	for _, j := range out {
 		n := len(j.events)
+		l.active.Add(1)
 		d.active.Go(func() {
+			defer l.active.Done()
 			defer d.returnBudget(n)
 			d.deliver(j)
 		})

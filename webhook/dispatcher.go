@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,15 +79,24 @@ type Dispatcher struct {
 	userAgent string
 	leaseTTL  time.Duration // the store's EventLeaseTTL
 	hosts     *hostLimiter
-	workers   chan struct{}           // one token per POST in flight (a batch is one)
-	budget    chan struct{}           // one token per leased, unfinished event
-	acks      map[string]chan ackItem // per channel, drained by ackLoop
+	workers   chan struct{} // one token per POST in flight (a batch is one)
+	budget    chan struct{} // one token per leased, unfinished event
 	running   atomic.Bool
 
-	// Set by Run.
+	// Set by Run (under mu).
 	runCtx  context.Context // cancelled to stop
 	postCtx context.Context // cancelled after StopGrace
 	active  sync.WaitGroup  // deliveries
+
+	setMu    sync.Mutex // serialises SetChannels
+	mu       sync.Mutex
+	channels []string             // the list to follow (Config.Channels, then SetChannels)
+	loops    map[string]*chanLoop // running, by channel
+	started  bool                 // Run has started the loops
+	stopping bool                 // Run's ctx ended: no loop starts any more
+	leases   sync.WaitGroup       // lease loops
+	ackers   sync.WaitGroup       // ack loops
+	retiring sync.WaitGroup       // closers of the ack loops of removed channels
 }
 
 // New returns a Dispatcher for cfg (defaults filled in). It panics when
@@ -113,10 +124,8 @@ func New(cfg Config) *Dispatcher {
 		hosts:     newHostLimiter(cfg.PerHostConcurrency, 2*cfg.PerHostConcurrency),
 		workers:   make(chan struct{}, cfg.Workers),
 		budget:    make(chan struct{}, 2*cfg.Workers),
-		acks:      make(map[string]chan ackItem, len(cfg.Channels)),
-	}
-	for _, ch := range cfg.Channels {
-		d.acks[ch] = make(chan ackItem, ackBatchMax)
+		channels:  slices.Clone(cfg.Channels),
+		loops:     make(map[string]*chanLoop, len(cfg.Channels)),
 	}
 	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
 		d.log.Warn().Dur("timeout", cfg.Timeout).Dur("event_lease_ttl", d.leaseTTL).
@@ -136,26 +145,28 @@ var errRunning = errors.New("webhook: Dispatcher.Run called twice")
 // POSTs in flight finish for up to StopGrace (then aborts them and leaves
 // their events for a retry), gives back events still waiting for a slot,
 // and returns nil once every goroutine it started has ended. It may be
-// called once.
+// called once. The channels served are Config.Channels until SetChannels
+// changes them.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errRunning
 	}
 	postCtx, abortPosts := context.WithCancel(context.WithoutCancel(ctx))
 	defer abortPosts()
+	d.mu.Lock()
 	d.runCtx, d.postCtx = ctx, postCtx
-	d.log.Info().Strs("channels", d.cfg.Channels).Int("workers", d.cfg.Workers).
+	d.started = true
+	d.follow()
+	d.log.Info().Strs("channels", d.channels).Int("workers", d.cfg.Workers).
 		Int("per_host", d.cfg.PerHostConcurrency).Dur("retry_for", d.cfg.RetryFor).Msg("webhook dispatcher started")
+	d.mu.Unlock()
 
-	var loops, ackers sync.WaitGroup
-	for _, ch := range d.cfg.Channels {
-		loops.Go(func() { d.leaseLoop(ch) })
-	}
-	for ch, in := range d.acks {
-		ackers.Go(func() { d.ackLoop(ch, in) })
-	}
 	<-ctx.Done()
-	loops.Wait() // no delivery starts after this
+	d.mu.Lock()
+	d.stopping = true // no loop starts after this, so the Waits below are final
+	loops := slices.Collect(maps.Values(d.loops))
+	d.mu.Unlock()
+	d.leases.Wait() // no delivery starts after this
 
 	done := make(chan struct{})
 	go func() { d.active.Wait(); close(done) }()
@@ -168,10 +179,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		abortPosts()
 		<-done
 	}
-	for _, in := range d.acks {
-		close(in) // no delivery is left to ack
+	for _, l := range loops {
+		close(l.acks) // no delivery is left to ack
 	}
-	ackers.Wait()
+	d.retiring.Wait() // those of removed channels close their own
+	d.ackers.Wait()
 	d.cfg.HTTPClient.CloseIdleConnections()
 	d.log.Info().Msg("webhook dispatcher stopped")
 	return nil
@@ -189,9 +201,10 @@ func (d *Dispatcher) Replay(ctx context.Context, channel, eventID string) error 
 	return nil
 }
 
-// leaseLoop leases the ready events of channel while Run's context lives.
-func (d *Dispatcher) leaseLoop(channel string) {
-	ctx := d.runCtx
+// leaseLoop leases the ready events of l's channel until ctx (Run's, or
+// the channel's removal) ends.
+func (d *Dispatcher) leaseLoop(ctx context.Context, l *chanLoop) {
+	channel := l.name
 	log := d.log.With().Str("channel", channel).Logger()
 	idle := minPoll
 	var cache requestCache
@@ -210,7 +223,7 @@ func (d *Dispatcher) leaseLoop(channel string) {
 			log.Error().Err(err).Msg("lease events")
 		}
 		if len(evs) > 0 {
-			d.dispatch(channel, evs, leasedAt, &cache)
+			d.dispatch(l, evs, leasedAt, &cache)
 			idle = minPoll
 			if len(evs) == n {
 				continue // there may be more

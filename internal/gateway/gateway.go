@@ -115,7 +115,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := s.buildSenders(); err != nil {
 		return nil, err
 	}
-	s.metrics.RegisterQueueDepth(cfg.ChannelNames(), func(ctx context.Context, channel string) (map[string]int64, error) {
+	s.metrics.RegisterQueueDepth(cfg.ChannelNames, func(ctx context.Context, channel string) (map[string]int64, error) {
 		q, err := s.store.QueueDepth(ctx, channel)
 		if err != nil {
 			return nil, err

@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,7 +48,8 @@ type Config struct {
 	// when events were recovered or created. Required; it must know every
 	// channel.
 	Wake *wake.Hub
-	// Channels are maintained, each by its own loop. At least one.
+	// Channels are maintained, each by its own loop, until SetChannels
+	// changes the list. May be empty (channels added at runtime).
 	Channels []string
 	// Interval is the time between two passes of a channel. Default the
 	// smallest of DefaultInterval, LeaseTTL/2 and EventLeaseTTL/2, so a
@@ -58,10 +60,18 @@ type Config struct {
 	Logger zerolog.Logger
 }
 
-// Maintainer runs the passes. Create it with New and start it with Run.
+// Maintainer runs the passes. Create it with New and start it with Run;
+// SetChannels changes the channels maintained while it runs.
 type Maintainer struct {
 	cfg Config
 	log zerolog.Logger
+
+	mu       sync.Mutex
+	channels []string                      // the list to follow (Config.Channels, then SetChannels)
+	ctx      context.Context               // Run's; nil before Run
+	stopped  bool                          // Run's ctx ended: no loop starts any more
+	loops    map[string]context.CancelFunc // running loops, by channel
+	wg       sync.WaitGroup                // loops
 }
 
 // New checks cfg, fills defaults and returns a Maintainer.
@@ -69,19 +79,27 @@ func New(cfg Config) (*Maintainer, error) {
 	if cfg.Store == nil || cfg.Wake == nil {
 		return nil, errors.New("maintain: Config.Store and Config.Wake are required")
 	}
-	if len(cfg.Channels) == 0 {
-		return nil, errors.New("maintain: Config.Channels is empty")
-	}
-	for _, ch := range cfg.Channels {
-		if !cfg.Wake.Has(ch) {
-			return nil, fmt.Errorf("maintain: Config.Channels: the wake hub has no channel %q", ch)
-		}
+	if err := checkChannels(cfg.Wake, cfg.Channels); err != nil {
+		return nil, fmt.Errorf("maintain: Config.Channels: %w", err)
 	}
 	if cfg.Interval <= 0 {
 		o := cfg.Store.Options()
 		cfg.Interval = max(min(DefaultInterval, o.LeaseTTL/2, o.EventLeaseTTL/2), minInterval)
 	}
-	return &Maintainer{cfg: cfg, log: cfg.Logger.With().Str("component", "maintain").Logger()}, nil
+	return &Maintainer{
+		cfg: cfg, log: cfg.Logger.With().Str("component", "maintain").Logger(),
+		channels: slices.Clone(cfg.Channels), loops: map[string]context.CancelFunc{},
+	}, nil
+}
+
+// checkChannels refuses a channel the hub does not know.
+func checkChannels(hub *wake.Hub, channels []string) error {
+	for _, ch := range channels {
+		if !hub.Has(ch) {
+			return fmt.Errorf("the wake hub has no channel %q", ch)
+		}
+	}
+	return nil
 }
 
 // Run passes over every channel at once (a restart recovers what a crash
@@ -89,13 +107,68 @@ func New(cfg Config) (*Maintainer, error) {
 // when every loop has ended. A slow pass of one channel (a large backlog
 // past the report wait) delays no other channel, nor anything in the
 // sender or dispatcher.
+// It may be called once.
 func (m *Maintainer) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, ch := range m.cfg.Channels {
-		wg.Go(func() { m.loop(ctx, ch) })
+	m.mu.Lock()
+	if m.ctx != nil {
+		m.mu.Unlock()
+		return errors.New("maintain: Maintainer.Run called twice")
 	}
-	wg.Wait()
+	m.ctx = ctx
+	m.follow()
+	m.mu.Unlock()
+
+	<-ctx.Done()
+	m.mu.Lock()
+	m.stopped = true // no loop starts after this, so Wait below is final
+	m.mu.Unlock()
+	m.wg.Wait()
 	return nil
+}
+
+// SetChannels makes names the channels maintained: a loop starts for each
+// channel not yet maintained (its first pass at once) and the loop of each
+// channel not listed stops (a pass in progress ends with it). The caller
+// lists every channel that holds data in Redis — active or removed — so a
+// removed channel's leases are still recovered until its data is gone.
+// Called before Run it sets the channels Run starts with; after Run has
+// stopped it only records the list. It refuses (and changes nothing) a
+// channel the wake hub does not know. Safe for concurrent use.
+func (m *Maintainer) SetChannels(names []string) error {
+	if err := checkChannels(m.cfg.Wake, names); err != nil {
+		return fmt.Errorf("maintain: SetChannels: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.channels = slices.Clone(names)
+	if m.ctx != nil && !m.stopped {
+		m.follow()
+	}
+	return nil
+}
+
+// follow starts and stops loops to match m.channels. m.mu is held and Run
+// has started.
+func (m *Maintainer) follow() {
+	want := make(map[string]bool, len(m.channels))
+	for _, ch := range m.channels {
+		want[ch] = true
+	}
+	for ch, stop := range m.loops {
+		if !want[ch] {
+			stop()
+			delete(m.loops, ch)
+			m.log.Info().Str("channel", ch).Msg("channel no longer maintained")
+		}
+	}
+	for ch := range want {
+		if _, ok := m.loops[ch]; ok {
+			continue
+		}
+		ctx, stop := context.WithCancel(m.ctx)
+		m.loops[ch] = stop
+		m.wg.Go(func() { defer stop(); m.loop(ctx, ch) })
+	}
 }
 
 func (m *Maintainer) loop(ctx context.Context, channel string) {

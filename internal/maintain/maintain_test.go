@@ -14,7 +14,10 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-const ch = "cm1"
+const (
+	ch  = "cm1"
+	ch2 = "cm2" // known to the hub, not maintained until a test adds it
+)
 
 // rig is a Maintainer on a real Redis, and a "dying" store on the same
 // keys whose leases expire at once (a worker that takes work and dies).
@@ -23,6 +26,7 @@ type rig struct {
 	st    *store.Store // the maintainer's
 	dying *store.Store
 	hub   *wake.Hub
+	m     *Maintainer
 	ctx   context.Context
 }
 
@@ -34,7 +38,7 @@ func newRig(t *testing.T, opts store.Options) *rig {
 		env:   env,
 		st:    store.New(env.Client, opts),
 		dying: store.New(env.Client, store.Options{Prefix: env.Prefix, LeaseTTL: time.Millisecond, EventLeaseTTL: time.Millisecond}),
-		hub:   wake.New(ch),
+		hub:   wake.New(ch, ch2),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.ctx = ctx
@@ -43,6 +47,7 @@ func newRig(t *testing.T, opts store.Options) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.m = m
 	done := make(chan struct{})
 	go func() { defer close(done); _ = m.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -51,8 +56,13 @@ func newRig(t *testing.T, opts store.Options) *rig {
 
 func (r *rig) create(t *testing.T, id string) {
 	t.Helper()
+	r.createOn(t, ch, id)
+}
+
+func (r *rig) createOn(t *testing.T, channel, id string) {
+	t.Helper()
 	err := r.st.CreateRequest(r.ctx, store.NewRequest{
-		ID: id, Tenant: "acme", Channel: ch, MsgFmt: 8, CallbackURL: "http://127.0.0.1:9/hook",
+		ID: id, Tenant: "acme", Channel: channel, MsgFmt: 8, CallbackURL: "http://127.0.0.1:9/hook",
 		Recipients: []string{"13800138000"}, Segments: []store.Segment{{Content: []byte("hi")}},
 	})
 	if err != nil {

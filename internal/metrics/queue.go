@@ -15,15 +15,18 @@ type DepthFunc func(ctx context.Context, channel string) (map[string]int64, erro
 // queueCollector reads queue depths from Redis at scrape time, so every
 // replica reports the shared queue as it is, not a local estimate.
 type queueCollector struct {
-	channels []string
+	channels func() []string
 	read     DepthFunc
 	desc     *prometheus.Desc
 	errDesc  *prometheus.Desc
 }
 
 // RegisterQueueDepth adds smsbridge_queue_depth{channel,state}, read with
-// read for each channel on every scrape (bounded to 2 s).
-func (m *Metrics) RegisterQueueDepth(channels []string, read DepthFunc) {
+// read for each channel that channels returns on every scrape (bounded to
+// 2 s). channels is called once per scrape, so the series follow the
+// channels of the process as they come and go: a channel no longer listed
+// has no series. It must be safe for concurrent use.
+func (m *Metrics) RegisterQueueDepth(channels func() []string, read DepthFunc) {
 	m.Registry.MustRegister(&queueCollector{
 		channels: channels,
 		read:     read,
@@ -44,7 +47,7 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, name := range c.channels {
+	for _, name := range c.channels() {
 		depths, err := c.read(ctx, name)
 		failed := 0.0
 		if err != nil {
