@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // tenantKey is the gin context key of the authenticated *tenant.
@@ -18,7 +18,7 @@ const tenantKey = "smsbridge.tenant"
 // tenant is a configured tenant with its key hash decoded and its channels
 // indexed.
 type tenant struct {
-	config.Tenant
+	registry.Tenant
 	keyHash  [sha256.Size]byte
 	channels map[string]bool
 }
@@ -26,7 +26,7 @@ type tenant struct {
 // newTenants indexes the configured tenants. A tenant whose key_sha256 is
 // not 64 hex digits can never authenticate (config validation rejects it
 // anyway).
-func newTenants(cfg []config.Tenant) []*tenant {
+func newTenants(cfg []registry.Tenant) []*tenant {
 	out := make([]*tenant, 0, len(cfg))
 	for _, t := range cfg {
 		tt := &tenant{Tenant: t, channels: map[string]bool{}}

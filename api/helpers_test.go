@@ -23,6 +23,7 @@ import (
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/internal/wake"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -49,11 +50,11 @@ func testConfig() *config.Config {
 	cfg := config.Defaults()
 	cfg.HTTP.MaxBodyBytes = testMaxBody
 	cfg.HTTP.AdminKey = adminKey
-	cfg.Channels = []config.Channel{
+	cfg.Channels = []registry.Channel{
 		{Name: "cm1", SrcID: "1065800001"},
 		{Name: "cm2", SrcID: "10658000020000000"}, // 17 digits: ext of at most 4
 	}
-	cfg.Tenants = []config.Tenant{
+	cfg.Tenants = []registry.Tenant{
 		{Name: "acme", KeySHA256: sha(acmeKey), CallbackURL: "https://acme.example/hook", Channels: []string{"cm1"}},
 		{Name: "beta", KeySHA256: sha(betaKey), Channels: []string{"cm2", "cm1"}},
 	}

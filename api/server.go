@@ -15,6 +15,7 @@ import (
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/wake"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -84,7 +85,7 @@ type Server struct {
 	wake      *wake.Hub
 
 	tenants      []*tenant
-	channels     map[string]config.Channel
+	channels     map[string]registry.Channel
 	channelNames []string
 	maxBody      int64
 	splitter     *content.Splitter
@@ -115,7 +116,7 @@ func New(deps Deps) *Server {
 		readiness: deps.Readiness,
 		wake:      deps.Wake,
 		tenants:   newTenants(cfg.Tenants),
-		channels:  make(map[string]config.Channel, len(cfg.Channels)),
+		channels:  make(map[string]registry.Channel, len(cfg.Channels)),
 		maxBody:   cfg.HTTP.MaxBodyBytes,
 		splitter: content.NewSplitter(content.Options{
 			UDH16:            cfg.Text.UDH16,

@@ -4,7 +4,7 @@
 package config
 
 import (
-	"time"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // Config is the whole service configuration. Every field has a yaml key;
@@ -18,10 +18,13 @@ type Config struct {
 	Redis Redis `yaml:"redis"`
 	// Log controls logging.
 	Log Log `yaml:"log"`
-	// Channels are the ISMG accounts messages are sent through.
-	Channels []Channel `yaml:"channels"`
-	// Tenants are the API clients.
-	Tenants []Tenant `yaml:"tenants"`
+	// Channels are the ISMG accounts messages are sent through, managed
+	// by config (see package registry). May be empty: accounts can also
+	// be made through the admin API.
+	Channels []registry.Channel `yaml:"channels"`
+	// Tenants are the API clients managed by config; each names channels
+	// of this file. May be empty.
+	Tenants []registry.Tenant `yaml:"tenants"`
 	// Webhook configures the event dispatcher.
 	Webhook Webhook `yaml:"webhook"`
 	// Text configures splitting of message content into segments.
@@ -42,7 +45,8 @@ type HTTP struct {
 	// are read whole. Default 1048576.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// AdminKey, when set, enables the admin endpoints (dead letters) for
-	// Bearer tokens equal to it; at least MinSecretLen (16) bytes. Stored
+	// Bearer tokens equal to it; at least registry.MinSecretLen (16)
+	// bytes. Stored
 	// as given; keep it out of the file and set SMSBRIDGE_HTTP_ADMIN_KEY
 	// instead.
 	AdminKey string `yaml:"admin_key"`
@@ -82,86 +86,6 @@ type Log struct {
 	// Level is one of debug, info, warn, error. Default info. Phone
 	// numbers and content are logged only at debug.
 	Level string `yaml:"level"`
-}
-
-// Channel is one ISMG account.
-type Channel struct {
-	// Name identifies the channel in requests ("channel") and metrics:
-	// 1-32 characters a-z, 0-9, '_', '-', starting with a letter or digit.
-	Name string `yaml:"name"`
-	// Addr is the ISMG host:port (long connections usually use 7890).
-	Addr string `yaml:"addr"`
-	// Version is "2.0", "2.1" or "3.0". Default "3.0".
-	Version string `yaml:"version"`
-	// SPID is the login account (Source_Addr), at most 6 characters.
-	SPID string `yaml:"sp_id"`
-	// Secret is the shared secret. Required.
-	Secret string `yaml:"secret"`
-	// MsgSrc is the SUBMIT Msg_src (enterprise code). Default SPID.
-	MsgSrc string `yaml:"msg_src"`
-	// SrcID is the service code (Src_Id) extensions are appended to.
-	SrcID string `yaml:"src_id"`
-	// ServiceID is the SUBMIT Service_Id. Default "".
-	ServiceID string `yaml:"service_id"`
-	// FeeType, FeeCode and FeeUserType fill the fee fields. Defaults
-	// "01", "000000", 2 (the SP pays).
-	FeeType     string `yaml:"fee_type"`
-	FeeCode     string `yaml:"fee_code"`
-	FeeUserType *uint8 `yaml:"fee_user_type"`
-	// Links is the number of TCP connections in the pool. Default 2.
-	// Numbers and durations of a channel take their defaults only when
-	// left out; an explicit 0 is an error (flush_delay excepted).
-	Links int `yaml:"links"`
-	// Window is the sliding window per link. Default 16.
-	Window int `yaml:"window"`
-	// MaxSubmitsPerSec is the contracted rate across all replicas;
-	// 0 = unlimited. Default 0.
-	MaxSubmitsPerSec int `yaml:"max_submits_per_sec"`
-	// ResponseTimeout (T) and Transmissions (N). Defaults 60s and 3.
-	ResponseTimeout Duration `yaml:"response_timeout"`
-	Transmissions   int      `yaml:"transmissions"`
-	// IdleInterval is the silence before ACTIVE_TEST. Default 30s.
-	IdleInterval Duration `yaml:"idle_interval"`
-	// ConnectTimeout bounds dial + login. Default 10s.
-	ConnectTimeout Duration `yaml:"connect_timeout"`
-	// FlushDelay is how long a link may hold the frames it has buffered
-	// for more to share one socket write (never while its window is
-	// full). At most 100ms; 0 = the default 500µs; negative writes at
-	// once.
-	FlushDelay Duration `yaml:"flush_delay"`
-}
-
-// Tenant is one API client.
-type Tenant struct {
-	// Name identifies the tenant in logs and events; unique, of the
-	// channel name's form.
-	Name string `yaml:"name"`
-	// KeySHA256 is the hex SHA-256 of the API key (keys are never stored
-	// in clear), unique across tenants. `smsbridge hash-key` prints it.
-	KeySHA256 string `yaml:"key_sha256"`
-	// CallbackURL is the default webhook URL.
-	CallbackURL string `yaml:"callback_url"`
-	// WebhookSecret signs webhooks (HMAC-SHA256). Required, at least
-	// MinSecretLen (16) bytes.
-	WebhookSecret string `yaml:"webhook_secret"`
-	// Channels the tenant may use; the first is its default.
-	Channels []string `yaml:"channels"`
-	// MOExt routes MO messages whose Dest_Id extension starts with it to
-	// this tenant.
-	MOExt string `yaml:"mo_ext"`
-	// Default marks the tenant receiving unrouted MO messages.
-	Default bool `yaml:"default"`
-	// WebhookBatchMax, above 1, sends the tenant's webhooks in batches: a
-	// JSON array of up to that many events per POST (events leased
-	// together for the same URL and type; never waiting for more). 0 or
-	// 1: one event per POST with an object body. 0..128. Default 0.
-	WebhookBatchMax int `yaml:"webhook_batch_max"`
-	// WebhookHosts, when not empty, lists the only hosts the tenant's
-	// callback URLs (callback_url and every request's) may name:
-	// "hooks.example.com", "*.example.com" (names below it) or an IP
-	// address. It narrows webhook.allow_private_networks, never widens
-	// it. Default empty: any host.
-	WebhookHosts []string `yaml:"webhook_hosts"`
 }
 
 // Webhook configures the dispatcher.
@@ -239,8 +163,6 @@ type Simulator struct {
 	WebhookReceiver string `yaml:"webhook_receiver"`
 }
 
-// Duration is a time.Duration written as "30s" in YAML.
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
+// Duration is a time.Duration written as "30s" in YAML (the registry's
+// type, shared by channels and the rest of the file).
+type Duration = registry.Duration

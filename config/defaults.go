@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
@@ -39,48 +38,17 @@ func Defaults() *Config {
 	}
 }
 
-// fillChannelDefaults applies per-channel defaults after the file and the
-// environment are read (list items have no defaults of their own in
-// YAML). given reports whether the file or the environment set a key
-// path: a number set to 0 stays 0 (and fails validation) instead of
-// silently becoming the default. Empty strings take their defaults, and
-// flush_delay 0 is documented to mean the default.
-func (c *Config) fillChannelDefaults(given func(path string) bool) {
+// fillItemDefaults applies the defaults of every channel and tenant
+// (registry's FillDefaults) after the file and the environment are read:
+// list items have no defaults of their own in YAML. given reports whether
+// the file or the environment set a key path, so that a number set to 0
+// stays 0 (and fails validation) instead of silently becoming the
+// default.
+func (c *Config) fillItemDefaults(given func(path string) bool) {
 	for i := range c.Channels {
-		ch := &c.Channels[i]
-		key := func(name string) string { return fmt.Sprintf("channels[%d].%s", i, name) }
-		setDefault(&ch.Version, "3.0")
-		setDefault(&ch.MsgSrc, ch.SPID)
-		setDefault(&ch.FeeType, "01")
-		setDefault(&ch.FeeCode, "000000")
-		if ch.FeeUserType == nil {
-			v := uint8(2)
-			ch.FeeUserType = &v
-		}
-		setDefaultInt(&ch.Links, 2, given(key("links")))
-		setDefaultInt(&ch.Window, cmpp.DefaultWindow, given(key("window")))
-		setDefaultInt(&ch.Transmissions, cmpp.DefaultTransmissions, given(key("transmissions")))
-		setDefaultDur(&ch.ResponseTimeout, cmpp.DefaultResponseTimeout, given(key("response_timeout")))
-		setDefaultDur(&ch.IdleInterval, cmpp.DefaultIdleInterval, given(key("idle_interval")))
-		setDefaultDur(&ch.ConnectTimeout, cmpp.DefaultConnectTimeout, given(key("connect_timeout")))
-		setDefaultDur(&ch.FlushDelay, cmpp.DefaultFlushDelay, false)
+		c.Channels[i].FillDefaults(func(key string) bool { return given(fmt.Sprintf("channels[%d].%s", i, key)) })
 	}
-}
-
-func setDefault(p *string, v string) {
-	if *p == "" {
-		*p = v
-	}
-}
-
-func setDefaultInt(p *int, v int, given bool) {
-	if *p == 0 && !given {
-		*p = v
-	}
-}
-
-func setDefaultDur(p *Duration, v time.Duration, given bool) {
-	if *p == 0 && !given {
-		*p = Duration(v)
+	for i := range c.Tenants {
+		c.Tenants[i].FillDefaults()
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // EnvPrefix starts every environment override.
@@ -121,7 +123,7 @@ func setScalar(f reflect.Value, text string) error {
 		return nil
 	}
 	if f.Type() == durationType {
-		d, err := parseDuration(text)
+		d, err := registry.ParseDuration(text)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,7 +31,7 @@ func Parse(data []byte, environ []string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.fillChannelDefaults(func(path string) bool { return kp.has(path) || fromEnv[path] })
+	cfg.fillItemDefaults(func(path string) bool { return kp.has(path) || fromEnv[path] })
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -47,31 +46,3 @@ func Load(path string) (*Config, error) {
 	}
 	return Parse(data, os.Environ())
 }
-
-// UnmarshalYAML reads a duration such as "250ms" or "48h". A bad value is
-// a *yaml.TypeError, so decoding goes on and Parse names the key.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	var s string
-	if err := n.Decode(&s); err != nil {
-		return err
-	}
-	v, err := parseDuration(s)
-	if err != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal `%s` into a duration: %v", n.Line, n.Value, err)}}
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// parseDuration reads a Go duration ("30s", "1h30m", "-1ms"); a bare 0 is
-// zero too.
-func parseDuration(s string) (time.Duration, error) {
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("want a duration such as 30s or 500ms, not %q", s)
-	}
-	return v, nil
-}
-
-// MarshalYAML writes the duration as text.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

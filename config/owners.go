@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/fielderr"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
@@ -38,38 +37,6 @@ var storeKeys = map[string]string{
 	"MaxRecoveries": "queue.max_recoveries", "CreateDeadline": "redis.timeout",
 }
 
-// CMPPVersion returns the protocol version of the channel (0 for a
-// version string Validate refuses).
-func (ch Channel) CMPPVersion() cmpp.Version {
-	switch ch.Version {
-	case "2.0":
-		return cmpp.V20
-	case "2.1":
-		return cmpp.V21
-	case "3.0":
-		return cmpp.V30
-	}
-	return 0
-}
-
-// LinkConfig returns the CMPP link settings of the channel (without its
-// handler, logger and dialer, which the sender adds).
-func (ch Channel) LinkConfig() cmpp.LinkConfig {
-	return cmpp.LinkConfig{
-		Addr: ch.Addr, SPID: ch.SPID, Secret: ch.Secret, Version: ch.CMPPVersion(),
-		ConnectTimeout: ch.ConnectTimeout.D(), Window: ch.Window,
-		ResponseTimeout: ch.ResponseTimeout.D(), Transmissions: ch.Transmissions,
-		IdleInterval: ch.IdleInterval.D(), FlushDelay: ch.FlushDelay.D(),
-	}
-}
-
-// linkKeys maps cmpp.LinkConfig fields to the keys of a channel.
-var linkKeys = map[string]string{
-	"Addr": "addr", "SPID": "sp_id", "Secret": "secret", "Version": "version",
-	"ConnectTimeout": "connect_timeout", "Window": "window", "ResponseTimeout": "response_timeout",
-	"Transmissions": "transmissions", "IdleInterval": "idle_interval", "FlushDelay": "flush_delay",
-}
-
 // WebhookConfig returns the dispatcher settings of c; the caller adds
 // the dependencies (Store, Tenants, Metrics, Logger, Version).
 func (c *Config) WebhookConfig() webhook.Config {
@@ -94,7 +61,7 @@ var webhookKeys = map[string]string{
 
 // webhookLeaseSize is the most events the dispatcher leases at once: a
 // batch POST holds events of one lease, so it is at least the largest
-// tenants[].webhook_batch_max (MaxWebhookBatch at most).
+// tenants[].webhook_batch_max (registry.MaxWebhookBatch at most).
 func (c *Config) webhookLeaseSize() int {
 	n := webhook.DefaultBatchSize
 	for _, t := range c.Tenants {
@@ -117,16 +84,8 @@ func (c *Config) ChannelNames() []string {
 func (c *Config) ownerErrors() []error {
 	var errs []error
 	errs = append(errs, keyed(c.StoreOptions().Validate(), "", storeKeys)...)
-	for i, ch := range c.Channels {
-		err := ch.LinkConfig().Validate()
-		if ch.Addr == "" && c.Simulator.Embedded {
-			err = drop(err, "Addr") // the embedded simulator's address is filled in at start
-		}
-		if ch.CMPPVersion() == 0 {
-			err = drop(err, "Version") // reported by Validate with the accepted spellings
-		}
-		errs = append(errs, keyed(err, fmt.Sprintf("channels[%d].", i), linkKeys)...)
-	}
+	// Each channel's link settings are checked by the registry
+	// (registry.Channel.Validate, see accountErrors).
 	errs = append(errs, keyed(c.WebhookConfig().Validate(), "", webhookKeys)...)
 	return errs
 }
@@ -146,17 +105,4 @@ func keyed(err error, prefix string, keys map[string]string) []error {
 		out = append(out, e)
 	}
 	return out
-}
-
-// drop removes the problems of field from err.
-func drop(err error, field string) error {
-	var keep []error
-	for _, e := range fielderr.Split(err) {
-		var fe *fielderr.Error
-		if errors.As(e, &fe) && fe.Field == field {
-			continue
-		}
-		keep = append(keep, e)
-	}
-	return errors.Join(keep...)
 }

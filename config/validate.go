@@ -1,37 +1,14 @@
 package config
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
-	"strings"
-	"time"
 
-	"github.com/smsbridge/smsbridge/internal/netguard"
+	"github.com/smsbridge/smsbridge/internal/fielderr"
+	"github.com/smsbridge/smsbridge/registry"
 )
-
-// MaxWebhookBatch is the largest tenants[].webhook_batch_max: the
-// webhook dispatcher leases at most this many events per store call
-// (twice its 64 POST workers), and a batch holds events of one lease.
-const MaxWebhookBatch = 128
-
-// MaxFlushDelay is the longest channels[].flush_delay: the hold adds to
-// the latency of every request.
-const MaxFlushDelay = Duration(100 * time.Millisecond)
-
-// MinSecretLen is the shortest tenants[].webhook_secret and
-// http.admin_key, in bytes: shorter keys can be guessed.
-const MinSecretLen = 16
-
-// namePattern is the form of channel and tenant names: they appear in
-// Redis keys, metrics labels, logs and URLs.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
-
-// nameRule describes namePattern in error messages.
-const nameRule = "must be 1-32 characters a-z, 0-9, '_' or '-', starting with a letter or digit"
 
 // Validate checks the configuration and returns every problem found, each
 // naming its key, e.g. `channels[0].sp_id: at most 6 characters`. The
@@ -49,8 +26,8 @@ func (c *Config) Validate() error {
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", "must be at least 1024")
 	}
-	if c.HTTP.AdminKey != "" && len(c.HTTP.AdminKey) < MinSecretLen {
-		bad("http.admin_key", "must be at least %d bytes when set (or empty to disable the admin API)", MinSecretLen)
+	if c.HTTP.AdminKey != "" && len(c.HTTP.AdminKey) < registry.MinSecretLen {
+		bad("http.admin_key", "must be at least %d bytes when set (or empty to disable the admin API)", registry.MinSecretLen)
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive")
@@ -69,118 +46,7 @@ func (c *Config) Validate() error {
 	if c.Redis.Timeout <= 0 {
 		bad("redis.timeout", "must be positive")
 	}
-	if len(c.Channels) == 0 {
-		bad("channels", "at least one channel is required")
-	}
-	names := map[string]bool{}
-	for i, ch := range c.Channels {
-		key := fmt.Sprintf("channels[%d]", i)
-		switch {
-		case !namePattern.MatchString(ch.Name):
-			bad(key+".name", "%s, not %q", nameRule, ch.Name)
-		case names[ch.Name]:
-			bad(key+".name", "duplicate channel %q", ch.Name)
-		}
-		names[ch.Name] = true
-		if ch.Addr == "" && !c.Simulator.Embedded {
-			bad(key+".addr", "required unless simulator.embedded is true")
-		}
-		if ch.CMPPVersion() == 0 {
-			bad(key+".version", "must be 2.0, 2.1 or 3.0, not %q", ch.Version)
-		}
-		if ch.Secret == "" {
-			bad(key+".secret", "required")
-		}
-		if len(ch.MsgSrc) > 6 {
-			bad(key+".msg_src", "at most 6 characters")
-		}
-		if ch.SrcID == "" || len(ch.SrcID) > 21 || !digits(ch.SrcID) {
-			bad(key+".src_id", "required, digits, at most 21")
-		}
-		if len(ch.ServiceID) > 10 {
-			bad(key+".service_id", "at most 10 characters")
-		}
-		if len(ch.FeeType) > 2 {
-			bad(key+".fee_type", "at most 2 characters")
-		}
-		if len(ch.FeeCode) > 6 {
-			bad(key+".fee_code", "at most 6 characters")
-		}
-		if ch.FeeUserType != nil && *ch.FeeUserType > 3 {
-			bad(key+".fee_user_type", "must be 0..3")
-		}
-		if ch.Links < 1 || ch.Links > 64 {
-			bad(key+".links", "must be 1..64")
-		}
-		if ch.Window == 0 {
-			bad(key+".window", "must be positive")
-		}
-		if ch.MaxSubmitsPerSec < 0 {
-			bad(key+".max_submits_per_sec", "must not be negative")
-		}
-		if ch.Transmissions == 0 {
-			bad(key+".transmissions", "must be at least 1")
-		}
-		if ch.FlushDelay > MaxFlushDelay {
-			bad(key+".flush_delay", "must be at most %v (negative: write at once)", MaxFlushDelay.D())
-		}
-		zeroDurations(bad, key+".", map[string]Duration{
-			"response_timeout": ch.ResponseTimeout, "idle_interval": ch.IdleInterval, "connect_timeout": ch.ConnectTimeout,
-		})
-	}
-	if len(c.Tenants) == 0 {
-		bad("tenants", "at least one tenant is required")
-	}
-	defaults := 0
-	tenantNames, keyHashes := map[string]int{}, map[string]int{}
-	for i, t := range c.Tenants {
-		key := fmt.Sprintf("tenants[%d]", i)
-		if !namePattern.MatchString(t.Name) {
-			bad(key+".name", "%s, not %q", nameRule, t.Name)
-		} else if j, dup := tenantNames[t.Name]; dup {
-			bad(key+".name", "duplicate tenant %q (tenants[%d])", t.Name, j)
-		} else {
-			tenantNames[t.Name] = i
-		}
-		if b, err := hex.DecodeString(t.KeySHA256); err != nil || len(b) != 32 {
-			bad(key+".key_sha256", "must be 64 hex digits (SHA-256 of the API key)")
-		} else if j, dup := keyHashes[strings.ToLower(t.KeySHA256)]; dup {
-			bad(key+".key_sha256", "the same API key as tenants[%d]: tenants would share requests and signing secrets", j)
-		} else {
-			keyHashes[strings.ToLower(t.KeySHA256)] = i
-		}
-		if len(t.WebhookSecret) < MinSecretLen {
-			bad(key+".webhook_secret", "required, at least %d bytes (e.g. `openssl rand -hex 32`)", MinSecretLen)
-		}
-		for j, h := range t.WebhookHosts {
-			if err := netguard.ValidHostPattern(h); err != nil {
-				bad(fmt.Sprintf("%s.webhook_hosts[%d]", key, j), "%v", err)
-			}
-		}
-		if t.CallbackURL != "" {
-			c.checkCallbackURL(key, t, bad)
-		}
-		if len(t.Channels) == 0 {
-			bad(key+".channels", "at least one channel")
-		}
-		for _, name := range t.Channels {
-			if !names[name] {
-				bad(key+".channels", "unknown channel %q", name)
-			}
-		}
-		if t.MOExt != "" && !digits(t.MOExt) {
-			bad(key+".mo_ext", "digits only")
-		}
-		if t.WebhookBatchMax < 0 || t.WebhookBatchMax > MaxWebhookBatch {
-			bad(key+".webhook_batch_max", "must be 0..%d (0 or 1: one event per POST), not %d", MaxWebhookBatch, t.WebhookBatchMax)
-		}
-		if t.Default {
-			defaults++
-		}
-	}
-	if defaults > 1 {
-		bad("tenants", "at most one tenant may be the default")
-	}
+	errs = append(errs, c.accountErrors()...)
 	if c.Text.MaxSegments == 0 {
 		bad("text.max_segments", "must be 1..255") // the store reports the others
 	}
@@ -212,21 +78,6 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkCallbackURL checks tenant t's callback_url with the webhook
-// address policy (see netguard.CheckURL).
-func (c *Config) checkCallbackURL(key string, t Tenant, bad func(key, format string, args ...any)) {
-	err := netguard.CheckURL(t.CallbackURL, netguard.Policy{AllowPrivate: c.Webhook.AllowPrivateNetworks, Hosts: t.WebhookHosts})
-	var fe *netguard.ForbiddenError
-	switch {
-	case errors.As(err, &fe) && !fe.NotListed:
-		bad(key+".callback_url", "%v (set webhook.allow_private_networks: true for a receiver on a private network)", err)
-	case errors.As(err, &fe):
-		bad(key+".callback_url", "%v", err)
-	case err != nil:
-		bad(key+".callback_url", "must be an http(s) URL: %v", err)
-	}
-}
-
 // zeroDurations reports each duration set to 0: the owners read 0 as
 // "the default", but in the configuration a default applies only to a
 // key left out, so an explicit 0 is a mistake. Negative values are
@@ -248,11 +99,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
+// ValidateOptions returns the options of the registry's item validation
+// for c.
+func (c *Config) ValidateOptions() registry.ValidateOptions {
+	return registry.ValidateOptions{
+		AllowPrivateNetworks:  c.Webhook.AllowPrivateNetworks,
+		AllowEmptyChannelAddr: c.Simulator.Embedded,
+		ManagedBy:             registry.ManagedByConfig,
 	}
-	return true
+}
+
+// accountErrors checks the channels and tenants of the file with the
+// registry's rules (each item, then the set), naming each problem by its
+// key path. A tenant of the file names channels of the file.
+func (c *Config) accountErrors() []error {
+	var errs []error
+	o := c.ValidateOptions()
+	for i := range c.Channels {
+		errs = append(errs, prefixed(fmt.Sprintf("channels[%d].", i), c.Channels[i].Validate(o))...)
+	}
+	for i := range c.Tenants {
+		errs = append(errs, prefixed(fmt.Sprintf("tenants[%d].", i), c.Tenants[i].Validate(o))...)
+	}
+	for _, e := range registry.CheckSet(c.Tenants, c.Channels) {
+		errs = append(errs, e)
+	}
+	return errs
+}
+
+// prefixed puts prefix before each problem of err.
+func prefixed(prefix string, err error) []error {
+	var out []error
+	for _, e := range fielderr.Split(err) {
+		out = append(out, fmt.Errorf("%s%w", prefix, e))
+	}
+	return out
 }

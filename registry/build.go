@@ -15,19 +15,24 @@ func NewSnapshot(version int64, tenants []Tenant, channels []Channel) *Snapshot 
 	s := &Snapshot{
 		Version:  version,
 		tenants:  make(map[string]*Tenant, len(tenants)),
+		deleted:  map[string]*Tenant{},
 		keys:     map[[sha256.Size]byte]keyRef{},
 		channels: make(map[string]*Channel, len(channels)),
 		locs:     make(map[string]*time.Location, len(tenants)),
 	}
 	for i := range tenants {
 		t := &tenants[i]
-		s.tenants[t.Name] = t
-		s.order = append(s.order, t)
 		if loc, err := loadLocation(t.TimeZone); err == nil {
 			s.locs[t.Name] = loc
 		}
+		if t.Deleted() {
+			s.deleted[t.Name] = t
+			continue
+		}
+		s.tenants[t.Name] = t
+		s.order = append(s.order, t)
 		for _, k := range t.State.Keys {
-			if sum, ok := decodeSum(k.SHA256); ok {
+			if sum, ok := decodeSum(strings.ToLower(k.SHA256)); ok {
 				s.keys[sum] = keyRef{tenant: t, keyID: k.ID}
 			}
 		}

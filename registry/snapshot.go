@@ -12,9 +12,11 @@ import (
 type Snapshot struct {
 	// Version is the stored version it was read at.
 	Version int64
-	// tenants by name; order is by name.
+	// tenants by name, deleted ones left out; order is by name.
 	tenants map[string]*Tenant
 	order   []*Tenant
+	// deleted tenants by name.
+	deleted map[string]*Tenant
 	// keys maps the SHA-256 of every live API key to its tenant and key.
 	keys map[[sha256.Size]byte]keyRef
 	// channels by name, deleted ones included; chanOrder by name.
@@ -41,13 +43,26 @@ func (s *Snapshot) Authenticate(key string) (t *Tenant, keyID string, ok bool) {
 	return ref.tenant, ref.keyID, true
 }
 
-// Tenant returns the tenant called name.
+// Tenant returns the tenant called name; a deleted tenant is not found
+// (see TenantForWebhooks).
 func (s *Snapshot) Tenant(name string) (*Tenant, bool) {
 	t, ok := s.tenants[name]
 	return t, ok
 }
 
-// Tenants returns every tenant, by name. The slice must not be changed.
+// TenantForWebhooks returns the tenant called name, deleted or not: the
+// webhook dispatcher still signs (and the sender still sends) what a
+// deleted tenant queued. Check Deleted before anything else.
+func (s *Snapshot) TenantForWebhooks(name string) (*Tenant, bool) {
+	if t, ok := s.tenants[name]; ok {
+		return t, true
+	}
+	t, ok := s.deleted[name]
+	return t, ok
+}
+
+// Tenants returns every tenant that is not deleted, by name. The slice
+// must not be changed.
 func (s *Snapshot) Tenants() []*Tenant { return s.order }
 
 // Location returns the time zone of tenant t (DefaultTimeZone's when its

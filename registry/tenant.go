@@ -81,6 +81,11 @@ type TenantState struct {
 	// CreatedAt and UpdatedAt are set by the registry.
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// DeletedAt, when set, marks a deleted tenant: its keys no longer
+	// authenticate and it is hidden from Snapshot.Tenant, Tenants,
+	// Authenticate and RouteMO, but kept so that what it queued is still
+	// sent and its webhooks signed (Snapshot.TenantForWebhooks).
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 }
 
 // APIKey is one API key of a tenant. The key itself is shown once, when
@@ -111,6 +116,9 @@ const (
 	// batch holds events of one lease.
 	MaxWebhookBatch = 128
 )
+
+// Deleted reports whether the tenant was deleted (see TenantState).
+func (t *Tenant) Deleted() bool { return t.State.DeletedAt != nil }
 
 // Allows reports whether the tenant may use channel.
 func (t *Tenant) Allows(channel string) bool { return slices.Contains(t.Channels, channel) }

@@ -16,7 +16,7 @@ type Tenant struct {
 	// together for the same URL and type (see Dispatcher). As a batch
 	// holds events of one lease, it also holds at most Config.BatchSize
 	// events: the gateway sets BatchSize to at least the largest tenant
-	// BatchMax (at most 128, config.MaxWebhookBatch). 0 or 1: one event
+	// BatchMax (at most 128, registry.MaxWebhookBatch). 0 or 1: one event
 	// per POST, the event object as the body.
 	BatchMax int
 	// WebhookHosts, when not empty, lists the only hosts the tenant's

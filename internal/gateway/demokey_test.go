@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // The documented demo key is only accepted in demo mode on loopback.
@@ -26,7 +27,7 @@ func TestDemoKeyOnlyInLoopbackDemoMode(t *testing.T) {
 		cfg := &config.Config{
 			HTTP:      config.HTTP{Addr: tc.addr},
 			Simulator: config.Simulator{Embedded: tc.embedded},
-			Tenants:   []config.Tenant{{Name: "other", KeySHA256: strings.Repeat("ab", 32)}, {Name: "demo", KeySHA256: demoHash}},
+			Tenants:   []registry.Tenant{{Name: "other", KeySHA256: strings.Repeat("ab", 32)}, {Name: "demo", KeySHA256: demoHash}},
 		}
 		err := checkDemoKey(cfg)
 		if (err == nil) != tc.ok {

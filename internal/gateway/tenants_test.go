@@ -4,14 +4,15 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // tenantTable hands every tenant's webhook settings to the dispatcher,
 // webhook_batch_max and webhook_hosts included.
 func TestTenantTableCarriesWebhookSettings(t *testing.T) {
 	cfg := &config.Config{
-		Channels: []config.Channel{{Name: "default", SrcID: "1065800001"}},
-		Tenants: []config.Tenant{
+		Channels: []registry.Channel{{Name: "default", SrcID: "1065800001"}},
+		Tenants: []registry.Tenant{
 			{Name: "single", CallbackURL: "http://127.0.0.1:1/a", WebhookSecret: "s1", Channels: []string{"default"},
 				WebhookHosts: []string{"127.0.0.1", "*.example.com"}},
 			{Name: "batch", CallbackURL: "http://127.0.0.1:1/b", WebhookSecret: "s2", WebhookBatchMax: 50, MOExt: "7", Default: true},
@@ -49,11 +50,11 @@ func TestWebhookLeaseSizeFitsLargestBatch(t *testing.T) {
 		{[]int{0, 1}, 32},
 		{[]int{20}, 32},
 		{[]int{0, 100, 64}, 100},
-		{[]int{config.MaxWebhookBatch}, config.MaxWebhookBatch},
+		{[]int{registry.MaxWebhookBatch}, registry.MaxWebhookBatch},
 	} {
 		cfg := &config.Config{}
 		for _, b := range c.batches {
-			cfg.Tenants = append(cfg.Tenants, config.Tenant{WebhookBatchMax: b})
+			cfg.Tenants = append(cfg.Tenants, registry.Tenant{WebhookBatchMax: b})
 		}
 		if got := cfg.WebhookConfig().BatchSize; got != c.want {
 			t.Errorf("batches %v: lease size %d, want %d", c.batches, got, c.want)

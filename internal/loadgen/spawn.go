@@ -20,7 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // SpawnConfig configures Spawn. Zero fields take the defaults listed with
@@ -93,8 +93,8 @@ func Spawn(ctx context.Context, cfg SpawnConfig) (_ *Spawned, err error) {
 	if cfg.RedisAddr == "" {
 		return nil, errors.New("spawn: a Redis address is required")
 	}
-	if cfg.WebhookBatch < 0 || cfg.WebhookBatch > config.MaxWebhookBatch {
-		return nil, fmt.Errorf("spawn: webhook batch %d, want 0..%d", cfg.WebhookBatch, config.MaxWebhookBatch)
+	if cfg.WebhookBatch < 0 || cfg.WebhookBatch > registry.MaxWebhookBatch {
+		return nil, fmt.Errorf("spawn: webhook batch %d, want 0..%d", cfg.WebhookBatch, registry.MaxWebhookBatch)
 	}
 	if cfg.Binary == "" {
 		if cfg.Binary, err = os.Executable(); err != nil {
