@@ -59,6 +59,8 @@ type Channel struct {
 
 	drainEnd     chan struct{} // closed by EndDrain
 	drainEndOnce sync.Once
+
+	given atomic.Bool // given to a Service, which runs it once
 }
 
 // NewChannel validates settings and builds a channel.
@@ -102,6 +104,10 @@ func (c *Channel) eventsCreated() { c.deps.Wake.EventsReady(c.set.Name) }
 
 // Name returns the channel name.
 func (c *Channel) Name() string { return c.set.Name }
+
+// Settings returns the channel's settings, defaults filled in (and
+// Link.DeliverHandler unset: the channel sets its own on each link).
+func (c *Channel) Settings() Settings { return c.set }
 
 // Ready reports whether at least one link is logged in.
 func (c *Channel) Ready() bool { return c.ready.Load() > 0 }

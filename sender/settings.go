@@ -2,7 +2,10 @@ package sender
 
 import (
 	"errors"
+	"reflect"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/cmpp"
 )
@@ -102,4 +105,21 @@ func (s Settings) withDefaults() (Settings, error) {
 		s.MsgSrc = s.Link.SPID
 	}
 	return s, nil
+}
+
+// Equal reports whether s and o configure a channel the same way once
+// their defaults are filled in, so that a caller holding new settings can
+// tell whether the running channel must be replaced (Service.Replace).
+// Link.Logger, Link.DeliverHandler and Link.Now are not compared: they
+// carry no setting of the account. Settings that do not validate are
+// compared as given.
+func (s Settings) Equal(o Settings) bool {
+	norm := func(x Settings) Settings {
+		if d, err := x.withDefaults(); err == nil {
+			x = d
+		}
+		x.Link.Logger, x.Link.DeliverHandler, x.Link.Now = zerolog.Logger{}, nil, nil
+		return x
+	}
+	return reflect.DeepEqual(norm(s), norm(o))
 }
