@@ -1,15 +1,17 @@
 package registry
 
-// SCAFFOLD: the signatures below are the contract the api and gateway code
-// against; the registry helper replaces every body (and this comment).
-
 import (
-	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // Errors of the registry's changes; the admin API maps them to HTTP codes.
@@ -56,31 +58,95 @@ const (
 )
 
 // Registry stores accounts in Redis and keeps this replica's Snapshot
-// current.
-type Registry struct{}
+// current. Its methods are safe for concurrent use.
+type Registry struct {
+	rdb  redis.UniversalClient
+	keys store.Keys
+	opts Options
+	log  zerolog.Logger
+	now  func() time.Time
 
-// New returns a registry over rdb; call Import (or Load) before Snapshot.
-func New(rdb redis.UniversalClient, opts Options) (*Registry, error) { panic("scaffold") }
+	// strict runs the "#!lua" form of the script (single-slot check;
+	// Redis 7+), as the store's Cluster tests do.
+	strict bool
+	// noPubSub leaves pub/sub out of Run (tests: the poll alone heals).
+	noPubSub bool
 
-// Import makes the accounts of config.yaml the config-managed ones
-// (replacing config-managed ones no longer listed), then loads the
-// snapshot. It fails when a name in the file belongs to an account made
-// through the API.
-func (r *Registry) Import(ctx context.Context, tenants []Tenant, channels []Channel) error {
-	panic("scaffold")
+	snap atomic.Pointer[Snapshot]
+	// loadMu serialises snapshot reloads so that an older read never
+	// replaces a newer snapshot.
+	loadMu sync.Mutex
+	// poke wakes Run to check the version (a pub/sub message came).
+	poke chan struct{}
+
+	subsMu sync.Mutex
+	subs   []chan struct{}
+
+	usage keyUsage
 }
 
-// Run keeps the snapshot current until ctx is done: it reloads on each
-// change notice (pub/sub) and whenever the stored version differs at a
-// poll. Subscribers are notified after each new snapshot.
-func (r *Registry) Run(ctx context.Context) error { panic("scaffold") }
+// New returns a registry over rdb; call Import (or Load) before Snapshot
+// holds the stored accounts (until then it is empty).
+func New(rdb redis.UniversalClient, opts Options) (*Registry, error) {
+	if rdb == nil {
+		return nil, errors.New("registry: New: no Redis client")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = store.DefaultPrefix
+	}
+	if strings.ContainsAny(opts.Prefix, "{}: \t\r\n") {
+		return nil, fmt.Errorf("registry: Options.Prefix %q contains '{', '}', ':' or whitespace", opts.Prefix)
+	}
+	if opts.SecretOverlap < 0 || opts.Poll < 0 {
+		return nil, errors.New("registry: Options.SecretOverlap and Options.Poll must not be negative")
+	}
+	if opts.SecretOverlap == 0 {
+		opts.SecretOverlap = DefaultSecretOverlap
+	}
+	if opts.Poll == 0 {
+		opts.Poll = DefaultPoll
+	}
+	r := &Registry{
+		rdb:  rdb,
+		keys: store.Keys{Prefix: opts.Prefix},
+		opts: opts,
+		log:  opts.Logger.With().Str("component", "registry").Logger(),
+		now:  time.Now,
+		poke: make(chan struct{}, 1),
+	}
+	r.usage.init()
+	// Empty until the first load; version -1 so that the first check
+	// always loads.
+	r.snap.Store(NewSnapshot(-1, nil, nil))
+	return r, nil
+}
 
-// Snapshot returns the current accounts (never nil after Import).
-func (r *Registry) Snapshot() *Snapshot { panic("scaffold") }
+// Snapshot returns the current accounts (never nil; empty before the
+// first Import or Load).
+func (r *Registry) Snapshot() *Snapshot { return r.snap.Load() }
 
 // Changed returns a channel that receives (coalesced) after every new
-// snapshot; each caller gets its own.
-func (r *Registry) Changed() <-chan struct{} { panic("scaffold") }
+// snapshot; each caller gets its own. Sends never block: a subscriber that
+// is slow sees one signal for several snapshots.
+func (r *Registry) Changed() <-chan struct{} {
+	c := make(chan struct{}, 1)
+	r.subsMu.Lock()
+	r.subs = append(r.subs, c)
+	r.subsMu.Unlock()
+	return c
+}
+
+// notify signals every Changed subscriber without blocking.
+func (r *Registry) notify() {
+	r.subsMu.Lock()
+	defer r.subsMu.Unlock()
+	for _, c := range r.subs {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // Actor identifies who makes a change, for the audit log.
 type Actor struct {
@@ -89,62 +155,4 @@ type Actor struct {
 	ID string
 	// RemoteAddr is the client address.
 	RemoteAddr string
-}
-
-// CreateTenant stores a new tenant made through the API (ManagedByAPI,
-// no keys yet) and returns it as stored.
-func (r *Registry) CreateTenant(ctx context.Context, who Actor, t Tenant) (*Tenant, error) {
-	panic("scaffold")
-}
-
-// UpdateTenant applies change to a copy of the stored tenant and stores
-// it if valid. A new WebhookSecret moves the old one to
-// State.PreviousSecret for SecretOverlap.
-func (r *Registry) UpdateTenant(ctx context.Context, who Actor, name string, change func(*Tenant) error) (*Tenant, error) {
-	panic("scaffold")
-}
-
-// DeleteTenant removes a tenant made through the API: its keys stop
-// authenticating at once; what it queued is still sent and its webhooks
-// signed (the record is kept, hidden, until retention passes).
-func (r *Registry) DeleteTenant(ctx context.Context, who Actor, name string) error {
-	panic("scaffold")
-}
-
-// CreateKey adds an API key to tenant and returns the key (shown once)
-// and its record.
-func (r *Registry) CreateKey(ctx context.Context, who Actor, tenant string) (key string, meta APIKey, err error) {
-	panic("scaffold")
-}
-
-// RevokeKey removes key keyID of tenant.
-func (r *Registry) RevokeKey(ctx context.Context, who Actor, tenant, keyID string) error {
-	panic("scaffold")
-}
-
-// KeyUsed records that keyID authenticated a request now; written to
-// Redis at most once a minute per key and replica, never blocking.
-func (r *Registry) KeyUsed(keyID string) { panic("scaffold") }
-
-// KeysLastUsed returns the last-use time of keyIDs (zero when never).
-func (r *Registry) KeysLastUsed(ctx context.Context, keyIDs []string) (map[string]time.Time, error) {
-	panic("scaffold")
-}
-
-// CreateChannel stores a new channel made through the API; a deleted
-// channel of the same name returns (its queue with it).
-func (r *Registry) CreateChannel(ctx context.Context, who Actor, c Channel) (*Channel, error) {
-	panic("scaffold")
-}
-
-// UpdateChannel applies change to a copy of the stored channel and stores
-// it if valid.
-func (r *Registry) UpdateChannel(ctx context.Context, who Actor, name string, change func(*Channel) error) (*Channel, error) {
-	panic("scaffold")
-}
-
-// DeleteChannel marks a channel made through the API deleted (its links
-// stop on every replica; its data stays).
-func (r *Registry) DeleteChannel(ctx context.Context, who Actor, name string) error {
-	panic("scaffold")
 }

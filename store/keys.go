@@ -129,6 +129,31 @@ func (k Keys) Idempotency(tenant, key string) string {
 	return k.Prefix + ":idem:" + tenant + ":" + key
 }
 
+// RegistryTag is the hash tag of every registry key: one slot, so each
+// registry script touches one slot in Cluster. Channel names cannot start
+// with '_', so it is no channel's tag.
+func (k Keys) RegistryTag() string { return "{" + k.Prefix + ":_registry}" }
+
+// RegistryTenants is the HASH of tenant records (name -> JSON).
+func (k Keys) RegistryTenants() string { return k.RegistryTag() + ":tenants" }
+
+// RegistryChannels is the HASH of channel records (name -> JSON).
+func (k Keys) RegistryChannels() string { return k.RegistryTag() + ":channels" }
+
+// RegistryVersion is the counter every registry change increments.
+func (k Keys) RegistryVersion() string { return k.RegistryTag() + ":version" }
+
+// RegistryKeyIndex maps the SHA-256 of every API key to
+// "<tenant>:<key id>", so a key belongs to one tenant only.
+func (k Keys) RegistryKeyIndex() string { return k.RegistryTag() + ":keyidx" }
+
+// KeyLastUse maps an API key id to its last use (unix ms).
+func (k Keys) KeyLastUse() string { return k.RegistryTag() + ":keyuse" }
+
+// RegistryEvents is the pub/sub channel a registry change publishes its
+// new version on (not a key).
+func (k Keys) RegistryEvents() string { return k.RegistryTag() + ":events" }
+
 // MOPartKey identifies the parts of one MO long message, as PROTOCOL.md
 // §8.3 recommends: (Src_terminal_Id, Dest_Id, reference, total).
 func MOPartKey(src, dest string, ref, total int) string {
