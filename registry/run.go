@@ -78,6 +78,8 @@ func (r *Registry) listen(ctx context.Context) {
 	backoff := minResubscribe
 	for ctx.Err() == nil {
 		sub := r.rdb.Subscribe(ctx, r.keys.RegistryEvents())
+		// A blocked receive does not watch ctx: closing sub ends it.
+		stop := context.AfterFunc(ctx, func() { _ = sub.Close() })
 		_, err := sub.Receive(ctx) // the subscription's confirmation
 		if err == nil {
 			backoff = minResubscribe
@@ -89,6 +91,7 @@ func (r *Registry) listen(ctx context.Context) {
 				r.wake()
 			}
 		}
+		stop()
 		_ = sub.Close()
 		if ctx.Err() != nil {
 			return
