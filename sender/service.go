@@ -109,7 +109,9 @@ func (s *Service) Add(ctx context.Context, c *Channel) error {
 // the channel has stopped. If ctx ends first, the drain is ended at once
 // (Channel.EndDrain) and Remove returns ctx.Err() once the channel has
 // stopped. The channel's name is free as soon as Remove is called: a
-// channel added under it starts once this one has stopped.
+// channel added under it starts once this one has stopped. The link
+// gauges of the channel (state, window in use) are deleted unless a
+// channel of the same name was added meanwhile; its counters stay.
 func (s *Service) Remove(ctx context.Context, name string) error {
 	s.mu.Lock()
 	old := s.current[name]
@@ -120,7 +122,13 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 	delete(s.current, name)
 	s.retire(old)
 	s.mu.Unlock()
-	return waitStopped(ctx, old)
+	err := waitStopped(ctx, old)
+	s.mu.Lock()
+	if s.last[name] == nil { // no channel of that name was added since
+		old.ch.dropLinkGauges()
+	}
+	s.mu.Unlock()
+	return err
 }
 
 // Replace swaps the channel of c's name for c: the old one is stopped as

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/store"
@@ -53,7 +55,7 @@ func newServiceRig(t *testing.T, channels ...*Channel) *serviceRig {
 	}
 	t.Cleanup(func() { _ = sim.Close() })
 	r := &serviceRig{t: t, st: st, hub: wake.New(), sim: sim, done: make(chan struct{})}
-	r.deps = Deps{Store: st, Owner: "test-" + env.Prefix, Wake: r.hub,
+	r.deps = Deps{Store: st, Owner: "test-" + env.Prefix, Wake: r.hub, Metrics: metrics.New(),
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)}
 	r.svc, err = NewService(channels...)
 	if err != nil {
@@ -209,6 +211,9 @@ func TestServiceRemoveUnderLoad(t *testing.T) {
 		t.Fatal("removing it twice succeeded")
 	}
 	testenv.WaitFor(t, 5*time.Second, "links gone", func() bool { return r.sim.Links(testSP) == 0 })
+	if n := series(r.deps.Metrics.LinkState); n != 0 {
+		t.Fatalf("%d link state series left after the channel was removed", n)
+	}
 	by, sent := r.states("load")
 	if by[store.JobLeased] != 0 {
 		t.Fatalf("after Remove %d jobs are still leased: %v", by[store.JobLeased], by)
@@ -231,6 +236,9 @@ func TestServiceRemoveUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.WaitFor(t, 30*time.Second, "the rest delivered once added again", func() bool { return r.delivered("load") })
+	if n := series(r.deps.Metrics.LinkState); n == 0 {
+		t.Fatal("no link state series for the channel added again")
+	}
 	r.checkSentOnce(n)
 }
 
@@ -365,4 +373,37 @@ func TestServiceConcurrentUse(t *testing.T) {
 		t.Fatalf("channels left after every one was removed: %v", got)
 	}
 	testenv.WaitFor(t, 5*time.Second, "every link gone", func() bool { return r.sim.Links(testSP) == 0 })
+}
+
+// series counts the series a collector has.
+func series(c prometheus.Collector) int {
+	ch := make(chan prometheus.Metric, 4096)
+	c.Collect(ch)
+	close(ch)
+	return len(ch)
+}
+
+// Settings.Equal compares settings once defaults are filled, ignoring
+// what carries no setting of the account (logger, handler).
+func TestSettingsEqual(t *testing.T) {
+	a := Settings{Name: "x", Link: cmpp.LinkConfig{Addr: "127.0.0.1:1", SPID: testSP, Secret: testSecret}}
+	b := a
+	b.Links, b.DrainTimeout = 2, 10*time.Second // the defaults, spelt out
+	b.Link.Logger = zerolog.New(zerolog.NewTestWriter(t))
+	if !a.Equal(b) {
+		t.Fatal("settings differing only by defaults spelt out and the logger are unequal")
+	}
+	for name, change := range map[string]func(*Settings){
+		"secret":    func(s *Settings) { s.Link.Secret = "other" },
+		"links":     func(s *Settings) { s.Links = 3 },
+		"rate":      func(s *Settings) { s.MaxSubmitsPerSec = 10 },
+		"service":   func(s *Settings) { s.ServiceID = "OTHER" },
+		"transmits": func(s *Settings) { s.Link.Transmissions = 5 },
+	} {
+		c := a
+		change(&c)
+		if a.Equal(c) {
+			t.Errorf("a change of %s compares equal", name)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/smsbridge/smsbridge/cmpp"
 )
 
@@ -164,5 +166,15 @@ func (c *Channel) setLinkState(label string, st cmpp.LinkState) {
 			v = 1
 		}
 		c.deps.Metrics.LinkState.WithLabelValues(c.set.Name, label, s.String()).Set(v)
+	}
+}
+
+// dropLinkGauges deletes the channel's link gauges (link state, window in
+// use): a channel removed from the Service has no links any more, and its
+// series must not linger as "closed".
+func (c *Channel) dropLinkGauges() {
+	if m := c.deps.Metrics; m != nil {
+		m.LinkState.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
+		m.WindowInUse.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
 	}
 }
