@@ -169,9 +169,6 @@ func (c *changeSet) empty() bool {
 	return len(c.tenants) == 0 && len(c.channels) == 0 && len(c.dropKeys) == 0 && len(c.addKeys) == 0
 }
 
-// errDupKey is the script's refusal of a key hash another tenant has.
-var errDupKey = errors.New("registry: API key of another tenant")
-
 // mutate computes a change with compute from the records re-read from
 // Redis and stores it if no other change was stored meanwhile; a lost
 // race is retried (compute runs again on the new records), up to
@@ -260,7 +257,8 @@ func (r *Registry) apply(ctx context.Context, from int64, ch *changeSet) (int64,
 		case msg == "CONFLICT":
 			return 0, ErrConflict
 		case strings.HasPrefix(msg, "DUPKEY "):
-			return 0, errDupKey
+			// CheckSet refuses this first; the index is the last word.
+			return 0, invalidf("keys", "the same API key as another tenant")
 		}
 		return 0, fmt.Errorf("registry: store change: %w", err)
 	}
