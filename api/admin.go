@@ -76,13 +76,14 @@ func queryInt(c *gin.Context, name string, def, minV, maxV int) (int, *apiError)
 	return n, nil
 }
 
-// adminChannel checks a channel named by an admin route.
+// adminChannel checks a channel named by a dead-letter route: any channel
+// of the registry, deleted ones included (their webhooks are still sent).
 func (s *Server) adminChannel(c *gin.Context, name string) bool {
 	if name == "" {
 		abort(c, errorf(http.StatusBadRequest, CodeInvalidParam, "channel is required"))
 		return false
 	}
-	if _, ok := s.channels[name]; !ok {
+	if _, ok := s.registry.Snapshot().Channel(name); !ok {
 		abort(c, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, "no channel named "+strconv.Quote(clip(name))))
 		return false
 	}

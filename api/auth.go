@@ -3,7 +3,6 @@ package api
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -12,35 +11,20 @@ import (
 	"github.com/smsbridge/smsbridge/registry"
 )
 
-// tenantKey is the gin context key of the authenticated *tenant.
-const tenantKey = "smsbridge.tenant"
+// authKey is the gin context key of the *authed of a tenant request.
+const authKey = "smsbridge.auth"
 
-// tenant is a configured tenant with its key hash decoded and its channels
-// indexed.
-type tenant struct {
-	registry.Tenant
-	keyHash  [sha256.Size]byte
-	channels map[string]bool
-}
+// actorKey is the gin context key of the registry.Actor of an admin
+// request.
+const actorKey = "smsbridge.actor"
 
-// newTenants indexes the configured tenants. A tenant whose key_sha256 is
-// not 64 hex digits can never authenticate (config validation rejects it
-// anyway).
-func newTenants(cfg []registry.Tenant) []*tenant {
-	out := make([]*tenant, 0, len(cfg))
-	for _, t := range cfg {
-		tt := &tenant{Tenant: t, channels: map[string]bool{}}
-		if b, err := hex.DecodeString(t.KeySHA256); err == nil && len(b) == sha256.Size {
-			copy(tt.keyHash[:], b)
-		} else {
-			continue
-		}
-		for _, ch := range t.Channels {
-			tt.channels[ch] = true
-		}
-		out = append(out, tt)
-	}
-	return out
+// authed is an authenticated tenant request: the tenant and the snapshot it
+// was found in, so every check of the request sees one consistent view of
+// the accounts.
+type authed struct {
+	tenant *registry.Tenant
+	snap   *registry.Snapshot
+	keyID  string
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header
@@ -54,22 +38,12 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
-// lookup returns the tenant whose key hashes to sha256(key). Every tenant is
-// compared in constant time and the loop never exits early, so the time
-// taken says nothing about which tenant (if any) nearly matched.
-func (s *Server) lookup(key string) *tenant {
-	sum := sha256.Sum256([]byte(key))
-	var found *tenant
-	for _, t := range s.tenants {
-		if subtle.ConstantTimeCompare(sum[:], t.keyHash[:]) == 1 {
-			found = t
-		}
-	}
-	return found
-}
-
-// requireTenant authenticates the tenant: 401 unauthorized when the Bearer
-// key is missing or unknown.
+// requireTenant authenticates the tenant against the registry's snapshot:
+// 401 unauthorized when the Bearer key is missing or unknown (revoked
+// keys included), 403 tenant_disabled when its tenant is disabled. The
+// key's use is recorded (Registry.KeyUsed: never blocks) for every request
+// it authenticates, refused ones of a disabled tenant included, so the
+// operator sees which keys clients still send.
 func (s *Server) requireTenant(c *gin.Context) {
 	key := bearer(c.Request)
 	if key == "" {
@@ -77,24 +51,35 @@ func (s *Server) requireTenant(c *gin.Context) {
 		abort(c, errorf(http.StatusUnauthorized, CodeUnauthorized, "missing Authorization: Bearer <api key>"))
 		return
 	}
-	t := s.lookup(key)
-	if t == nil {
+	snap := s.registry.Snapshot()
+	t, keyID, ok := snap.Authenticate(key)
+	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="smsbridge", error="invalid_token"`)
 		abort(c, errorf(http.StatusUnauthorized, CodeUnauthorized, "unknown API key"))
 		return
 	}
-	c.Set(tenantKey, t)
+	s.registry.KeyUsed(keyID)
 	logOf(c).tenant = t.Name
+	if t.Disabled {
+		abort(c, errorf(http.StatusForbidden, CodeTenantDisabled, "the tenant of this API key is disabled"))
+		return
+	}
+	c.Set(authKey, &authed{tenant: t, snap: snap, keyID: keyID})
 	c.Next()
 }
 
-// tenantOf returns the tenant set by requireTenant.
-func tenantOf(c *gin.Context) *tenant { return c.MustGet(tenantKey).(*tenant) }
+// authOf returns what requireTenant found.
+func authOf(c *gin.Context) *authed { return c.MustGet(authKey).(*authed) }
+
+// tenantOf returns the tenant authenticated by requireTenant.
+func tenantOf(c *gin.Context) *registry.Tenant { return authOf(c).tenant }
 
 // requireAdmin authenticates the operator for /admin routes: the Bearer
 // token must equal config http.admin_key (compared in constant time over
 // SHA-256 digests, so length leaks nothing either). With no admin key
 // configured the admin API does not exist: every admin route answers 404.
+// The registry's audit log names the credential by Server.adminActor,
+// never by the key.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if !s.adminEnabled {
 		abort(c, errorf(http.StatusNotFound, CodeNotFound, "the admin API is disabled (http.admin_key is empty)"))
@@ -108,5 +93,9 @@ func (s *Server) requireAdmin(c *gin.Context) {
 		return
 	}
 	logOf(c).tenant = "admin"
+	c.Set(actorKey, registry.Actor{ID: s.adminActor, RemoteAddr: c.Request.RemoteAddr})
 	c.Next()
 }
+
+// actorOf returns the admin actor set by requireAdmin.
+func actorOf(c *gin.Context) registry.Actor { return c.MustGet(actorKey).(registry.Actor) }

@@ -65,7 +65,7 @@ func BenchmarkPostSMSParallel(b *testing.B) {
 // two-segment Chinese text.
 func BenchmarkDecodeAndValidate(b *testing.B) {
 	h := newHarness(b)
-	t := h.srv.lookup(acmeKey)
+	a := h.auth(b, acmeKey)
 	raw := validateBenchBody(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
@@ -78,7 +78,7 @@ func BenchmarkDecodeAndValidate(b *testing.B) {
 		if e := readJSON(c, h.srv.maxBody, &req); e != nil {
 			b.Fatal(e)
 		}
-		if _, e := h.srv.validate(t, &req); e != nil {
+		if _, e := h.srv.validate(a, &req); e != nil {
 			b.Fatal(e)
 		}
 	}

@@ -28,13 +28,20 @@ import (
 //     duplicate_key; every string must be valid UTF-8 without unpaired
 //     surrogate escapes → else 422 invalid_text (checkJSONText).
 func readJSON(c *gin.Context, limit int64, dst any) *apiError {
+	_, e := readJSONRaw(c, limit, dst)
+	return e
+}
+
+// readJSONRaw is readJSON that also returns the body read (nil on error),
+// for routes that need to know which fields were sent (JSON merge patch).
+func readJSONRaw(c *gin.Context, limit int64, dst any) ([]byte, *apiError) {
 	if e := checkJSONContentType(c.Request); e != nil {
-		return e
+		return nil, e
 	}
 	r := c.Request
 	if r.ContentLength > limit {
 		closeAfter(c)
-		return tooLarge(limit)
+		return nil, tooLarge(limit)
 	}
 	r.Body = http.MaxBytesReader(c.Writer, r.Body, limit)
 	raw, err := io.ReadAll(r.Body)
@@ -42,20 +49,23 @@ func readJSON(c *gin.Context, limit int64, dst any) *apiError {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			closeAfter(c)
-			return tooLarge(limit)
+			return nil, tooLarge(limit)
 		}
-		return errorf(http.StatusBadRequest, CodeMalformedJSON, "could not read the body: "+err.Error())
+		return nil, errorf(http.StatusBadRequest, CodeMalformedJSON, "could not read the body: "+err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+		return nil, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errorf(http.StatusBadRequest, CodeMalformedJSON, "the body must hold exactly one JSON object")
+		return nil, errorf(http.StatusBadRequest, CodeMalformedJSON, "the body must hold exactly one JSON object")
 	}
 	// What encoding/json lets through: invalid text, merged keys.
-	return checkJSONText(raw)
+	if e := checkJSONText(raw); e != nil {
+		return nil, e
+	}
+	return raw, nil
 }
 
 // closeAfter asks the server to close the connection after the response:

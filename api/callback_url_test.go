@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/smsbridge/smsbridge/config"
 )
 
 // POST /sms refuses a callback_url naming a non-public address (422
@@ -14,10 +12,10 @@ import (
 // tenant's webhook_hosts; nothing is written to Redis.
 func TestCallbackURLForbidden(t *testing.T) {
 	closed := newHarness(t)
-	open := newHarness(t, func(c *config.Config) { c.Webhook.AllowPrivateNetworks = true })
-	listed := newHarness(t, func(c *config.Config) {
-		c.Webhook.AllowPrivateNetworks = true
-		c.Tenants[0].WebhookHosts = []string{"hooks.acme.example", "*.acme.example", "127.0.0.1"}
+	open := newHarness(t, func(su *setup) { su.cfg.Webhook.AllowPrivateNetworks = true })
+	listed := newHarness(t, func(su *setup) {
+		su.cfg.Webhook.AllowPrivateNetworks = true
+		su.tenants[0].WebhookHosts = []string{"hooks.acme.example", "*.acme.example", "127.0.0.1"}
 	})
 	body := func(cb string) map[string]any {
 		return map[string]any{"to": []string{"13800138000"}, "content": "hi", "callback_url": cb}

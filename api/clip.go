@@ -23,3 +23,7 @@ func clip(s string) string {
 	}
 	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
+
+// quote is strconv.Quote of clip(s): a value taken from the request, fit
+// for a message.
+func quote(s string) string { return strconv.Quote(clip(s)) }

@@ -1,21 +1,31 @@
 // Package api is smsbridge's public HTTP API (gin): POST /sms,
 // GET /sms/{id}, DELETE /sms/{id}, GET /healthz, GET /readyz, GET /metrics
-// and the admin dead-letter routes. openapi.yaml at the repository root
+// and the admin routes (tenants, their keys and usage, channels, their
+// queues, dead letters). openapi.yaml at the repository root
 // describes every route, body and error code; Server.Routes lists what the
 // router serves so a test can compare the two.
 //
 // # Authentication
 //
-// Tenants send "Authorization: Bearer <api key>". The SHA-256 of the key is
-// compared, in constant time, with every tenant's key_sha256 (keys are never
-// stored in clear). A missing or unknown key is 401 unauthorized. A channel
-// the tenant may not use is 403 channel_not_allowed. A request id belonging
+// Tenants send "Authorization: Bearer <api key>". The key is looked up by
+// its SHA-256 in the registry's snapshot (keys are never stored in clear;
+// a tenant may have several). A missing, unknown or revoked key is 401
+// unauthorized; a key of a disabled tenant 403 tenant_disabled. Channels
+// come from the same snapshot: a channel that does not exist or was
+// deleted is 422 unknown_channel, one the tenant may not use 403
+// channel_not_allowed. A request id belonging
 // to another tenant answers 404 not_found, exactly like an id that does not
 // exist, so a key cannot probe for other tenants' requests.
 //
 // Admin routes (/admin/…) take "Authorization: Bearer <http.admin_key>".
 // With no admin key configured they answer 404 not_found: the admin API
-// does not exist.
+// does not exist. Changes go through the registry, which logs each with
+// the credential's id ("admin:" and the first 8 hex digits of the key's
+// SHA-256). Answers never show a secret (webhook_secret_set, secret_set);
+// a new API key is shown once, in the answer that creates it. PATCH takes
+// a JSON merge patch (RFC 7386). Registry errors map to 404 not_found, 409
+// conflict / managed_by_config, 422 invalid_field (every field problem
+// listed), and 503 when Redis fails.
 //
 // # Request ids
 //
@@ -38,8 +48,12 @@
 // invalid_encoding, invalid_ext, invalid_callback_url,
 // callback_url_forbidden, invalid_client_ref);
 // segmenting (422 content_too_long above text.max_segments,
-// content_not_encodable). The answer 202 is sent only after
-// store.CreateRequest returned: the request is durably in Redis.
+// content_not_encodable); priority (422 invalid_priority); then, after the
+// idempotency record, the tenant's limits: max_requests_per_sec (429
+// rate_limited with Retry-After) and max_segments_per_day (429
+// quota_exceeded; the quota is taken before the create and given back
+// when the create certainly stored nothing). The answer 202 is sent only
+// after store.CreateRequest returned: the request is durably in Redis.
 //
 // A 503 means the request was not queued, ever: 503 unavailable when Redis
 // failed (every kind of failure: timeouts, EOF, refused connections,

@@ -38,10 +38,13 @@ const (
 	// CodeChannelNotAllowed (403): the channel exists but the tenant may
 	// not use it.
 	CodeChannelNotAllowed Code = "channel_not_allowed"
+	// CodeTenantDisabled (403): the API key is valid but its tenant is
+	// disabled.
+	CodeTenantDisabled Code = "tenant_disabled"
 
 	// CodeNotFound (404): no such request for this tenant (other tenants'
-	// ids included), no such dead-lettered event, or the admin API is
-	// disabled.
+	// ids included), no such dead-lettered event, tenant, channel or API
+	// key (admin routes), or the admin API is disabled.
 	CodeNotFound Code = "not_found"
 	// CodeRouteNotFound (404): no route matches the path.
 	CodeRouteNotFound Code = "route_not_found"
@@ -57,6 +60,15 @@ const (
 	CodeIdempotencyInProgress Code = "idempotency_in_progress"
 	// CodeAlreadyFinal (409): DELETE of a request that is already final.
 	CodeAlreadyFinal Code = "already_final"
+	// CodeConflict (409): admin routes: the name is taken, a concurrent
+	// change won (retry), or the target channel of a drain is deleted.
+	CodeConflict Code = "conflict"
+	// CodeManagedByConfig (409): admin routes: the tenant or channel comes
+	// from config.yaml and is read-only through the API.
+	CodeManagedByConfig Code = "managed_by_config"
+	// CodeChannelActive (409): drain-to or fail-queued of a channel that
+	// is not deleted (delete it first: its links must be stopped).
+	CodeChannelActive Code = "channel_active"
 
 	// CodeBodyTooLarge (413): the body exceeds http.max_body_bytes.
 	CodeBodyTooLarge Code = "body_too_large"
@@ -102,8 +114,23 @@ const (
 	// CodeInvalidClientRef (422): "client_ref" is longer than 64
 	// characters or holds control, format or line separator characters.
 	CodeInvalidClientRef Code = "invalid_client_ref"
-	// CodeUnknownChannel (422): no channel of that name is configured.
+	// CodeUnknownChannel (422): no channel of that name exists (or it was
+	// deleted, for POST /sms).
 	CodeUnknownChannel Code = "unknown_channel"
+	// CodeInvalidPriority (422): "priority" is not high, normal or low.
+	CodeInvalidPriority Code = "invalid_priority"
+	// CodeInvalidField (422): admin routes: a field of the tenant or
+	// channel is not acceptable; the message lists every problem, each
+	// naming its field ("limits.max_requests_per_sec: must not be
+	// negative").
+	CodeInvalidField Code = "invalid_field"
+
+	// CodeRateLimited (429): the tenant's max_requests_per_sec is reached
+	// (counted across replicas); Retry-After says when to retry.
+	CodeRateLimited Code = "rate_limited"
+	// CodeQuotaExceeded (429): the request's segments would exceed the
+	// tenant's max_segments_per_day for the day in its time zone.
+	CodeQuotaExceeded Code = "quota_exceeded"
 
 	// CodeInternal (500): a bug; the log line with the same X-Request-Id
 	// has the cause.

@@ -18,7 +18,7 @@ type ReadyResponse struct {
 	// Redis is "ok" or "unavailable" (the cause is logged, never shown:
 	// it names internal addresses).
 	Redis string `json:"redis"`
-	// Channels maps every configured channel to true when at least one
+	// Channels maps every active channel to true when at least one
 	// link is logged in (absent when the process runs no sender).
 	Channels map[string]bool `json:"channels,omitempty"`
 }
@@ -30,23 +30,27 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz handles GET /readyz: 200 when Redis serves every configured
-// channel (store.Ready: on Redis Cluster, the master of each channel's
-// slot answers PING) and every channel has a logged-in link, else 503 with
-// the details.
+// readyz handles GET /readyz: 200 when Redis serves every active channel
+// of the registry (store.Ready: on Redis Cluster, the master of each
+// channel's slot answers PING) and every one has a logged-in link, else
+// 503 with the details.
 func (s *Server) readyz(c *gin.Context) {
 	out := ReadyResponse{Status: "ready", Redis: "ok"}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), ReadyTimeout)
 	defer cancel()
-	err := s.store.Ready(ctx, s.channelNames)
+	var names []string
+	for _, ch := range s.registry.Snapshot().Channels() {
+		names = append(names, ch.Name)
+	}
+	err := s.store.Ready(ctx, names)
 	s.noteRedisState(err)
 	if err != nil {
 		out.Status, out.Redis = "not_ready", "unavailable"
 	}
 	if s.readiness != nil {
 		ready := s.readiness.ChannelsReady()
-		out.Channels = make(map[string]bool, len(s.channelNames))
-		for _, name := range s.channelNames {
+		out.Channels = make(map[string]bool, len(names))
+		for _, name := range names {
 			out.Channels[name] = ready[name]
 			if !ready[name] {
 				out.Status = "not_ready"

@@ -44,21 +44,70 @@ func sha(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// testConfig has channels cm1 and cm2 and tenants acme (cm1 only) and beta
-// (cm2, then cm1).
+// testConfig is the config of the test API: body limit and admin key.
 func testConfig() *config.Config {
 	cfg := config.Defaults()
 	cfg.HTTP.MaxBodyBytes = testMaxBody
 	cfg.HTTP.AdminKey = adminKey
-	cfg.Channels = []registry.Channel{
-		{Name: "cm1", SrcID: "1065800001"},
-		{Name: "cm2", SrcID: "10658000020000000"}, // 17 digits: ext of at most 4
-	}
-	cfg.Tenants = []registry.Tenant{
-		{Name: "acme", KeySHA256: sha(acmeKey), CallbackURL: "https://acme.example/hook", Channels: []string{"cm1"}},
-		{Name: "beta", KeySHA256: sha(betaKey), Channels: []string{"cm2", "cm1"}},
-	}
 	return cfg
+}
+
+// Webhook secrets of the test tenants (never to be seen in an answer or a
+// log line).
+const (
+	acmeSecret = "acme-webhook-secret-0123456789"
+	betaSecret = "beta-webhook-secret-0123456789"
+)
+
+// setup is what a harness is built from: the config and the accounts
+// imported into the registry (as from config.yaml).
+type setup struct {
+	cfg      *config.Config
+	tenants  []registry.Tenant
+	channels []registry.Channel
+}
+
+// testSetup has channels cm1 and cm2 and tenants acme (cm1 only) and beta
+// (cm2, then cm1).
+func testSetup() *setup {
+	return &setup{
+		cfg: testConfig(),
+		channels: []registry.Channel{
+			{Name: "cm1", Addr: "127.0.0.1:7890", SPID: "901234", Secret: "cm1-secret", SrcID: "1065800001"},
+			{Name: "cm2", Addr: "127.0.0.1:7891", SPID: "901235", Secret: "cm2-secret", SrcID: "10658000020000000"}, // 17 digits: ext of at most 4
+		},
+		tenants: []registry.Tenant{
+			{Name: "acme", KeySHA256: sha(acmeKey), WebhookSecret: acmeSecret, CallbackURL: "https://acme.example/hook", Channels: []string{"cm1"}},
+			{Name: "beta", KeySHA256: sha(betaKey), WebhookSecret: betaSecret, Channels: []string{"cm2", "cm1"}},
+		},
+	}
+}
+
+// newRegistry returns a running registry on env with su's accounts
+// imported; it stops when the test ends.
+func newRegistry(t testing.TB, env *testenv.RedisEnv, su *setup, log zerolog.Logger) *registry.Registry {
+	t.Helper()
+	reg, err := registry.New(env.Client, registry.Options{
+		Prefix: env.Prefix, AllowPrivateNetworks: su.cfg.Webhook.AllowPrivateNetworks, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := reg.Import(ctx, su.tenants, su.channels); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = reg.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return reg
 }
 
 // fakeReadiness stands for the sender's link pool.
@@ -133,10 +182,12 @@ func (f *fakeCanceller) recorded() []cancelCall {
 	return append([]cancelCall(nil), f.calls...)
 }
 
-// harness is one API on a real Redis behind a real HTTP server.
+// harness is one API on a real Redis and a real registry behind a real
+// HTTP server.
 type harness struct {
 	env       *testenv.RedisEnv
 	store     *store.Store
+	registry  *registry.Registry
 	srv       *Server
 	ts        *httptest.Server
 	metrics   *metrics.Metrics
@@ -146,29 +197,37 @@ type harness struct {
 	hub       *wake.Hub
 }
 
-func newHarness(t testing.TB, mutate ...func(*config.Config)) *harness {
+func newHarness(t testing.TB, mutate ...func(*setup)) *harness {
 	t.Helper()
 	return newHarnessOn(t, testenv.Redis(t), mutate...)
 }
 
 // newHarnessOn is newHarness on the Redis of env.
-func newHarnessOn(t testing.TB, env *testenv.RedisEnv, mutate ...func(*config.Config)) *harness {
+func newHarnessOn(t testing.TB, env *testenv.RedisEnv, mutate ...func(*setup)) *harness {
 	t.Helper()
-	cfg := testConfig()
+	return newHarnessWith(t, env, store.Options{Prefix: env.Prefix}, mutate...)
+}
+
+// newHarnessWith is newHarnessOn with store options opts.
+func newHarnessWith(t testing.TB, env *testenv.RedisEnv, opts store.Options, mutate ...func(*setup)) *harness {
+	t.Helper()
+	su := testSetup()
 	for _, f := range mutate {
-		f(cfg)
+		f(su)
 	}
+	cfg := su.cfg
 	h := &harness{
 		env:       env,
-		store:     store.New(env.Client, store.Options{Prefix: env.Prefix}),
+		store:     store.New(env.Client, opts),
 		metrics:   metrics.New(),
 		logs:      &testenv.LogBuffer{},
 		readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}},
 		canceller: &fakeCanceller{outcomes: map[string]CancelOutcome{}},
 		hub:       wake.New("cm1", "cm2"),
 	}
+	h.registry = newRegistry(t, env, su, zerolog.New(h.logs).Level(zerolog.InfoLevel))
 	h.srv = New(Deps{
-		Store: h.store, Config: cfg, Metrics: h.metrics,
+		Store: h.store, Registry: h.registry, Config: cfg, Metrics: h.metrics,
 		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
 		Canceller: h.canceller, Readiness: h.readiness, Wake: h.hub,
 	})
@@ -241,7 +300,7 @@ func (h *harness) do(t testing.TB, method, path, key string, body any, hdr ...st
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
 	}
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.client(t).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -301,4 +360,21 @@ func counterValue(t testing.TB, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// auth is what requireTenant finds for key (which must authenticate).
+func (h *harness) auth(t testing.TB, key string) *authed {
+	t.Helper()
+	snap := h.registry.Snapshot()
+	tn, id, ok := snap.Authenticate(key)
+	if !ok {
+		t.Fatalf("key does not authenticate")
+	}
+	return &authed{tenant: tn, snap: snap, keyID: id}
+}
+
+// admin sends one admin request with the admin key.
+func (h *harness) admin(t testing.TB, method, path string, body any) response {
+	t.Helper()
+	return h.do(t, method, path, adminKey, body)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
-	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -278,7 +277,7 @@ func TestAdminDeadLetters(t *testing.T) {
 }
 
 func TestAdminDisabledWithoutKey(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.HTTP.AdminKey = "" })
+	h := newHarness(t, func(su *setup) { su.cfg.HTTP.AdminKey = "" })
 	for _, key := range []string{"", adminKey, "anything"} {
 		r := h.do(t, http.MethodGet, "/admin/dead-letters?channel=cm1", key, nil)
 		if r.status != 404 || r.errBody(t).Code != CodeNotFound {

@@ -25,7 +25,7 @@ import (
 // whose create deadline has passed.
 func stalePending(t *testing.T, h *harness, key string, body *SendRequest) (id string, v *validated) {
 	t.Helper()
-	v, e := h.srv.validate(h.srv.lookup(acmeKey), body)
+	v, e := h.srv.validate(h.auth(t, acmeKey), body)
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -97,7 +97,7 @@ func TestIdempotentRetryAfterLostCreateTakesOver(t *testing.T) {
 func TestIdempotentRetryBeforeDeadlineInProgress(t *testing.T) {
 	h := newHarness(t)
 	body := &SendRequest{To: []string{"13800138000"}, Content: "hello"}
-	v, _ := h.srv.validate(h.srv.lookup(acmeKey), body)
+	v, _ := h.srv.validate(h.auth(t, acmeKey), body)
 	dl := time.Now().Add(5 * time.Second)
 	if _, err := h.store.ReserveIdempotency(context.Background(), "acme", digest("k3"), v.canonicalHash(), "x", dl); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,11 @@ func TestIdempotentRetryBeforeDeadlineInProgress(t *testing.T) {
 // newServerOn serves the API on a store with opts over rdb.
 func newServerOn(t *testing.T, rdb redis.UniversalClient, opts store.Options, log zerolog.Logger) *httptest.Server {
 	t.Helper()
-	srv := New(Deps{Store: store.New(rdb, opts), Config: testConfig(), Logger: log,
+	// The accounts live on a healthy Redis of their own: what is tested
+	// is the store's Redis failing.
+	su := testSetup()
+	reg := newRegistry(t, testenv.Redis(t), su, zerolog.Nop())
+	srv := New(Deps{Store: store.New(rdb, opts), Registry: reg, Config: su.cfg, Logger: log,
 		Readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}}})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

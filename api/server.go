@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -50,14 +51,19 @@ type Readiness interface {
 	ChannelsReady() map[string]bool
 }
 
-// Deps are what the API needs. Store, Config and Logger are required;
-// Metrics, Canceller and Readiness may be nil (no metrics; cancels of
-// submitted segments fail with "no_canceller"; readyz checks Redis only).
+// Deps are what the API needs. Store, Registry, Config and Logger are
+// required; Metrics, Canceller and Readiness may be nil (no metrics;
+// cancels of submitted segments fail with "no_canceller"; readyz checks
+// Redis only).
 type Deps struct {
-	// Store holds requests, idempotency records and events.
+	// Store holds requests, idempotency records, events, limits and usage.
 	Store *store.Store
-	// Config supplies tenants, channels, http (max body, admin key) and
-	// text (segmenting) settings. It is read once by New.
+	// Registry owns tenants and channels: authentication, allowed
+	// channels, limits, and the admin routes that change them.
+	Registry *registry.Registry
+	// Config supplies http (max body, admin key), text (segmenting) and
+	// webhook.allow_private_networks settings. It is read once by New;
+	// its tenants and channels are the registry's business.
 	Config *config.Config
 	// Metrics receives HTTP latency and accepted counts and is served on
 	// GET /metrics.
@@ -78,19 +84,20 @@ type Deps struct {
 // Server is the HTTP API. Create it with New and serve Handler().
 type Server struct {
 	store     *store.Store
+	registry  *registry.Registry
 	log       zerolog.Logger
 	metrics   *metrics.Metrics
 	canceller Canceller
 	readiness Readiness
 	wake      *wake.Hub
 
-	tenants      []*tenant
-	channels     map[string]registry.Channel
-	channelNames []string
 	maxBody      int64
 	splitter     *content.Splitter
 	adminEnabled bool
 	adminKeyHash [sha256.Size]byte
+	// adminActor names the admin credential in the audit log:
+	// "admin:" and the first 8 hex digits of its SHA-256.
+	adminActor string
 	// allowPrivateHooks is webhook.allow_private_networks: callback URLs
 	// may name loopback, private, … addresses.
 	allowPrivateHooks bool
@@ -110,13 +117,12 @@ func New(deps Deps) *Server {
 	cfg := deps.Config
 	s := &Server{
 		store:     deps.Store,
+		registry:  deps.Registry,
 		log:       deps.Logger,
 		metrics:   deps.Metrics,
 		canceller: deps.Canceller,
 		readiness: deps.Readiness,
 		wake:      deps.Wake,
-		tenants:   newTenants(cfg.Tenants),
-		channels:  make(map[string]registry.Channel, len(cfg.Channels)),
 		maxBody:   cfg.HTTP.MaxBodyBytes,
 		splitter: content.NewSplitter(content.Options{
 			UDH16:            cfg.Text.UDH16,
@@ -131,13 +137,10 @@ func New(deps Deps) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	for _, ch := range cfg.Channels {
-		s.channels[ch.Name] = ch
-	}
-	s.channelNames = cfg.ChannelNames()
 	if cfg.HTTP.AdminKey != "" {
 		s.adminEnabled = true
 		s.adminKeyHash = sha256.Sum256([]byte(cfg.HTTP.AdminKey))
+		s.adminActor = "admin:" + hex.EncodeToString(s.adminKeyHash[:4])
 	}
 	s.engine = s.routes()
 	return s
@@ -218,6 +221,23 @@ func (s *Server) routes() *gin.Engine {
 	admin := e.Group("/admin", s.requireAdmin)
 	admin.GET("/dead-letters", s.listDeadLetters)
 	admin.POST("/dead-letters/:channel/:event_id/replay", s.replayDeadLetter)
+
+	admin.GET("/tenants", s.listTenants)
+	admin.POST("/tenants", s.createTenant)
+	admin.GET("/tenants/:name", s.getTenant)
+	admin.PATCH("/tenants/:name", s.patchTenant)
+	admin.DELETE("/tenants/:name", s.deleteTenant)
+	admin.POST("/tenants/:name/keys", s.createKey)
+	admin.DELETE("/tenants/:name/keys/:key_id", s.revokeKey)
+	admin.GET("/tenants/:name/usage", s.tenantUsage)
+
+	admin.GET("/channels", s.listChannels)
+	admin.POST("/channels", s.createChannel)
+	admin.GET("/channels/:name", s.getChannel)
+	admin.PATCH("/channels/:name", s.patchChannel)
+	admin.DELETE("/channels/:name", s.deleteChannel)
+	admin.POST("/channels/:name/drain-to/:other", s.drainChannel)
+	admin.POST("/channels/:name/fail-queued", s.failQueued)
 	return e
 }
 

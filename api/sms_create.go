@@ -18,6 +18,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/internal/netguard"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -50,6 +51,10 @@ type SendRequest struct {
 	ClientRef string `json:"client_ref,omitempty"`
 	// Encoding is auto (default), ucs2, gbk or ascii.
 	Encoding string `json:"encoding,omitempty"`
+	// Priority is high (verification codes), normal (default) or low
+	// (bulk): within a tenant's queue of a channel, higher priority is
+	// sent first (the store keeps a share for the lower ones).
+	Priority string `json:"priority,omitempty"`
 }
 
 // SendResponse is the 202 body of POST /sms.
@@ -89,12 +94,15 @@ type validated struct {
 	callbackURL string
 	clientRef   string
 	encoding    content.Encoding
+	priority    store.Priority
+	prioName    string // "" for normal, else "high" or "low"
 	msg         content.Message
 }
 
 // canonicalHash is the SHA-256 of the resolved request (normalised numbers,
 // default channel and callback filled in): two bodies meaning the same
-// request have the same hash, whatever their spelling.
+// request have the same hash, whatever their spelling. A normal priority
+// adds nothing, so records made before priorities existed still match.
 func (v *validated) canonicalHash() string {
 	b, _ := json.Marshal(struct { // cannot fail: strings only
 		To          []string `json:"to"`
@@ -104,26 +112,34 @@ func (v *validated) canonicalHash() string {
 		CallbackURL string   `json:"callback_url"`
 		ClientRef   string   `json:"client_ref"`
 		Encoding    string   `json:"encoding"`
-	}{v.to, v.content, v.channel, v.ext, v.callbackURL, v.clientRef, string(v.encoding)})
+		Priority    string   `json:"priority,omitempty"`
+	}{v.to, v.content, v.channel, v.ext, v.callbackURL, v.clientRef, string(v.encoding), v.prioName})
 	return digest(string(b))
 }
 
-// validate checks req for tenant t, in the order the errors are documented.
-func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
+// validate checks req for the authenticated tenant, in the order the
+// errors are documented. Channels come from the snapshot the tenant was
+// authenticated in: the channel must exist, not be deleted, and be one of
+// the tenant's.
+func (s *Server) validate(a *authed, req *SendRequest) (*validated, *apiError) {
+	t := a.tenant
 	v := &validated{content: req.Content, ext: req.Ext, clientRef: req.ClientRef}
 	// Channel first: a forbidden channel is 403 whatever the rest says.
 	v.channel = req.Channel
 	if v.channel == "" {
-		if len(t.Channels) == 0 {
+		v.channel = t.DefaultChannel()
+		if v.channel == "" {
 			return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, "the tenant has no channel")
 		}
-		v.channel = t.Channels[0]
 	}
-	ch, ok := s.channels[v.channel]
+	ch, ok := a.snap.Channel(v.channel)
 	if !ok {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", clip(v.channel)))
 	}
-	if !t.channels[v.channel] {
+	if ch.Deleted() {
+		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("channel %q was deleted", v.channel))
+	}
+	if !t.Allows(v.channel) {
 		return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.channel))
 	}
 
@@ -142,11 +158,15 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 	if blankContent(req.Content) {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeContentEmpty, `"content" must not be empty or only white space, control or format characters`)
 	}
+	var e *apiError
 	enc, err := content.ParseEncoding(req.Encoding)
 	if err != nil {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidEncoding, `"encoding" must be auto, ucs2, gbk or ascii`)
 	}
 	v.encoding = enc
+	if v.priority, v.prioName, e = parsePriority(req.Priority); e != nil {
+		return nil, e
+	}
 
 	if req.Ext != "" && !allDigits(req.Ext) {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt, `"ext" must be digits`)
@@ -159,7 +179,7 @@ func (s *Server) validate(t *tenant, req *SendRequest) (*validated, *apiError) {
 	v.callbackURL = req.CallbackURL
 	if v.callbackURL == "" {
 		v.callbackURL = t.CallbackURL
-	} else if e := s.checkCallbackURL(t, v.callbackURL); e != nil {
+	} else if e = s.checkCallbackURL(t, v.callbackURL); e != nil {
 		return nil, e
 	}
 
@@ -200,7 +220,7 @@ func contentError(err error, maxSegments int) *apiError {
 // checkCallbackURL accepts an absolute http(s) URL of at most
 // MaxCallbackURLLen bytes, without credentials, that the webhook address
 // policy allows for tenant t (see netguard.CheckURL).
-func (s *Server) checkCallbackURL(t *tenant, raw string) *apiError {
+func (s *Server) checkCallbackURL(t *registry.Tenant, raw string) *apiError {
 	invalid := errorf(http.StatusUnprocessableEntity, CodeInvalidCallbackURL, `"callback_url" must be an absolute http or https URL of at most 2048 bytes`)
 	if len(raw) > MaxCallbackURLLen {
 		return invalid
@@ -238,12 +258,20 @@ func validIdempotencyKey(k string) bool {
 	return true
 }
 
-// createSMS handles POST /sms. Order of checks: auth (middleware) →
-// Idempotency-Key syntax → Content-Type → body size → JSON → fields →
-// content split → idempotency record → store → 202. Nothing is written to
-// Redis before every check passed.
+// createSMS handles POST /sms. Order of checks: auth and tenant state
+// (middleware) → Idempotency-Key syntax → Content-Type → body size → JSON
+// → fields → content split → idempotency record → tenant limits (rate,
+// then daily quota) → store → 202. Nothing is written to Redis before
+// every check of the request itself passed.
+//
+// The limits come after the idempotency record on purpose: a retry of a
+// request already accepted is answered from its record (replayed) before
+// any limit is consulted, so it is neither refused by the rate limit nor
+// charged quota a second time. A request the limits refuse releases its
+// fresh reservation, so the client may retry with the same key.
 func (s *Server) createSMS(c *gin.Context) {
-	t := tenantOf(c)
+	a := authOf(c)
+	t := a.tenant
 	idemKey, hasIdem := c.Request.Header[IdempotencyKeyHeader]
 	if hasIdem && (len(idemKey) != 1 || !validIdempotencyKey(idemKey[0])) {
 		abort(c, errorf(http.StatusBadRequest, CodeInvalidIdempotencyKey, "Idempotency-Key must be one value of 1..255 visible ASCII characters"))
@@ -254,7 +282,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		abort(c, e)
 		return
 	}
-	v, e := s.validate(t, &req)
+	v, e := s.validate(a, &req)
 	if e != nil {
 		abort(c, e)
 		return
@@ -274,6 +302,9 @@ func (s *Server) createSMS(c *gin.Context) {
 		abortInternal(c, err)
 		return
 	}
+	now := s.now()
+	local := now.In(a.snap.Location(t))
+	_, offset := local.Zone()
 	nr := store.NewRequest{
 		ID:          id.String(),
 		Tenant:      t.Name,
@@ -284,7 +315,10 @@ func (s *Server) createSMS(c *gin.Context) {
 		SrcExt:      v.ext,
 		Recipients:  v.to,
 		Segments:    make([]store.Segment, len(v.msg.Segments)),
-		CreatedAt:   time.Now(),
+		Priority:    v.priority,
+		Weight:      t.Weight,
+		UTCOffset:   offset,
+		CreatedAt:   now,
 		Deadline:    s.store.CreateDeadline(),
 	}
 	for i, sg := range v.msg.Segments {
@@ -299,15 +333,23 @@ func (s *Server) createSMS(c *gin.Context) {
 			return
 		}
 	}
+	q, ok := s.admit(ctx, c, t, local, int64(len(v.to)*len(v.msg.Segments)))
+	if !ok {
+		s.releaseIdem(idem, nr.ID)
+		return
+	}
 	err = s.store.CreateRequest(ctx, nr)
 	switch {
 	case errors.Is(err, store.ErrOutcomeUnknown):
 		// The reservation stays: a retry with the key settles this id.
+		// The quota stays taken too: the request may exist.
 		abortOutcomeUnknown(c, nr.ID, err)
 		return
 	case err != nil:
-		// Certainly not stored: free the key for an immediate retry.
+		// Certainly not stored: free the key for an immediate retry, and
+		// give the quota back.
 		s.releaseIdem(idem, nr.ID)
+		s.returnQuota(q)
 		abortInternal(c, err)
 		return
 	}

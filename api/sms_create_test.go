@@ -322,7 +322,7 @@ func TestPostSMSIdempotency(t *testing.T) {
 func TestPostSMSIdempotencyInProgress(t *testing.T) {
 	h := newHarness(t)
 	body := &SendRequest{To: []string{"13800138000"}, Content: "hello"}
-	v, e := h.srv.validate(h.srv.lookup(acmeKey), body)
+	v, e := h.srv.validate(h.auth(t, acmeKey), body)
 	if e != nil {
 		t.Fatal(e)
 	}

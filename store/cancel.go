@@ -39,7 +39,7 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 	}
 	v, err := s.run(ctx, "cancel request", scriptCancel,
 		[]string{s.keys.Request(ch, id), s.keys.Sched(ch)},
-		s.keys.Tag(ch), ms(s.now()), secs(s.opts.Retention), nonce(), id)
+		s.keys.Tag(ch), ms(s.now()), secs(s.opts.Retention), nonce(), id, secs(s.opts.UsageRetention))
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +78,9 @@ func (s *Store) RecordCancel(ctx context.Context, channel string, outcomes []Can
 	if len(outcomes) == 0 {
 		return 0, nil
 	}
-	args := make([]any, 0, 4+3*len(outcomes))
-	args = append(args, s.keys.Tag(channel), ms(s.now()), secs(s.opts.Retention), nonce())
+	args := make([]any, 0, 5+3*len(outcomes))
+	args = append(args, s.keys.Tag(channel), ms(s.now()), secs(s.opts.Retention), nonce(),
+		secs(s.opts.UsageRetention))
 	for _, o := range outcomes {
 		args = append(args, string(o.Job), o.MsgID, boolFlag(o.Cancelled))
 	}

@@ -17,8 +17,19 @@ type NewRequest struct {
 	// ID is the request id (e.g. a UUID); it must not contain '|' and must
 	// not be empty.
 	ID string
-	// Tenant owns the request.
+	// Tenant owns the request: 1-32 characters a-z, 0-9, '_' or '-',
+	// starting with a letter or digit (see CheckTenant). Its jobs wait in
+	// the tenant's own queues, served fairly against other tenants'.
 	Tenant string
+	// Weight is the tenant's share in the channel's fair queue relative to
+	// other tenants (1..MaxWeight, 0 means DefaultWeight): with weights 3
+	// and 1, two backlogged tenants get 3/4 and 1/4 of the leases.
+	Weight int
+	// Priority orders the request among the tenant's own (see Priority).
+	Priority Priority
+	// UTCOffset is the tenant's time zone, seconds east of UTC
+	// (±MaxUTCOffset): usage counters count by the tenant's day (see Day).
+	UTCOffset int
 	// Channel is the ISMG account the request is sent over.
 	Channel string
 	// CallbackURL receives sms.status events; empty means no events.
@@ -62,6 +73,17 @@ func (r *NewRequest) validate(o Options) error {
 	if err := checkChannel(r.Channel); err != nil {
 		return err
 	}
+	if err := CheckTenant("NewRequest.Tenant", r.Tenant); err != nil {
+		return err
+	}
+	switch {
+	case r.Weight < 0 || r.Weight > MaxWeight:
+		return fmt.Errorf("%w: NewRequest.Weight %d: want 1..%d (0 = %d)", ErrInvalid, r.Weight, MaxWeight, DefaultWeight)
+	case !r.Priority.valid():
+		return fmt.Errorf("%w: NewRequest.Priority %d: want PriorityHigh, PriorityNormal or PriorityLow", ErrInvalid, r.Priority)
+	case r.UTCOffset < -MaxUTCOffset || r.UTCOffset > MaxUTCOffset:
+		return fmt.Errorf("%w: NewRequest.UTCOffset %d: want -%d..%d seconds", ErrInvalid, r.UTCOffset, MaxUTCOffset, MaxUTCOffset)
+	}
 	for i, to := range r.Recipients {
 		if to == "" {
 			return fmt.Errorf("%w: NewRequest.Recipients[%d]: empty number", ErrInvalid, i)
@@ -87,7 +109,10 @@ func (s *Store) Settled(deadline time.Time) bool {
 }
 
 // CreateRequest stores req and queues its R×S jobs (recipient-major: all
-// segments of recipient 1, then recipient 2, …). It first writes the
+// segments of recipient 1, then recipient 2, …) at the tail of its
+// tenant's queue of its priority, the tenant joining the channel's fair
+// queue if it was not active, and counts R×S segments accepted in the
+// tenant's usage of the day. It first writes the
 // request index (id → channel, TTL IndexTTL), then runs create.lua, which
 // writes the request hash and pushes the jobs unless req.Deadline has
 // passed on the Redis clock.
@@ -148,9 +173,11 @@ func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token st
 		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
 		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
 		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
 	}
-	args := make([]any, 0, 7+len(meta)+R+2*S)
-	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token, len(meta))
+	args := make([]any, 0, 11+len(meta)+R+2*S)
+	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token,
+		ms(s.now()), secs(s.opts.UsageRetention), req.Tenant, req.UTCOffset, len(meta))
 	args = append(args, meta...)
 	for _, to := range req.Recipients {
 		args = append(args, to)
@@ -166,7 +193,16 @@ func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token st
 
 // createKeys are the KEYS of create.lua.
 func (s *Store) createKeys(req NewRequest) []string {
-	return []string{s.keys.Request(req.Channel, req.ID), s.keys.Queue(req.Channel), s.keys.Void(req.Channel, req.ID)}
+	return []string{s.keys.Request(req.Channel, req.ID), s.keys.TenantQueue(req.Channel, req.Tenant, req.Priority),
+		s.keys.Void(req.Channel, req.ID), s.keys.Active(req.Channel), s.keys.VClock(req.Channel)}
+}
+
+// weight is r.Weight with the default applied.
+func (r *NewRequest) weight() int {
+	if r.Weight == 0 {
+		return DefaultWeight
+	}
+	return r.Weight
 }
 
 // settleCreate learns the outcome of a create call that failed with cause

@@ -17,7 +17,12 @@ import (
 // used by single-key commands: the request index and idempotency records.
 //
 //	{sb:ch}:req:<id>        HASH   request meta, recipients, segments, per-job state
-//	{sb:ch}:q               LIST   pending jobs "<id>:<r>:<s>"
+//	{sb:ch}:q               LIST   legacy pending jobs (queued before per-tenant queues; drained first)
+//	{sb:ch}:q:<tenant>:<p>  LIST   pending jobs "<id>:<r>:<s>" of a tenant, priority p = h, n or l
+//	{sb:ch}:tq              ZSET   active tenants (a queue not empty) -> virtual time
+//	{sb:ch}:vc              STRING virtual clock of the fair queue
+//	{sb:ch}:tk              HASH   tenant -> picks counted by lease.lua (priority share)
+//	{sb:ch}:use:<tenant>:<day> HASH usage counters of a tenant's day (TTL UsageRetention)
 //	{sb:ch}:lease           ZSET   job -> lease deadline (ms)
 //	{sb:ch}:sched           ZSET   job -> due time (ms) of a delayed retry
 //	{sb:ch}:await           ZSET   job -> report deadline (ms)
@@ -34,6 +39,8 @@ import (
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
 //	sb:reqidx:<id>          STRING request id -> channel
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
+//	sb:quota:{<tenant>}:<day> STRING segments taken from a tenant's daily quota (TTL 2 days)
+//	sb:rate:{<tenant>}      STRING GCRA state of a tenant's request rate
 type Keys struct {
 	// Prefix starts every key; it must not contain '{', '}' or ':'.
 	Prefix string
@@ -57,6 +64,11 @@ const (
 	sfxDedup   = ":dedup:"
 	sfxFlow    = ":flow"
 	sfxVoid    = ":void:"
+	sfxTenantQ = ":q:"
+	sfxActive  = ":tq"
+	sfxVClock  = ":vc"
+	sfxPicks   = ":tk"
+	sfxUsage   = ":use:"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -67,8 +79,33 @@ func (k Keys) Tag(channel string) string { return "{" + k.Prefix + ":" + channel
 // per-job state "j:<r>:<s>" and rollup counters (see request.go).
 func (k Keys) Request(channel, id string) string { return k.Tag(channel) + sfxRequest + id }
 
-// Queue is the list of pending jobs of the channel.
+// Queue is the legacy list of pending jobs of the channel: jobs queued by
+// a version without per-tenant queues. Nothing pushes to it any more;
+// Lease drains it before the tenant queues.
 func (k Keys) Queue(channel string) string { return k.Tag(channel) + sfxQueue }
+
+// TenantQueue is the list of pending jobs of tenant at priority p in
+// channel (lua/lib.lua builds the same name in qkey).
+func (k Keys) TenantQueue(channel, tenant string, p Priority) string {
+	return k.Tag(channel) + sfxTenantQ + tenant + ":" + p.code()
+}
+
+// Active is the ZSET of the channel's tenants with queued jobs, scored by
+// virtual time (see lua/lease.lua).
+func (k Keys) Active(channel string) string { return k.Tag(channel) + sfxActive }
+
+// VClock is the virtual clock of the channel's fair queue: a tenant that
+// becomes active joins Active at this time.
+func (k Keys) VClock(channel string) string { return k.Tag(channel) + sfxVClock }
+
+// Picks counts each active tenant's picks, for the priority share.
+func (k Keys) Picks(channel string) string { return k.Tag(channel) + sfxPicks }
+
+// Usage is the usage counters hash of tenant for day (days since
+// 1970-01-01 in the tenant's time zone) in channel.
+func (k Keys) Usage(channel, tenant string, day int) string {
+	return k.Tag(channel) + sfxUsage + tenant + ":" + strconv.Itoa(day)
+}
 
 // Lease is the ZSET of leased jobs scored by lease deadline (ms).
 func (k Keys) Lease(channel string) string { return k.Tag(channel) + sfxLease }
@@ -128,6 +165,16 @@ func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id
 func (k Keys) Idempotency(tenant, key string) string {
 	return k.Prefix + ":idem:" + tenant + ":" + key
 }
+
+// Quota counts the segments taken from tenant's quota of day, across
+// channels (outside channel slots; the tenant is its hash tag).
+func (k Keys) Quota(tenant string, day int) string {
+	return k.Prefix + ":quota:{" + tenant + "}:" + strconv.Itoa(day)
+}
+
+// RequestRate is the GCRA state of tenant's request rate, across
+// replicas (outside channel slots).
+func (k Keys) RequestRate(tenant string) string { return k.Prefix + ":rate:{" + tenant + "}" }
 
 // RegistryTag is the hash tag of every registry key: one slot, so each
 // registry script touches one slot in Cluster. Channel names cannot start

@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// FairChunk is how many jobs one pick of the fair queue takes from a
+// tenant while other tenants are active: small enough that a newcomer's
+// job is in the next lease batch, large enough to keep the cost per job of
+// the picks low.
+const FairChunk = 8
+
 // Job is one leased unit of work: one CMPP SUBMIT of one segment to one
 // recipient.
 type Job struct {
@@ -34,10 +40,20 @@ type Job struct {
 }
 
 // Lease takes up to max jobs of channel for owner (a sender instance id),
-// in one script: due retries are moved to the queue first, then jobs are
-// popped and leased for LeaseTTL. Jobs of cancelled requests are not
-// returned (they become final 'cancelled').
+// in one script: due retries are moved to the head of their tenant's
+// queue first, then jobs are popped and leased for LeaseTTL. Jobs of
+// cancelled requests are not returned (they become final 'cancelled').
 // It returns an empty slice when nothing is pending.
+//
+// Jobs left in the legacy queue (Keys.Queue, queued by an earlier
+// version) go first. Then tenants share the channel by weighted fair
+// queueing: each pick serves the active tenant that has received the
+// least service for its weight (virtual time: jobs leased / weight), up to
+// FairChunk jobs while other tenants wait (all that is wanted when it is
+// alone); a tenant that becomes active starts at the current virtual
+// time, so it is served at once however long the others' backlogs are,
+// and a backlog earns no credit while idle. Within a tenant, priorities
+// follow the rule of Priority.
 func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Job, error) {
 	if err := checkChannel(channel); err != nil {
 		return nil, err
@@ -47,9 +63,10 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 	}
 	now := s.now()
 	v, err := s.run(ctx, "lease", scriptLease,
-		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel)},
+		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel),
+			s.keys.Active(channel), s.keys.VClock(channel), s.keys.Picks(channel)},
 		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, cleanField(owner),
-		secs(s.opts.Retention), nonce())
+		secs(s.opts.Retention), nonce(), secs(s.opts.UsageRetention), FairChunk)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +169,7 @@ func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int
 
 // Recovery counts what one Recover call did.
 type Recovery struct {
-	// Jobs went back to the head of their queue.
+	// Jobs went back to the head of their tenant's queue.
 	Jobs int
 	// Events became ready again.
 	Events int
@@ -187,9 +204,9 @@ func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
 	}
 	for {
 		v, err := s.run(ctx, "recover", scriptRecover,
-			[]string{s.keys.Lease(channel), s.keys.Queue(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},
+			[]string{s.keys.Lease(channel), s.keys.Active(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},
 			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch, secs(s.opts.Retention), nonce(),
-			s.opts.MaxRecoveries, ErrCodeWorkerLost)
+			s.opts.MaxRecoveries, ErrCodeWorkerLost, secs(s.opts.UsageRetention))
 		if err != nil {
 			return total, err
 		}

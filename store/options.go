@@ -68,6 +68,9 @@ type Options struct {
 	// wall clock and the Redis server's (default 1 s); the create deadline
 	// is trusted only that long after it passed.
 	ClockSkew time.Duration
+	// UsageRetention is how long a tenant's daily usage counters are kept
+	// (default 400 days); the TTL is set when a day's key is created.
+	UsageRetention time.Duration
 	// Now is the clock (default time.Now). Scripts never read the Redis
 	// clock: every time is passed in ARGV, so tests can move time. The one
 	// exception is the create deadline (real wall-clock time, compared
@@ -94,6 +97,7 @@ const (
 	DefaultMaxRecoveries  = 5
 	DefaultCreateDeadline = 3 * time.Second
 	DefaultClockSkew      = time.Second
+	DefaultUsageRetention = 400 * 24 * time.Hour
 )
 
 // withDefaults fills zero fields with the defaults.
@@ -118,6 +122,7 @@ func (o Options) withDefaults() Options {
 	setDur(&o.EventLeaseTTL, DefaultEventLeaseTTL)
 	setDur(&o.MOPartTTL, DefaultMOPartTTL)
 	setDur(&o.DedupTTL, DefaultDedupTTL)
+	setDur(&o.UsageRetention, DefaultUsageRetention)
 	if o.MaxRecipients <= 0 {
 		o.MaxRecipients = DefaultMaxRecipients
 	}
@@ -156,6 +161,7 @@ func (o Options) Validate() error {
 		{"ReportWait", o.ReportWait}, {"Retention", o.Retention}, {"IndexTTL", o.IndexTTL},
 		{"IdempotencyTTL", o.IdempotencyTTL}, {"EventLeaseTTL", o.EventLeaseTTL}, {"MOPartTTL", o.MOPartTTL},
 		{"DedupTTL", o.DedupTTL}, {"CreateDeadline", o.CreateDeadline}, {"ClockSkew", o.ClockSkew},
+		{"UsageRetention", o.UsageRetention},
 	} {
 		if d.v < 0 {
 			l.Addf(d.field, "must not be negative, got %v", d.v)

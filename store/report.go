@@ -64,9 +64,9 @@ func (s *Store) Reports(ctx context.Context, channel string, reps []ReportIn) ([
 	if len(reps) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, 5+5*len(reps))
+	args := make([]any, 0, 6+5*len(reps))
 	args = append(args, s.keys.Tag(channel), ms(s.now()), secs(s.opts.ParkTTL),
-		secs(s.opts.Retention), nonce())
+		secs(s.opts.Retention), nonce(), secs(s.opts.UsageRetention))
 	for i, r := range reps {
 		if r.MsgID == "" || !cleanID(r.MsgID) {
 			return nil, fmt.Errorf("%w: reports[%d].MsgID %q: empty or contains '|'", ErrInvalid, i, r.MsgID)
@@ -119,7 +119,8 @@ func (s *Store) SweepReportWait(ctx context.Context, channel string, now time.Ti
 	total := 0
 	for {
 		v, err := s.run(ctx, "sweep report wait", scriptSweep, []string{s.keys.Await(channel)},
-			s.keys.Tag(channel), ms(now), s.opts.SweepBatch, secs(s.opts.Retention), nonce(), ErrCodeReportTimeout)
+			s.keys.Tag(channel), ms(now), s.opts.SweepBatch, secs(s.opts.Retention), nonce(), ErrCodeReportTimeout,
+			secs(s.opts.UsageRetention))
 		if err != nil {
 			return total, err
 		}

@@ -71,7 +71,7 @@ func TestCreateAndGet(t *testing.T) {
 		if _, ok := h["j:1:1"]; ok {
 			f.t.Error("job state written at creation; missing means queued")
 		}
-		q := f.env.Do(f.t, "LRANGE", k.Queue(f.ch), 0, -1).([]any)
+		q := f.env.Do(f.t, "LRANGE", k.TenantQueue(f.ch, "acme", PriorityNormal), 0, -1).([]any)
 		want := []string{"r1:1:1", "r1:1:2", "r1:2:1", "r1:2:2", "r1:3:1", "r1:3:2"}
 		if len(q) != len(want) {
 			f.t.Fatalf("queue %v, want %v", q, want)

@@ -80,9 +80,10 @@ func (s *Store) Submitted(ctx context.Context, channel string, outcomes []Submit
 		return sum, nil
 	}
 	now := s.now()
-	args := make([]any, 0, 7+5*len(outcomes))
+	args := make([]any, 0, 8+5*len(outcomes))
 	args = append(args, s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.ReportWait)),
-		secs(s.opts.MappingTTL), secs(s.opts.Retention), nonce(), ErrCodeMsgIDCollision)
+		secs(s.opts.MappingTTL), secs(s.opts.Retention), nonce(), ErrCodeMsgIDCollision,
+		secs(s.opts.UsageRetention))
 	for i, o := range outcomes {
 		kind, code := "ok", ""
 		switch {

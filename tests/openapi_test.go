@@ -713,6 +713,9 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatalf("replayed event %+v", ev)
 	}
 
+	// The account routes of the admin API.
+	coverAdminRoutes(t, client, base)
+
 	// A gateway without admin key whose ISMG never answers (a listener
 	// that accepts nothing): not ready, and the admin API answers 404.
 	silent, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,7 +2,7 @@
 -- KEYS[1] request hash   {T}:req:<id>
 -- KEYS[2] sched zset     {T}:sched
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] retention (s)   ARGV[4] event id nonce
--- ARGV[5] request id
+-- ARGV[5] request id     ARGV[6] usage TTL (s)
 -- Queued and scheduled jobs become final 'cancelled' (queued ones stay in
 -- the queue list and are dropped by lease.lua: the request is marked "cx").
 -- Leased jobs are in flight and only counted; submitted jobs are returned
@@ -12,6 +12,7 @@
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[3])
 NONCE = ARGV[4]
+USE_TTL = tonumber(ARGV[6])
 local id = ARGV[5]
 local m = meta(id)
 if not m then return false end

@@ -1,14 +1,18 @@
 -- create.lua: store a new request and queue its R×S jobs, unless Redis runs
 -- it too late or after the request id was voided.
 -- KEYS[1] request hash   {T}:req:<id>
--- KEYS[2] queue list     {T}:q
+-- KEYS[2] tenant queue   {T}:q:<tenant>:<priority>
 -- KEYS[3] void marker    {T}:void:<id>
+-- KEYS[4] active tenants {T}:tq
+-- KEYS[5] virtual clock  {T}:vc
 -- ARGV[1] tag            ARGV[2] request id
 -- ARGV[3] R              ARGV[4] S
 -- ARGV[5] deadline: Unix ms on the caller's wall clock
 -- ARGV[6] create token (random per CreateRequest call)
--- ARGV[7] n = number of meta ARGVs (field, value pairs) that follow
--- ARGV[8 .. 7+n]                  meta field/value pairs
+-- ARGV[7] now (ms, the store's clock: the usage day)
+-- ARGV[8] usage TTL (s)  ARGV[9] tenant   ARGV[10] tenant's UTC offset (s)
+-- ARGV[11] n = number of meta ARGVs (field, value pairs) that follow
+-- ARGV[12 .. 11+n]                meta field/value pairs
 -- next R ARGVs                    recipient numbers (to:1 .. to:R)
 -- next S ARGVs                    segment bytes (seg:1 .. seg:S)
 -- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S)
@@ -36,10 +40,12 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now > tonumber(ARGV[5]) then return -1 end
-local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[7])
+NOW = ARGV[7]
+USE_TTL = tonumber(ARGV[8])
+local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[11])
 local fields = {'tok', ARGV[6]}
-for i = 8, 7 + n do fields[#fields + 1] = ARGV[i] end
-local base = 7 + n
+for i = 12, 11 + n do fields[#fields + 1] = ARGV[i] end
+local base = 11 + n
 for r = 1, R do
   fields[#fields + 1] = 'to:' .. r
   fields[#fields + 1] = ARGV[base + r]
@@ -60,4 +66,7 @@ for r = 1, R do
   end
 end
 push_chunks('RPUSH', KEYS[2], jobs)
+redis.call('ZADD', KEYS[4], 'NX', redis.call('GET', KEYS[5]) or '0', ARGV[9])
+use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, 'a', R * S)
+use_flush()
 return 1

@@ -1,40 +1,67 @@
--- lease.lua: move due retries to the queue, then pop and lease up to max jobs.
--- KEYS[1] queue list     {T}:q
+-- lease.lua: move due retries to their tenant queues, then pop and lease up
+-- to max jobs: the legacy queue first, then the tenants by fair queueing.
+-- KEYS[1] legacy queue   {T}:q
 -- KEYS[2] sched zset     {T}:sched
 -- KEYS[3] lease zset     {T}:lease
+-- KEYS[4] active tenants {T}:tq     (tenant -> virtual time)
+-- KEYS[5] virtual clock  {T}:vc
+-- KEYS[6] pick counters  {T}:tk     (tenant -> picks)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)
 -- ARGV[4] max jobs                 ARGV[5] lease owner
 -- ARGV[6] retention (s)            ARGV[7] event id nonce
--- Jobs of vanished requests, and jobs no longer queued, are dropped from
--- the queue without being returned. Queued jobs of a cancelled request
--- (an in-flight job whose lease expired or that was retried after
--- CancelRequest) become final 'cancelled'.
+-- ARGV[8] usage TTL (s)            ARGV[9] chunk: jobs per pick while
+--                                  several tenants are active
+--
+-- Fair queueing: every active tenant (one of its queues not empty) is in
+-- KEYS[4] scored by its virtual time. A pick takes the tenant with the
+-- smallest virtual time (ties: by name), pops up to chunk jobs from one of
+-- its priority queues (all that is wanted when it is the only active
+-- tenant) and adds 1/weight per job leased to its virtual time; the
+-- weight is the request's "w". The virtual clock is the virtual time at
+-- which the last pick started; a tenant that becomes active joins at it
+-- (push_queued), so it is served next and an old backlog earns no credit.
+-- A tenant whose queues are empty leaves KEYS[4] (and its pick counter).
+-- Priority within a tenant (pick counter k, see store.Priority): low first
+-- when k is a multiple of 25, normal then low first when k is a multiple
+-- of 5, otherwise high, normal, low.
+--
+-- Jobs of vanished requests, of requests moving to another channel, and
+-- jobs no longer queued, are dropped without being returned. Queued jobs
+-- of a cancelled request (an in-flight job whose lease expired or that
+-- was retried after CancelRequest) become final 'cancelled'.
 -- Returns {jobs, finals}: jobs is a flat array, 8 values per job:
 --   job, dest, content, udhi, msg_fmt, src_ext, S (Pk_total), attempts
 -- and finals lists requests that became final.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[6])
 NONCE = ARGV[7]
-local deadline, max, owner = ARGV[3], tonumber(ARGV[4]), ARGV[5]
+USE_TTL = tonumber(ARGV[8])
+local deadline, max, owner, chunk = ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[9])
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', NOW, 'LIMIT', 0, 1000)
 if #due > 0 then
   redis.call('ZREM', KEYS[2], unpack(due))
-  local rev = {}
-  for i = #due, 1, -1 do rev[#rev + 1] = due[i] end
-  redis.call('LPUSH', KEYS[1], unpack(rev)) -- earliest due first
+  for _, job in ipairs(due) do -- earliest due first, at the head of its queue
+    local id = split_job(job)
+    local m = id and meta(id)
+    if m and not m.mv then queue_job(m, job) end
+  end
+  push_queued(true)
 end
 
 local out, zadd = {}, {}
 local got, popped, budget = 0, 0, max * 8 + 1000
-while got < max and popped < budget do
-  local want = max - got
-  local jobs = redis.call('LPOP', KEYS[1], want)
-  if not jobs then break end
-  popped = popped + #jobs
+
+-- take leases the popped jobs that are still queued; it returns the
+-- virtual time they cost (1/weight each).
+local function take(jobs)
+  local cost = 0
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
     local m = id and meta(id)
+    if m and m.mv then
+      m = nil
+    end
     if m and m.cx then
       local f = 'j:' .. r .. ':' .. s
       local t = jdecode(redis.call('HGET', reqkey(id), f))
@@ -75,11 +102,58 @@ while got < max and popped < budget do
         out[n + 7] = tostring(m.S)
         out[n + 8] = att
         got = got + 1
+        cost = cost + 1 / m.w
       end
     end
   end
+  return cost
+end
+
+-- The legacy queue (jobs queued before per-tenant queues) goes first.
+while got < max and popped < budget do
+  local want = max - got
+  local jobs = redis.call('LPOP', KEYS[1], want)
+  if not jobs then break end
+  popped = popped + #jobs
+  take(jobs)
   if #jobs < want then break end
 end
+
+local ORDER = {{'h', 'n', 'l'}, {'n', 'l', 'h'}, {'l', 'n', 'h'}}
+local vc = nil
+while got < max and popped < budget do
+  local head = redis.call('ZRANGE', KEYS[4], 0, 1, 'WITHSCORES')
+  if #head == 0 then break end
+  local tenant, score = head[1], head[2]
+  vc = score
+  local want = max - got
+  if #head > 2 and want > chunk then want = chunk end
+  local k = redis.call('HINCRBY', KEYS[6], tenant, 1)
+  local order = ORDER[1]
+  if k % 25 == 0 then
+    order = ORDER[3]
+  elseif k % 5 == 0 then
+    order = ORDER[2]
+  end
+  local jobs = nil
+  for _, p in ipairs(order) do
+    jobs = redis.call('LPOP', qkey(tenant, p), want)
+    if jobs then break end
+  end
+  local n = jobs and #jobs or 0
+  local cost = 0
+  if n > 0 then
+    popped = popped + n
+    cost = take(jobs)
+  end
+  if n < want and redis.call('EXISTS', qkey(tenant, 'h'), qkey(tenant, 'n'), qkey(tenant, 'l')) == 0 then
+    redis.call('ZREM', KEYS[4], tenant)
+    redis.call('HDEL', KEYS[6], tenant)
+  elseif cost > 0 then
+    redis.call('ZADD', KEYS[4], 'XX', string.format('%.17g', tonumber(score) + cost), tenant)
+  end
+end
+if vc then redis.call('SET', KEYS[5], vc) end
 push_chunks('ZADD', KEYS[3], zadd)
 flush()
 return {out, FINALS}

@@ -26,7 +26,14 @@
 -- "n_failed" / "n_unknown" / "n_cancelled" final recipients by status,
 -- "fin" time the request became final, "cx" time of CancelRequest,
 -- "rc:<r>:<s>" expired leases of job r:s recovered (recover.lua).
-
+--
+-- Fair queue meta (create.lua): "w" weight (1..100), "pr" priority (h, n,
+-- l), "tz" UTC offset of the tenant in seconds; "mv" is set while the
+-- request moves to another channel (move_out.lua): its jobs here are dead.
+--
+-- Usage counters: scripts that make jobs final (or submitted) count them
+-- in USE and flush() applies one HINCRBY per key and field; scripts that
+-- call flush set USE_TTL (seconds, Options.UsageRetention).
 local TAG = ARGV[1]
 local NOW = ''         -- set by the script
 local RETENTION = 0    -- seconds, set by scripts that may finalise requests
@@ -38,6 +45,13 @@ local TOUCHED = {}     -- request ids whose counters changed, in order
 local AWAIT_ADD = {}   -- ZADD await: score, job, ...
 local AWAIT_DEL = {}   -- ZREM await: job, ...
 local EVQ = {}         -- RPUSH ev:q: event ids
+local USE_TTL = 0      -- seconds, set by scripts that count usage
+local USE = {}         -- usage key -> {field -> increment}
+local USE_KEYS = {}    -- usage keys, in order
+local QPUSH = {}       -- tenant queue key -> jobs to push (queue_job)
+local QKEYS = {}       -- tenant queue keys, in order
+local QACT = {}        -- tenants to activate, in order
+local QSEEN = {}       -- tenant -> true once in QACT
 
 local function reqkey(id) return TAG .. ':req:' .. id end
 
@@ -82,13 +96,16 @@ local function isfinal(st) return st == 'd' or st == 'f' or st == 'u' or st == '
 local function meta(id)
   local m = META[id]
   if m == nil then
-    local v = redis.call('HMGET', reqkey(id), 'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin')
+    local v = redis.call('HMGET', reqkey(id), 'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
+                         'w', 'pr', 'tz', 'mv')
     if not v[1] then
       m = false
     else
       m = {R = tonumber(v[1]), S = tonumber(v[2]), cb = v[3] or '', tenant = v[4] or '',
            ref = v[5] or '', cx = v[6], st = v[7], fmt = v[8] or '0', ext = v[9] or '',
-           rfin = tonumber(v[10]) or 0, d = nil}
+           rfin = tonumber(v[10]) or 0, w = tonumber(v[11]) or 1, pr = v[12] or 'n',
+           tz = tonumber(v[13]) or 0, mv = v[14], d = nil}
+      if m.w < 1 then m.w = 1 end
     end
     META[id] = m
   end
@@ -112,6 +129,106 @@ local function new_event(fields)
   redis.call('HSET', TAG .. ':ev:' .. eid, 'id', eid, 'at', NOW, 'att', '0', unpack(fields))
   EVQ[#EVQ + 1] = eid
   return eid
+end
+
+-- push_chunks runs cmd key v1 v2 ... in chunks of at most 1000 values
+-- (Lua's unpack is limited to a few thousand values).
+local function push_chunks(cmd, key, vals)
+  local n = #vals
+  local i = 1
+  while i <= n do
+    local j = math.min(i + 999, n)
+    redis.call(cmd, key, unpack(vals, i, j))
+    i = j + 1
+  end
+end
+
+-- use_day is the day number (days since 1970-01-01) of NOW in the zone tz
+-- seconds east of UTC (store.Day in Go).
+local function use_day(tz)
+  return math.floor((math.floor(tonumber(NOW) / 1000) + tz) / 86400)
+end
+
+-- use_add counts n in usage field f (a, s, d, f, u, c) of request m's
+-- tenant for today.
+local function use_add(m, f, n)
+  if m.tenant == '' then return end
+  local k = TAG .. ':use:' .. m.tenant .. ':' .. use_day(m.tz)
+  local u = USE[k]
+  if not u then
+    u = {}
+    USE[k] = u
+    USE_KEYS[#USE_KEYS + 1] = k
+  end
+  u[f] = (u[f] or 0) + n
+end
+
+-- use_flush applies the usage counts: one HINCRBY per key and field, and
+-- the key's TTL when it has none (it was just created).
+local function use_flush()
+  for _, k in ipairs(USE_KEYS) do
+    local u = USE[k]
+    for _, f in ipairs({'a', 's', 'd', 'f', 'u', 'c'}) do
+      if u[f] then redis.call('HINCRBY', k, f, u[f]) end
+    end
+    if USE_TTL > 0 then redis.call('EXPIRE', k, USE_TTL, 'NX') end
+  end
+  USE, USE_KEYS = {}, {}
+end
+
+-- tenant_of is the queue name of m's tenant ("_" for a request stored
+-- without one, which CreateRequest no longer accepts).
+local function tenant_of(m)
+  if m.tenant == '' then return '_' end
+  return m.tenant
+end
+
+-- qkey is the queue of tenant at priority p (h, n, l): Keys.TenantQueue.
+local function qkey(tenant, p) return TAG .. ':q:' .. tenant .. ':' .. p end
+
+-- queue_job records job of request m for push_queued.
+local function queue_job(m, job)
+  local tenant = tenant_of(m)
+  local k = qkey(tenant, m.pr)
+  local l = QPUSH[k]
+  if not l then
+    l = {}
+    QPUSH[k] = l
+    QKEYS[#QKEYS + 1] = k
+  end
+  l[#l + 1] = job
+  if not QSEEN[tenant] then
+    QSEEN[tenant] = true
+    QACT[#QACT + 1] = tenant
+  end
+end
+
+-- push_queued pushes the jobs recorded by queue_job to their tenant
+-- queues, in order: at the head when head is true (they go before the
+-- jobs already queued), else at the tail. A tenant that was not active
+-- joins the fair queue at the virtual clock (ZADD NX: an active tenant
+-- keeps its virtual time).
+local function push_queued(head)
+  for _, k in ipairs(QKEYS) do
+    local l = QPUSH[k]
+    if head then
+      local rev = {}
+      for i = #l, 1, -1 do rev[#rev + 1] = l[i] end
+      push_chunks('LPUSH', k, rev)
+    else
+      push_chunks('RPUSH', k, l)
+    end
+  end
+  if #QACT > 0 then
+    local vc = redis.call('GET', TAG .. ':vc') or '0'
+    local args = {}
+    for _, tenant in ipairs(QACT) do
+      args[#args + 1] = vc
+      args[#args + 1] = tenant
+    end
+    redis.call('ZADD', TAG .. ':tq', 'NX', unpack(args))
+  end
+  QPUSH, QKEYS, QACT, QSEEN = {}, {}, {}, {}
 end
 
 -- status_of maps a final job state to a recipient status and error code.
@@ -156,6 +273,7 @@ local function set_job(id, m, r, s, old, t, to)
     redis.call('HSET', req, f, jencode(t))
     return nil
   end
+  use_add(m, t[1], 1)
   if m.S == 1 then
     local status, err = status_of(t)
     local enc = jencode(t)
@@ -200,22 +318,11 @@ local function apply_report(id, m, r, s, job, t, old, stat, done, at, to)
   return 'm', set_job(id, m, r, s, old, t, to)
 end
 
--- push_chunks runs cmd key v1 v2 ... in chunks of at most 1000 values
--- (Lua's unpack is limited to a few thousand values).
-local function push_chunks(cmd, key, vals)
-  local n = #vals
-  local i = 1
-  while i <= n do
-    local j = math.min(i + 999, n)
-    redis.call(cmd, key, unpack(vals, i, j))
-    i = j + 1
-  end
-end
-
 -- flush applies the batched effects of the call: await additions, then
 -- removals, queued events, request counters, and the TTL of requests that
--- became final (recorded in FINALS).
+-- became final (recorded in FINALS), and the usage counts.
 local function flush()
+  use_flush()
   local await = TAG .. ':await'
   push_chunks('ZADD', await, AWAIT_ADD)
   push_chunks('ZREM', await, AWAIT_DEL)

@@ -1,7 +1,8 @@
 -- record_cancel.lua: record CMPP_CANCEL outcomes of submitted jobs.
 -- KEYS[1] await zset     {T}:await
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] retention (s)   ARGV[4] event id nonce
--- ARGV[5..] 3 per outcome: job, msg_id, "1" cancelled / "0" not cancelled
+-- ARGV[5] usage TTL (s)
+-- ARGV[6..] 3 per outcome: job, msg_id, "1" cancelled / "0" not cancelled
 -- A successful cancel makes the job final 'cancelled' (no report will
 -- come); a failed one is noted as error code "cancel_failed" while the job
 -- keeps waiting for its report.
@@ -9,8 +10,9 @@
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[3])
 NONCE = ARGV[4]
+USE_TTL = tonumber(ARGV[5])
 local n = 0
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   local job, mid, ok = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local id, r, s = split_job(job)
   local m = id and meta(id)

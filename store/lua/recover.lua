@@ -1,18 +1,20 @@
 -- recover.lua: expired job and event leases back to their queues; jobs
 -- recovered too often become final 'unknown'.
 -- KEYS[1] lease zset     {T}:lease
--- KEYS[2] queue list     {T}:q
+-- KEYS[2] active tenants {T}:tq
 -- KEYS[3] event lease    {T}:ev:lease
 -- KEYS[4] event queue    {T}:ev:q
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] limit per kind
 -- ARGV[4] retention (s)   ARGV[5] event id nonce
 -- ARGV[6] max recoveries  ARGV[7] error code of a job recovered too often
+-- ARGV[8] usage TTL (s)
 -- Every expired lease of a leased job counts in the request hash field
 -- "rc:<r>:<s>" (a lease renewed by Extend never expires, so it does not
 -- count). A job whose count exceeds max recoveries — its SUBMIT killed or
 -- stalled every worker that took it — becomes final 'unknown' with the
 -- error code (rolled up, with its event, like every final outcome: it may
--- have been sent). Other jobs go to the head of the queue in state q
+-- have been sent). Other jobs go to the head of their tenant's queue (of
+-- their priority; the tenant becomes active if it was not) in state q
 -- (their attempts count keeps the lease that expired). Events are not
 -- capped: see Store.Recover.
 -- Returns {jobs recovered, jobs scanned, events recovered, jobs ended,
@@ -20,9 +22,10 @@
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[4])
 NONCE = ARGV[5]
+USE_TTL = tonumber(ARGV[8])
 local limit, maxrec, code = tonumber(ARGV[3]), tonumber(ARGV[6]), ARGV[7]
 local jobs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', NOW, 'LIMIT', 0, limit)
-local push = {}
+local pushed = 0
 local ended = 0
 for _, job in ipairs(jobs) do
   redis.call('ZREM', KEYS[1], job)
@@ -41,20 +44,19 @@ for _, job in ipairs(jobs) do
       else
         t[1] = 'q'
         redis.call('HSET', req, 'j:' .. r .. ':' .. s, jencode(t))
-        push[#push + 1] = job
+        if not m.mv then
+          queue_job(m, job)
+          pushed = pushed + 1
+        end
       end
     end
   end
 end
-if #push > 0 then
-  local rev = {}
-  for i = #push, 1, -1 do rev[#rev + 1] = push[i] end
-  redis.call('LPUSH', KEYS[2], unpack(rev))
-end
+push_queued(true)
 local evs = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', NOW, 'LIMIT', 0, limit)
 if #evs > 0 then
   redis.call('ZREM', KEYS[3], unpack(evs))
   redis.call('RPUSH', KEYS[4], unpack(evs))
 end
 flush()
-return {#push, #jobs, #evs, ended, FINALS}
+return {pushed, #jobs, #evs, ended, FINALS}

@@ -1,8 +1,8 @@
 -- reports.lua: apply a batch of status reports.
 -- KEYS[1] await zset     {T}:await
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] park TTL (s)   ARGV[4] retention (s)
--- ARGV[5] event id nonce
--- ARGV[6..] 5 per report: msg_id, stat, submit_time, done_time, dest
+-- ARGV[5] event id nonce   ARGV[6] usage TTL (s)
+-- ARGV[7..] 5 per report: msg_id, stat, submit_time, done_time, dest
 -- A msg_id without mapping is parked (SUBMIT_RESP not seen yet); a report
 -- for a job that is not waiting for one (final already) is ignored;
 -- ACCEPTD is recorded but not final; any other stat makes the job final
@@ -14,9 +14,10 @@
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[4])
 NONCE = ARGV[5]
+USE_TTL = tonumber(ARGV[6])
 local park_ttl = ARGV[3]
 local codes = {}
-for i = 6, #ARGV, 5 do
+for i = 7, #ARGV, 5 do
   local mid, stat, sub, done, dest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local code, eid, subat = 'd', nil, ''
 

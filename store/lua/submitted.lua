@@ -3,8 +3,8 @@
 -- KEYS[2] await zset     {T}:await
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
 -- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
--- ARGV[7] error code of a Msg_Id collision
--- ARGV[8..] 5 per outcome: job, kind, msg_id, result, error code
+-- ARGV[7] error code of a Msg_Id collision   ARGV[8] usage TTL (s)
+-- ARGV[9..] 5 per outcome: job, kind, msg_id, result, error code
 --   kind "ok":   SUBMIT_RESP Result 0 with msg_id: job submitted, msg_id
 --                mapped (SET NX EX), report deadline set, and a parked
 --                report for msg_id applied at once. When msg_id is already
@@ -26,6 +26,7 @@
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
+USE_TTL = tonumber(ARGV[8])
 local await_at, map_ttl, col_code = ARGV[3], ARGV[4], ARGV[7]
 local codes = {}
 local unlease = {}
@@ -44,7 +45,7 @@ local function live_holder(mk, mid, job)
   return nil
 end
 
-for i = 8, #ARGV, 5 do
+for i = 9, #ARGV, 5 do
   local job, kind, mid, res, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local code, eid = 'stale', nil
   local id, r, s = split_job(job)
@@ -59,6 +60,7 @@ for i = 8, #ARGV, 5 do
       t[9] = ''
       local holder = nil
       if kind == 'ok' then
+        use_add(m, 's', 1) -- Result 0: submitted (a collision too)
         local mk = TAG .. ':mid:' .. mid
         if not redis.call('SET', mk, job, 'NX', 'EX', map_ttl) then
           holder = live_holder(mk, mid, job)

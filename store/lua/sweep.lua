@@ -1,11 +1,12 @@
 -- sweep.lua: submitted jobs whose report never came become final 'unknown'.
 -- KEYS[1] await zset     {T}:await
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] limit   ARGV[4] retention (s)
--- ARGV[5] event id nonce   ARGV[6] error code
+-- ARGV[5] event id nonce   ARGV[6] error code   ARGV[7] usage TTL (s)
 -- Returns {swept, scanned, finals}: scanned < limit means the sweep is done.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[4])
 NONCE = ARGV[5]
+USE_TTL = tonumber(ARGV[7])
 local code = ARGV[6]
 local jobs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[3]))
 local n = 0
