@@ -145,6 +145,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	s.webhooks = webhook.New(whCfg)
 	s.api = api.New(api.Deps{
 		Store:     s.store,
+		Registry:  s.reg,
 		Config:    cfg,
 		Metrics:   s.metrics,
 		Logger:    log.With().Str("component", "api").Logger(),
