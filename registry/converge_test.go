@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +81,32 @@ func TestTwoReplicasConvergeViaPubSub(t *testing.T) {
 func TestTwoReplicasConvergeViaPollAlone(t *testing.T) {
 	r1, r2, changed := twoReplicas(t, false)
 	checkConvergence(t, r1, r2, changed)
+}
+
+// A dropped subscription is made again (with backoff) and a change is
+// seen through pub/sub alone (the poll is an hour here).
+func TestPubSubResubscribes(t *testing.T) {
+	env, _ := testenv.OwnRedis(t) // CLIENT KILL must hit no other test
+	f1, f2 := newFixture(t, env, Options{}), newFixture(t, env, Options{Poll: time.Hour})
+	if err := f1.reg.Import(ctx(t), nil, []Channel{testChannel("cm1")}); err != nil {
+		t.Fatal(err)
+	}
+	subscribed := func() bool {
+		n, err := env.Client.PubSubNumSub(ctx(t), f2.reg.keys.RegistryEvents()).Result()
+		return err == nil && n[f2.reg.keys.RegistryEvents()] == 1
+	}
+	f2.run(t)
+	testenv.WaitFor(t, 2*time.Second, "replica 2 subscribed", subscribed)
+	testenv.WaitFor(t, converge, "replica 2 loaded the channel", func() bool { return len(f2.reg.Snapshot().Channels()) == 1 })
+	if err := env.Client.Do(ctx(t), "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 2*time.Second, "replica 2 subscribed again", subscribed)
+	if _, err := f1.reg.CreateChannel(ctx(t), admin, testChannel("cm2")); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, converge, "replica 2 sees the change through pub/sub", func() bool { return len(f2.reg.Snapshot().Channels()) == 2 })
+	if !strings.Contains(f2.log.String(), "registry pub/sub failed") {
+		t.Error("the lost subscription was not logged")
+	}
 }

@@ -99,9 +99,6 @@ func (r *Registry) Import(ctx context.Context, tenants []Tenant, channels []Chan
 			ch.tenants = append(ch.tenants, rec)
 			ch.audits = append(ch.audits, auditLine{who: configActor, action: "tenant.delete", name: n, before: cur, after: rec})
 		}
-		if err := checkResult(st, ch); err != nil {
-			return nil, err
-		}
 		return ch, nil
 	})
 	if err != nil {
@@ -209,7 +206,8 @@ func sameJSON(a, b any) bool {
 }
 
 // checkResult runs CheckSet on the stored accounts with ch applied and
-// reports every problem, naming the account.
+// reports every problem, naming the account (mutate runs it on every
+// change: the rules of the whole set hold after each).
 func checkResult(st *stored, ch *changeSet) error {
 	tens, chans := map[string]*Tenant{}, map[string]*Channel{}
 	for n, t := range st.tenants {
@@ -240,7 +238,7 @@ func checkResult(st *stored, ch *changeSet) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("registry: import: %w", invalid(errs...))
+	return fmt.Errorf("registry: %w", invalid(errs...))
 }
 
 // leaves flattens an errors.Join tree.

@@ -23,9 +23,10 @@ var (
 	// ErrManagedByConfig: the account comes from config.yaml and is
 	// read-only through the API (409).
 	ErrManagedByConfig = errors.New("registry: managed by config")
-	// ErrInvalid wraps validation problems; each names its field with the
-	// JSON/YAML key, e.g. "limits.max_requests_per_sec: must not be
-	// negative" (422).
+	// ErrInvalid: validation problems, as an *InvalidError whose
+	// Problems each name the field with the JSON/YAML key relative to the
+	// item, e.g. "limits.max_requests_per_sec: must not be negative"
+	// (422).
 	ErrInvalid = errors.New("registry: invalid")
 	// ErrConflict: a concurrent change won; retry (409).
 	ErrConflict = errors.New("registry: concurrent change")

@@ -188,6 +188,9 @@ func (r *Registry) mutate(ctx context.Context, compute func(st *stored) (*change
 		if ch == nil || ch.empty() {
 			return nil
 		}
+		if err := checkResult(st, ch); err != nil {
+			return err
+		}
 		ver, err := r.apply(ctx, st.version, ch)
 		switch {
 		case err == nil:

@@ -26,12 +26,15 @@ func benchStore(b *testing.B) (*Store, *testenv.RedisEnv) {
 // fill creates requests with n jobs in total (1-segment requests of up to
 // 1000 recipients, the worst case for reports: every report finalises a
 // recipient and creates an event).
-func fill(b *testing.B, st *Store, ch string, n int) {
+func fill(b *testing.B, st *Store, ch string, n int) { fillTenant(b, st, ch, "t", n) }
+
+// fillTenant is fill for one tenant.
+func fillTenant(b *testing.B, st *Store, ch, tenant string, n int) {
 	b.Helper()
 	ctx := context.Background()
 	for i := 0; n > 0; i++ {
 		R := min(n, 1000)
-		req := NewRequest{ID: fmt.Sprintf("b%d", i), Tenant: "t", Channel: ch, CallbackURL: "http://cb",
+		req := NewRequest{ID: fmt.Sprintf("%s%d", tenant, i), Tenant: tenant, Channel: ch, CallbackURL: "http://cb",
 			MsgFmt: 8, Segments: []Segment{{Content: make([]byte, 140)}}}
 		for r := range R {
 			req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
@@ -95,18 +98,53 @@ func redisCPU(b *testing.B, st *Store) float64 {
 	return total
 }
 
-// timed runs the timed part of a benchmark and reports its metrics.
+// redisCommands returns the server's command counts (INFO commandstats):
+// script calls (EVAL, EVALSHA) and every other command, those run by
+// scripts included; INFO itself is not counted.
+func redisCommands(b *testing.B, st *Store) (scripts, cmds float64) {
+	b.Helper()
+	info, err := st.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		return 0, 0 // miniredis has no INFO commandstats
+	}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, ",")
+		calls, _ := strconv.ParseFloat(n, 64)
+		switch name {
+		case "cmdstat_info":
+		case "cmdstat_eval", "cmdstat_evalsha":
+			scripts += calls
+		default:
+			cmds += calls
+		}
+	}
+	return scripts, cmds
+}
+
+// timed runs the timed part of a benchmark and reports its metrics:
+// segments/s, redis-µs/seg (server CPU), and the Redis script calls and
+// commands per segment (commands run inside scripts included).
 func timed(b *testing.B, st *Store, segments int, loop func()) {
 	b.Helper()
 	c0 := redisCPU(b, st)
+	s0, n0 := redisCommands(b, st)
 	b.ReportAllocs()
 	b.ResetTimer()
 	loop()
 	b.StopTimer()
 	c1 := redisCPU(b, st)
+	s1, n1 := redisCommands(b, st)
 	b.ReportMetric(float64(segments)/b.Elapsed().Seconds(), "segments/s")
 	if c1 > 0 {
 		b.ReportMetric((c1-c0)*1e6/float64(segments), "redis-µs/seg")
+	}
+	if s1 > 0 {
+		b.ReportMetric((s1-s0)/float64(segments), "scripts/seg")
+		b.ReportMetric((n1-n0)/float64(segments), "cmds/seg")
 	}
 }
 
@@ -143,6 +181,30 @@ func BenchmarkLease(b *testing.B) {
 			timed(b, st, b.N*batch, func() {
 				for i := 0; i < b.N; i++ {
 					jobs, err := st.Lease(ctx, "bl", "bench", batch)
+					if err != nil || len(jobs) != batch {
+						b.Fatalf("lease: %d %v", len(jobs), err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkLeaseTenants is BenchmarkLease with the jobs spread over
+// several backlogged tenants: each lease switches tenants every FairChunk
+// jobs.
+func BenchmarkLeaseTenants(b *testing.B) {
+	for _, tenants := range []int{2, 8} {
+		b.Run(fmt.Sprintf("tenants%d", tenants), func(b *testing.B) {
+			const batch = 64
+			st, _ := benchStore(b)
+			for k := range tenants {
+				fillTenant(b, st, "bt", fmt.Sprintf("t%d", k), (b.N*batch+tenants-1)/tenants)
+			}
+			ctx := context.Background()
+			timed(b, st, b.N*batch, func() {
+				for i := 0; i < b.N; i++ {
+					jobs, err := st.Lease(ctx, "bt", "bench", batch)
 					if err != nil || len(jobs) != batch {
 						b.Fatalf("lease: %d %v", len(jobs), err)
 					}

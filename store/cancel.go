@@ -37,11 +37,21 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.run(ctx, "cancel request", scriptCancel,
-		[]string{s.keys.Request(ch, id), s.keys.Sched(ch)},
-		s.keys.Tag(ch), ms(s.now()), secs(s.opts.Retention), nonce(), id, secs(s.opts.UsageRetention))
+	v, err := s.cancel(ctx, ch, id)
 	if err != nil {
 		return nil, err
+	}
+	if a, _ := asSlice(v); len(a) == 2 && asString(a[0]) == "mv" {
+		// MoveQueued is moving the request: cancel the copy on the target
+		// (the source copy is dead). Not there yet: the move must finish.
+		ch = asString(a[1])
+		if v, err = s.cancel(ctx, ch, id); err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, fmt.Errorf("%w: request %s is moving to channel %s: run MoveQueued again, then retry",
+				ErrUnavailable, id, ch)
+		}
 	}
 	if v == nil {
 		return nil, fmt.Errorf("%w: request %s", ErrNotFound, id)
@@ -56,6 +66,13 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 		res.Submitted = append(res.Submitted, CancelTarget{Job: JobID(sub[i]), MsgID: sub[i+1]})
 	}
 	return res, s.finalized(ctx, stringsOf(a[3]))
+}
+
+// cancel runs cancel.lua for request id on channel ch.
+func (s *Store) cancel(ctx context.Context, ch, id string) (any, error) {
+	return s.run(ctx, "cancel request", scriptCancel,
+		[]string{s.keys.Request(ch, id), s.keys.Sched(ch)},
+		s.keys.Tag(ch), ms(s.now()), secs(s.opts.Retention), nonce(), id, secs(s.opts.UsageRetention))
 }
 
 // CancelOutcome is the CMPP_CANCEL answer for one submitted job.

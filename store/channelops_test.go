@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -117,4 +118,38 @@ func (s *Store) moveRequestSteps(f *fixture, id, to string) (int64, error) {
 	}
 	segs, _, err := s.moveIn(f.ctx, f.ch, to, id, h)
 	return segs, err
+}
+
+func TestCancelWhileMoving(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.createFor("c1", "acme", 2, nil)
+		f.createFor("c2", "acme", 1, nil)
+		// c1: marked and copied, index not moved yet; c2: marked only.
+		if _, err := f.st.moveRequestSteps(f, "c1", "cm2"); err != nil {
+			f.t.Fatal(err)
+		}
+		if _, state, err := f.st.moveOut(f.ctx, f.ch, "cm2", "c2"); err != nil || state != "ok" {
+			f.t.Fatalf("move out c2: %q %v", state, err)
+		}
+		res, err := f.st.CancelRequest(f.ctx, "c1")
+		if err != nil || res.Channel != "cm2" || res.Cancelled != 2 {
+			f.t.Fatalf("cancel c1: %+v %v", res, err)
+		}
+		if _, err := f.st.CancelRequest(f.ctx, "c2"); !errors.Is(err, ErrUnavailable) {
+			f.t.Fatalf("cancel c2 before its copy exists: %v", err)
+		}
+		mr, err := f.st.MoveQueued(f.ctx, f.ch, "cm2")
+		if err != nil || mr.Requests != 2 || mr.LeftRequests != 0 {
+			f.t.Fatalf("MoveQueued %+v %v", mr, err)
+		}
+		if r := f.get("c1"); r.Channel != "cm2" || r.Status != RequestCancelled {
+			f.t.Fatalf("c1: %s %s", r.Channel, r.Status)
+		}
+		if res, err := f.st.CancelRequest(f.ctx, "c2"); err != nil || res.Channel != "cm2" || res.Cancelled != 1 {
+			f.t.Fatalf("cancel c2 after the move: %+v %v", res, err)
+		}
+		if jobs, err := f.st.Lease(f.ctx, "cm2", "s", 10); err != nil || len(jobs) != 0 {
+			f.t.Fatalf("lease on cm2: %v %v", jobs, err)
+		}
+	})
 }

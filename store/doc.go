@@ -11,12 +11,30 @@
 //
 // Every key of a channel starts with the hash tag "{<prefix>:<channel>}"
 // (see Keys), so that each Lua script touches one Redis Cluster slot. The
-// only keys outside channel slots are the request index (id → channel) and
-// idempotency records, used by single-key commands only.
+// only keys outside channel slots are the request index (id → channel),
+// idempotency records, and a tenant's daily quota and request-rate state,
+// used by single-key commands and scripts only.
+//
+// # Fair queueing between tenants
+//
+// Within a channel each tenant has its own job lists, one per priority
+// (high, normal, low), so one tenant's backlog never sits in front of
+// another's jobs. Lease serves the active tenants by weighted fair
+// queueing (a ZSET of tenant → virtual time, and a virtual clock at which
+// a tenant that becomes active joins), a few jobs per pick while several
+// are active; within a tenant, Priority states the order and the share
+// lower priorities keep. Jobs queued by a version without tenant queues
+// (the single list Keys.Queue) are leased first. See Lease and lua/lease.lua.
+//
+// The scripts also count each tenant's segments per day (in the tenant's
+// time zone) and channel: accepted, submitted, and final by status (see
+// Usage), in the channel's slot, one HINCRBY per key and field per call.
+// TakeQuota and AllowRequest keep a tenant's daily quota and request rate
+// across channels and replicas.
 //
 // # Why lists + a lease ZSET + a recoverer (and not Streams)
 //
-// Jobs wait in a LIST; Lease pops them and records a deadline per job in a
+// Jobs wait in LISTs; Lease pops them and records a deadline per job in a
 // ZSET; Recover puts expired leases back (as hibiken/asynq does). Redis
 // Streams with consumer groups and XAUTOCLAIM were considered and rejected:
 //
@@ -45,6 +63,7 @@
 //	   ↑             │ ├─Retry→ scheduled ─(due, Lease)→ leased      └─SweepReportWait→ unknown
 //	   └─Recover─────┘ └─Submitted(Result≠0 | no response | Msg_Id collision)→ failed | unknown
 //	queued | scheduled ─CancelRequest→ cancelled;  submitted ─RecordCancel→ cancelled
+//	queued | scheduled ─FailQueued (channel removed)→ failed
 //	leased ─Recover, lease expired more than MaxRecoveries times→ unknown (worker_lost)
 //
 // When all segments of a recipient are final the recipient is rolled up

@@ -13,8 +13,10 @@ import (
 //
 // Every key of a channel starts with the hash tag "{<prefix>:<channel>}" so
 // that all of them live in one Redis Cluster slot and every script touches
-// one slot only. Two kinds of keys live outside channel slots, and are only
-// used by single-key commands: the request index and idempotency records.
+// one slot only. Four kinds of keys live outside channel slots, and are only
+// used by single-key commands and scripts: the request index, idempotency
+// records, and a tenant's daily quota and request-rate state (hash tag: the
+// tenant).
 //
 //	{sb:ch}:req:<id>        HASH   request meta, recipients, segments, per-job state
 //	{sb:ch}:q               LIST   legacy pending jobs (queued before per-tenant queues; drained first)

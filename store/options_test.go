@@ -30,6 +30,7 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{Retention: -1}, "Retention"},
 		{Options{MaxSegments: 256}, "MaxSegments"},
 		{Options{MaxRecipients: -1}, "MaxRecipients"},
+		{Options{UsageRetention: -time.Hour}, "UsageRetention"},
 	} {
 		err := tc.opts.Validate()
 		var fe *fielderr.Error

@@ -110,7 +110,7 @@ func TestRejectionsAndIdempotency(t *testing.T) {
 	if len(sim.Received()) != 0 {
 		t.Fatalf("rejected requests reached the ISMG")
 	}
-	keys, err := env.Client.Keys(t.Context(), "*"+env.Prefix+":*:q").Result()
+	keys, err := env.Client.Keys(t.Context(), "*"+env.Prefix+":*:q*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}

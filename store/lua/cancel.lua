@@ -7,7 +7,8 @@
 -- the queue list and are dropped by lease.lua: the request is marked "cx").
 -- Leased jobs are in flight and only counted; submitted jobs are returned
 -- with their msg_id so the caller can send CMPP_CANCEL.
--- Returns false when the request does not exist, else
+-- Returns false when the request does not exist, {"mv", target channel}
+-- when it is moving to another channel (MoveQueued; nothing done), else
 -- {cancelled, in_flight, {job, msg_id, ...}, finals}.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[3])
@@ -16,6 +17,7 @@ USE_TTL = tonumber(ARGV[6])
 local id = ARGV[5]
 local m = meta(id)
 if not m then return false end
+if m.mv then return {'mv', m.mv} end -- moving: cancel the target's copy
 if not m.cx and m.rfin < m.R then redis.call('HSET', KEYS[1], 'cx', NOW) end
 local cancelled, inflight, submitted = 0, 0, {}
 for r = 1, m.R do

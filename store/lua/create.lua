@@ -1,5 +1,8 @@
 -- create.lua: store a new request and queue its R×S jobs, unless Redis runs
--- it too late or after the request id was voided.
+-- it too late or after the request id was voided. The jobs go to the tail
+-- of the tenant's queue of the request's priority; the tenant joins the
+-- fair queue at the virtual clock unless it is active (ZADD NX); R×S
+-- segments are counted accepted ("a") in the tenant's usage of the day.
 -- KEYS[1] request hash   {T}:req:<id>
 -- KEYS[2] tenant queue   {T}:q:<tenant>:<priority>
 -- KEYS[3] void marker    {T}:void:<id>
