@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // cm3 is the body of a channel the admin tests create.
@@ -127,7 +128,15 @@ func TestAdminChannels(t *testing.T) {
 		t.Fatalf("queued %v, want initech: 2", q)
 	}
 
-	// Deleted: state deleted, POST /sms refused, queue kept.
+	// Deleted once no tenant lists it: state deleted, POST /sms refused,
+	// queue kept.
+	e = expectErr(t, h.admin(t, http.MethodDelete, "/admin/channels/cm3", nil), 422, CodeInvalidField)
+	if !strings.Contains(e.Message, "initech") {
+		t.Fatalf("message %q does not name the tenant", e.Message)
+	}
+	if r := h.admin(t, http.MethodPatch, "/admin/tenants/initech", `{"channels": ["cm1"]}`); r.status != 200 {
+		t.Fatalf("patch initech: %d %s", r.status, r.body)
+	}
 	if r := h.admin(t, http.MethodDelete, "/admin/channels/cm3", nil); r.status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
@@ -136,7 +145,7 @@ func TestAdminChannels(t *testing.T) {
 	if v.DeletedAt == nil || v.Queued["initech"] != 2 || *v.LinksReady {
 		t.Fatalf("deleted view %+v", v)
 	}
-	expectErr(t, h.post(t, key, sendOne), 422, CodeUnknownChannel)
+	expectErr(t, h.post(t, key, map[string]any{"to": []string{"13800138000"}, "content": "x", "channel": "cm3"}), 422, CodeUnknownChannel)
 
 	// Drain: to a missing or deleted channel refused, then to cm1.
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/channels/cm3/drain-to/nope", nil), 404, CodeNotFound)
@@ -161,6 +170,9 @@ func TestAdminChannels(t *testing.T) {
 	}
 	key4 := h.createTenantWithKey(t, "hooli", nil, "cm4")
 	sent := h.mustAccept(t, key4, sendOne)
+	if r := h.admin(t, http.MethodPatch, "/admin/tenants/hooli", `{"channels": ["cm1"]}`); r.status != 200 {
+		t.Fatalf("patch hooli: %d %s", r.status, r.body)
+	}
 	if r := h.admin(t, http.MethodDelete, "/admin/channels/cm4", nil); r.status != http.StatusNoContent {
 		t.Fatalf("delete cm4: %d %s", r.status, r.body)
 	}
@@ -173,8 +185,14 @@ func TestAdminChannels(t *testing.T) {
 	}
 	var st StatusResponse
 	h.do(t, http.MethodGet, "/sms/"+sent.ID, key4, nil).json(t, &st)
-	if st.Status != "failed" || st.Recipients[0].ErrorCode != ErrCodeChannelRemoved {
+	if st.Status != "failed" || st.Recipients[0].ErrorCode != store.ErrCodeChannelRemoved {
 		t.Fatalf("failed request %+v", st)
+	}
+	// No channel secret in the log (API and audit).
+	for _, sec := range []string{"cm1-secret", "cm2-secret", "cm3-ismg-secret"} {
+		if strings.Contains(h.logs.String()+h.audit.String(), sec) {
+			t.Fatalf("a channel secret is in the log")
+		}
 	}
 	// A deleted channel comes back with POST.
 	r = h.admin(t, http.MethodPost, "/admin/channels", cm3("cm3"))

@@ -4,11 +4,9 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-)
 
-// ErrCodeChannelRemoved is the error_code of segments failed by POST
-// /admin/channels/{name}/fail-queued.
-const ErrCodeChannelRemoved = "channel_removed"
+	"github.com/smsbridge/smsbridge/store"
+)
 
 // DrainResponse is the body of POST /admin/channels/{name}/drain-to/{other}.
 type DrainResponse struct {
@@ -82,7 +80,7 @@ func (s *Server) failQueued(c *gin.Context) {
 	if !ok {
 		return
 	}
-	n, err := s.store.FailQueued(c.Request.Context(), name, ErrCodeChannelRemoved)
+	n, err := s.store.FailQueued(c.Request.Context(), name, store.ErrCodeChannelRemoved)
 	if err != nil {
 		abortInternal(c, err)
 		return

@@ -136,6 +136,9 @@ func tenantView(t *registry.Tenant, lastUsed map[string]time.Time, now time.Time
 		ManagedBy: t.State.ManagedBy, Keys: make([]KeyView, 0, len(t.State.Keys)),
 		CreatedAt: webhook.Time{Time: t.State.CreatedAt}, UpdatedAt: webhook.Time{Time: t.State.UpdatedAt},
 	}
+	if v.TimeZone == "" {
+		v.TimeZone = registry.DefaultTimeZone
+	}
 	if t.State.PreviousSecret != "" && now.Before(t.State.PreviousUntil) {
 		v.PreviousSecretUntil = &webhook.Time{Time: t.State.PreviousUntil}
 	}

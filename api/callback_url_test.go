@@ -16,6 +16,7 @@ func TestCallbackURLForbidden(t *testing.T) {
 	listed := newHarness(t, func(su *setup) {
 		su.cfg.Webhook.AllowPrivateNetworks = true
 		su.tenants[0].WebhookHosts = []string{"hooks.acme.example", "*.acme.example", "127.0.0.1"}
+		su.tenants[0].CallbackURL = "https://hooks.acme.example/sms" // the registry checks it too
 	})
 	body := func(cb string) map[string]any {
 		return map[string]any{"to": []string{"13800138000"}, "content": "hi", "callback_url": cb}
@@ -58,7 +59,7 @@ func TestCallbackURLForbidden(t *testing.T) {
 			if e.Code != tc.code || !strings.Contains(e.Message, tc.reason) {
 				t.Fatalf("%s %q, want %s containing %q", e.Code, e.Message, tc.code, tc.reason)
 			}
-			if keys := tc.h.env.Keys(t); len(keys) != 0 {
+			if keys := tc.h.dataKeys(t); len(keys) != 0 {
 				t.Fatalf("refused request wrote to Redis: %v", keys)
 			}
 		})

@@ -192,6 +192,7 @@ type harness struct {
 	ts        *httptest.Server
 	metrics   *metrics.Metrics
 	logs      *testenv.LogBuffer
+	audit     *testenv.LogBuffer // the registry's log
 	readiness *fakeReadiness
 	canceller *fakeCanceller
 	hub       *wake.Hub
@@ -221,11 +222,12 @@ func newHarnessWith(t testing.TB, env *testenv.RedisEnv, opts store.Options, mut
 		store:     store.New(env.Client, opts),
 		metrics:   metrics.New(),
 		logs:      &testenv.LogBuffer{},
+		audit:     &testenv.LogBuffer{},
 		readiness: &fakeReadiness{ready: map[string]bool{"cm1": true, "cm2": true}},
 		canceller: &fakeCanceller{outcomes: map[string]CancelOutcome{}},
 		hub:       wake.New("cm1", "cm2"),
 	}
-	h.registry = newRegistry(t, env, su, zerolog.New(h.logs).Level(zerolog.InfoLevel))
+	h.registry = newRegistry(t, env, su, zerolog.New(h.audit).Level(zerolog.InfoLevel))
 	h.srv = New(Deps{
 		Store: h.store, Registry: h.registry, Config: cfg, Metrics: h.metrics,
 		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
@@ -377,4 +379,17 @@ func (h *harness) auth(t testing.TB, key string) *authed {
 func (h *harness) admin(t testing.TB, method, path string, body any) response {
 	t.Helper()
 	return h.do(t, method, path, adminKey, body)
+}
+
+// dataKeys returns the keys of the environment but the registry's (the
+// accounts imported at start): what requests wrote.
+func (h *harness) dataKeys(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, k := range h.env.Keys(t) {
+		if !strings.Contains(k, ":_registry}") {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -178,7 +178,7 @@ func TestPostSMSRejectedQueuesNothing(t *testing.T) {
 			if e := r.errBody(t); e.Code != tc.code {
 				t.Fatalf("code %q (%s), want %q", e.Code, e.Message, tc.code)
 			}
-			if keys := h.env.Keys(t); len(keys) != 0 {
+			if keys := h.dataKeys(t); len(keys) != 0 {
 				t.Fatalf("refused request wrote to Redis: %v", keys)
 			}
 		})
@@ -271,7 +271,7 @@ func TestPostSMSOversizedRefusedBeforeReading(t *testing.T) {
 		}
 		_ = pr.Close()
 	})
-	if keys := h.env.Keys(t); len(keys) != 0 {
+	if keys := h.dataKeys(t); len(keys) != 0 {
 		t.Fatalf("oversized request wrote to Redis: %v", keys)
 	}
 }
@@ -327,7 +327,8 @@ func TestPostSMSIdempotencyInProgress(t *testing.T) {
 		t.Fatal(e)
 	}
 	// Another replica holds the reservation for this key and body.
-	rec, err := h.store.ReserveIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash(), "x", time.Now().Add(time.Minute))
+	const id = "01234567-89ab-7def-8123-456789abcdef"
+	rec, err := h.store.ReserveIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash(), id, time.Now().Add(time.Minute))
 	if err != nil || rec != nil {
 		t.Fatalf("reserve: %v %v", rec, err)
 	}
@@ -339,8 +340,8 @@ func TestPostSMSIdempotencyInProgress(t *testing.T) {
 		t.Fatal("queued while in progress")
 	}
 	// It completes; the duplicate now gets the stored answer.
-	stored := []byte(`{"id":"x","status":"queued"}`)
-	if err := h.store.CompleteIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash(), 202, stored, "x"); err != nil {
+	_, stored := sendResponse(v, id)
+	if err := h.store.CompleteIdempotency(context.Background(), "acme", digest("k1"), v.canonicalHash(), 202, stored, id); err != nil {
 		t.Fatal(err)
 	}
 	r = h.post(t, acmeKey, body, "Idempotency-Key", "k1")

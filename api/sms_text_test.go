@@ -24,7 +24,7 @@ func (h *harness) refuse(t *testing.T, body string, status int, code Code, want 
 			t.Fatalf("message %q lacks %q", e.Message, w)
 		}
 	}
-	if keys := h.env.Keys(t); len(keys) != 0 {
+	if keys := h.dataKeys(t); len(keys) != 0 {
 		t.Fatalf("refused request wrote to Redis: %v", keys)
 	}
 	return e
