@@ -67,3 +67,21 @@ func TestRegistryTenantsSecretsFollowTheOverlap(t *testing.T) {
 		t.Errorf("secrets after the overlap: %q", after.Secrets)
 	}
 }
+
+// A deleted tenant still resolves, so what it queued is still reported
+// to it and signed; it takes no MO messages any more.
+func TestRegistryTenantsResolveDeletedTenants(t *testing.T) {
+	gone := time.Unix(1763800000, 0)
+	snap := registry.NewSnapshot(1, []registry.Tenant{{
+		Name: "gone", CallbackURL: "http://127.0.0.1:1/a", WebhookSecret: "gone-secret-0123456789",
+		Channels: []string{"cm1"}, Default: true, State: registry.TenantState{DeletedAt: &gone},
+	}}, []registry.Channel{{Name: "cm1", SrcID: "10690"}})
+	tt := RegistryTenants{Snapshot: func() *registry.Snapshot { return snap }}
+	tn, ok := tt.Tenant("gone")
+	if !ok || tn.CallbackURL != "http://127.0.0.1:1/a" || !slices.Equal(tn.Secrets, []string{"gone-secret-0123456789"}) {
+		t.Errorf("deleted tenant: %+v (found %v), want its webhook settings", tn, ok)
+	}
+	if name, _, ok := tt.RouteMO("cm1", "106901"); ok {
+		t.Errorf("RouteMO routed to %q: a deleted tenant takes no MO", name)
+	}
+}
