@@ -16,7 +16,8 @@ import (
 )
 
 // The README's promise, checked with the real binary in the repository
-// root (what `go run .` builds and runs) on the shipped config.yaml: the
+// root (what `go run . -demo` builds and runs) in demo mode — the
+// defaults with the embedded demo.yaml, ./config.yaml ignored: the
 // quick-start curl gets a 202, the request becomes delivered, and the demo
 // receiver holds a validly signed sms.status webhook for it. The commands
 // are read from README.md, so the README cannot drift from the product.
@@ -33,8 +34,8 @@ func TestReadmeQuickStart(t *testing.T) {
 	checkCmd := codeBlockAfter(t, string(readme), "<!-- quickstart-check -->")
 
 	apiAddr, hookAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(binary(t))
-	cmd.Dir = ".." // the repository root, where config.yaml is
+	cmd := exec.Command(binary(t), "-demo")
+	cmd.Dir = ".." // the repository root, where config.yaml (production defaults) is
 	cmd.Env = append(os.Environ(),
 		"SMSBRIDGE_HTTP_ADDR="+apiAddr,
 		"SMSBRIDGE_SIMULATOR_WEBHOOK_RECEIVER="+hookAddr,
