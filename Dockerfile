@@ -24,18 +24,14 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 # ---- runtime -----------------------------------------------------------
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/smsbridge /usr/local/bin/smsbridge
+# The production defaults (every key documented), never demo mode: accounts
+# come from SMSBRIDGE_* variables (e.g. SMSBRIDGE_CHANNELS_0_ADDR,
+# SMSBRIDGE_TENANTS_0_KEY_SHA256), a mounted file given with -config, or
+# the admin API (SMSBRIDGE_HTTP_ADMIN_KEY).
+COPY config.yaml /etc/smsbridge/config.yaml
 
-# Containers are reached from outside their own loopback. Without
-# -config (and with no ./config.yaml) `serve` runs demo mode: the defaults
-# with the embedded demo.yaml. A real deployment sets at least
-# SMSBRIDGE_REDIS_ADDR, SMSBRIDGE_SIMULATOR_EMBEDDED=false,
-# SMSBRIDGE_CHANNELS_0_ADDR and SMSBRIDGE_TENANTS_0_KEY_SHA256 (the demo
-# key is refused on a non-loopback address), or mounts a file and runs
-# `serve -config /etc/smsbridge/config.yaml`.
+# Containers are reached from outside their own loopback.
 ENV SMSBRIDGE_HTTP_ADDR=0.0.0.0:8080
-# The embedded demo.yaml allows webhooks to private networks for its
-# loopback demo receiver; a container refuses them unless told otherwise.
-ENV SMSBRIDGE_WEBHOOK_ALLOW_PRIVATE_NETWORKS=false
 
 USER nonroot:nonroot
 WORKDIR /home/nonroot
@@ -52,4 +48,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 # least that long to stop (docker stop -t 35, compose stop_grace_period).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/smsbridge"]
-CMD ["serve"]
+CMD ["serve", "-config", "/etc/smsbridge/config.yaml"]

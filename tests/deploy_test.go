@@ -258,16 +258,22 @@ func TestComposeEnvironmentIsAValidConfig(t *testing.T) {
 		t.Fatalf("all together: %v", err)
 	}
 
-	// The image runs `serve` without -config and has no ./config.yaml:
-	// the defaults with the embedded demo.yaml overlay, then the image's
-	// ENV, then the compose environment on top.
+	// The image runs `serve -config /etc/smsbridge/config.yaml`, the
+	// repository's config.yaml (the production defaults), then the
+	// image's ENV, then the compose environment on top.
 	var all []string
 	for name, value := range image {
 		all = append(all, name+"="+value)
 	}
-	cfg, err := config.Parse(readRepoFile(t, "demo.yaml"), append(all, environ...))
+	dockerfile := string(readRepoFile(t, "Dockerfile"))
+	for _, want := range []string{"COPY config.yaml /etc/smsbridge/config.yaml", `CMD ["serve", "-config", "/etc/smsbridge/config.yaml"]`} {
+		if !strings.Contains(dockerfile, want) {
+			t.Errorf("Dockerfile lacks %s: the image must run the production defaults, not demo mode", want)
+		}
+	}
+	cfg, err := config.Parse(readRepoFile(t, "config.yaml"), append(all, environ...))
 	if err != nil {
-		t.Fatalf("demo.yaml + compose environment: %v", err)
+		t.Fatalf("config.yaml + compose environment: %v", err)
 	}
 	if cfg.HTTP.Addr != "0.0.0.0:8080" {
 		t.Errorf("http.addr %q, want 0.0.0.0:8080 (reachable from outside the container)", cfg.HTTP.Addr)
