@@ -79,6 +79,12 @@ type Link struct {
 	counters linkCounters
 	reads    atomic.Uint64 // frames read; the writer watches it for silence
 
+	// delivering counts DELIVERs read and not yet done with (queued or
+	// in the handler); during Close the worker that brings it to zero
+	// signals deliversIdle (see waitDelivers).
+	delivering   atomic.Int64
+	deliversIdle chan struct{}
+
 	// resend is the writer's scratch buffer for retransmissions (see
 	// retransmit); only the writer goroutine touches it.
 	resend []byte
@@ -139,6 +145,7 @@ func newLink(cfg LinkConfig, conn net.Conn, fr *FrameReader, v Version, seq uint
 		stopped:  make(chan struct{}),
 	}
 	l.seq.Store(seq)
+	l.deliversIdle = make(chan struct{}, 1)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.running.Store(int32(2 + cfg.DeliverWorkers))
 	go l.readLoop(fr)

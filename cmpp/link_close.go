@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Close ends the link gracefully: it refuses new requests and those still
 // waiting for a window slot (they fail with an error wrapping
 // ErrLinkClosing and ErrLinkClosed; nothing of them was sent), waits until the
-// requests in flight are answered or timed out or ctx is done, sends
+// requests in flight are answered or timed out or ctx is done, lets the
+// DeliverHandler finish the DELIVERs already read so that their
+// DELIVER_RESPs go out before TERMINATE (see waitDelivers), sends
 // TERMINATE and waits for TERMINATE_RESP (at most ResponseTimeout), then
 // closes the socket and waits for the link's goroutines to exit (a
 // DeliverHandler must return when its ctx is cancelled).
@@ -49,6 +52,7 @@ func (l *Link) Close(ctx context.Context) error {
 	var err error
 	select {
 	case <-l.drained:
+		l.waitDelivers(ctx)
 		err = l.terminate(ctx)
 	case <-l.done:
 	case <-ctx.Done():
@@ -80,5 +84,34 @@ func (l *Link) wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// waitDelivers waits until no DELIVER read so far is in hand (its handler
+// returned and its DELIVER_RESP is queued ahead of any later request, so
+// it is written before TERMINATE), at most ResponseTimeout or until ctx is
+// done or the link is down. Without it TERMINATE would overtake the
+// answers of reports still being stored: the link would go down under
+// their handlers and the ISMG would resend them. Longer than
+// ResponseTimeout is not worth waiting, since by then the ISMG resends
+// anyway; TERMINATE then goes out and what is still in hand is left
+// unanswered. A DELIVER arriving after TERMINATE was sent cannot be
+// answered either way.
+func (l *Link) waitDelivers(ctx context.Context) {
+	if l.delivering.Load() == 0 {
+		return
+	}
+	t := time.NewTimer(l.cfg.ResponseTimeout)
+	defer t.Stop()
+	for l.delivering.Load() > 0 {
+		select {
+		case <-l.deliversIdle:
+		case <-l.done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		}
 	}
 }

@@ -46,7 +46,9 @@ const (
 // Handlers must therefore be idempotent: CMPP delivers at least once.
 //
 // ctx is cancelled when the link goes down; the handler should return
-// promptly then (its answer could no longer be sent anyway). A panic in the
+// promptly then (its answer could no longer be sent anyway). A graceful
+// Close waits (at most ResponseTimeout) for the handlers of DELIVERs
+// already read before it sends TERMINATE, so ctx stays live for them. A panic in the
 // handler is recovered, logged and treated like an error.
 type DeliverHandler func(ctx context.Context, d *Deliver) error
 

@@ -28,16 +28,36 @@ func (l *Link) deliverWorker() {
 }
 
 func (l *Link) handleDeliver(it delivery) {
+	defer l.deliverDone()
 	if h := l.cfg.DeliverHandler; h != nil {
 		if err := l.callHandler(h, it.d); err != nil {
 			l.counters.deliverErrors.Add(1)
-			l.log.Warn().Err(err).Stringer("msg_id", it.d.MsgID).Uint32("seq", it.seq).
+			ev := l.log.Warn()
+			if l.ctx.Err() != nil {
+				// The link went down under the handler: no answer could
+				// be sent any more, and the ISMG resends. Expected at
+				// every close; the handler's owner counts these.
+				ev = l.log.Debug()
+			}
+			ev.Err(err).Stringer("msg_id", it.d.MsgID).Uint32("seq", it.seq).
 				Msg("cmpp DELIVER handler failed, not acknowledged")
 			return
 		}
 	}
 	l.counters.deliversHandled.Add(1)
 	l.sendCtrl(l.encodeCtrl(it.seq, &DeliverResp{MsgID: it.d.MsgID, Result: 0}))
+}
+
+// deliverDone ends one DELIVER in hand, its DELIVER_RESP (if any) queued
+// on the priority path; the last one in hand during Close wakes
+// waitDelivers.
+func (l *Link) deliverDone() {
+	if l.delivering.Add(-1) == 0 && l.closing.Load() {
+		select {
+		case l.deliversIdle <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // callHandler runs h, turning a panic into an error (like net/http): the

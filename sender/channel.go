@@ -62,9 +62,17 @@ type Channel struct {
 
 	given atomic.Bool // given to a Service, which runs it once
 
+	// unacked counts DELIVERs left unacknowledged because their link
+	// closed or the drain ended while they were being stored; Run logs
+	// the count once as it returns.
+	unacked atomic.Int64
+
 	// afterStore, when set (by tests), runs in record between the store
 	// calls and the jobs' removal from inHand.
 	afterStore func()
+	// beforeReports, when set (by tests), runs before each batch of status
+	// reports is stored.
+	beforeReports func()
 }
 
 // NewChannel validates settings and builds a channel.
@@ -91,6 +99,9 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 	c.flow = newFlowControl(deps.Store, set)
 	c.acks = newBatcher(set.Links*set.Link.Window, c.record)
 	c.reports = newBatcher(256, func(ctx context.Context, reps []store.ReportIn) ([]store.ReportOutcome, error) {
+		if c.beforeReports != nil {
+			c.beforeReports()
+		}
 		outs, err := c.deps.Store.Reports(ctx, c.set.Name, reps)
 		for _, o := range outs {
 			if o.EventID != "" {
@@ -157,6 +168,9 @@ func (c *Channel) Run(ctx context.Context) error {
 	c.releaseUnsent()
 	hardCancel()
 	bg.Wait()
+	if n := c.unacked.Swap(0); n > 0 {
+		c.log.Info().Int64("delivers", n).Msg("DELIVERs left unacknowledged as links closed; the ISMG resends them")
+	}
 	c.log.Info().Msg("channel stopped")
 	return nil
 }

@@ -24,6 +24,7 @@ type rig struct {
 	hub  *wake.Hub
 	sim  *ismgsim.Server
 	ch   *Channel
+	svc  *Service // set when rigOptions.service: the channel runs in it
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -48,6 +49,9 @@ type rigOptions struct {
 	leaseTTL time.Duration
 	// channel, when set, adjusts the channel before it runs.
 	channel func(*Channel)
+	// service runs the channel in a Service (rig.svc) instead of on its
+	// own; stop and done are then the Service's.
+	service bool
 }
 
 func newRigWith(t *testing.T, o rigOptions) *rig {
@@ -99,7 +103,14 @@ func newRigWith(t *testing.T, o rigOptions) *rig {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &rig{st: st, hub: hub, sim: sim, ch: ch, stop: cancel, done: make(chan struct{})}
-	go func() { defer close(r.done); _ = ch.Run(ctx) }()
+	run := ch.Run
+	if o.service {
+		if r.svc, err = NewService(ch); err != nil {
+			t.Fatal(err)
+		}
+		run = r.svc.Run
+	}
+	go func() { defer close(r.done); _ = run(ctx) }()
 	t.Cleanup(r.shutdown)
 	return r
 }

@@ -2,9 +2,11 @@ package sender
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -32,7 +34,7 @@ func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
 	}
 	out, err := c.reports.do(ctx, in)
 	if err != nil {
-		c.log.Warn().Err(err).Str("msg_id", in.MsgID).Msg("storing status report failed; not acknowledged")
+		c.deliverFailed(ctx, err).Str("msg_id", in.MsgID).Msg("storing status report failed; not acknowledged")
 		return err
 	}
 	c.log.Debug().Str("msg_id", in.MsgID).Str("stat", in.Stat).Str("outcome", string(out.Result)).Msg("status report")
@@ -43,6 +45,20 @@ func (c *Channel) handleDeliver(ctx context.Context, d *cmpp.Deliver) error {
 		}
 	}
 	return nil
+}
+
+// deliverFailed returns the event to log a DELIVER left unacknowledged
+// because storing it failed with err. When the failure is the link's
+// close (ctx, the link's, is done) or the end of the drain (the store
+// call's context was cancelled), it is expected — the ISMG resends — and
+// frequent, so it is counted for Run's one summary line and logged only
+// at debug level; any other failure is a warning.
+func (c *Channel) deliverFailed(ctx context.Context, err error) *zerolog.Event {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		c.unacked.Add(1)
+		return c.log.Debug().Err(err)
+	}
+	return c.log.Warn().Err(err)
 }
 
 // statLabel maps a report Stat to a metrics label from a bounded set: the

@@ -23,7 +23,13 @@
 //
 // Status reports and MO messages arrive as DELIVERs on any link; the
 // handler stores them (batched too) before the link sends DELIVER_RESP, so
-// a report is acknowledged only once it is durable.
+// a report is acknowledged only once it is durable. While a channel drains
+// (shutdown, Service.Remove or Replace) its links stay open until their
+// SUBMITs are answered, and DELIVERs they receive meanwhile are stored and
+// acknowledged as usual: each link answers those in hand before its
+// TERMINATE. Those the links' close cuts off (at the end of the drain, or
+// arriving after TERMINATE) are left to the ISMG's resend and counted in
+// one log line as the channel stops.
 //
 // Delivery is at least once: a SUBMIT whose response was lost with its
 // link, or whose outcome was not stored before a crash, is sent again.

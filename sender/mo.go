@@ -40,7 +40,7 @@ func (c *Channel) storeMO(ctx context.Context, d *cmpp.Deliver) error {
 	}
 	mo, err := c.deps.Store.MOPart(ctx, c.set.Name, part)
 	if err != nil {
-		c.log.Warn().Err(err).Str("deliver_msg_id", part.DeliverMsgID).Msg("storing MO failed; not acknowledged")
+		c.deliverFailed(ctx, err).Str("deliver_msg_id", part.DeliverMsgID).Msg("storing MO failed; not acknowledged")
 		return err
 	}
 	if mo != nil {

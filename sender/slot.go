@@ -47,7 +47,9 @@ func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
 		c.work(ctx, hard, link, label)
 		c.detach(slot)
 		if ctx.Err() != nil {
-			closeCtx, cancel := context.WithTimeout(hard, c.set.Link.ResponseTimeout)
+			// Close may wait ResponseTimeout for the DELIVERs in hand to
+			// be stored and answered, then as long for TERMINATE_RESP.
+			closeCtx, cancel := context.WithTimeout(hard, 2*c.set.Link.ResponseTimeout)
 			if err := link.Close(closeCtx); err != nil {
 				log.Debug().Err(err).Msg("link close")
 			}
