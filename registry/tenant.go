@@ -46,7 +46,8 @@ type Tenant struct {
 	// quota and usage). Default DefaultTimeZone.
 	TimeZone string `yaml:"time_zone" json:"time_zone"`
 	// Weight is the tenant's share of each channel it uses when several
-	// tenants have a backlog (weighted fair queueing). 1..MaxWeight.
+	// tenants have a backlog (weighted fair queueing). 1..store.MaxWeight, default
+	// store.DefaultWeight.
 	// Default 1.
 	Weight int `yaml:"weight" json:"weight"`
 	// Disabled refuses the tenant's API keys (403 tenant_disabled); what
@@ -104,10 +105,6 @@ type APIKey struct {
 const (
 	// DefaultTimeZone is the zone a tenant's days are counted in.
 	DefaultTimeZone = "Asia/Shanghai"
-	// DefaultWeight is a tenant's share when none is set.
-	DefaultWeight = 1
-	// MaxWeight is the largest tenant weight.
-	MaxWeight = 100
 	// MinSecretLen is the shortest webhook secret (and admin key), in
 	// bytes: shorter ones can be guessed.
 	MinSecretLen = 16
