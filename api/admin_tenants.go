@@ -210,12 +210,7 @@ func (s *Server) listTenants(c *gin.Context) {
 // (no keys yet: POST …/keys makes them).
 func (s *Server) createTenant(c *gin.Context) {
 	var b TenantBody
-	raw, e := readJSONRaw(c, s.maxBody, &b)
-	if e != nil {
-		abort(c, e)
-		return
-	}
-	fields, e := decodeObject(raw)
+	fields, e := readObject(c, s.maxBody, &b)
 	if e != nil {
 		abort(c, e)
 		return
@@ -269,12 +264,7 @@ func explicitZeroWeight(fields map[string]any, weight int) *apiError {
 func (s *Server) patchTenant(c *gin.Context) {
 	name := c.Param("name")
 	var check TenantBody
-	raw, e := readJSONRaw(c, s.maxBody, &check)
-	if e != nil {
-		abort(c, e)
-		return
-	}
-	patch, e := decodeObject(raw)
+	patch, e := readObject(c, s.maxBody, &check)
 	if e != nil {
 		abort(c, e)
 		return
