@@ -62,6 +62,11 @@ type Keys struct {
 	Prefix string
 }
 
+// CheckPrefix returns an ErrInvalid error naming field when prefix cannot
+// start keys: empty, or with '{', '}', ':' or white space (it sits inside
+// hash tags and between ':' separators).
+func CheckPrefix(field, prefix string) error { return validateName(field, prefix) }
+
 // Key suffixes shared with the Lua scripts (which append them to the tag).
 const (
 	sfxRequest = ":req:"
