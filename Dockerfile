@@ -25,14 +25,15 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/smsbridge /usr/local/bin/smsbridge
 
-# Containers are reached from outside their own loopback. The embedded
-# config.yaml is demo mode: a real deployment sets at least
+# Containers are reached from outside their own loopback. Without
+# -config (and with no ./config.yaml) `serve` runs demo mode: the defaults
+# with the embedded demo.yaml. A real deployment sets at least
 # SMSBRIDGE_REDIS_ADDR, SMSBRIDGE_SIMULATOR_EMBEDDED=false,
 # SMSBRIDGE_CHANNELS_0_ADDR and SMSBRIDGE_TENANTS_0_KEY_SHA256 (the demo
 # key is refused on a non-loopback address), or mounts a file and runs
 # `serve -config /etc/smsbridge/config.yaml`.
 ENV SMSBRIDGE_HTTP_ADDR=0.0.0.0:8080
-# The embedded config.yaml allows webhooks to private networks for its
+# The embedded demo.yaml allows webhooks to private networks for its
 # loopback demo receiver; a container refuses them unless told otherwise.
 ENV SMSBRIDGE_WEBHOOK_ALLOW_PRIVATE_NETWORKS=false
 

@@ -15,17 +15,20 @@ import (
 	"github.com/smsbridge/smsbridge/internal/gateway"
 )
 
-// defaultConfig is the shipped config.yaml, used when no file is given and
-// ./config.yaml does not exist: demo mode on loopback.
+// demoOverlay is demo.yaml: what demo mode changes on top of the
+// production defaults (config.Defaults). It is the configuration of
+// `serve -demo`, and of `serve` when no file is given and ./config.yaml
+// does not exist: demo mode on loopback.
 //
-//go:embed config.yaml
-var defaultConfig []byte
+//go:embed demo.yaml
+var demoOverlay []byte
 
 // serveCommand runs the gateway until ctx is cancelled (SIGTERM/SIGINT),
 // then drains and returns nil.
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve")
-	path := fs.String("config", "", "configuration file (default ./config.yaml, else the embedded defaults)")
+	path := fs.String("config", "", "configuration file (default ./config.yaml, else demo mode: the defaults with the embedded demo.yaml)")
+	demo := fs.Bool("demo", false, "demo mode: the defaults with the embedded demo.yaml (embedded store and simulator, demo tenant), ignoring ./config.yaml")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (runtime/pprof) to this file from start until shutdown (used by smsbridge bench -spawn)")
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
@@ -33,7 +36,16 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fs.NArg() != 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := loadConfig(*path)
+	if *demo && *path != "" {
+		return errors.New("serve: -demo and -config exclude each other (demo mode is the defaults with demo.yaml)")
+	}
+	var cfg *config.Config
+	var err error
+	if *demo {
+		cfg, err = config.Parse(demoOverlay, os.Environ())
+	} else {
+		cfg, err = loadConfig(*path)
+	}
 	if err != nil {
 		return err
 	}
@@ -69,8 +81,9 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
-// loadConfig reads path, or ./config.yaml, or the embedded defaults, and
-// applies SMSBRIDGE_* overrides.
+// loadConfig reads path, or ./config.yaml, or else the embedded demo
+// overlay (demo mode), on top of the defaults, and applies SMSBRIDGE_*
+// overrides.
 func loadConfig(path string) (*config.Config, error) {
 	if path != "" {
 		return config.Load(path)
@@ -80,7 +93,7 @@ func loadConfig(path string) (*config.Config, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return config.Parse(defaultConfig, os.Environ())
+	return config.Parse(demoOverlay, os.Environ())
 }
 
 func newLogger(w io.Writer, level string) zerolog.Logger {

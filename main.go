@@ -1,7 +1,7 @@
 // Command smsbridge is an SMS gateway for CMPP 2.0/3.0: an HTTP API in
 // front of a Redis queue and a pool of CMPP links, with an ISMG simulator.
 //
-//	smsbridge [serve] [-config config.yaml]   run the gateway (default)
+//	smsbridge [serve] [-config config.yaml | -demo]   run the gateway (default)
 //	smsbridge simulator [-config sim.yaml]    run the ISMG simulator
 //	smsbridge hash-key <api-key>              print the key_sha256 for a tenant
 //	smsbridge bench [flags]                   end-to-end load test through the HTTP API
@@ -45,7 +45,7 @@ type command struct {
 // function, not a variable: the commands refer back to the list).
 func commands() []command {
 	return []command{
-		{"serve", "[-config config.yaml]", "run the gateway (default command)", serveCommand},
+		{"serve", "[-config config.yaml | -demo]", "run the gateway (default command; -demo: demo mode)", serveCommand},
 		{"simulator", "[-config sim.yaml]", "run the ISMG simulator (CMPP server + admin API)", simulatorCommand},
 		{"hash-key", "<api-key>", "print the key_sha256 value for a tenant", hashKeyCommand},
 		{"healthcheck", "[-url URL]", "exit 0 if GET URL (default /healthz on 127.0.0.1:8080) answers 200", healthcheckCommand},

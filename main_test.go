@@ -102,7 +102,7 @@ func TestCommandLineErrors(t *testing.T) {
 }
 
 func TestHashKeyAndVersion(t *testing.T) {
-	// sha256("demo-key"), the demo tenant's key_sha256 in config.yaml.
+	// sha256("demo-key"), the demo tenant's key_sha256 in demo.yaml.
 	const demo = "c48a01f49fd0f2cc404bc3cbbc80e91457a3d41bb429a695243de4c61794155c"
 	if code, stdout, _ := runCLI("hash-key", "demo-key"); code != 0 || stdout != demo+"\n" {
 		t.Errorf("hash-key demo-key: exit %d, %q", code, stdout)

@@ -108,6 +108,10 @@ type Webhook struct {
 	// resolving there is refused at connect time. The shipped demo
 	// config sets it (its receiver is on 127.0.0.1).
 	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
+	// SecretOverlap is how long a tenant's previous webhook secret keeps
+	// signing (a second v1 value) after the admin API rotates it, so
+	// receivers can switch without losing a webhook. Default 24h.
+	SecretOverlap Duration `yaml:"secret_overlap"`
 }
 
 // Text configures segmenting.

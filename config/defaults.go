@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
@@ -24,6 +25,7 @@ func Defaults() *Config {
 			MaxBackoff:         Duration(webhook.DefaultMaxBackoff),
 			Timeout:            Duration(webhook.DefaultTimeout),
 			PerHostConcurrency: webhook.DefaultPerHostConcurrency,
+			SecretOverlap:      Duration(registry.DefaultSecretOverlap),
 		},
 		Text: Text{MaxSegments: 10},
 		Queue: Queue{

@@ -56,9 +56,12 @@ func (c *Config) Validate() error {
 	if c.Webhook.PerHostConcurrency == 0 {
 		bad("webhook.per_host_concurrency", "must be at least 1")
 	}
+	if c.Webhook.SecretOverlap < 0 {
+		bad("webhook.secret_overlap", "must be positive")
+	}
 	zeroDurations(bad, "webhook.", map[string]Duration{
 		"retry_for": c.Webhook.RetryFor, "initial_backoff": c.Webhook.InitialBackoff,
-		"max_backoff": c.Webhook.MaxBackoff, "timeout": c.Webhook.Timeout,
+		"max_backoff": c.Webhook.MaxBackoff, "timeout": c.Webhook.Timeout, "secret_overlap": c.Webhook.SecretOverlap,
 	})
 	zeroDurations(bad, "queue.", map[string]Duration{
 		"lease_ttl": c.Queue.LeaseTTL, "mapping_ttl": c.Queue.MappingTTL,

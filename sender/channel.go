@@ -61,6 +61,10 @@ type Channel struct {
 	drainEndOnce sync.Once
 
 	given atomic.Bool // given to a Service, which runs it once
+
+	// afterStore, when set (by tests), runs in record between the store
+	// calls and the jobs' removal from inHand.
+	afterStore func()
 }
 
 // NewChannel validates settings and builds a channel.
@@ -191,6 +195,14 @@ func (c *Channel) releaseUnsent() {
 // each marked when the heartbeat found its lease lost (it expired and
 // another sender took the job over).
 //
+// A job whose outcome is being stored is settling: the store call (e.g.
+// Submitted, Retry) ends its lease, and the job leaves inHand only once
+// the call has returned. The heartbeat still extends it (a failed store
+// call is retried, and the lease must hold meanwhile), but a "not leased"
+// verdict about it is no loss: it is most likely the store call's own
+// doing, and a lease that had really expired shows in the store call's
+// result instead (see record).
+//
 // An entry is one lease of a job, named by the job's attempts count (each
 // lease increments it). A job can be recorded (e.g. a Result 8 retry) and
 // leased again by this channel between the heartbeat's list and its
@@ -205,8 +217,9 @@ type inHand struct {
 
 // heldLease is one lease of a job in hand.
 type heldLease struct {
-	lease int  // the job's attempts count when leased
-	lost  bool // the heartbeat found this lease lost
+	lease    int  // the job's attempts count when leased
+	lost     bool // the heartbeat found this lease lost
+	settling bool // its outcome is being stored (see settle)
 }
 
 // add records lease (the job's attempts count) of job id as in hand.
@@ -225,15 +238,27 @@ func (h *inHand) remove(id store.JobID, lease int) {
 	h.mu.Unlock()
 }
 
+// settle marks lease of job id as settling: its outcome is about to be
+// stored, which ends the lease. Call it before the store call, and remove
+// once the call has returned.
+func (h *inHand) settle(id store.JobID, lease int) {
+	h.mu.Lock()
+	if e, ok := h.m[id]; ok && e.lease == lease {
+		e.settling = true
+		h.m[id] = e
+	}
+	h.mu.Unlock()
+}
+
 // markLost records that the leases listed (by list) of these jobs are
-// gone; a job recorded or leased again since is left alone. It returns how
-// many leases in hand it marked.
+// gone; a job recorded, settling or leased again since is left alone. It
+// returns how many leases in hand it marked.
 func (h *inHand) markLost(ids []store.JobID, listed map[store.JobID]int) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	for _, id := range ids {
-		if e, ok := h.m[id]; ok && e.lease == listed[id] {
+		if e, ok := h.m[id]; ok && e.lease == listed[id] && !e.settling {
 			e.lost = true
 			h.m[id] = e
 			n++

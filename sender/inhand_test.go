@@ -53,3 +53,21 @@ func TestInHandRemoveKeepsALaterLease(t *testing.T) {
 		t.Fatalf("in hand %v after its record, want empty", got)
 	}
 }
+
+// Settling names one lease: a later lease of the job (leased again before
+// the record of the earlier one finished) can still be found lost.
+func TestInHandSettleAppliesToItsLeaseOnly(t *testing.T) {
+	h := inHand{m: map[store.JobID]heldLease{}}
+	j := store.MakeJobID("r", 1, 1)
+	h.add(j, 1)
+	listed := h.list()
+	h.settle(j, 1) // its outcome is being stored
+	if n := h.markLost([]store.JobID{j}, listed); n != 0 {
+		t.Fatalf("markLost marked %d settling leases, want 0", n)
+	}
+	h.add(j, 2)    // leased again
+	h.settle(j, 1) // a late settle of lease 1
+	if n := h.markLost([]store.JobID{j}, h.list()); n != 1 {
+		t.Fatalf("markLost marked %d leases, want 1 (lease 2 is not settling)", n)
+	}
+}

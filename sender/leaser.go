@@ -82,6 +82,7 @@ func (c *Channel) giveBack(jobs []store.Job, reason string) {
 	now := time.Now()
 	for i, j := range jobs {
 		back[i] = store.RetryJob{ID: j.ID, At: now, Reason: reason, Owner: c.deps.Owner}
+		c.inHand.settle(j.ID, j.Attempts) // Retry ends the leases: no loss
 	}
 	if _, err := c.deps.Store.Retry(ctx, c.set.Name, back); err != nil {
 		c.log.Warn().Err(err).Int("jobs", len(jobs)).Msg("could not give back jobs; they return when their lease expires")

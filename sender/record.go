@@ -15,10 +15,17 @@ import (
 // record writes one batch: results through Submitted, retries through
 // Retry. A failed write is retried until ctx ends; the jobs' leases are
 // extended meanwhile, and if the process dies they are sent again.
+//
+// The jobs are settling in inHand from before the first store call until
+// they leave it after the last: the calls end their leases, and the
+// heartbeat must not take that for a loss. A lease that had really been
+// lost before the call shows in its result instead (an outcome found
+// stale, a retry not scheduled) and is logged here.
 func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, error) {
 	var done []store.SubmitOutcome
 	var retry []store.RetryJob
 	for _, o := range batch {
+		c.inHand.settle(o.id, o.lease)
 		if o.done != nil {
 			done = append(done, *o.done)
 		} else {
@@ -38,6 +45,10 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 				c.eventsCreated()
 			}
 			c.collided(sum.Collisions)
+			// After a failed call, stale may be that call's own doing.
+			if sum.Stale > 0 && fail.attempt == 0 {
+				c.log.Warn().Int("jobs", sum.Stale).Msg("SUBMIT outcomes ignored: job already submitted or final (lease lost and taken over: it may have been sent twice)")
+			}
 			break
 		}
 		c.log.Warn().Err(err).Int("outcomes", len(done)).Msg("storing SUBMIT outcomes failed; retrying")
@@ -47,14 +58,20 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 	}
 	fail.reset()
 	for len(retry) > 0 {
-		_, err := c.deps.Store.Retry(ctx, c.set.Name, retry)
+		n, err := c.deps.Store.Retry(ctx, c.set.Name, retry)
 		if err == nil {
+			if n < len(retry) && fail.attempt == 0 {
+				c.log.Warn().Int("jobs", len(retry)-n).Msg("retries not scheduled: leases lost (expired and taken over); the jobs are left to their new owner")
+			}
 			break
 		}
 		c.log.Warn().Err(err).Int("jobs", len(retry)).Msg("scheduling retries failed; retrying")
 		if !sleep(ctx, fail.next()) {
 			return nil, ctx.Err()
 		}
+	}
+	if c.afterStore != nil {
+		c.afterStore()
 	}
 	for _, o := range batch {
 		c.inHand.remove(o.id, o.lease)

@@ -258,15 +258,16 @@ func TestComposeEnvironmentIsAValidConfig(t *testing.T) {
 		t.Fatalf("all together: %v", err)
 	}
 
-	// The image runs `serve` without -config: the embedded config.yaml,
-	// then the image's ENV, then the compose environment on top.
+	// The image runs `serve` without -config and has no ./config.yaml:
+	// the defaults with the embedded demo.yaml overlay, then the image's
+	// ENV, then the compose environment on top.
 	var all []string
 	for name, value := range image {
 		all = append(all, name+"="+value)
 	}
-	cfg, err := config.Parse(readRepoFile(t, "config.yaml"), append(all, environ...))
+	cfg, err := config.Parse(readRepoFile(t, "demo.yaml"), append(all, environ...))
 	if err != nil {
-		t.Fatalf("config.yaml + compose environment: %v", err)
+		t.Fatalf("demo.yaml + compose environment: %v", err)
 	}
 	if cfg.HTTP.Addr != "0.0.0.0:8080" {
 		t.Errorf("http.addr %q, want 0.0.0.0:8080 (reachable from outside the container)", cfg.HTTP.Addr)
@@ -618,7 +619,7 @@ func buildInputs(t *testing.T) []string {
 func TestDockerignoreKeepsBuildInputs(t *testing.T) {
 	patterns := readDockerignore(t)
 	inputs := buildInputs(t)
-	for _, want := range []string{"main.go", "config.yaml", "store/lua/lease.lua"} {
+	for _, want := range []string{"main.go", "demo.yaml", "store/lua/lease.lua"} {
 		if !slices.Contains(inputs, want) {
 			t.Fatalf("go list reports no build input %s; the check would prove nothing", want)
 		}

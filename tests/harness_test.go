@@ -263,6 +263,12 @@ func startGateway(t *testing.T, c gwConfig) string {
 // and returns its base URL.
 func startGatewayConfig(t *testing.T, cfg *config.Config) string {
 	t.Helper()
+	return "http://" + runGateway(t, cfg).Addr()
+}
+
+// runGateway runs a gateway on cfg in-process until the test ends.
+func runGateway(t *testing.T, cfg *config.Config) *gateway.Gateway {
+	t.Helper()
 	gw, err := gateway.New(cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +277,7 @@ func startGatewayConfig(t *testing.T, cfg *config.Config) string {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = gw.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + gw.Addr()
+	return gw
 }
 
 // api is a small client of the public HTTP API.

@@ -16,7 +16,8 @@ import (
 )
 
 // The README's promise, checked with the real binary in the repository
-// root (what `go run .` builds and runs) on the shipped config.yaml: the
+// root (what `go run . -demo` builds and runs) in demo mode — the
+// defaults with the embedded demo.yaml, ./config.yaml ignored: the
 // quick-start curl gets a 202, the request becomes delivered, and the demo
 // receiver holds a validly signed sms.status webhook for it. The commands
 // are read from README.md, so the README cannot drift from the product.
@@ -32,38 +33,8 @@ func TestReadmeQuickStart(t *testing.T) {
 	sendCmd := codeBlockAfter(t, string(readme), "<!-- quickstart-curl -->")
 	checkCmd := codeBlockAfter(t, string(readme), "<!-- quickstart-check -->")
 
-	apiAddr, hookAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(binary(t))
-	cmd.Dir = ".." // the repository root, where config.yaml is
-	cmd.Env = append(os.Environ(),
-		"SMSBRIDGE_HTTP_ADDR="+apiAddr,
-		"SMSBRIDGE_SIMULATOR_WEBHOOK_RECEIVER="+hookAddr,
-		"SMSBRIDGE_TENANTS_0_CALLBACK_URL=http://"+hookAddr+"/webhook",
-	)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	sawWarning := make(chan struct{}, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "NOTHING IS PERSISTED") {
-				sawWarning <- struct{}{}
-			}
-		}
-	}()
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
-	testenv.WaitFor(t, 30*time.Second, "demo mode ready", func() bool {
-		resp, err := http.Get("http://" + apiAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	demo := startDemo(t)
+	apiAddr, hookAddr, cmd, exited := demo.apiAddr, demo.hookAddr, demo.cmd, demo.exited
 
 	ports := strings.NewReplacer("127.0.0.1:8080", apiAddr, "127.0.0.1:8081", hookAddr)
 	out, err := exec.Command("bash", "-c", ports.Replace(sendCmd)).Output()
@@ -104,7 +75,7 @@ func TestReadmeQuickStart(t *testing.T) {
 		return false
 	})
 	select {
-	case <-sawWarning:
+	case <-demo.sawWarning:
 	default:
 		t.Error("demo mode did not warn that nothing is persisted")
 	}
@@ -147,4 +118,53 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// demoProcess is the built binary running `-demo` on free ports.
+type demoProcess struct {
+	apiAddr, hookAddr string
+	cmd               *exec.Cmd
+	exited            chan struct{}
+	sawWarning        chan struct{}
+}
+
+// startDemo runs the binary in demo mode from the repository root (where
+// config.yaml, the production defaults, is) on free ports, with env added,
+// until the test ends, and waits until it is ready.
+func startDemo(t *testing.T, env ...string) *demoProcess {
+	t.Helper()
+	d := &demoProcess{apiAddr: freeAddr(t), hookAddr: freeAddr(t), exited: make(chan struct{}), sawWarning: make(chan struct{}, 1)}
+	d.cmd = exec.Command(binary(t), "-demo")
+	d.cmd.Dir = ".."
+	d.cmd.Env = append(append(os.Environ(),
+		"SMSBRIDGE_HTTP_ADDR="+d.apiAddr,
+		"SMSBRIDGE_SIMULATOR_WEBHOOK_RECEIVER="+d.hookAddr,
+		"SMSBRIDGE_TENANTS_0_CALLBACK_URL=http://"+d.hookAddr+"/webhook",
+	), env...)
+	stderr, _ := d.cmd.StderrPipe()
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "NOTHING IS PERSISTED") {
+				select {
+				case d.sawWarning <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { _ = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() { _ = d.cmd.Process.Kill(); <-d.exited })
+	testenv.WaitFor(t, 30*time.Second, "demo mode ready", func() bool {
+		resp, err := http.Get("http://" + d.apiAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return d
 }

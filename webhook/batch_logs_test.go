@@ -65,17 +65,17 @@ func assertNoPrivateData(t *testing.T, logs *logCapture, private ...string) {
 	}
 }
 
-// routeHook is a TenantTable whose RouteMO first calls hook with the
+// routeHook is a RegistryTenants whose RouteMO first calls hook with the
 // Dest_Id. It runs on the lease loop, after an sms.mo event is leased and
 // before its body is saved.
 type routeHook struct {
-	*TenantTable
+	RegistryTenants
 	hook func(dest string)
 }
 
 func (r routeHook) RouteMO(channel, dest string) (string, string, bool) {
 	r.hook(dest)
-	return r.TenantTable.RouteMO(channel, dest)
+	return r.RegistryTenants.RouteMO(channel, dest)
 }
 
 // When saving the body of one event of a batch fails (a real Redis error:

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestBatchesPerTenantWithSharedURLAndSecret(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	rc := newReceiver(t, nil)
-	beta := TableTenant{Tenant: Tenant{Name: "beta", Secret: testSecret, BatchMax: 100}}
+	beta := registry.Tenant{Name: "beta", WebhookSecret: testSecret, WebhookBatchMax: 100}
 	tenantOf := map[string]string{} // event id → tenant
 	seed := func(tenant string, n int) {
 		_, ids := f.seedStatus(tenant, rc.srv.URL, n, 1, delivrd)

@@ -12,16 +12,16 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
 // batchTenants is tenants(defaultURL) with acme batching up to max events
 // per POST, followed by extra tenants.
-func batchTenants(defaultURL string, max int, extra ...TableTenant) *TenantTable {
-	tt := tenants(defaultURL)
-	tt.Tenants[0].BatchMax = max
-	tt.Tenants = append(tt.Tenants, extra...)
-	return tt
+func batchTenants(defaultURL string, max int, extra ...registry.Tenant) RegistryTenants {
+	a := acme(defaultURL)
+	a.WebhookBatchMax = max
+	return tenantsOf(append([]registry.Tenant{a}, extra...)...)
 }
 
 // batchElements checks that q is a batch POST signed with secret — a JSON
@@ -242,7 +242,7 @@ func TestBatchesDoNotMix(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	one, two := newReceiver(t, nil), newReceiver(t, nil)
 	const betaSecret = "whsec_beta"
-	beta := TableTenant{Tenant: Tenant{Name: "beta", Secret: betaSecret, BatchMax: 10}}
+	beta := registry.Tenant{Name: "beta", WebhookSecret: betaSecret, WebhookBatchMax: 10}
 	_, acmeOne := f.seedStatus("acme", one.srv.URL, 3, 1, delivrd)
 	_, betaOne := f.seedStatus("beta", one.srv.URL, 2, 1, delivrd)
 	_, acmeTwo := f.seedStatus("acme", two.srv.URL, 2, 1, delivrd)

@@ -63,7 +63,8 @@ type Config struct {
 	Workers int
 	// BatchSize is the most events leased per store call, and so the
 	// most events of one batch POST (Tenant.BatchMax groups the events of
-	// one lease only). Default 32.
+	// one lease only). Default 32. Dispatcher.SetBatchSize changes it
+	// while the dispatcher runs.
 	BatchSize int
 	// PollInterval is the longest wait between two leases while the
 	// outbox is empty; the wait starts at 10 ms and doubles up to it.

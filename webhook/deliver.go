@@ -35,12 +35,13 @@ type leased struct {
 	loop    *chanLoop // of the lease: its ack loop acks the event
 	log     zerolog.Logger
 
-	tenant            string // the event's tenant (for sms.mo, the routed one)
-	url, host, secret string
-	batchMax          int  // the tenant's BatchMax: > 1 sends it in a batch
-	batched           bool // in a batch POST: its own log lines at debug
-	body              []byte
-	fresh             bool // body rendered by this lease: save it first
+	tenant    string   // the event's tenant (for sms.mo, the routed one)
+	url, host string   // where it goes
+	secrets   []string // the tenant's signing secrets, current first
+	batchMax  int      // the tenant's BatchMax: > 1 sends it in a batch
+	batched   bool     // in a batch POST: its own log lines at debug
+	body      []byte
+	fresh     bool // body rendered by this lease: save it first
 
 	// At most one of these is set: the event is settled without a POST.
 	noCallback bool   // ack: nowhere to deliver
@@ -62,28 +63,31 @@ func (e *leased) logAt(level zerolog.Level) *zerolog.Event {
 }
 
 // delivery is one POST carrying 1..n events of one lease of one tenant
-// that go to the same URL with the same secret and event type. Without batch it carries
+// that go to the same URL with the same secrets and event type. Without batch it carries
 // one event whose body is POSTed as is; a batch (the tenant's BatchMax >
 // 1) POSTs the JSON array of its events' bodies, even for one event, so
 // that the receiver always parses one shape.
 type delivery struct {
-	channel                string
-	leasedAt               time.Time
-	url, host, secret, typ string
-	batch                  bool
-	events                 []*leased
-	log                    zerolog.Logger // batches: one line per POST
+	channel        string
+	leasedAt       time.Time
+	url, host, typ string
+	secrets        []string
+	batch          bool
+	events         []*leased
+	log            zerolog.Logger // batches: one line per POST
 }
 
 // batchKey groups the events of a lease into batches. The tenant is part
 // of it so that a batch never mixes tenants: each tenant's BatchMax caps
-// its own POSTs, even when tenants share a URL and secret.
-type batchKey struct{ tenant, url, secret, typ string }
+// its own POSTs, even when tenants share a URL and secret. secrets is the
+// tenant's secrets joined by NUL (a secret rotated between two events of
+// one lease starts another batch).
+type batchKey struct{ tenant, url, secrets, typ string }
 
 // newDelivery returns a delivery of e alone.
 func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *delivery {
 	j := &delivery{
-		channel: e.channel, leasedAt: leasedAt, url: e.url, host: e.host, secret: e.secret,
+		channel: e.channel, leasedAt: leasedAt, url: e.url, host: e.host, secrets: e.secrets,
 		typ: string(e.ev.Type), batch: batch, events: []*leased{e},
 	}
 	if batch {
@@ -95,7 +99,7 @@ func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *del
 }
 
 // dispatch prepares the events of one lease, groups those of batch-mode
-// tenants by tenant and destination (URL, secret, type; at most the
+// tenants by tenant and destination (URL, secrets, type; at most the
 // tenant's BatchMax per POST)
 // and starts a goroutine per delivery. It runs on the lease loop of l,
 // before Run (or the removal of the channel) waits for deliveries.
@@ -110,7 +114,7 @@ func (d *Dispatcher) dispatch(l *chanLoop, evs []store.Event, leasedAt time.Time
 			out = append(out, d.newDelivery(e, leasedAt, false))
 			continue
 		}
-		k := batchKey{e.tenant, e.url, e.secret, string(e.ev.Type)}
+		k := batchKey{e.tenant, e.url, strings.Join(e.secrets, "\x00"), string(e.ev.Type)}
 		j := open[k]
 		if j == nil {
 			j = d.newDelivery(e, leasedAt, true)
@@ -185,7 +189,7 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *
 		return e
 	}
 	u, _ := url.Parse(e.url) // cannot fail: CheckURL parsed it
-	e.host, e.secret, e.batchMax = strings.ToLower(u.Host), t.Secret, t.BatchMax
+	e.host, e.secrets, e.batchMax = strings.ToLower(u.Host), t.Secrets, t.BatchMax
 	e.log = e.log.With().Str("host", e.host).Logger()
 	if e.body != nil {
 		return e

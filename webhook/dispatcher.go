@@ -81,6 +81,7 @@ type Dispatcher struct {
 	hosts     *hostLimiter
 	workers   chan struct{} // one token per POST in flight (a batch is one)
 	budget    chan struct{} // one token per leased, unfinished event
+	batchSize atomic.Int64  // events leased per store call (Config.BatchSize, then SetBatchSize)
 	running   atomic.Bool
 
 	// Set by Run (under mu).
@@ -127,6 +128,7 @@ func New(cfg Config) *Dispatcher {
 		channels:  slices.Clone(cfg.Channels),
 		loops:     make(map[string]*chanLoop, len(cfg.Channels)),
 	}
+	d.batchSize.Store(int64(cfg.BatchSize))
 	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
 		d.log.Warn().Dur("timeout", cfg.Timeout).Dur("event_lease_ttl", d.leaseTTL).
 			Msg("webhook timeout does not fit in the event lease: slow POSTs will be given back unsent")
@@ -209,7 +211,7 @@ func (d *Dispatcher) leaseLoop(ctx context.Context, l *chanLoop) {
 	idle := minPoll
 	var cache requestCache
 	for {
-		n, ok := d.takeBudget(ctx, d.cfg.BatchSize)
+		n, ok := d.takeBudget(ctx, d.BatchSize())
 		if !ok {
 			return
 		}

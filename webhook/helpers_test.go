@@ -18,6 +18,7 @@ import (
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/internal/wake"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
 
@@ -230,17 +231,22 @@ func (rc *receiver) count() int {
 	return len(rc.reqs)
 }
 
-// tenants returns a TenantTable with tenant "acme" (secret testSecret,
-// default URL defaultURL) and, when moDefault, as the default MO tenant.
-func tenants(defaultURL string) *TenantTable {
-	return &TenantTable{
-		Tenants: []TableTenant{{
-			Tenant:  Tenant{Name: "acme", CallbackURL: defaultURL, Secret: testSecret},
-			Default: true,
-		}},
-		ServiceCodes: map[string]string{testChannel: "10690"},
-	}
+// acme is the test tenant "acme" (secret testSecret, default URL
+// defaultURL, the default MO tenant) on testChannel.
+func acme(defaultURL string) registry.Tenant {
+	return registry.Tenant{Name: "acme", CallbackURL: defaultURL, WebhookSecret: testSecret,
+		Channels: []string{testChannel}, Default: true}
 }
+
+// tenantsOf is the dispatcher's view of a registry snapshot holding ts
+// and testChannel (service code 10690).
+func tenantsOf(ts ...registry.Tenant) RegistryTenants {
+	snap := registry.NewSnapshot(1, ts, []registry.Channel{{Name: testChannel, SrcID: "10690"}})
+	return RegistryTenants{Snapshot: func() *registry.Snapshot { return snap }}
+}
+
+// tenants returns the Tenants of acme(defaultURL) alone.
+func tenants(defaultURL string) RegistryTenants { return tenantsOf(acme(defaultURL)) }
 
 // fastConfig is a Config with short durations for tests, allowing
 // loopback receivers.
@@ -262,8 +268,10 @@ type running struct {
 }
 
 // start runs a Dispatcher for cfg until the test ends (or stop).
-func start(t testing.TB, cfg Config) *running {
-	d := New(cfg)
+func start(t testing.TB, cfg Config) *running { return startDispatcher(t, New(cfg)) }
+
+// startDispatcher runs d until the test ends (or stop).
+func startDispatcher(t testing.TB, d *Dispatcher) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{d: d, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- d.Run(ctx) }()

@@ -63,7 +63,7 @@ type attemptResult struct {
 	took    time.Duration // POST duration
 }
 
-// post sends j's body to its URL once, signed with its secret at now.
+// post sends j's body to its URL once, signed with its secrets at now.
 func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
@@ -76,7 +76,7 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", d.userAgent)
-	req.Header.Set(SignatureHeader, Sign(j.secret, d.cfg.Now(), body))
+	req.Header.Set(SignatureHeader, Sign(j.secrets, d.cfg.Now(), body))
 	req.Header.Set(EventTypeHeader, j.typ)
 	if j.batch {
 		req.Header.Set(EventCountHeader, strconv.Itoa(len(j.events)))

@@ -14,11 +14,22 @@ import (
 // SignatureHeader carries the webhook signature.
 const SignatureHeader = "X-Smsbridge-Signature"
 
-// Sign returns the X-Smsbridge-Signature value for body sent at t:
-// "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
-func Sign(secret string, t time.Time, body []byte) string {
+// Sign returns the X-Smsbridge-Signature value for body sent at t, signed
+// with every secret in turn: "t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+// "<t>.<body>")>", with one v1 per secret, the current one first. During a
+// secret rotation's overlap a tenant has two secrets, so a receiver
+// holding either verifies (Verify accepts any v1 that matches).
+func Sign(secrets []string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+	var b strings.Builder
+	b.Grow(len("t=") + len(ts) + len(secrets)*(len(",v1=")+2*sha256.Size))
+	b.WriteString("t=")
+	b.WriteString(ts)
+	for _, s := range secrets {
+		b.WriteString(",v1=")
+		b.WriteString(hex.EncodeToString(mac(s, ts, body)))
+	}
+	return b.String()
 }
 
 func mac(secret, ts string, body []byte) []byte {

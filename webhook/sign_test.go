@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 func TestSignVerify(t *testing.T) {
 	now := time.Unix(1763800000, 0)
 	body := []byte(`{"id":"evt_1"}`)
-	h := Sign("whsec", now, body)
+	h := Sign([]string{"whsec"}, now, body)
 	// HMAC-SHA256("whsec", "1763800000.{\"id\":\"evt_1\"}") computed independently with openssl.
 	const want = "t=1763800000,v1=f67a35ecee75b7ddbb8aa95f03e710b59a364afefe56ae99a71db8765cb5ee0c"
 	if h != want {
@@ -29,5 +30,30 @@ func TestSignVerify(t *testing.T) {
 	}
 	if err := Verify("whsec", "garbage", body, now, time.Minute); !errors.Is(err, ErrSignatureFormat) {
 		t.Fatalf("format: %v", err)
+	}
+}
+
+// During a secret rotation's overlap the header carries one v1 per
+// secret, the current one first, and a receiver holding either verifies.
+func TestSignWithTwoSecrets(t *testing.T) {
+	now := time.Unix(1763800000, 0)
+	body := []byte(`{"id":"evt_1"}`)
+	h := Sign([]string{"new-secret", "whsec"}, now, body)
+	parts := strings.Split(h, ",")
+	if len(parts) != 3 || parts[0] != "t=1763800000" {
+		t.Fatalf("Sign = %s, want t and two v1", h)
+	}
+	// The previous secret's value is the one-secret signature above.
+	if parts[1] != strings.TrimPrefix(Sign([]string{"new-secret"}, now, body), "t=1763800000,") ||
+		parts[2] != "v1=f67a35ecee75b7ddbb8aa95f03e710b59a364afefe56ae99a71db8765cb5ee0c" {
+		t.Errorf("Sign = %s: want the new secret's v1, then the old one's", h)
+	}
+	for _, secret := range []string{"new-secret", "whsec"} {
+		if err := Verify(secret, h, body, now, time.Minute); err != nil {
+			t.Errorf("a receiver holding %q: %v", secret, err)
+		}
+	}
+	if err := Verify("third", h, body, now, time.Minute); !errors.Is(err, ErrSignatureBad) {
+		t.Errorf("a third secret: %v", err)
 	}
 }

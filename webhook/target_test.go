@@ -93,9 +93,9 @@ func TestTenantHostAllowlistAtDelivery(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	rc := newReceiver(t, nil)
 	eid := f.seedMO("1069001", "hi", rc.srv.URL+"/hook")
-	tt := tenants("")
-	tt.Tenants[0].WebhookHosts = []string{"hooks.example.com"}
-	cfg := f.fastConfig(tt)
+	a := acme("")
+	a.WebhookHosts = []string{"hooks.example.com"}
+	cfg := f.fastConfig(tenantsOf(a))
 	start(t, cfg)
 	waitOutcomes(t, cfg, TypeMO, outcomeDead, 1)
 	if ev := f.event(eid); ev.LastError != "callback address forbidden: 127.0.0.1 is not in the tenant's webhook_hosts" {

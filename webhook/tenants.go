@@ -1,6 +1,10 @@
 package webhook
 
-import "strings"
+import (
+	"time"
+
+	"github.com/smsbridge/smsbridge/registry"
+)
 
 // Tenant is what the dispatcher needs to know about a tenant.
 type Tenant struct {
@@ -9,15 +13,18 @@ type Tenant struct {
 	// CallbackURL is the default webhook URL, used when an event carries
 	// none ("" = the tenant takes no webhooks by default).
 	CallbackURL string
-	// Secret signs the tenant's webhooks (HMAC-SHA256, see Sign).
-	Secret string
+	// Secrets sign the tenant's webhooks (HMAC-SHA256, see Sign): the
+	// current secret first, then the previous one while a rotation's
+	// overlap lasts. At least one.
+	Secrets []string
 	// BatchMax, above 1, batches the tenant's webhooks: each POST carries
 	// a JSON array of up to BatchMax of the tenant's events leased
 	// together for the same URL and type (see Dispatcher). As a batch
-	// holds events of one lease, it also holds at most Config.BatchSize
-	// events: the gateway sets BatchSize to at least the largest tenant
-	// BatchMax (at most 128, registry.MaxWebhookBatch). 0 or 1: one event
-	// per POST, the event object as the body.
+	// holds events of one lease, it also holds at most the lease size
+	// (Config.BatchSize, see Dispatcher.SetBatchSize): the gateway keeps
+	// it at least the largest tenant BatchMax (at most
+	// registry.MaxWebhookBatch). 0 or 1: one event per POST, the event
+	// object as the body.
 	BatchMax int
 	// WebhookHosts, when not empty, lists the only hosts the tenant's
 	// callback URLs may name (see netguard.Policy.Hosts); an event for
@@ -25,10 +32,8 @@ type Tenant struct {
 	WebhookHosts []string
 }
 
-// Tenants resolves tenants for the dispatcher. It is an interface so the
-// dispatcher does not depend on configuration loading; TenantTable is a
-// ready-made implementation. Implementations must be safe for concurrent
-// use.
+// Tenants resolves tenants for the dispatcher. Implementations must be
+// safe for concurrent use; RegistryTenants reads the account registry.
 type Tenants interface {
 	// Tenant returns the tenant called name; ok is false when unknown.
 	Tenant(name string) (t Tenant, ok bool)
@@ -39,76 +44,36 @@ type Tenants interface {
 	RouteMO(channel, dest string) (tenant, ext string, ok bool)
 }
 
-// TenantTable is a static Tenants built from configuration.
-type TenantTable struct {
-	// Tenants in configuration order.
-	Tenants []TableTenant
-	// ServiceCodes maps a channel to its SP service code (the Src_Id
-	// prefix that every Dest_Id of an MO message on that channel starts
-	// with).
-	ServiceCodes map[string]string
+// RegistryTenants is the Tenants of the account registry: each call reads
+// the registry's current Snapshot, so a tenant's changes (callback URL,
+// secret rotation, batching, MO routing) apply to the next event leased.
+type RegistryTenants struct {
+	// Snapshot returns the current accounts (Registry.Snapshot).
+	Snapshot func() *registry.Snapshot
+	// Now decides which secrets sign (registry.Tenant.Secrets). Default
+	// time.Now.
+	Now func() time.Time
 }
 
-// TableTenant is one tenant of a TenantTable.
-type TableTenant struct {
-	Tenant
-	// Channels the tenant may use (none = every channel).
-	Channels []string
-	// MOExt routes MO messages whose Dest_Id extension starts with it to
-	// this tenant; the longest matching MOExt wins.
-	MOExt string
-	// Default marks the tenant receiving MO messages nobody else takes.
-	Default bool
+// Tenant implements Tenants. A deleted tenant still resolves: what it
+// queued is still reported to it, signed with its secrets.
+func (r RegistryTenants) Tenant(name string) (Tenant, bool) {
+	t, ok := r.Snapshot().TenantForWebhooks(name)
+	if !ok {
+		return Tenant{}, false
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	return Tenant{
+		Name: t.Name, CallbackURL: t.CallbackURL, Secrets: t.Secrets(now()),
+		BatchMax: t.WebhookBatchMax, WebhookHosts: t.WebhookHosts,
+	}, true
 }
 
-// Tenant implements Tenants.
-func (tt *TenantTable) Tenant(name string) (Tenant, bool) {
-	for i := range tt.Tenants {
-		if tt.Tenants[i].Name == name {
-			return tt.Tenants[i].Tenant, true
-		}
-	}
-	return Tenant{}, false
-}
-
-// RouteMO implements Tenants: the extension is Dest_Id after the channel's
-// service code; the tenant is the one allowed on channel whose non-empty
-// MOExt is the longest prefix of the extension, else the (first) default
-// tenant, whatever its channels.
-func (tt *TenantTable) RouteMO(channel, dest string) (string, string, bool) {
-	ext := ""
-	if code := tt.ServiceCodes[channel]; code != "" && strings.HasPrefix(dest, code) {
-		ext = dest[len(code):]
-	}
-	best, dflt := -1, -1
-	for i := range tt.Tenants {
-		t := &tt.Tenants[i]
-		if t.Default && dflt < 0 {
-			dflt = i
-		}
-		if t.MOExt != "" && t.allows(channel) && strings.HasPrefix(ext, t.MOExt) &&
-			(best < 0 || len(t.MOExt) > len(tt.Tenants[best].MOExt)) {
-			best = i
-		}
-	}
-	if best < 0 {
-		best = dflt
-	}
-	if best < 0 {
-		return "", ext, false
-	}
-	return tt.Tenants[best].Name, ext, true
-}
-
-// allows reports whether the tenant may use channel.
-func (t *TableTenant) allows(channel string) bool {
-	if len(t.Channels) == 0 {
-		return true
-	}
-	for _, c := range t.Channels {
-		if c == channel {
-			return true
-		}
-	}
-	return false
+// RouteMO implements Tenants with the snapshot's routing (see
+// registry.Snapshot.RouteMO).
+func (r RegistryTenants) RouteMO(channel, dest string) (tenant, ext string, ok bool) {
+	return r.Snapshot().RouteMO(channel, dest)
 }

@@ -14,13 +14,14 @@ import (
 )
 
 // demoReceiver is the webhook receiver of demo mode: it verifies each
-// POST's signature against the tenants' secrets, logs one line per event
+// POST's signature against the tenants' current secrets (read on each
+// POST, so tenants made or rotated at runtime verify too), logs one line per event
 // and keeps the last events for GET /webhooks, so a new user sees the
 // whole round trip without writing a receiver. A POST carries one event
 // (an object) or a batch (a JSON array of events, webhook_batch_max):
 // every element of a batch is listed on its own.
 type demoReceiver struct {
-	secrets []string
+	secrets func() []string
 	log     zerolog.Logger
 	srv     *http.Server
 	ln      net.Listener
@@ -41,7 +42,7 @@ type receivedWebhook struct {
 
 const demoReceiverKeep = 100
 
-func startDemoReceiver(addr string, secrets []string, log zerolog.Logger) (*demoReceiver, error) {
+func startDemoReceiver(addr string, secrets func() []string, log zerolog.Logger) (*demoReceiver, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (d *demoReceiver) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	valid := false
-	for _, s := range d.secrets {
+	for _, s := range d.secrets() {
 		if webhook.Verify(s, r.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute) == nil {
 			valid = true
 			break

@@ -18,7 +18,7 @@ import (
 // not listed.
 func TestDemoReceiverListsSingleAndBatchEvents(t *testing.T) {
 	const secret = "demo-secret"
-	d, err := startDemoReceiver("127.0.0.1:0", []string{secret}, zerolog.Nop())
+	d, err := startDemoReceiver("127.0.0.1:0", func() []string { return []string{secret} }, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestDemoReceiverListsSingleAndBatchEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set(webhook.SignatureHeader, webhook.Sign(sigSecret, time.Now(), []byte(body)))
+		req.Header.Set(webhook.SignatureHeader, webhook.Sign([]string{sigSecret}, time.Now(), []byte(body)))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

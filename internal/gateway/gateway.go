@@ -1,6 +1,10 @@
 // Package gateway assembles the smsbridge service from its parts — Redis
-// store, CMPP senders, webhook dispatcher, HTTP API, and in demo mode the
-// embedded store and ISMG simulator — and runs it with an orderly drain.
+// store, account registry, CMPP senders, webhook dispatcher, HTTP API, and
+// in demo mode the embedded store and ISMG simulator — and runs it with an
+// orderly drain. The accounts come from the registry: those of the
+// configuration are imported at start, and a reconciler makes the senders,
+// the maintainer and the dispatcher follow every change made at runtime
+// (on this replica or another).
 package gateway
 
 import (
@@ -26,6 +30,7 @@ import (
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/wake"
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
@@ -39,20 +44,24 @@ const DemoAPIKey = "demo-key"
 // Gateway is the assembled service: one process serving the HTTP API,
 // sending through the channels and dispatching webhooks.
 type Gateway struct {
-	cfg      *config.Config
-	log      zerolog.Logger
-	rdb      redis.UniversalClient
-	store    *store.Store
-	metrics  *metrics.Metrics
-	wake     *wake.Hub
-	maintain *maintain.Maintainer
-	senders  *sender.Service
-	webhooks *webhook.Dispatcher
-	api      *api.Server
-	http     *http.Server
-	ln       net.Listener
-	closers  []func() // run in reverse order after everything stopped
-	version  string
+	cfg       *config.Config
+	log       zerolog.Logger
+	rdb       redis.UniversalClient
+	store     *store.Store
+	reg       *registry.Registry
+	sim       *ismgsim.Server // the embedded simulator (demo mode), or nil
+	owner     string          // this process's lease owner id
+	reconcile *reconciler
+	metrics   *metrics.Metrics
+	wake      *wake.Hub
+	maintain  *maintain.Maintainer
+	senders   *sender.Service
+	webhooks  *webhook.Dispatcher
+	api       *api.Server
+	http      *http.Server
+	ln        net.Listener
+	closers   []func() // run in reverse order after everything stopped
+	version   string
 }
 
 // Options are build-time facts the configuration does not hold.
@@ -79,15 +88,20 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	// The wake-up signals come first: every part gets them at
-	// construction, whatever the order the parts are built in.
-	s.wake = wake.New(cfg.ChannelNames()...)
 	if err := s.openRedis(); err != nil {
 		return nil, err
 	}
+	if err := s.openRegistry(); err != nil {
+		return nil, err
+	}
+	snap := s.reg.Snapshot()
+	withData := snap.ChannelNamesWithData()
+	// The wake-up signals come next: every part gets them at
+	// construction, whatever the order the parts are built in.
+	s.wake = wake.New(withData...)
 	s.store = store.New(s.rdb, cfg.StoreOptions())
 	s.maintain, err = maintain.New(maintain.Config{
-		Store: s.store, Wake: s.wake, Channels: cfg.ChannelNames(), Logger: log,
+		Store: s.store, Wake: s.wake, Channels: withData, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -97,10 +111,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			return nil, err
 		}
 		if addr := cfg.Simulator.WebhookReceiver; addr != "" {
-			var secrets []string
-			for _, t := range cfg.Tenants {
-				secrets = append(secrets, t.WebhookSecret)
-			}
+			secrets := func() []string { return webhookSecrets(s.reg.Snapshot()) }
 			d, err := startDemoReceiver(addr, secrets, log.With().Str("component", "demo-receiver").Logger())
 			if err != nil {
 				return nil, fmt.Errorf("simulator.webhook_receiver: %w", err)
@@ -112,10 +123,10 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if cfg.Webhook.AllowPrivateNetworks && !cfg.Simulator.Embedded {
 		log.Warn().Msg("webhook.allow_private_networks is true: webhooks may reach loopback, private and cloud metadata addresses; set it only when receivers are on a private network you trust")
 	}
-	if err := s.buildSenders(); err != nil {
+	if err := s.buildSenders(snap); err != nil {
 		return nil, err
 	}
-	s.metrics.RegisterQueueDepth(cfg.ChannelNames, func(ctx context.Context, channel string) (map[string]int64, error) {
+	s.metrics.RegisterQueueDepth(s.wake.Channels, func(ctx context.Context, channel string) (map[string]int64, error) {
 		q, err := s.store.QueueDepth(ctx, channel)
 		if err != nil {
 			return nil, err
@@ -127,12 +138,14 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		}, nil
 	})
 	whCfg := cfg.WebhookConfig()
-	whCfg.Store, whCfg.Tenants, whCfg.Wake = s.store, tenantTable(cfg), s.wake
+	whCfg.Channels, whCfg.BatchSize = withData, webhookLeaseSize(snap)
+	whCfg.Store, whCfg.Tenants, whCfg.Wake = s.store, webhook.RegistryTenants{Snapshot: s.reg.Snapshot}, s.wake
 	whCfg.Version, whCfg.Metrics = s.version, s.metrics
 	whCfg.Logger = log // the dispatcher adds component=webhook
 	s.webhooks = webhook.New(whCfg)
 	s.api = api.New(api.Deps{
 		Store:     s.store,
+		Registry:  s.reg,
 		Config:    cfg,
 		Metrics:   s.metrics,
 		Logger:    log.With().Str("component", "api").Logger(),
@@ -190,59 +203,67 @@ func (s *Gateway) openRedis() error {
 	return nil
 }
 
-// startSimulator runs the ISMG simulator in-process with one account per
-// channel whose addr is empty, and points those channels at it.
+// openRegistry builds the account registry over Redis and imports the
+// configuration's tenants and channels (managed by config).
+func (s *Gateway) openRegistry() error {
+	reg, err := registry.New(s.rdb, registry.Options{
+		Prefix:                s.cfg.Redis.Prefix,
+		AllowPrivateNetworks:  s.cfg.Webhook.AllowPrivateNetworks,
+		AllowEmptyChannelAddr: s.cfg.Simulator.Embedded,
+		SecretOverlap:         s.cfg.Webhook.SecretOverlap.D(),
+		Logger:                s.log,
+	})
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*s.cfg.Redis.Timeout.D())
+	defer cancel()
+	if err := reg.Import(ctx, s.cfg.Tenants, s.cfg.Channels); err != nil {
+		return fmt.Errorf("registry: import the configured accounts: %w", err)
+	}
+	s.reg = reg
+	return nil
+}
+
+// startSimulator runs the ISMG simulator in-process (demo mode). Channels
+// without addr — configured, or added at runtime — are pointed at it, each
+// with an account of its own (see channelSettings).
 func (s *Gateway) startSimulator() error {
-	simCfg := ismgsim.Config{
+	sim, err := ismgsim.NewServer(ismgsim.Config{
 		ReportDelay: s.cfg.Simulator.ReportDelay.D(),
 		Logger:      s.log.With().Str("component", "simulator").Logger().Level(zerolog.WarnLevel),
-	}
-	for _, ch := range s.cfg.Channels {
-		if ch.Addr == "" {
-			simCfg.Accounts = append(simCfg.Accounts, ismgsim.Account{SPID: ch.SPID, Secret: ch.Secret})
-		}
-	}
-	sim, err := ismgsim.NewServer(simCfg)
+	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
 	s.closers = append(s.closers, func() { _ = sim.Close() })
-	for i := range s.cfg.Channels {
-		if s.cfg.Channels[i].Addr == "" {
-			s.cfg.Channels[i].Addr = sim.Addr()
-		}
-	}
+	s.sim = sim
 	s.log.Info().Str("addr", sim.Addr()).Msg("embedded ISMG simulator started (demo mode)")
 	return nil
 }
 
-func (s *Gateway) buildSenders() error {
+// buildSenders builds the sender of every channel of snap that is not
+// deleted; the reconciler keeps them current from then on.
+func (s *Gateway) buildSenders(snap *registry.Snapshot) error {
 	host, _ := os.Hostname()
-	owner := host + "-" + uuid.NewString()[:8]
+	s.owner = host + "-" + uuid.NewString()[:8]
+	s.reconcile = &reconciler{gw: s, running: map[string]sender.Settings{}, withData: snap.ChannelNamesWithData()}
 	var chans []*sender.Channel
-	for _, ch := range s.cfg.Channels {
-		c, err := sender.NewChannel(sender.Settings{
-			Name:   ch.Name,
-			Link:   ch.LinkConfig(),
-			Links:  ch.Links,
-			MsgSrc: ch.MsgSrc, SrcID: ch.SrcID, ServiceID: ch.ServiceID,
-			FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: *ch.FeeUserType,
-			MaxSubmitsPerSec:   ch.MaxSubmitsPerSec,
-			FlowControlTimeout: s.cfg.Queue.FlowControlTimeout.D(),
-			DrainTimeout:       s.cfg.ShutdownTimeout.D(),
-		}, sender.Deps{
-			Store: s.store, Metrics: s.metrics, Owner: owner, Wake: s.wake,
-			Logger: s.log.With().Str("component", "sender").Logger(),
-		})
+	for _, ch := range snap.Channels() {
+		c, set, err := s.newChannel(ch)
 		if err != nil {
-			return err
+			return fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
 		chans = append(chans, c)
+		s.reconcile.running[ch.Name] = set
 	}
 	var err error
 	s.senders, err = sender.NewService(chans...)
 	return err
 }
+
+// Registry returns the account registry the gateway runs on.
+func (s *Gateway) Registry() *registry.Registry { return s.reg }
 
 // Addr is the HTTP listen address actually bound.
 func (s *Gateway) Addr() string { return s.ln.Addr().String() }
@@ -261,8 +282,22 @@ func (s *Gateway) Run(ctx context.Context) error {
 	defer stopSenders()
 	hookCtx, stopWebhooks := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWebhooks()
+	// The registry keeps the snapshot current until every part has
+	// stopped; the reconciler follows it until the drain starts.
+	regCtx, stopRegistry := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRegistry()
+	recCtx, stopReconciler := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReconciler()
+	registryDone, reconcilerDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(registryDone)
+		if err := s.reg.Run(regCtx); err != nil && regCtx.Err() == nil {
+			s.log.Error().Err(err).Msg("registry stopped: account changes no longer apply on this replica")
+		}
+	}()
 	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
+	go func() { defer close(reconcilerDone); s.reconcile.run(recCtx) }()
 	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
 	// The maintainer stops with the webhooks: until then, what it
 	// recovers or sweeps still has a consumer here.
@@ -285,6 +320,8 @@ func (s *Gateway) Run(ctx context.Context) error {
 	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn().Err(err).Msg("http shutdown")
 	}
+	stopReconciler()
+	<-reconcilerDone // a replace or remove in progress ends its drain at once
 	stopSenders()
 	select {
 	case <-sendersDone:
@@ -296,6 +333,8 @@ func (s *Gateway) Run(ctx context.Context) error {
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
 	<-maintainDone // a pass in progress ends with its context
+	stopRegistry()
+	<-registryDone
 	s.log.Info().Msg("drained")
 	return runErr
 }
@@ -324,24 +363,6 @@ func checkDemoKey(cfg *config.Config) error {
 		}
 	}
 	return nil
-}
-
-// tenantTable is the dispatcher's view of the configured tenants.
-func tenantTable(cfg *config.Config) *webhook.TenantTable {
-	tt := &webhook.TenantTable{ServiceCodes: map[string]string{}}
-	for _, ch := range cfg.Channels {
-		tt.ServiceCodes[ch.Name] = ch.SrcID
-	}
-	for _, t := range cfg.Tenants {
-		tt.Tenants = append(tt.Tenants, webhook.TableTenant{
-			Tenant: webhook.Tenant{
-				Name: t.Name, CallbackURL: t.CallbackURL, Secret: t.WebhookSecret, BatchMax: t.WebhookBatchMax,
-				WebhookHosts: t.WebhookHosts,
-			},
-			Channels: t.Channels, MOExt: t.MOExt, Default: t.Default,
-		})
-	}
-	return tt
 }
 
 func splitList(s string) []string {

@@ -31,7 +31,7 @@ func TestReceiverVerifiesAndCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hr.Header.Set(webhook.SignatureHeader, webhook.Sign(sigSecret, time.Now(), []byte(body)))
+		hr.Header.Set(webhook.SignatureHeader, webhook.Sign([]string{sigSecret}, time.Now(), []byte(body)))
 		resp, err := http.DefaultClient.Do(hr)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestReceiverTakesBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hr.Header.Set(webhook.SignatureHeader, webhook.Sign(sigSecret, time.Now(), []byte(body)))
+		hr.Header.Set(webhook.SignatureHeader, webhook.Sign([]string{sigSecret}, time.Now(), []byte(body)))
 		resp, err := http.DefaultClient.Do(hr)
 		if err != nil {
 			t.Fatal(err)

@@ -164,14 +164,17 @@ local function use_add(m, f, n)
 end
 
 -- use_flush applies the usage counts: one HINCRBY per key and field, and
--- the key's TTL when it has none (it was just created).
+-- the key's TTL when a field was just created (its count equals the
+-- increment: counts only grow), which the key's first write always is; so
+-- EXPIRE runs at most once per field and day, not once per call.
 local function use_flush()
   for _, k in ipairs(USE_KEYS) do
     local u = USE[k]
+    local created = false
     for _, f in ipairs({'a', 's', 'd', 'f', 'u', 'c'}) do
-      if u[f] then redis.call('HINCRBY', k, f, u[f]) end
+      if u[f] and redis.call('HINCRBY', k, f, u[f]) == u[f] then created = true end
     end
-    if USE_TTL > 0 then redis.call('EXPIRE', k, USE_TTL, 'NX') end
+    if created and USE_TTL > 0 then redis.call('EXPIRE', k, USE_TTL, 'NX') end
   end
   USE, USE_KEYS = {}, {}
 end
