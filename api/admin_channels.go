@@ -236,12 +236,7 @@ func (s *Server) getChannel(c *gin.Context) {
 // channel of the same name returns, with its queue.
 func (s *Server) createChannel(c *gin.Context) {
 	var b ChannelBody
-	raw, e := readJSONRaw(c, s.maxBody, &b)
-	if e != nil {
-		abort(c, e)
-		return
-	}
-	fields, e := decodeObject(raw)
+	fields, e := readObject(c, s.maxBody, &b)
 	if e != nil {
 		abort(c, e)
 		return
@@ -267,17 +262,12 @@ func (s *Server) createChannel(c *gin.Context) {
 func (s *Server) patchChannel(c *gin.Context) {
 	name := c.Param("name")
 	var check ChannelBody
-	raw, e := readJSONRaw(c, s.maxBody, &check)
+	patch, e := readObject(c, s.maxBody, &check)
 	if e != nil {
 		abort(c, e)
 		return
 	}
 	if _, e := channelFromBody(&check, nil); e != nil {
-		abort(c, e)
-		return
-	}
-	patch, e := decodeObject(raw)
-	if e != nil {
 		abort(c, e)
 		return
 	}

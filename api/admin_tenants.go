@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/smsbridge/smsbridge/registry"
+	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
 )
 
@@ -208,7 +210,12 @@ func (s *Server) listTenants(c *gin.Context) {
 // (no keys yet: POST …/keys makes them).
 func (s *Server) createTenant(c *gin.Context) {
 	var b TenantBody
-	if e := readJSON(c, s.maxBody, &b); e != nil {
+	fields, e := readObject(c, s.maxBody, &b)
+	if e != nil {
+		abort(c, e)
+		return
+	}
+	if e := explicitZeroWeight(fields, b.Weight); e != nil {
 		abort(c, e)
 		return
 	}
@@ -240,6 +247,16 @@ func (s *Server) getTenant(c *gin.Context) {
 	}
 }
 
+// explicitZeroWeight refuses a weight the body sets to 0: the registry
+// reads 0 as "the default", which only a weight left out (or, in a PATCH,
+// null) means, like the explicit zeros of config.yaml.
+func explicitZeroWeight(fields map[string]any, weight int) *apiError {
+	if v, ok := fields["weight"]; ok && v != nil && weight == 0 {
+		return invalidField("weight", fmt.Sprintf("must be 1..%d, not 0 (leave it out for the default, %d)", store.MaxWeight, store.DefaultWeight))
+	}
+	return nil
+}
+
 // patchTenant handles PATCH /admin/tenants/{name}: a JSON merge patch of
 // TenantBody's fields over the stored tenant. A new webhook_secret
 // rotates the secret (the previous one signs too until
@@ -247,13 +264,12 @@ func (s *Server) getTenant(c *gin.Context) {
 func (s *Server) patchTenant(c *gin.Context) {
 	name := c.Param("name")
 	var check TenantBody
-	raw, e := readJSONRaw(c, s.maxBody, &check)
+	patch, e := readObject(c, s.maxBody, &check)
 	if e != nil {
 		abort(c, e)
 		return
 	}
-	patch, e := decodeObject(raw)
-	if e != nil {
+	if e := explicitZeroWeight(patch, check.Weight); e != nil {
 		abort(c, e)
 		return
 	}

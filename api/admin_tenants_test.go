@@ -70,6 +70,11 @@ func TestAdminTenantLifecycle(t *testing.T) {
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "colour": "red"}`), 400, CodeUnknownField)
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "limits": {"per_minute": 1}}`), 400, CodeUnknownField)
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "weight": "heavy"}`), 400, CodeMalformedJSON)
+	zero := globex()
+	zero["weight"] = 0
+	if e := expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", zero), 422, CodeInvalidField); !strings.HasPrefix(e.Message, "weight: ") {
+		t.Fatalf("weight 0: %q does not name the field", e.Message)
+	}
 	bad := globex()
 	bad["channels"] = []string{}
 	bad["weight"] = 1000
@@ -138,6 +143,7 @@ func TestAdminTenantLifecycle(t *testing.T) {
 		t.Fatalf("patch limits: %d %s", r.status, r.body)
 	}
 	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/globex", `{"name": "other"}`), 422, CodeInvalidField)
+	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/globex", `{"weight": 0}`), 422, CodeInvalidField)
 	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/globex", `{"wieght": 2}`), 400, CodeUnknownField)
 	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/globex", `{"channels": ["nope"]}`), 422, CodeInvalidField)
 	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/globex", `[1]`), 400, CodeMalformedJSON)

@@ -4,7 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+
+	"github.com/gin-gonic/gin"
 )
+
+// readObject reads a JSON object body into dst (as readJSON) and returns
+// its members (decodeObject): which fields the client set, and the merge
+// patch of a PATCH.
+func readObject(c *gin.Context, limit int64, dst any) (map[string]any, *apiError) {
+	raw, e := readJSONRaw(c, limit, dst)
+	if e != nil {
+		return nil, e
+	}
+	return decodeObject(raw)
+}
 
 // decodeObject reads raw (a body readJSONRaw accepted) as a JSON object
 // with numbers kept as json.Number, so re-encoding it loses nothing. A

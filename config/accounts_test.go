@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/registry"
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // Accounts can come from the admin API: a file with no channel and no
@@ -27,7 +28,7 @@ func TestTenantLimitsZoneWeight(t *testing.T) {
 		t.Fatal(err)
 	}
 	tn := cfg.Tenants[0]
-	if tn.Weight != registry.DefaultWeight || tn.TimeZone != registry.DefaultTimeZone || tn.Disabled || tn.Limits != (registry.Limits{}) {
+	if tn.Weight != store.DefaultWeight || tn.TimeZone != registry.DefaultTimeZone || tn.Disabled || tn.Limits != (registry.Limits{}) {
 		t.Fatalf("tenant defaults: weight %d, zone %q, disabled %v, limits %+v", tn.Weight, tn.TimeZone, tn.Disabled, tn.Limits)
 	}
 	withKeys := strings.Replace(sample, "channels: [default]\n",
@@ -40,6 +41,9 @@ func TestTenantLimitsZoneWeight(t *testing.T) {
 	if tn.Limits.MaxRequestsPerSec != 50 || tn.Limits.MaxSegmentsPerDay != 100000 || tn.TimeZone != "Europe/Berlin" || tn.Weight != 3 || !tn.Disabled {
 		t.Fatalf("tenant keys from the file: %+v", tn)
 	}
+	// An explicit weight: 0 is a mistake, not the default.
+	expectParse(t, "weight 0 in the file", strings.Replace(sample, "channels: [default]\n", "channels: [default]\n    weight: 0\n", 1), nil,
+		"tenants[0].weight: must be 1..100, not 0")
 	cfg, err = Parse([]byte(sample), []string{"SMSBRIDGE_TENANTS_0_LIMITS_MAX_REQUESTS_PER_SEC=7", "SMSBRIDGE_TENANTS_0_WEIGHT=5"})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +60,7 @@ func TestTenantLimitsZoneWeight(t *testing.T) {
 		{"negative quota", []string{"SMSBRIDGE_TENANTS_0_LIMITS_MAX_SEGMENTS_PER_DAY=-1"}, "tenants[0].limits.max_segments_per_day: must not be negative"},
 		{"bad zone", []string{"SMSBRIDGE_TENANTS_0_TIME_ZONE=Mars/Olympus"}, `tenants[0].time_zone: unknown IANA time zone "Mars/Olympus"`},
 		{"weight too big", []string{"SMSBRIDGE_TENANTS_0_WEIGHT=101"}, "tenants[0].weight: must be 1..100"},
+		{"weight 0 in the environment", []string{"SMSBRIDGE_TENANTS_0_WEIGHT=0"}, "tenants[0].weight: must be 1..100, not 0"},
 		{"key required", []string{"SMSBRIDGE_TENANTS_0_KEY_SHA256="}, "tenants[0].key_sha256: must be 64 hex digits"},
 		{"no channels", []string{"SMSBRIDGE_TENANTS_0_CHANNELS="}, "tenants[0].channels: at least one channel"},
 		{"two defaults", []string{"SMSBRIDGE_TENANTS_0_DEFAULT=true", "SMSBRIDGE_TENANTS_1_NAME=beta", "SMSBRIDGE_TENANTS_1_DEFAULT=true",

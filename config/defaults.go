@@ -51,6 +51,6 @@ func (c *Config) fillItemDefaults(given func(path string) bool) {
 		c.Channels[i].FillDefaults(func(key string) bool { return given(fmt.Sprintf("channels[%d].%s", i, key)) })
 	}
 	for i := range c.Tenants {
-		c.Tenants[i].FillDefaults()
+		c.Tenants[i].FillDefaults(func(key string) bool { return given(fmt.Sprintf("tenants[%d].%s", i, key)) })
 	}
 }

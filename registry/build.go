@@ -3,6 +3,7 @@ package registry
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -70,6 +71,11 @@ func loadLocation(name string) (*time.Location, error) {
 	defer locMu.Unlock()
 	if l := locCache[name]; l != nil {
 		return l, nil
+	}
+	if name == "Local" {
+		// The host's zone: replicas on different hosts would count a
+		// tenant's days differently.
+		return nil, errors.New(`"Local" is each host's zone; name an IANA zone`)
 	}
 	l, err := time.LoadLocation(name)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/internal/testenv"
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // A tenant made through the API: created, given a key, changed, deleted
@@ -20,7 +21,7 @@ func TestTenantLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tn.State.ManagedBy != ManagedByAPI || tn.Weight != DefaultWeight || tn.TimeZone != DefaultTimeZone || tn.State.CreatedAt.IsZero() || len(tn.State.Keys) != 0 {
+	if tn.State.ManagedBy != ManagedByAPI || tn.Weight != store.DefaultWeight || tn.TimeZone != DefaultTimeZone || tn.State.CreatedAt.IsZero() || len(tn.State.Keys) != 0 {
 		t.Fatalf("created tenant %+v", tn)
 	}
 	if _, err := r.CreateTenant(ctx(t), admin, testTenant("acme", "cm1")); !errors.Is(err, ErrExists) {
@@ -79,7 +80,7 @@ func TestTenantLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create of a deleted tenant's name: %v", err)
 	}
-	if again.Deleted() || len(again.State.Keys) != 0 || again.Weight != DefaultWeight {
+	if again.Deleted() || len(again.State.Keys) != 0 || again.Weight != store.DefaultWeight {
 		t.Fatalf("re-created tenant is not fresh: %+v", again)
 	}
 	if _, _, ok := r.Snapshot().Authenticate(key); ok {

@@ -125,7 +125,7 @@ func (r *Registry) importItems(tenants []Tenant, channels []Channel) ([]*Tenant,
 	for i := range tenants {
 		t := cloneTenant(&tenants[i])
 		t.State = TenantState{}
-		t.FillDefaults()
+		t.FillDefaults(nil)
 		for _, e := range leaves(t.Validate(o)) {
 			errs = append(errs, fmt.Errorf("tenants[%d].%w", i, e))
 		}

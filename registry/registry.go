@@ -2,8 +2,6 @@ package registry
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,8 +93,8 @@ func New(rdb redis.UniversalClient, opts Options) (*Registry, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = store.DefaultPrefix
 	}
-	if strings.ContainsAny(opts.Prefix, "{}: \t\r\n") {
-		return nil, fmt.Errorf("registry: Options.Prefix %q contains '{', '}', ':' or whitespace", opts.Prefix)
+	if err := store.CheckPrefix("registry: Options.Prefix", opts.Prefix); err != nil {
+		return nil, err
 	}
 	if opts.SecretOverlap < 0 || opts.Poll < 0 {
 		return nil, errors.New("registry: Options.SecretOverlap and Options.Poll must not be negative")

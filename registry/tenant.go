@@ -46,8 +46,9 @@ type Tenant struct {
 	// quota and usage). Default DefaultTimeZone.
 	TimeZone string `yaml:"time_zone" json:"time_zone"`
 	// Weight is the tenant's share of each channel it uses when several
-	// tenants have a backlog (weighted fair queueing). 1..MaxWeight.
-	// Default 1.
+	// tenants have a backlog (weighted fair queueing): 1..store.MaxWeight,
+	// default store.DefaultWeight (the store owns both: weights are used
+	// by its scripts).
 	Weight int `yaml:"weight" json:"weight"`
 	// Disabled refuses the tenant's API keys (403 tenant_disabled); what
 	// it already queued is still sent and reported.
@@ -100,14 +101,11 @@ type APIKey struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Tenant defaults and bounds, stated here once.
+// Tenant defaults and bounds, stated here once (the weight's are the
+// store's: store.DefaultWeight, store.MaxWeight).
 const (
 	// DefaultTimeZone is the zone a tenant's days are counted in.
 	DefaultTimeZone = "Asia/Shanghai"
-	// DefaultWeight is a tenant's share when none is set.
-	DefaultWeight = 1
-	// MaxWeight is the largest tenant weight.
-	MaxWeight = 100
 	// MinSecretLen is the shortest webhook secret (and admin key), in
 	// bytes: shorter ones can be guessed.
 	MinSecretLen = 16

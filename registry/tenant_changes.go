@@ -50,7 +50,7 @@ func checkTenantInSet(st *stored, t *Tenant) error {
 // deleted tenant makes a fresh one.
 func (r *Registry) CreateTenant(ctx context.Context, who Actor, t Tenant) (*Tenant, error) {
 	nt := cloneTenant(&t)
-	nt.FillDefaults()
+	nt.FillDefaults(nil)
 	if err := nt.Validate(r.validateOptions(ManagedByAPI)); err != nil {
 		return nil, invalid(err)
 	}
@@ -118,7 +118,7 @@ func (r *Registry) UpdateTenant(ctx context.Context, who Actor, name string, cha
 			rec.State.PreviousSecret = cur.WebhookSecret
 			rec.State.PreviousUntil = now.Add(r.opts.SecretOverlap)
 		}
-		rec.FillDefaults()
+		rec.FillDefaults(nil)
 		if err := rec.Validate(r.validateOptions(ManagedByAPI)); err != nil {
 			return nil, invalid(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	// The distroless image has no zone files: tenants' time zones come
@@ -14,6 +13,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/fielderr"
 	"github.com/smsbridge/smsbridge/internal/netguard"
+	"github.com/smsbridge/smsbridge/store"
 )
 
 // ValidateOptions is what item validation needs beyond the item.
@@ -34,15 +34,14 @@ type ValidateOptions struct {
 // the latency of every request.
 const MaxFlushDelay = Duration(100 * time.Millisecond)
 
-// namePattern is the form of channel and tenant names: they appear in
-// Redis keys, metrics labels, logs and URLs.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+// nameRule describes the name rule in error messages. Names appear in
+// Redis keys, metrics labels, logs and URLs; the store owns the rule
+// (store.ValidName).
+const nameRule = store.NameRule
 
-// nameRule describes namePattern in error messages.
-const nameRule = "must be 1-32 characters a-z, 0-9, '_' or '-', starting with a letter or digit"
-
-// ValidName reports whether s is a valid tenant or channel name.
-func ValidName(s string) bool { return namePattern.MatchString(s) }
+// ValidName reports whether s is a valid tenant or channel name
+// (store.ValidName).
+func ValidName(s string) bool { return store.ValidName(s) }
 
 // problems collects "key: message" errors of one item.
 type problems []error
@@ -110,7 +109,7 @@ func setDefaultDur(p *Duration, v time.Duration, given bool) {
 // renamed to the channel's keys.
 func (ch *Channel) Validate(o ValidateOptions) error {
 	var p problems
-	if !namePattern.MatchString(ch.Name) {
+	if !ValidName(ch.Name) {
 		p.add("name", "%s, not %q", nameRule, ch.Name)
 	}
 	if ch.Addr == "" && !o.AllowEmptyChannelAddr {
@@ -214,11 +213,14 @@ func dropField(err error, field string) error {
 	return errors.Join(keep...)
 }
 
-// FillDefaults applies the tenant defaults: Weight DefaultWeight and
-// TimeZone DefaultTimeZone when unset.
-func (t *Tenant) FillDefaults() {
-	if t.Weight == 0 {
-		t.Weight = DefaultWeight
+// FillDefaults applies the tenant defaults: Weight store.DefaultWeight
+// and TimeZone DefaultTimeZone when unset. given reports whether the
+// source set a key of the item (e.g. "weight"): a weight set to 0 stays 0
+// (and fails Validate) instead of silently becoming the default. A nil
+// given treats every zero as left out.
+func (t *Tenant) FillDefaults(given func(key string) bool) {
+	if t.Weight == 0 && (given == nil || !given("weight")) {
+		t.Weight = store.DefaultWeight
 	}
 	setDefault(&t.TimeZone, DefaultTimeZone)
 }
@@ -229,7 +231,7 @@ func (t *Tenant) FillDefaults() {
 // over the whole set (CheckSet).
 func (t *Tenant) Validate(o ValidateOptions) error {
 	var p problems
-	if !namePattern.MatchString(t.Name) {
+	if !ValidName(t.Name) {
 		p.add("name", "%s, not %q", nameRule, t.Name)
 	}
 	switch {
@@ -255,7 +257,7 @@ func (t *Tenant) Validate(o ValidateOptions) error {
 		p.add("channels", "at least one channel")
 	}
 	for j, name := range t.Channels {
-		if !namePattern.MatchString(name) {
+		if !ValidName(name) {
 			p.add(fmt.Sprintf("channels[%d]", j), "%s, not %q", nameRule, name)
 		}
 	}
@@ -276,8 +278,8 @@ func (t *Tenant) Validate(o ValidateOptions) error {
 			p.add("time_zone", "unknown IANA time zone %q (e.g. Asia/Shanghai)", t.TimeZone)
 		}
 	}
-	if t.Weight < 1 || t.Weight > MaxWeight {
-		p.add("weight", "must be 1..%d, not %d", MaxWeight, t.Weight)
+	if t.Weight < 1 || t.Weight > store.MaxWeight {
+		p.add("weight", "must be 1..%d, not %d", store.MaxWeight, t.Weight)
 	}
 	return p.err()
 }

@@ -228,7 +228,10 @@ func (s *Store) moveIn(ctx context.Context, from, to, id string, h []string) (se
 	for i := 0; i+1 < len(h); i += 2 {
 		f, val := h[i], h[i+1]
 		switch {
-		case f == "mv":
+		case f == "mv", f == "mvfrom":
+			// move_in sets mvfrom to this move's source; an earlier
+			// move's would make a rerun take its own copy for another
+			// request.
 			continue
 		case f == "channel":
 			val = to

@@ -153,3 +153,32 @@ func TestCancelWhileMoving(t *testing.T) {
 		}
 	})
 }
+
+// A request moved twice (A → B, then B → C) whose second move crashed
+// after the copy: the rerun recognises its own copy on C (mvfrom is the
+// last source, not the first).
+func TestMoveQueuedTwice(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.createFor("r", "acme", 2, nil)
+		if res, err := f.st.MoveQueued(f.ctx, f.ch, "cm2"); err != nil || res.Requests != 1 {
+			f.t.Fatalf("first move: %+v %v", res, err)
+		}
+		h, state, err := f.st.moveOut(f.ctx, "cm2", "cm3", "r")
+		if err != nil || state != "ok" {
+			f.t.Fatalf("move out: %q %v", state, err)
+		}
+		if _, _, err := f.st.moveIn(f.ctx, "cm2", "cm3", "r", h); err != nil {
+			f.t.Fatalf("move in: %v", err)
+		}
+		res, err := f.st.MoveQueued(f.ctx, "cm2", "cm3")
+		if err != nil || res != (MoveResult{Requests: 1, Segments: 2}) {
+			f.t.Fatalf("rerun of the second move = %+v, %v", res, err)
+		}
+		if r := f.get("r"); r.Channel != "cm3" || r.Status != RequestQueued {
+			f.t.Fatalf("r: %s %s", r.Channel, r.Status)
+		}
+		if jobs, err := f.st.Lease(f.ctx, "cm3", "s", 10); err != nil || len(jobs) != 2 {
+			f.t.Fatalf("lease on cm3: %v %v", jobs, err)
+		}
+	})
+}

@@ -13,18 +13,23 @@ import (
 //
 // Every key of a channel starts with the hash tag "{<prefix>:<channel>}" so
 // that all of them live in one Redis Cluster slot and every script touches
-// one slot only. Four kinds of keys live outside channel slots, and are only
-// used by single-key commands and scripts: the request index, idempotency
-// records, and a tenant's daily quota and request-rate state (hash tag: the
-// tenant).
+// one slot only. The other keys live outside channel slots: the request
+// index, idempotency records, and a tenant's daily quota and request-rate
+// state (hash tag: the tenant) are only used by single-key commands and
+// scripts; the registry keys share the hash tag "{<prefix>:_registry}" (no
+// channel's: channel names cannot start with '_'), so the registry's
+// transactions and scripts touch one slot.
+//
+// Per channel (<p> is a priority: h, n or l; <day> days since 1970-01-01
+// in the tenant's zone):
 //
 //	{sb:ch}:req:<id>        HASH   request meta, recipients, segments, per-job state
 //	{sb:ch}:q               LIST   legacy pending jobs (queued before per-tenant queues; drained first)
-//	{sb:ch}:q:<tenant>:<p>  LIST   pending jobs "<id>:<r>:<s>" of a tenant, priority p = h, n or l
+//	{sb:ch}:q:<tenant>:<p>  LIST   pending jobs "<id>:<r>:<s>" of a tenant at priority p
 //	{sb:ch}:tq              ZSET   active tenants (a queue not empty) -> virtual time
 //	{sb:ch}:vc              STRING virtual clock of the fair queue
 //	{sb:ch}:tk              HASH   tenant -> picks counted by lease.lua (priority share)
-//	{sb:ch}:use:<tenant>:<day> HASH usage counters of a tenant's day (TTL UsageRetention)
+//	{sb:ch}:use:<tenant>:<day> HASH usage counters a s d f u c of a tenant's day (TTL UsageRetention)
 //	{sb:ch}:lease           ZSET   job -> lease deadline (ms)
 //	{sb:ch}:sched           ZSET   job -> due time (ms) of a delayed retry
 //	{sb:ch}:await           ZSET   job -> report deadline (ms)
@@ -39,14 +44,28 @@ import (
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
+//
+// Outside channel slots:
+//
 //	sb:reqidx:<id>          STRING request id -> channel
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
 //	sb:quota:{<tenant>}:<day> STRING segments taken from a tenant's daily quota (TTL 2 days)
-//	sb:rate:{<tenant>}      STRING GCRA state of a tenant's request rate
+//	sb:rate:{<tenant>}      STRING GCRA state of a tenant's request rate (TTL: until the bucket is full)
+//	{sb:_registry}:tenants  HASH   tenant name -> JSON record (registry)
+//	{sb:_registry}:channels HASH   channel name -> JSON record (registry)
+//	{sb:_registry}:version  STRING counter every registry change increments
+//	{sb:_registry}:keyidx   HASH   SHA-256 of an API key -> "<tenant>:<key id>"
+//	{sb:_registry}:keyuse   HASH   API key id -> last use (unix ms)
+//	{sb:_registry}:events   pub/sub channel (not a key): new registry version
 type Keys struct {
 	// Prefix starts every key; it must not contain '{', '}' or ':'.
 	Prefix string
 }
+
+// CheckPrefix returns an ErrInvalid error naming field when prefix cannot
+// start keys: empty, or with '{', '}', ':' or white space (it sits inside
+// hash tags and between ':' separators).
+func CheckPrefix(field, prefix string) error { return validateName(field, prefix) }
 
 // Key suffixes shared with the Lua scripts (which append them to the tag).
 const (

@@ -6,23 +6,31 @@ import (
 	"time"
 )
 
-// tenantPattern is the form of tenant names: they are part of Redis keys
-// (queues, usage, quota, rate), so the store refuses any other.
-var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+// namePattern is the form of tenant and channel names: they are part of
+// Redis keys (queues, usage, quota, rate, channel tags), so the store owns
+// the rule and refuses any other tenant; the registry checks its accounts
+// with ValidName.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// NameRule describes the name rule (ValidName) in error messages.
+const NameRule = "must be 1-32 characters a-z, 0-9, '_' or '-', starting with a letter or digit"
+
+// ValidName reports whether s is a valid tenant or channel name.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
 
 // CheckTenant returns an ErrInvalid error naming field when tenant is not
-// 1-32 characters a-z, 0-9, '_' or '-' starting with a letter or digit.
+// a valid name (ValidName).
 func CheckTenant(field, tenant string) error {
-	if !tenantPattern.MatchString(tenant) {
-		return fmt.Errorf("%w: %s %q: must be 1-32 characters a-z, 0-9, '_' or '-', starting with a letter or digit",
-			ErrInvalid, field, tenant)
+	if !ValidName(tenant) {
+		return fmt.Errorf("%w: %s %q: %s", ErrInvalid, field, tenant, NameRule)
 	}
 	return nil
 }
 
-// Weight bounds of NewRequest.Weight.
+// Weight bounds of a tenant's fair-queue weight (NewRequest.Weight and
+// the registry's Tenant.Weight), stated here once.
 const (
-	// DefaultWeight is the fair-queue weight of a request that sets none.
+	// DefaultWeight is the fair-queue weight of a tenant that sets none.
 	DefaultWeight = 1
 	// MaxWeight is the largest weight.
 	MaxWeight = 100

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,126 +19,32 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/uuid"
 
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/internal/apispec"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/webhook"
 )
 
-// openAPI is ../openapi.yaml, loaded and checked once per test binary.
+// openAPI is ../openapi.yaml, loaded and checked once per test binary
+// (see apispec.Load).
 type openAPI struct {
 	doc    *openapi3.T
 	router routers.Router
 }
 
-var (
-	openAPIOnce sync.Once
-	openAPIDoc  *openAPI
-	openAPIErr  error
-)
+var loadSpec = sync.OnceValues(func() (*apispec.Spec, error) { return apispec.Load("../openapi.yaml") })
 
 // loadOpenAPI returns the spec, failing t when it cannot be loaded or is
-// not a valid OpenAPI document.
+// not a valid OpenAPI 3.1 document.
 func loadOpenAPI(t testing.TB) *openAPI {
 	t.Helper()
-	openAPIOnce.Do(func() {
-		doc, err := openapi3.NewLoader().LoadFromFile("../openapi.yaml")
-		if err != nil {
-			openAPIErr = fmt.Errorf("load openapi.yaml: %w", err)
-			return
-		}
-		if err := doc.Validate(context.Background()); err != nil {
-			openAPIErr = fmt.Errorf("openapi.yaml is not a valid OpenAPI document: %w", err)
-			return
-		}
-		if !doc.IsOpenAPI31OrLater() {
-			openAPIErr = fmt.Errorf("openapi.yaml is OpenAPI %s, want 3.1", doc.OpenAPI)
-			return
-		}
-		closeObjects(doc)
-		// The gateways under test listen on random ports: match routes on
-		// the path alone, whatever the host in servers:.
-		doc.Servers = nil
-		r, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			openAPIErr = fmt.Errorf("openapi.yaml router: %w", err)
-			return
-		}
-		openAPIDoc = &openAPI{doc: doc, router: r}
-	})
-	if openAPIErr != nil {
-		t.Fatal(openAPIErr)
+	spec, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return openAPIDoc
-}
-
-// closeObjects makes every object schema of doc that lists its properties
-// refuse any other property (unless it already says what other properties
-// may be, or combines schemas), so a field the service sends but the spec
-// does not document is reported. Only the tests' in-memory copy changes:
-// the published spec leaves objects open for forward compatibility.
-func closeObjects(doc *openapi3.T) {
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(ref *openapi3.SchemaRef)
-	walk = func(ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		s := ref.Value
-		seen[s] = true
-		combined := len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0
-		if len(s.Properties) > 0 && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil && !combined {
-			closed := false
-			s.AdditionalProperties.Has = &closed
-		}
-		for _, p := range s.Properties {
-			walk(p)
-		}
-		walk(s.Items)
-		walk(s.AdditionalProperties.Schema)
-		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
-			for _, x := range group {
-				walk(x)
-			}
-		}
-	}
-	content := func(c openapi3.Content) {
-		for _, mt := range c {
-			if mt != nil {
-				walk(mt.Schema)
-			}
-		}
-	}
-	operation := func(o *openapi3.Operation) {
-		if o.RequestBody != nil && o.RequestBody.Value != nil {
-			content(o.RequestBody.Value.Content)
-		}
-		for _, r := range o.Responses.Map() {
-			if r.Value != nil {
-				content(r.Value.Content)
-			}
-		}
-	}
-	for _, s := range doc.Components.Schemas {
-		walk(s)
-	}
-	for _, r := range doc.Components.Responses {
-		if r.Value != nil {
-			content(r.Value.Content)
-		}
-	}
-	for _, item := range doc.Paths.Map() {
-		for _, o := range item.Operations() {
-			operation(o)
-		}
-	}
-	for _, item := range doc.Webhooks {
-		for _, o := range item.Operations() {
-			operation(o)
-		}
-	}
+	return &openAPI{doc: spec.Doc, router: spec.Router}
 }
 
 // methodsOf returns the methods the spec documents for the path item
@@ -244,32 +149,7 @@ func newValidatingClient(t testing.TB, cov *specCoverage) *http.Client {
 
 // RoundTrip sends req and validates the exchange.
 func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		reqBody = b
-	}
-	out := req.Clone(req.Context())
-	if reqBody != nil {
-		out.Body = io.NopCloser(bytes.NewReader(reqBody))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
-	}
-	resp, err := v.next.RoundTrip(out)
-	if err != nil {
-		return resp, err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	if err != nil {
-		return resp, err
-	}
-	v.check(req, reqBody, resp, respBody)
-	return resp, nil
+	return apispec.RoundTrip(v.next, req, v.check)
 }
 
 // check validates one exchange.
