@@ -80,8 +80,10 @@ type Link struct {
 	reads    atomic.Uint64 // frames read; the writer watches it for silence
 
 	// delivering counts DELIVERs read and not yet done with (queued or
-	// in the handler); during Close the worker that brings it to zero
-	// signals deliversIdle (see waitDelivers).
+	// in the handler), in the bits below deliversFrozen; once Close waits
+	// for them it sets deliversFrozen, later DELIVERs are not counted, and
+	// the worker that brings the count to zero signals deliversIdle (see
+	// waitDelivers).
 	delivering   atomic.Int64
 	deliversIdle chan struct{}
 

@@ -12,7 +12,8 @@ import (
 // ErrLinkClosing and ErrLinkClosed; nothing of them was sent), waits until the
 // requests in flight are answered or timed out or ctx is done, lets the
 // DeliverHandler finish the DELIVERs already read so that their
-// DELIVER_RESPs go out before TERMINATE (see waitDelivers), sends
+// DELIVER_RESPs go out before TERMINATE (see waitDelivers; it does not
+// wait for DELIVERs that keep arriving meanwhile), sends
 // TERMINATE and waits for TERMINATE_RESP (at most ResponseTimeout), then
 // closes the socket and waits for the link's goroutines to exit (a
 // DeliverHandler must return when its ctx is cancelled).
@@ -87,23 +88,25 @@ func (l *Link) wait(ctx context.Context) error {
 	}
 }
 
-// waitDelivers waits until no DELIVER read so far is in hand (its handler
-// returned and its DELIVER_RESP is queued ahead of any later request, so
-// it is written before TERMINATE), at most ResponseTimeout or until ctx is
-// done or the link is down. Without it TERMINATE would overtake the
-// answers of reports still being stored: the link would go down under
-// their handlers and the ISMG would resend them. Longer than
-// ResponseTimeout is not worth waiting, since by then the ISMG resends
-// anyway; TERMINATE then goes out and what is still in hand is left
-// unanswered. A DELIVER arriving after TERMINATE was sent cannot be
-// answered either way.
+// waitDelivers waits until no DELIVER read before it began is in hand
+// (its handler returned and its DELIVER_RESP is queued ahead of any later
+// request, so it is written before TERMINATE), at most ResponseTimeout or
+// until ctx is done or the link is down. Without it TERMINATE would
+// overtake the answers of reports still being stored: the link would go
+// down under their handlers and the ISMG would resend them. DELIVERs read
+// after it began are handled and answered while the link is up, but not
+// waited for: on a channel with steady reports the count would never
+// reach zero. Longer than ResponseTimeout is not worth waiting, since by
+// then the ISMG resends anyway; TERMINATE then goes out and what is still
+// in hand is left unanswered. A DELIVER arriving after TERMINATE was sent
+// cannot be answered either way.
 func (l *Link) waitDelivers(ctx context.Context) {
-	if l.delivering.Load() == 0 {
+	if l.delivering.Or(deliversFrozen)&^deliversFrozen == 0 {
 		return
 	}
 	t := time.NewTimer(l.cfg.ResponseTimeout)
 	defer t.Stop()
-	for l.delivering.Load() > 0 {
+	for l.delivering.Load()&^deliversFrozen > 0 {
 		select {
 		case <-l.deliversIdle:
 		case <-l.done:

@@ -7,9 +7,15 @@ import (
 
 // delivery is one DELIVER queued for the handler workers.
 type delivery struct {
-	seq uint32 // the DELIVER's Sequence_Id, echoed in DELIVER_RESP
-	d   *Deliver
+	seq     uint32 // the DELIVER's Sequence_Id, echoed in DELIVER_RESP
+	d       *Deliver
+	counted bool // read before Close began waiting: Close waits for it
 }
+
+// deliversFrozen is the bit of Link.delivering set when Close begins to
+// wait for the DELIVERs in hand (see waitDelivers); the bits below it
+// count those DELIVERs.
+const deliversFrozen = int64(1) << 62
 
 // deliverWorker runs DeliverHandler for queued DELIVERs until the link is
 // down. A DELIVER_RESP (Msg_Id = the DELIVER header's Msg_Id, Result 0) is
@@ -28,7 +34,9 @@ func (l *Link) deliverWorker() {
 }
 
 func (l *Link) handleDeliver(it delivery) {
-	defer l.deliverDone()
+	if it.counted {
+		defer l.deliverDone()
+	}
 	if h := l.cfg.DeliverHandler; h != nil {
 		if err := l.callHandler(h, it.d); err != nil {
 			l.counters.deliverErrors.Add(1)
@@ -48,11 +56,28 @@ func (l *Link) handleDeliver(it delivery) {
 	l.sendCtrl(l.encodeCtrl(it.seq, &DeliverResp{MsgID: it.d.MsgID, Result: 0}))
 }
 
-// deliverDone ends one DELIVER in hand, its DELIVER_RESP (if any) queued
-// on the priority path; the last one in hand during Close wakes
+// countDeliver counts a DELIVER just read as in hand, unless Close already
+// waits for the DELIVERs in hand: a DELIVER read after that is still
+// handled and answered while the link is up, but Close does not wait for
+// it, or a peer sending steadily would hold TERMINATE back for good. It
+// reports whether the DELIVER was counted.
+func (l *Link) countDeliver() bool {
+	for {
+		n := l.delivering.Load()
+		if n&deliversFrozen != 0 {
+			return false
+		}
+		if l.delivering.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// deliverDone ends one counted DELIVER in hand, its DELIVER_RESP (if any)
+// queued on the priority path; the last one while Close waits wakes
 // waitDelivers.
 func (l *Link) deliverDone() {
-	if l.delivering.Add(-1) == 0 && l.closing.Load() {
+	if l.delivering.Add(-1) == deliversFrozen {
 		select {
 		case l.deliversIdle <- struct{}{}:
 		default:

@@ -87,9 +87,9 @@ func (l *Link) dispatch(h Header, pdu PDU) bool {
 		return l.sendCtrl(l.encodeCtrl(h.SequenceID, &ActiveTestResp{}))
 	case CmdDeliver:
 		l.counters.deliversReceived.Add(1)
-		l.delivering.Add(1) // before the queue: Close must not miss it
+		counted := l.countDeliver() // before the queue: Close must not miss it
 		select {
-		case l.delivers <- delivery{seq: h.SequenceID, d: pdu.(*Deliver)}:
+		case l.delivers <- delivery{seq: h.SequenceID, d: pdu.(*Deliver), counted: counted}:
 		case <-l.done:
 			return false
 		}
