@@ -268,7 +268,9 @@ func validIdempotencyKey(k string) bool {
 // request already accepted is answered from its record (replayed) before
 // any limit is consulted, so it is neither refused by the rate limit nor
 // charged quota a second time. A request the limits refuse releases its
-// fresh reservation, so the client may retry with the same key.
+// fresh reservation, so the client may retry with the same key. A retry
+// that finds the first attempt not stored gives back the quota that
+// attempt took (see noteQuota), so the request is charged once.
 func (s *Server) createSMS(c *gin.Context) {
 	a := authOf(c)
 	t := a.tenant
@@ -338,18 +340,23 @@ func (s *Server) createSMS(c *gin.Context) {
 		s.releaseIdem(idem, nr.ID)
 		return
 	}
+	held := s.noteQuota(ctx, idem, nr.ID, q)
 	err = s.store.CreateRequest(ctx, nr)
 	switch {
 	case errors.Is(err, store.ErrOutcomeUnknown):
 		// The reservation stays: a retry with the key settles this id.
-		// The quota stays taken too: the request may exist.
+		// The quota stays taken too: the request may exist. With a key,
+		// the retry that settles the id as not stored gives the charge
+		// noted on the reservation back (settlePending). Without one,
+		// nothing links a retry to this id, so a plain retry is charged
+		// again and this charge stays: we cannot know the request does
+		// not exist (GET /sms/{id} tells the client).
 		abortOutcomeUnknown(c, nr.ID, err)
 		return
 	case err != nil:
 		// Certainly not stored: free the key for an immediate retry, and
-		// give the quota back.
-		s.releaseIdem(idem, nr.ID)
-		s.returnQuota(q)
+		// give the quota back (once: see abandon).
+		s.abandon(idem, nr.ID, q, held)
 		abortInternal(c, err)
 		return
 	}

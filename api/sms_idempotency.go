@@ -27,8 +27,9 @@ type idemClaim struct {
 // A pending reservation whose create can no longer run (its deadline has
 // passed) is settled here: if its request exists, it is the answer (202,
 // replayed; the first attempt's response was lost or never recorded);
-// if not, the id is voided and the key taken over for nr. So a retry with
-// the same key never sends twice, whatever happened to earlier attempts.
+// if not, the id is voided, the key taken over for nr and the daily quota
+// the first attempt took given back. So a retry with the same key never
+// sends twice nor is charged twice, whatever happened to earlier attempts.
 func (s *Server) claimIdempotency(ctx context.Context, c *gin.Context, ic *idemClaim, v *validated, nr *store.NewRequest) bool {
 	rec, err := s.store.ReserveIdempotency(ctx, ic.tenant, ic.key, ic.hash, nr.ID, nr.Deadline)
 	switch {
@@ -78,7 +79,7 @@ func (s *Server) settlePending(ctx context.Context, c *gin.Context, ic *idemClai
 		replay(c, http.StatusAccepted, body, rec.RequestID)
 		return true
 	}
-	ok, err := s.store.TakeOverIdempotency(ctx, ic.tenant, ic.key, ic.hash, rec.RequestID, nr.ID, nr.Deadline)
+	ok, refund, err := s.store.TakeOverIdempotency(ctx, ic.tenant, ic.key, ic.hash, rec.RequestID, nr.ID, nr.Deadline)
 	switch {
 	case err != nil:
 		abortInternal(c, err)
@@ -88,6 +89,12 @@ func (s *Server) settlePending(ctx context.Context, c *gin.Context, ic *idemClai
 		abort(c, errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed; retry later"))
 		return true
 	}
+	// The first attempt's request is known not to exist: give back the
+	// quota it took (noted on the reservation, see noteQuota) before this
+	// attempt is charged, so the request counts once and a retry is not
+	// refused for its own first charge. The store handed the charge to
+	// this take-over alone: it is never given back twice.
+	s.returnQuota(quotaTaken{tenant: ic.tenant, day: refund.Day, n: refund.N})
 	return false
 }
 
@@ -105,16 +112,19 @@ func replay(c *gin.Context, status int, body []byte, requestID string) {
 }
 
 // releaseIdem drops the reservation of request id, which was certainly
-// not stored, so the client can retry with the same key at once. Best
-// effort: a reservation left behind is settled by the next retry.
-func (s *Server) releaseIdem(ic *idemClaim, id string) {
+// not stored, so the client can retry with the same key at once, and
+// reports whether it did (false without a reservation). Best effort: a
+// reservation left behind is settled by the next retry.
+func (s *Server) releaseIdem(ic *idemClaim, id string) (released bool) {
 	if ic == nil {
-		return
+		return false
 	}
 	// Use a fresh context: the request's may be what failed.
 	ctx, cancel := contextWithTimeout(5 * time.Second)
 	defer cancel()
-	if err := s.store.ReleaseIdempotency(ctx, ic.tenant, ic.key, ic.hash, id); err != nil {
+	released, err := s.store.ReleaseIdempotency(ctx, ic.tenant, ic.key, ic.hash, id)
+	if err != nil {
 		s.log.Warn().Err(err).Str("tenant", ic.tenant).Str("request_id", id).Msg("idempotency reservation not released; the next retry settles it")
 	}
+	return released
 }

@@ -72,17 +72,36 @@ func (s *Store) ReserveIdempotency(ctx context.Context, tenant, key, bodyHash, r
 
 // TakeOverIdempotency moves the pending reservation of (tenant, key) from
 // oldID — settled as not stored (ResolveCreate returned false) — to newID,
-// to be created before deadline. false when the record is no longer
+// to be created before deadline. ok false when the record is no longer
 // pending for oldID (another retry took it over, or it completed). A
-// record already pending for newID answers true: this call's own take-over,
-// run again after a lost reply.
-func (s *Store) TakeOverIdempotency(ctx context.Context, tenant, key, bodyHash, oldID, newID string, deadline time.Time) (bool, error) {
+// record already pending for newID answers ok true: this call's own
+// take-over, run again after a lost reply.
+//
+// refund is the daily quota oldID's create took, as noted with
+// RecordIdempotencyQuota (zero when none was): the request is known not to
+// exist, so the caller gives it back (ReturnQuota). The script hands a
+// charge to exactly one take-over, so it is never given back twice.
+func (s *Store) TakeOverIdempotency(ctx context.Context, tenant, key, bodyHash, oldID, newID string, deadline time.Time) (ok bool, refund QuotaCharge, err error) {
 	v, err := s.run(ctx, "take over idempotency key", scriptIdemTakeOver,
 		[]string{s.keys.Idempotency(tenant, key)}, bodyHash, oldID, newID, ms(deadline))
 	if err != nil {
-		return false, err
+		return false, QuotaCharge{}, err
 	}
-	return asInt(v) == 1, nil
+	a := stringsOf(v)
+	switch {
+	case len(a) == 1 && a[0] == "0":
+		return false, QuotaCharge{}, nil
+	case len(a) != 3 || a[0] != "1":
+		return false, QuotaCharge{}, fmt.Errorf("%w: take over idempotency reply %v", ErrBadReply, v)
+	case a[1] == "" || a[2] == "":
+		return true, QuotaCharge{}, nil
+	}
+	day, err1 := strconv.Atoi(a[1])
+	n, err2 := strconv.ParseInt(a[2], 10, 64)
+	if err1 != nil || err2 != nil || n < 0 {
+		return false, QuotaCharge{}, fmt.Errorf("%w: take over idempotency charge %q %q", ErrBadReply, a[1], a[2])
+	}
+	return true, QuotaCharge{Day: day, N: n}, nil
 }
 
 // CompleteIdempotency stores the response of request requestID, which
@@ -103,10 +122,16 @@ func (s *Store) CompleteIdempotency(ctx context.Context, tenant, key, bodyHash s
 }
 
 // ReleaseIdempotency drops the pending reservation of requestID (which
-// was certainly not stored), so the key may be reserved again at once. It
-// does nothing for a completed key or another request's reservation.
-func (s *Store) ReleaseIdempotency(ctx context.Context, tenant, key, bodyHash, requestID string) error {
-	_, err := s.run(ctx, "release idempotency key", scriptIdemRelease,
+// was certainly not stored), so the key may be reserved again at once.
+// released is false, and nothing done, for a completed key or another
+// request's reservation. A quota charge noted on the reservation
+// (RecordIdempotencyQuota) goes with it: once released is true, only the
+// caller can give it back.
+func (s *Store) ReleaseIdempotency(ctx context.Context, tenant, key, bodyHash, requestID string) (released bool, err error) {
+	v, err := s.run(ctx, "release idempotency key", scriptIdemRelease,
 		[]string{s.keys.Idempotency(tenant, key)}, bodyHash, requestID)
-	return err
+	if err != nil {
+		return false, err
+	}
+	return asInt(v) == 1, nil
 }

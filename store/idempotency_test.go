@@ -54,20 +54,20 @@ func TestIdempotency(t *testing.T) {
 			f.t.Fatalf("complete with other body: %v", err)
 		}
 		// Release drops a pending reservation of the same request only.
-		if err := f.st.ReleaseIdempotency(f.ctx, "acme", "k1", "h1", "r1"); err != nil {
-			f.t.Fatal(err)
+		if ok, err := f.st.ReleaseIdempotency(f.ctx, "acme", "k1", "h1", "r1"); err != nil || ok {
+			f.t.Fatalf("release of a completed key: %v %v", ok, err)
 		}
 		if !f.env.Exists(f.t, key) {
 			f.t.Fatal("release deleted a completed record")
 		}
-		if err := f.st.ReleaseIdempotency(f.ctx, "other", "k1", "h2", "o2"); err != nil {
-			f.t.Fatal(err)
+		if ok, err := f.st.ReleaseIdempotency(f.ctx, "other", "k1", "h2", "o2"); err != nil || ok {
+			f.t.Fatalf("release of another request's reservation: %v %v", ok, err)
 		}
 		if !f.env.Exists(f.t, f.st.Keys().Idempotency("other", "k1")) {
 			f.t.Fatal("release deleted another request's reservation")
 		}
-		if err := f.st.ReleaseIdempotency(f.ctx, "other", "k1", "h2", "o1"); err != nil {
-			f.t.Fatal(err)
+		if ok, err := f.st.ReleaseIdempotency(f.ctx, "other", "k1", "h2", "o1"); err != nil || !ok {
+			f.t.Fatalf("release: %v %v", ok, err)
 		}
 		if rec, err := f.st.ReserveIdempotency(f.ctx, "other", "k1", "h3", "o3", dl); err != nil || rec != nil {
 			f.t.Fatalf("reserve after release: %+v %v", rec, err)
@@ -87,13 +87,13 @@ func TestIdempotencyTakeOver(t *testing.T) {
 			f.t.Fatal(err)
 		}
 		dl2 := dl.Add(time.Second)
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl2); err != nil || !ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl2); err != nil || !ok {
 			f.t.Fatalf("take over: %v %v", ok, err)
 		}
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r3", dl2); err != nil || ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r3", dl2); err != nil || ok {
 			f.t.Fatalf("second take over of the same id: %v %v", ok, err)
 		}
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "other", "r2", "r3", dl2); err != nil || ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "other", "r2", "r3", dl2); err != nil || ok {
 			f.t.Fatalf("take over with another body: %v %v", ok, err)
 		}
 		rec, err := f.st.ReserveIdempotency(f.ctx, "acme", "k", "h", "r4", dl)
@@ -103,7 +103,7 @@ func TestIdempotencyTakeOver(t *testing.T) {
 		if err := f.st.CompleteIdempotency(f.ctx, "acme", "k", "h", 202, []byte("{}"), "r2"); err != nil {
 			f.t.Fatal(err)
 		}
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r2", "r5", dl2); err != nil || ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r2", "r5", dl2); err != nil || ok {
 			f.t.Fatalf("take over of a completed key: %v %v", ok, err)
 		}
 	})
@@ -129,11 +129,11 @@ func TestIdempotencyScriptRerun(t *testing.T) {
 			f.t.Fatalf("reserve with another body: %v", err)
 		}
 		for i := range 2 {
-			if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || !ok {
+			if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || !ok {
 				f.t.Fatalf("take over run %d: %v %v; want true", i+1, ok, err)
 			}
 		}
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r3", dl); err != nil || ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r3", dl); err != nil || ok {
 			f.t.Fatalf("take over of r1 by another retry: %v %v; want false", ok, err)
 		}
 		if err := f.st.CompleteIdempotency(f.ctx, "acme", "k", "h", 202, []byte("{}"), "r2"); err != nil {
@@ -144,7 +144,7 @@ func TestIdempotencyScriptRerun(t *testing.T) {
 		if err != nil || rec == nil || rec.Pending || rec.RequestID != "r2" {
 			f.t.Fatalf("reserve after completion: %+v %v; want the replay", rec, err)
 		}
-		if ok, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || ok {
+		if ok, _, err := f.st.TakeOverIdempotency(f.ctx, "acme", "k", "h", "r1", "r2", dl); err != nil || ok {
 			f.t.Fatalf("take over rerun after completion: %v %v; want false", ok, err)
 		}
 	})

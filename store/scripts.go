@@ -68,6 +68,7 @@ var (
 	scriptFlowCut      = loadLua("flow_cut", false)
 	scriptFlowOK       = loadLua("flow_ok", false)
 	scriptIdemTakeOver = loadLua("idem_takeover", false)
+	scriptIdemQuota    = loadLua("idem_quota", false)
 	scriptQuotaTake    = loadLua("quota_take", false)
 	scriptQuotaReturn  = loadLua("quota_return", false)
 	scriptRateTake     = loadLua("rate_take", false)
