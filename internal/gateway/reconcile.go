@@ -119,6 +119,7 @@ func (r *reconciler) apply(drainCtx context.Context, snap *registry.Snapshot, ch
 	old, running := r.running[ch.Name]
 	set := gw.channelSettings(ch)
 	if running && old.Equal(set) {
+		delete(r.refused, ch.Name) // back to the settings it runs with
 		return
 	}
 	if bad, ok := r.refused[ch.Name]; ok && bad.Equal(set) {

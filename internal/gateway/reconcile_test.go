@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,10 +71,15 @@ webhook: {allow_private_networks: true}
 	return cfg
 }
 
-// runRig builds the gateway of cfg and runs it until the test ends.
-func runRig(t *testing.T, env *testenv.RedisEnv, cfg *config.Config) *reconcileRig {
+// runRig builds the gateway of cfg and runs it until the test ends; its
+// log goes to the test's, and to also if not nil.
+func runRig(t *testing.T, env *testenv.RedisEnv, cfg *config.Config, also io.Writer) *reconcileRig {
 	t.Helper()
-	gw, err := New(cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel), Options{Version: "test"})
+	var w io.Writer = zerolog.NewTestWriter(t)
+	if also != nil {
+		w = io.MultiWriter(w, also)
+	}
+	gw, err := New(cfg, zerolog.New(w).Level(zerolog.InfoLevel), Options{Version: "test"})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -174,7 +181,7 @@ func countingListener(t *testing.T) (addr string, accepted *atomic.Int64) {
 // Replace is still draining: the reconciler does not wait for the drain.
 func TestReconcileDoesNotWaitForDrain(t *testing.T) {
 	env := testenv.Redis(t)
-	r := runRig(t, env, reconcileConfig(t, env, newSim(t), 10*time.Second))
+	r := runRig(t, env, reconcileConfig(t, env, newSim(t), 10*time.Second), nil)
 	slowSim, newSimA, other := newSim(t), newSim(t), newSim(t)
 	id := r.replaceInFlight(slowSim, 3*time.Second, newSimA.Addr())
 
@@ -205,7 +212,7 @@ func TestReconcileDoesNotWaitForDrain(t *testing.T) {
 func TestShutdownDuringReplace(t *testing.T) {
 	env := testenv.Redis(t)
 	const budget = 8 * time.Second
-	r := runRig(t, env, reconcileConfig(t, env, newSim(t), budget))
+	r := runRig(t, env, reconcileConfig(t, env, newSim(t), budget), nil)
 	slowSim := newSim(t)
 	addr, conns := countingListener(t)
 	id := r.replaceInFlight(slowSim, 1500*time.Millisecond, addr)
@@ -246,9 +253,20 @@ func TestBadStoredChannelDoesNotStopNew(t *testing.T) {
 	if _, err := demoReg.CreateChannel(context.Background(), testActor, bad); err != nil {
 		t.Fatal(err)
 	}
-	r := runRig(t, env, reconcileConfig(t, env, newSim(t), 5*time.Second))
+	var logs testenv.LogBuffer
+	r := runRig(t, env, reconcileConfig(t, env, newSim(t), 5*time.Second), &logs)
 	if r.gw.senders.Channel("noaddr") != nil {
 		t.Fatal("the channel without addr was started")
+	}
+	refused := false
+	for line := range strings.Lines(logs.String()) {
+		var ev struct{ Level, Channel, Error string }
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Level == "error" && ev.Channel == "noaddr" && strings.Contains(ev.Error, "addr") {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Fatal("no error logged with the refused channel's name and reason")
 	}
 	resp, err := http.Get("http://" + r.gw.Addr() + "/readyz")
 	if err != nil {
