@@ -12,8 +12,8 @@ import (
 // ErrUnknownChannel means the Service has no channel of that name.
 var ErrUnknownChannel = errors.New("sender: unknown channel")
 
-// ErrServiceStopped means the Service's Run has ended (its context is
-// done): no channel starts any more.
+// ErrServiceStopped means the Service is shutting down (BeginShutdown, or
+// Run's context is done): no channel starts any more.
 var ErrServiceStopped = errors.New("sender: service stopped")
 
 // Service runs the channels of the process. The set changes while it runs:
@@ -27,7 +27,7 @@ type Service struct {
 	last    map[string]*instance   // latest instance of each name not yet stopped: the next one waits for it
 	live    map[*instance]struct{} // not yet stopped: current, or stopping after Remove or Replace
 	runCtx  context.Context        // Run's; nil before Run
-	stopped bool                   // Run's ctx ended: nothing starts any more
+	stopped bool                   // BeginShutdown, or Run's ctx ended: nothing starts any more
 	wg      sync.WaitGroup         // instance goroutines
 }
 
@@ -39,6 +39,7 @@ type instance struct {
 	quit     chan struct{} // closed to stop it (Remove, Replace)
 	quitOnce sync.Once
 	done     chan struct{} // closed once it has stopped, or will never run
+	removed  bool          // left the set by Remove (not Replace); s.mu guards it
 }
 
 func (in *instance) stop() { in.quitOnce.Do(func() { close(in.quit) }) }
@@ -83,8 +84,8 @@ func (s *Service) Run(ctx context.Context) error {
 // name was removed and is still draining, c starts once that drain is
 // over. Add does not wait for the start; ctx is not used (it is there for
 // symmetry with Remove and Replace). It fails when the set already has
-// c's name, c was given to a Service before (a Channel runs once), or Run
-// has ended.
+// c's name, c was given to a Service before (a Channel runs once), or the
+// shutdown began (BeginShutdown, or Run's ctx ended).
 func (s *Service) Add(ctx context.Context, c *Channel) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -113,52 +114,90 @@ func (s *Service) Add(ctx context.Context, c *Channel) error {
 // gauges of the channel (state, window in use) are deleted unless a
 // channel of the same name was added meanwhile; its counters stay.
 func (s *Service) Remove(ctx context.Context, name string) error {
+	st, err := s.BeginRemove(name)
+	if err != nil {
+		return err
+	}
+	return st.Wait(ctx)
+}
+
+// BeginRemove is Remove without the wait: the channel has left the set
+// when it returns, and the Stopping it returns tells when it has stopped.
+func (s *Service) BeginRemove(name string) (*Stopping, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	old := s.current[name]
 	if old == nil {
-		s.mu.Unlock()
-		return fmt.Errorf("sender: remove channel %q: %w", name, ErrUnknownChannel)
+		return nil, fmt.Errorf("sender: remove channel %q: %w", name, ErrUnknownChannel)
 	}
 	delete(s.current, name)
+	old.removed = true
 	s.retire(old)
-	s.mu.Unlock()
-	err := waitStopped(ctx, old)
-	s.mu.Lock()
-	if s.last[name] == nil { // no channel of that name was added since
-		old.ch.dropLinkGauges()
-	}
-	s.mu.Unlock()
-	return err
+	return &Stopping{in: old}, nil
 }
 
 // Replace swaps the channel of c's name for c: the old one is stopped as
 // by Remove and, once it has stopped completely, c starts (the two never
-// send at once; the gap is the drain). It returns once the old channel
+// send at once; the gap is the drain) unless the shutdown began meanwhile
+// (BeginShutdown, or Run's ctx ended). It returns once the old channel
 // has stopped; if ctx ends first, the old drain is ended at once
 // (Channel.EndDrain), and Replace returns ctx.Err() once it has stopped —
 // c starts either way. It fails, changing nothing, when the set has no
-// channel of c's name, c was given to a Service before, or Run has ended.
-// Use Channel.Settings and Settings.Equal to decide whether to replace.
+// channel of c's name, c was given to a Service before, or the shutdown
+// began. Use Channel.Settings and Settings.Equal to decide whether to
+// replace.
 func (s *Service) Replace(ctx context.Context, c *Channel) error {
+	st, err := s.BeginReplace(c)
+	if err != nil {
+		return err
+	}
+	return st.Wait(ctx)
+}
+
+// BeginReplace is Replace without the wait: c is in the set when it
+// returns (Channel returns it), and the Stopping it returns tells when
+// the old channel has stopped. Calls for one name take effect in call
+// order: the latest channel given is the one that runs.
+func (s *Service) BeginReplace(c *Channel) (*Stopping, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.stopped {
-		s.mu.Unlock()
-		return fmt.Errorf("sender: replace channel %q: %w", c.Name(), ErrServiceStopped)
+		return nil, fmt.Errorf("sender: replace channel %q: %w", c.Name(), ErrServiceStopped)
 	}
 	old := s.current[c.Name()]
 	if old == nil {
-		s.mu.Unlock()
-		return fmt.Errorf("sender: replace channel %q: %w", c.Name(), ErrUnknownChannel)
+		return nil, fmt.Errorf("sender: replace channel %q: %w", c.Name(), ErrUnknownChannel)
 	}
 	if !c.given.CompareAndSwap(false, true) {
-		s.mu.Unlock()
-		return fmt.Errorf("sender: channel %q was given to a Service before: build a new Channel", c.Name())
+		return nil, fmt.Errorf("sender: channel %q was given to a Service before: build a new Channel", c.Name())
 	}
 	s.retire(old)
 	s.put(c)
-	s.mu.Unlock()
-	return waitStopped(ctx, old)
+	return &Stopping{in: old}, nil
 }
+
+// BeginShutdown marks the start of the process's shutdown: from now on no
+// channel starts (one waiting for the drain of the channel it replaces
+// never runs), and Add and Replace fail with ErrServiceStopped. Channels
+// running, or stopping after Remove or Replace, go on until Run's ctx
+// ends or their drain does. Run's ctx ending implies it.
+func (s *Service) BeginShutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+}
+
+// Stopping is a channel that has left the set (BeginRemove, BeginReplace)
+// and is stopping with the drain of a shutdown.
+type Stopping struct{ in *instance }
+
+// Done is closed once the channel has stopped.
+func (st *Stopping) Done() <-chan struct{} { return st.in.done }
+
+// Wait waits for the channel to stop. If ctx ends first, it ends the
+// drain at once (Channel.EndDrain) and returns ctx.Err() once the channel
+// has stopped (promptly).
+func (st *Stopping) Wait(ctx context.Context) error { return waitStopped(ctx, st.in) }
 
 // put adds an instance of c to the set, after the latest one of its name,
 // and starts it if Run runs. s.mu is held.
@@ -183,17 +222,23 @@ func (s *Service) retire(in *instance) {
 	}
 }
 
-// forget drops a stopped instance from the books. s.mu is held.
+// forget drops a stopped instance from the books; after a Remove, the
+// link gauges of its name go too unless a channel of that name was added
+// since. s.mu is held.
 func (s *Service) forget(in *instance) {
 	delete(s.live, in)
 	if s.last[in.ch.Name()] == in {
 		delete(s.last, in.ch.Name())
 	}
+	if in.removed && s.last[in.ch.Name()] == nil {
+		in.ch.dropLinkGauges()
+	}
 }
 
 // start runs in on a goroutine the Service owns: once prev (the instance
 // of the same name before it, or nil) has stopped, it runs the channel
-// until Run's ctx ends or in is stopped. s.mu is held and Run has started.
+// until Run's ctx ends or in is stopped — unless the shutdown began
+// meanwhile. s.mu is held and Run has started.
 func (s *Service) start(in, prev *instance) {
 	s.wg.Go(func() {
 		defer func() {
@@ -205,6 +250,12 @@ func (s *Service) start(in, prev *instance) {
 		if prev != nil {
 			<-prev.done // never two channels of one name sending at once
 			prev = nil  // not kept alive while in runs
+		}
+		s.mu.Lock()
+		shutdown := s.stopped
+		s.mu.Unlock()
+		if shutdown { // no channel starts once the shutdown began
+			return
 		}
 		select {
 		case <-in.quit: // removed or replaced before it started

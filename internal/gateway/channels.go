@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -32,9 +33,14 @@ func (s *Gateway) channelSettings(ch *registry.Channel) sender.Settings {
 	}
 }
 
-// newChannel builds the sender channel of ch (see channelSettings).
+// newChannel builds the sender channel of ch (see channelSettings). A
+// channel without addr is refused unless the embedded simulator is on (it
+// was stored by a replica in demo mode): it has nothing to connect to.
 func (s *Gateway) newChannel(ch *registry.Channel) (*sender.Channel, sender.Settings, error) {
 	set := s.channelSettings(ch)
+	if set.Link.Addr == "" {
+		return nil, set, errors.New("addr: empty, and no embedded simulator (simulator.embedded) to point the channel at")
+	}
 	if ch.Addr == "" && s.sim != nil {
 		if err := s.simAccount(ch); err != nil {
 			return nil, set, err

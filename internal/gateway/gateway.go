@@ -243,20 +243,28 @@ func (s *Gateway) startSimulator() error {
 }
 
 // buildSenders builds the sender of every channel of snap that is not
-// deleted; the reconciler keeps them current from then on.
+// deleted; the reconciler keeps them current from then on. A stored
+// channel the sender refuses (e.g. one without addr, created while the
+// embedded simulator was on) is logged and left out, as the reconciler
+// does: one bad record must not stop every replica from starting. It has
+// no links (GET /readyz shows it not ready) until its settings change.
 func (s *Gateway) buildSenders(snap *registry.Snapshot) error {
 	host, _ := os.Hostname()
 	s.owner = host + "-" + uuid.NewString()[:8]
-	s.reconcile = &reconciler{gw: s, running: map[string]sender.Settings{}, withData: snap.ChannelNamesWithData()}
+	running, refused := map[string]sender.Settings{}, map[string]sender.Settings{}
 	var chans []*sender.Channel
 	for _, ch := range snap.Channels() {
 		c, set, err := s.newChannel(ch)
 		if err != nil {
-			return fmt.Errorf("channel %s: %w", ch.Name, err)
+			refused[ch.Name] = set
+			s.log.Error().Err(err).Str("channel", ch.Name).Int64("registry_version", snap.Version).
+				Msg("channel settings refused: the channel is not started")
+			continue
 		}
 		chans = append(chans, c)
-		s.reconcile.running[ch.Name] = set
+		running[ch.Name] = set
 	}
+	s.reconcile = newReconciler(s, running, refused, snap.ChannelNamesWithData())
 	var err error
 	s.senders, err = sender.NewService(chans...)
 	return err
@@ -269,7 +277,9 @@ func (s *Gateway) Registry() *registry.Registry { return s.reg }
 func (s *Gateway) Addr() string { return s.ln.Addr().String() }
 
 // Run serves until ctx is cancelled, then drains in order, within
-// shutdown_timeout: stop accepting HTTP (requests in progress finish: a
+// shutdown_timeout: stop following registry changes and start no channel
+// any more (channels stopped or replaced before go on draining), stop
+// accepting HTTP (requests in progress finish: a
 // DELETE may still need the links), stop the senders (in-flight SUBMITs
 // answered and stored, links TERMINATEd; what the budget leaves unanswered
 // returns through its lease), then stop the webhook dispatcher (events the
@@ -283,11 +293,16 @@ func (s *Gateway) Run(ctx context.Context) error {
 	hookCtx, stopWebhooks := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWebhooks()
 	// The registry keeps the snapshot current until every part has
-	// stopped; the reconciler follows it until the drain starts.
+	// stopped.
 	regCtx, stopRegistry := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRegistry()
+	// The reconciler follows the registry until the shutdown begins; the
+	// channels it stopped or replaced go on draining within the shutdown
+	// budget (drainCtx ends with it).
 	recCtx, stopReconciler := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopReconciler()
+	drainCtx, endDrains := context.WithCancel(context.WithoutCancel(ctx))
+	defer endDrains()
 	registryDone, reconcilerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(registryDone)
@@ -297,7 +312,7 @@ func (s *Gateway) Run(ctx context.Context) error {
 	}()
 	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
-	go func() { defer close(reconcilerDone); s.reconcile.run(recCtx) }()
+	go func() { defer close(reconcilerDone); s.reconcile.run(recCtx, drainCtx) }()
 	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
 	// The maintainer stops with the webhooks: until then, what it
 	// recovers or sweeps still has a consumer here.
@@ -315,21 +330,26 @@ func (s *Gateway) Run(ctx context.Context) error {
 	case err := <-httpErr:
 		runErr = fmt.Errorf("http: %w", err)
 	}
+	// The shutdown begins: registry changes no longer apply here, and no
+	// channel starts any more (one waiting for the drain of the channel it
+	// replaces never does). Drains in progress go on.
+	stopReconciler()
+	s.senders.BeginShutdown()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout.D())
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn().Err(err).Msg("http shutdown")
 	}
-	stopReconciler()
-	<-reconcilerDone // a replace or remove in progress ends its drain at once
 	stopSenders()
 	select {
 	case <-sendersDone:
 	case <-shutdownCtx.Done():
 		s.log.Warn().Msg("drain timed out; SUBMITs still unanswered return to the queue when their lease expires")
+		endDrains()
 		s.senders.EndDrain()
 		<-sendersDone // prompt once the drain is ended
 	}
+	<-reconcilerDone // the senders' end includes the channels it was draining
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
 	<-maintainDone // a pass in progress ends with its context
