@@ -152,6 +152,9 @@ type Queue struct {
 	// worker died or stalled) is queued again; the next expiry makes it
 	// final 'unknown' with error code worker_lost. At least 1. Default 5.
 	MaxRecoveries int `yaml:"max_recoveries"`
+	// UsageRetention is how long a tenant's daily usage counters (GET
+	// /admin/tenants/{name}/usage) are kept. Default 400 days (9600h).
+	UsageRetention Duration `yaml:"usage_retention"`
 }
 
 // Simulator configures the in-process ISMG simulator.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smsbridge/smsbridge/store"
 )
 
 const sample = `
@@ -133,6 +135,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"batch too big", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=129"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"batch negative", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=-1"}, "tenants[0].webhook_batch_max: must be 0..128"},
 		{"max recoveries zero", sample, []string{"SMSBRIDGE_QUEUE_MAX_RECOVERIES=0"}, "queue.max_recoveries: must be at least 1"},
+		{"usage retention zero", sample, []string{"SMSBRIDGE_QUEUE_USAGE_RETENTION=0s"}, "queue.usage_retention: must be positive"},
 		{"batch not a number", sample, []string{"SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX=many"}, "SMSBRIDGE_TENANTS_0_WEBHOOK_BATCH_MAX"},
 	}
 	for _, tc := range cases {
@@ -142,5 +145,23 @@ func TestErrorsNameTheKey(t *testing.T) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// queue.usage_retention reaches the store, which keeps the usage counters.
+func TestUsageRetentionReachesStore(t *testing.T) {
+	cfg, err := Parse([]byte(sample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.StoreOptions().UsageRetention; got != store.DefaultUsageRetention {
+		t.Errorf("default usage retention %v, want %v", got, store.DefaultUsageRetention)
+	}
+	cfg, err = Parse([]byte(sample), []string{"SMSBRIDGE_QUEUE_USAGE_RETENTION=48h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.StoreOptions().UsageRetention; got != 48*time.Hour {
+		t.Errorf("usage retention %v, want 48h", got)
 	}
 }

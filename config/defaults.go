@@ -34,6 +34,7 @@ func Defaults() *Config {
 			ReportWait:         Duration(store.DefaultReportWait),
 			Retention:          Duration(store.DefaultRetention),
 			MaxRecoveries:      store.DefaultMaxRecoveries,
+			UsageRetention:     Duration(store.DefaultUsageRetention),
 			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
 		},
 		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},

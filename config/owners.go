@@ -17,13 +17,14 @@ import (
 // StoreOptions returns the store settings of c.
 func (c *Config) StoreOptions() store.Options {
 	return store.Options{
-		Prefix:        c.Redis.Prefix,
-		LeaseTTL:      c.Queue.LeaseTTL.D(),
-		MappingTTL:    c.Queue.MappingTTL.D(),
-		ReportWait:    c.Queue.ReportWait.D(),
-		Retention:     c.Queue.Retention.D(),
-		MaxSegments:   c.Text.MaxSegments,
-		MaxRecoveries: c.Queue.MaxRecoveries,
+		Prefix:         c.Redis.Prefix,
+		LeaseTTL:       c.Queue.LeaseTTL.D(),
+		MappingTTL:     c.Queue.MappingTTL.D(),
+		ReportWait:     c.Queue.ReportWait.D(),
+		Retention:      c.Queue.Retention.D(),
+		MaxSegments:    c.Text.MaxSegments,
+		MaxRecoveries:  c.Queue.MaxRecoveries,
+		UsageRetention: c.Queue.UsageRetention.D(),
 		// A create must run while the API still waits for its answer:
 		// one timeout for the idempotency reservation, one for the create.
 		CreateDeadline: 2 * c.Redis.Timeout.D(),
@@ -35,6 +36,7 @@ var storeKeys = map[string]string{
 	"Prefix": "redis.prefix", "LeaseTTL": "queue.lease_ttl", "MappingTTL": "queue.mapping_ttl",
 	"ReportWait": "queue.report_wait", "Retention": "queue.retention", "MaxSegments": "text.max_segments",
 	"MaxRecoveries": "queue.max_recoveries", "CreateDeadline": "redis.timeout",
+	"UsageRetention": "queue.usage_retention",
 }
 
 // WebhookConfig returns the dispatcher settings of c; the caller adds
