@@ -4,19 +4,28 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
 )
 
 // readObject reads a JSON object body into dst (as readJSON) and returns
 // its members (decodeObject): which fields the client set, and the merge
-// patch of a PATCH.
+// patch of a PATCH. Member names must be dst's JSON names exactly
+// (exactKeys).
 func readObject(c *gin.Context, limit int64, dst any) (map[string]any, *apiError) {
 	raw, e := readJSONRaw(c, limit, dst)
 	if e != nil {
 		return nil, e
 	}
-	return decodeObject(raw)
+	m, e := decodeObject(raw)
+	if e != nil {
+		return nil, e
+	}
+	if e := exactKeys(m, reflect.TypeOf(dst)); e != nil {
+		return nil, e
+	}
+	return m, nil
 }
 
 // decodeObject reads raw (a body readJSONRaw accepted) as a JSON object
