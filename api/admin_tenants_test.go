@@ -70,6 +70,13 @@ func TestAdminTenantLifecycle(t *testing.T) {
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "colour": "red"}`), 400, CodeUnknownField)
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "limits": {"per_minute": 1}}`), 400, CodeUnknownField)
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "weight": "heavy"}`), 400, CodeMalformedJSON)
+	// Names are case-sensitive: encoding/json would match "Name" and
+	// "Limits"/"Max_Requests_Per_Sec", and a PATCH of {"Disabled": true}
+	// would then answer 200 and change nothing.
+	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"Name": "x"}`), 400, CodeUnknownField)
+	expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", `{"name": "x", "limits": {"Max_Requests_Per_Sec": 1}}`), 400, CodeUnknownField)
+	expectErr(t, h.admin(t, http.MethodPatch, "/admin/tenants/acme", `{"Disabled": true}`), 400, CodeUnknownField)
+	expectErr(t, h.admin(t, http.MethodPatch, "/admin/channels/default", `{"Secret": "new-secret"}`), 400, CodeUnknownField)
 	zero := globex()
 	zero["weight"] = 0
 	if e := expectErr(t, h.admin(t, http.MethodPost, "/admin/tenants", zero), 422, CodeInvalidField); !strings.HasPrefix(e.Message, "weight: ") {
