@@ -46,8 +46,8 @@ func checkTenantInSet(st *stored, t *Tenant) error {
 // CreateTenant stores a new tenant made through the API (ManagedByAPI,
 // no keys yet) and returns it as stored. Its defaults are applied
 // (FillDefaults); State of t is ignored, KeySHA256 is refused (keys come
-// from CreateKey). The name of a
-// deleted tenant makes a fresh one.
+// from CreateKey). The name of a deleted tenant stays taken (ErrExists):
+// its record still signs the webhooks of what it queued.
 func (r *Registry) CreateTenant(ctx context.Context, who Actor, t Tenant) (*Tenant, error) {
 	nt := cloneTenant(&t)
 	nt.FillDefaults(nil)
@@ -57,7 +57,13 @@ func (r *Registry) CreateTenant(ctx context.Context, who Actor, t Tenant) (*Tena
 	var out *Tenant
 	err := r.mutate(ctx, func(st *stored) (*changeSet, error) {
 		cur := st.tenants[nt.Name]
-		if cur != nil && !cur.Deleted() {
+		if cur != nil && cur.Deleted() {
+			// The record is kept so that what the deleted tenant queued is
+			// still reported to it, signed with its secrets: a new tenant
+			// of that name would receive those webhooks.
+			return nil, fmt.Errorf("tenant %q was deleted and its name is kept for the reports of what it queued; choose another name: %w", nt.Name, ErrExists)
+		}
+		if cur != nil {
 			return nil, fmt.Errorf("tenant %q: %w", nt.Name, ErrExists)
 		}
 		now := r.now().UTC()
