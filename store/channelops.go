@@ -16,9 +16,11 @@ const ErrCodeChannelRemoved = "channel_removed"
 // outcome: recipients roll up, sms.status events are created, usage is
 // counted. It is for a removed channel whose links are stopped (jobs
 // leased when it stopped come back through Recover: call it again then).
-// It works in chunks of SweepBatch jobs per script call. Jobs of a request
-// that MoveQueued has begun to move are left to the move. It returns the
-// number of jobs (segments) failed.
+// It works in chunks of SweepBatch jobs per script call, one queue list
+// (rotated once) or the scheduled retries at a time. Jobs of a request
+// that MoveQueued has begun to move are left in place, so that a rerun of
+// MoveQueued finds and finishes the move. It returns the number of jobs
+// (segments) failed.
 func (s *Store) FailQueued(ctx context.Context, channel, code string) (segments int64, err error) {
 	if err := checkChannel(channel); err != nil {
 		return 0, err
@@ -26,26 +28,58 @@ func (s *Store) FailQueued(ctx context.Context, channel, code string) (segments 
 	if code == "" {
 		return 0, fmt.Errorf("%w: FailQueued code: empty", ErrInvalid)
 	}
-	for {
-		v, err := s.run(ctx, "fail queued", scriptFailQueued,
-			[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Active(channel), s.keys.Picks(channel)},
-			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch, cleanField(code), secs(s.opts.Retention),
-			nonce(), secs(s.opts.UsageRetention))
+	lists, err := s.queueLists(ctx, channel)
+	if err != nil {
+		return 0, err
+	}
+	n := int64(s.opts.SweepBatch)
+	for _, l := range lists {
+		left, err := s.rdb.LLen(ctx, l.key).Result()
+		if err != nil {
+			return segments, fmt.Errorf("store: fail queued: %w", err)
+		}
+		for left > 0 {
+			failed, read, _, err := s.failChunk(ctx, channel, l.key, code, min(n, left), "q", l.tenant)
+			segments += failed
+			if err != nil {
+				return segments, err
+			}
+			if read == 0 {
+				break
+			}
+			left -= read
+		}
+	}
+	for off := int64(0); ; {
+		failed, read, kept, err := s.failChunk(ctx, channel, s.keys.Sched(channel), code, n, "z", off)
+		segments += failed
 		if err != nil {
 			return segments, err
 		}
-		a, _ := asSlice(v)
-		if len(a) != 3 {
-			return segments, fmt.Errorf("%w: fail queued reply %v", ErrBadReply, v)
-		}
-		segments += int64(asInt(a[0]))
-		if err := s.finalized(ctx, stringsOf(a[2])); err != nil {
-			return segments, err
-		}
-		if asInt(a[1]) < s.opts.SweepBatch {
+		off += kept
+		if read < n {
 			return segments, nil
 		}
 	}
+}
+
+// failChunk runs fail_queued.lua on one chunk of key (kind "q": a queue
+// list of tenant arg; "z": the sched zset from offset arg) and returns the
+// jobs failed, read and kept (moving requests).
+func (s *Store) failChunk(ctx context.Context, channel, key, code string, n int64, kind string, arg any) (failed, read, kept int64, err error) {
+	v, err := s.run(ctx, "fail queued", scriptFailQueued,
+		[]string{key, s.keys.Active(channel), s.keys.Picks(channel)},
+		s.keys.Tag(channel), ms(s.now()), n, cleanField(code), secs(s.opts.Retention),
+		nonce(), secs(s.opts.UsageRetention), kind, arg)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	a, _ := asSlice(v)
+	if len(a) != 4 {
+		return 0, 0, 0, fmt.Errorf("%w: fail queued reply %v", ErrBadReply, v)
+	}
+	failed, read, kept = int64(asInt(a[0])), int64(asInt(a[1])), int64(asInt(a[2]))
+	return failed, read, kept, s.finalized(ctx, stringsOf(a[3]))
 }
 
 // MoveResult counts what MoveQueued did.

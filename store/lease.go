@@ -48,7 +48,7 @@ type Job struct {
 // Jobs left in the legacy queue (Keys.Queue, queued by an earlier
 // version) go first. Then tenants share the channel by weighted fair
 // queueing: each pick serves the active tenant that has received the
-// least service for its weight (virtual time: jobs leased / weight), up to
+// least service for its weight (virtual time: jobs popped / weight), up to
 // FairChunk jobs while other tenants wait (all that is wanted when it is
 // alone); a tenant that becomes active starts at the current virtual
 // time, so it is served at once however long the others' backlogs are,

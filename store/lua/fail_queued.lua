@@ -1,66 +1,71 @@
--- fail_queued.lua: queued and scheduled jobs of a removed channel become
--- final 'failed', one chunk per call.
--- KEYS[1] legacy queue   {T}:q
--- KEYS[2] sched zset     {T}:sched
--- KEYS[3] active tenants {T}:tq
--- KEYS[4] pick counters  {T}:tk
--- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] limit   ARGV[4] error code
+-- fail_queued.lua: queued or scheduled jobs of a removed channel become
+-- final 'failed', one chunk of one queue list or of the scheduled retries
+-- per call.
+-- KEYS[1] queue list {T}:q or {T}:q:<tenant>:<p>, or sched zset {T}:sched
+-- KEYS[2] active tenants {T}:tq
+-- KEYS[3] pick counters  {T}:tk
+-- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] n   ARGV[4] error code
 -- ARGV[5] retention (s)   ARGV[6] event id nonce   ARGV[7] usage TTL (s)
--- Pops up to limit jobs: the legacy queue, then each active tenant's
--- queues (a tenant whose queues are empty leaves the fair queue), then the
--- scheduled retries. Each popped job still queued or scheduled becomes
--- final 'failed' with the error code, rolled up with its event like any
--- final outcome; jobs of a request moving to another channel (move_out)
--- are left to the move. Leased and submitted jobs are in none of these
--- and are left alone.
--- Returns {jobs failed, jobs popped, finals}; popped < limit means done.
+-- ARGV[8] "q": KEYS[1] is a queue list of tenant ARGV[9] ("" for {T}:q)
+--         "z": KEYS[1] is the sched zset, read from offset ARGV[9]
+-- A queue list: pops n jobs from the head; jobs of a request moving to
+-- another channel (move_out) are pushed back to the tail, so that a rerun
+-- of MoveQueued still finds the request (calls whose n add up to the
+-- list's length rotate it once); a tenant whose queues are empty
+-- afterwards leaves the fair queue. The sched zset: reads n jobs from the
+-- offset; those of a moving request stay (the caller moves the offset
+-- past them), the others are removed. Each other job still queued or
+-- scheduled becomes final 'failed' with the error code, rolled up with
+-- its event like any final outcome. Leased and submitted jobs are in none
+-- of these and are left alone.
+-- Returns {jobs failed, jobs read, jobs kept (moving), finals}.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
 USE_TTL = tonumber(ARGV[7])
-local limit, code = tonumber(ARGV[3]), ARGV[4]
-local popped, failed = 0, 0
+local n, code, kind = tonumber(ARGV[3]), ARGV[4], ARGV[8]
+local failed, keep = 0, {}
 
+-- fail makes the queued or scheduled jobs failed and returns those of
+-- moving requests.
 local function fail(jobs)
-  popped = popped + #jobs
+  local done = {}
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
     local m = id and meta(id)
-    if m and not m.mv then
-      local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
-      local old = t[1]
-      if old == 'q' or old == 'w' then
-        t[1], t[8], t[9] = 'f', code, ''
-        set_job(id, m, r, s, old, t, nil)
-        failed = failed + 1
+    if m and m.mv then
+      keep[#keep + 1] = job
+    else
+      done[#done + 1] = job
+      if m then
+        local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+        local old = t[1]
+        if old == 'q' or old == 'w' then
+          t[1], t[8], t[9] = 'f', code, ''
+          set_job(id, m, r, s, old, t, nil)
+          failed = failed + 1
+        end
       end
     end
   end
+  return done
 end
 
-local jobs = redis.call('LPOP', KEYS[1], limit)
-if jobs then fail(jobs) end
-if popped < limit then
-  for _, tenant in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-    for _, p in ipairs({'h', 'n', 'l'}) do
-      if popped < limit then
-        local j = redis.call('LPOP', qkey(tenant, p), limit - popped)
-        if j then fail(j) end
-      end
-    end
-    if redis.call('EXISTS', qkey(tenant, 'h'), qkey(tenant, 'n'), qkey(tenant, 'l')) == 0 then
-      redis.call('ZREM', KEYS[3], tenant)
-      redis.call('HDEL', KEYS[4], tenant)
-    end
-    if popped >= limit then break end
-  end
-end
-if popped < limit then
-  local j = redis.call('ZRANGE', KEYS[2], 0, limit - popped - 1)
-  if #j > 0 then
-    redis.call('ZREM', KEYS[2], unpack(j))
-    fail(j)
+local jobs
+if kind == 'z' then
+  local off = tonumber(ARGV[9])
+  jobs = redis.call('ZRANGE', KEYS[1], off, off + n - 1)
+  local done = fail(jobs)
+  push_chunks('ZREM', KEYS[1], done)
+else
+  jobs = redis.call('LPOP', KEYS[1], n) or {}
+  fail(jobs)
+  push_chunks('RPUSH', KEYS[1], keep)
+  local tenant = ARGV[9]
+  if tenant ~= '' and redis.call('EXISTS', qkey(tenant, 'h'), qkey(tenant, 'n'), qkey(tenant, 'l')) == 0 then
+    redis.call('ZREM', KEYS[2], tenant)
+    redis.call('HDEL', KEYS[3], tenant)
   end
 end
 flush()
-return {failed, popped, FINALS}
+return {failed, #jobs, #keep, FINALS}

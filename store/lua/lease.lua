@@ -16,7 +16,7 @@
 -- KEYS[4] scored by its virtual time. A pick takes the tenant with the
 -- smallest virtual time (ties: by name), pops up to chunk jobs from one of
 -- its priority queues (all that is wanted when it is the only active
--- tenant) and adds 1/weight per job leased to its virtual time; the
+-- tenant) and adds 1/weight per job popped to its virtual time; the
 -- weight is the request's "w". The virtual clock is the virtual time at
 -- which the last pick started; a tenant that becomes active joins at it
 -- (push_queued), so it is served next and an old backlog earns no credit.
@@ -25,10 +25,15 @@
 -- when k is a multiple of 25, normal then low first when k is a multiple
 -- of 5, otherwise high, normal, low.
 --
--- Jobs of vanished requests, of requests moving to another channel, and
--- jobs no longer queued, are dropped without being returned. Queued jobs
--- of a cancelled request (an in-flight job whose lease expired or that
--- was retried after CancelRequest) become final 'cancelled'.
+-- Jobs of vanished requests and jobs no longer queued are dropped without
+-- being returned. Queued jobs of a cancelled request (an in-flight job
+-- whose lease expired or that was retried after CancelRequest) become
+-- final 'cancelled'. Jobs of a request moving to another channel (due
+-- retries included) go back to the tail of their tenant queue after the
+-- picks, so they are not popped again in this call: a rerun of MoveQueued
+-- finds the request through them. Every popped job costs its tenant
+-- 1/weight of virtual time, leased or not, so a tenant whose queue holds
+-- dead jobs (a cancelled large request) does not keep the picks.
 -- Returns {jobs, finals}: jobs is a flat array, 8 values per job:
 --   job, dest, content, udhi, msg_fmt, src_ext, S (Pk_total), attempts
 -- and finals lists requests that became final.
@@ -44,7 +49,7 @@ if #due > 0 then
   for _, job in ipairs(due) do -- earliest due first, at the head of its queue
     local id = split_job(job)
     local m = id and meta(id)
-    if m and not m.mv then queue_job(m, job) end
+    if m then queue_job(m, job) end
   end
   push_queued(true)
 end
@@ -52,17 +57,18 @@ end
 local out, zadd = {}, {}
 local got, popped, budget = 0, 0, max * 8 + 1000
 
--- take leases the popped jobs that are still queued; it returns the
--- virtual time they cost (1/weight each).
+-- take leases the popped jobs that are still queued and records those of
+-- moving requests for push_queued; it returns the virtual time the popped
+-- jobs cost (1/weight each, 1 for a vanished request).
 local function take(jobs)
   local cost = 0
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
     local m = id and meta(id)
+    cost = cost + 1 / (m and m.w or 1)
     if m and m.mv then
-      m = nil
-    end
-    if m and m.cx then
+      queue_job(m, job)
+    elseif m and m.cx then
       local f = 'j:' .. r .. ':' .. s
       local t = jdecode(redis.call('HGET', reqkey(id), f))
       if t[1] == 'q' or t[1] == 'w' then
@@ -102,7 +108,6 @@ local function take(jobs)
         out[n + 7] = tostring(m.S)
         out[n + 8] = att
         got = got + 1
-        cost = cost + 1 / m.w
       end
     end
   end
@@ -154,6 +159,7 @@ while got < max and popped < budget do
   end
 end
 if vc then redis.call('SET', KEYS[5], vc) end
+push_queued(false)
 push_chunks('ZADD', KEYS[3], zadd)
 flush()
 return {out, FINALS}
