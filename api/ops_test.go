@@ -153,7 +153,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`smsbridge_http_request_duration_seconds_count{code="401",method="POST",route="/sms"} 1`,
 		// Ids never become label values: the route pattern does.
 		`smsbridge_http_request_duration_seconds_count{code="404",method="GET",route="/sms/:id"} 1`,
-		`smsbridge_accepted_segments_total{channel="cm1"} 1`,
+		`smsbridge_accepted_segments_total{channel="cm1",ingress="http"} 1`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("metrics lack %q:\n%s", want, grep(text, "smsbridge_"))

@@ -60,10 +60,10 @@ func TestPostSMSAcceptedStoresRxSJobs(t *testing.T) {
 		req.CallbackURL != "https://acme.example/hook" || req.MsgFmt != content.FmtUCS2 {
 		t.Fatalf("stored request %+v", req)
 	}
-	if c := counterValue(t, h.metrics.AcceptedSegments.WithLabelValues("cm1")); c != 8 {
+	if c := counterValue(t, h.metrics.AcceptedSegments.WithLabelValues("cm1", "http")); c != 8 {
 		t.Fatalf("accepted segments metric %v", c)
 	}
-	if c := counterValue(t, h.metrics.AcceptedRequests.WithLabelValues("cm1")); c != 1 {
+	if c := counterValue(t, h.metrics.AcceptedRequests.WithLabelValues("cm1", "http")); c != 1 {
 		t.Fatalf("accepted requests metric %v", c)
 	}
 	// One info line with ids and counts, no number or content.

@@ -53,6 +53,9 @@ type Tenant struct {
 	// Disabled refuses the tenant's API keys (403 tenant_disabled); what
 	// it already queued is still sent and reported.
 	Disabled bool `yaml:"disabled" json:"disabled"`
+	// CMPP, when set, lets the tenant's CMPP client log in to smsbridge's
+	// CMPP server (see CMPPAccess).
+	CMPP *CMPPAccess `yaml:"cmpp" json:"cmpp,omitempty"`
 
 	// State is kept by the registry, never read from config.yaml.
 	State TenantState `yaml:"-" json:"state"`

@@ -50,6 +50,15 @@ type NewRequest struct {
 	// request any more (default: CreateDeadline()). Callers that reserve
 	// an idempotency key first pass the deadline they recorded there.
 	Deadline time.Time
+	// CMPP is set for a request submitted over a customer's CMPP link.
+	CMPP *CMPPOrigin
+	// PkTotal and PkNumber, when not 0, are the upstream SUBMIT's
+	// Pk_total/Pk_number of the one segment of a CMPP request (the
+	// customer split the message); 0: from Segments.
+	PkTotal, PkNumber uint8
+	// ValidTime and AtTime are the upstream SUBMIT's ValId_Time and
+	// At_Time (17-character SMPP time, "" = none).
+	ValidTime, AtTime string
 }
 
 // Segment is one SUBMIT Msg_Content.

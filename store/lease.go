@@ -34,6 +34,8 @@ type Job struct {
 	SrcExt string
 	// PkTotal is the number of segments (Pk_total); PkNumber == Segment.
 	PkTotal, PkNumber uint8
+	// ValidTime and AtTime are the request's ValId_Time and At_Time.
+	ValidTime, AtTime string
 	// Attempts counts the leases of this job, this one included (1 on
 	// the first lease; a lease lost to a crash counts too).
 	Attempts int

@@ -18,6 +18,9 @@ type Request struct {
 	// MsgFmt and SrcExt are as created.
 	MsgFmt uint8
 	SrcExt string
+	// CMPP is set for a request submitted over a customer's CMPP link
+	// (Account, MsgID, SrcID, ServiceID, Report as created).
+	CMPP *CMPPOrigin
 	// CreatedAt is the creation time.
 	CreatedAt time.Time
 	// StartedAt is when the first job was leased (zero before).

@@ -154,7 +154,7 @@ func TestMetricsExposed(t *testing.T) {
 		`smsbridge_window_in_use{channel="default",link="0"}`,
 		`smsbridge_reports_total{channel="default",outcome="matched",stat="DELIVRD"} 1`,
 		`smsbridge_http_request_duration_seconds_bucket`,
-		`smsbridge_accepted_segments_total{channel="default"} 1`,
+		`smsbridge_accepted_segments_total{channel="default",ingress="http"} 1`,
 	}
 	var missing []string
 	defer func() {

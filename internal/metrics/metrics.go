@@ -17,7 +17,8 @@ type Metrics struct {
 	// httpDuration observes API request latency by route, method and
 	// status code; write it through ObserveHTTP, which bounds the labels.
 	httpDuration *prometheus.HistogramVec
-	// Accepted counts accepted POST /sms requests and segments by channel.
+	// Accepted counts accepted requests and segments by channel and
+	// ingress: "http" (POST /sms) or "cmpp" (a customer's SUBMIT).
 	AcceptedRequests *prometheus.CounterVec
 	AcceptedSegments *prometheus.CounterVec
 	// Submits counts SUBMIT outcomes by channel and result: "0", "8",
@@ -56,11 +57,11 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method", "code"}),
 		AcceptedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "smsbridge_accepted_requests_total", Help: "POST /sms requests stored and queued.",
-		}, []string{"channel"}),
+			Name: "smsbridge_accepted_requests_total", Help: "Requests stored and queued (POST /sms, or a customer's CMPP SUBMIT), by channel and ingress (http, cmpp).",
+		}, []string{"channel", "ingress"}),
 		AcceptedSegments: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "smsbridge_accepted_segments_total", Help: "Segments (recipient × segment) queued.",
-		}, []string{"channel"}),
+			Name: "smsbridge_accepted_segments_total", Help: "Segments (recipient × segment) queued, by channel and ingress (http, cmpp).",
+		}, []string{"channel", "ingress"}),
 		Submits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsbridge_submits_total", Help: "SUBMIT outcomes by CMPP Result (or timeout, link_lost).",
 		}, []string{"channel", "result"}),

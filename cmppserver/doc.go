@@ -1,0 +1,15 @@
+// Package cmppserver is smsbridge's CMPP front door: customers' own CMPP
+// 2.0/3.0 clients log in with their tenant's CMPP account, SUBMIT
+// segments that are stored in the same durable queues as POST /sms, and
+// get status reports and MO messages back as DELIVERs, from any replica.
+//
+// Files: config.go (the cmpp_server section, its defaults and checks),
+// server.go (listener, TLS, link registry, registry watch), conn.go /
+// conn_write.go / conn_window.go (one customer link: read loop, writer,
+// DELIVER window with resend), login.go (CONNECT: authentication,
+// versions, address rules, link slots, failed-login throttle),
+// submit.go / batch.go (SUBMIT validation and group commit to the store),
+// msgid.go (Msg_Id assignment), pump.go (report and MO delivery per
+// account), control.go (QUERY, CANCEL), stat.go (Stat of outcomes that
+// never reached the operator), metrics.go.
+package cmppserver
