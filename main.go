@@ -6,6 +6,7 @@
 //	smsbridge hash-key <api-key>              print the key_sha256 for a tenant
 //	smsbridge bench [flags]                   end-to-end load test through the HTTP API
 //	smsbridge bench-link [flags]              one CMPP link against the simulator in its own process
+//	smsbridge bench-cmpp [flags]              customer CMPP links into smsbridge's CMPP server
 //	smsbridge healthcheck [-url URL]          exit 0 if GET URL answers 200
 //	smsbridge version                         print the version
 //	smsbridge help [command]                  list the commands, or one command's flags
@@ -51,6 +52,7 @@ func commands() []command {
 		{"healthcheck", "[-url URL]", "exit 0 if GET URL (default /healthz on 127.0.0.1:8080) answers 200", healthcheckCommand},
 		{"bench", "[-rate N] [-spawn] …", "load-test a service end to end through its HTTP API", benchCommand},
 		{"bench-link", "[-duration 10s] …", "submits/s of one CMPP link against the simulator run as its own process", benchLinkCommand},
+		{"bench-cmpp", "[-spawn] [-window 16] …", "SUBMITs/s of customer CMPP links into smsbridge's CMPP server (stored, SUBMIT_RESP sent)", benchCMPPCommand},
 		{"version", "", "print the version", versionCommand},
 		{"help", "[command]", "list the commands, or print one command's flags", helpCommand},
 	}

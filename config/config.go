@@ -4,6 +4,7 @@
 package config
 
 import (
+	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/registry"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	Simulator Simulator `yaml:"simulator"`
 	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// CMPPServer is the CMPP server for customers' own CMPP clients
+	// (off when its addr is empty).
+	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
 }
 
 // HTTP configures the API listener.

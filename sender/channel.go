@@ -32,6 +32,13 @@ type Deps struct {
 	// messages), once per batch, so that the dispatcher leases them at
 	// once instead of at its next poll.
 	Wake *wake.Hub
+	// CMPPMO, when set, names the CMPP account that takes an MO message
+	// received on channel for Dest_Id dest — the routed tenant has CMPP
+	// access — and the Dest_Id of the DELIVER to that account. With ok
+	// false (or CMPPMO nil) the MO takes the webhook path. The gateway
+	// builds it from the registry snapshot; it must be cheap and must not
+	// block.
+	CMPPMO func(channel, dest string) (account, destID string, ok bool)
 }
 
 // Channel sends one channel's queue through a pool of links. Create it

@@ -8,7 +8,9 @@ import (
 	"github.com/smsbridge/smsbridge/store"
 )
 
-// storeMO stores one MO DELIVER as a part of its message. Parts of a long
+// storeMO stores one MO DELIVER. When its tenant has CMPP access
+// (Deps.CMPPMO) it is queued as it arrived for that account's links (see
+// storeCMPPMO). Otherwise it is stored as a part of its message: parts of a long
 // message are joined in Redis (they may arrive on any link of any replica,
 // in any order); the completed message becomes an sms.mo event that the
 // webhook dispatcher routes to a tenant. A DELIVER resent by the ISMG is
@@ -16,6 +18,11 @@ import (
 // whole message of raw bytes rather than refused: refusing would make the
 // ISMG resend it forever.
 func (c *Channel) storeMO(ctx context.Context, d *cmpp.Deliver) error {
+	if c.deps.CMPPMO != nil {
+		if account, destID, ok := c.deps.CMPPMO(c.set.Name, d.DestID); ok {
+			return c.storeCMPPMO(ctx, d, account, destID)
+		}
+	}
 	part := store.MOPart{
 		DeliverMsgID: d.MsgID.String(),
 		Src:          d.SrcTerminalID,

@@ -74,6 +74,10 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 }
 
 // submitFor builds the SUBMIT of one job. Every segment asks for a report.
+// Pk_total/Pk_number, ValId_Time and At_Time come from the job: for a
+// request a customer submitted over CMPP they are the customer's own
+// values (its segment is sent as it was split), otherwise the store's
+// split and empty times.
 func (c *Channel) submitFor(j store.Job) *cmpp.Submit {
 	var udhi uint8
 	if j.UDHI {
@@ -92,6 +96,8 @@ func (c *Channel) submitFor(j store.Job) *cmpp.Submit {
 		FeeCode:            c.set.FeeCode,
 		SrcID:              c.set.SrcID + j.SrcExt,
 		DestTerminalIDs:    []string{j.Dest},
+		ValidTime:          j.ValidTime,
+		AtTime:             j.AtTime,
 		MsgContent:         j.Content,
 	}
 }

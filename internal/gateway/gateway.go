@@ -26,6 +26,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/api"
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
+	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
@@ -60,7 +61,8 @@ type Gateway struct {
 	api       *api.Server
 	http      *http.Server
 	ln        net.Listener
-	closers   []func() // run in reverse order after everything stopped
+	cmpp      *cmppserver.Server // customers' CMPP front door, or nil (cmpp_server.addr empty)
+	closers   []func()           // run in reverse order after everything stopped
 	version   string
 }
 
@@ -162,6 +164,19 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+	}
+	// Last: nothing after it can fail, and a failure here closes the HTTP
+	// listener, so no listener outlives a failed New.
+	if cfg.CMPPServer.Enabled() {
+		s.cmpp, err = cmppserver.New(cfg.CMPPServer, cmppserver.Deps{
+			Store: s.store, Registry: s.reg, Metrics: s.metrics,
+			Logger:    log.With().Str("component", "cmpp-server").Logger(),
+			ReplicaID: s.owner, // unique per process (buildSenders)
+		})
+		if err != nil {
+			_ = s.ln.Close()
+			return nil, fmt.Errorf("cmpp_server: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -276,11 +291,22 @@ func (s *Gateway) Registry() *registry.Registry { return s.reg }
 // Addr is the HTTP listen address actually bound.
 func (s *Gateway) Addr() string { return s.ln.Addr().String() }
 
+// CMPPAddr is the CMPP server's listen address actually bound, "" when
+// the server is off (cmpp_server.addr empty).
+func (s *Gateway) CMPPAddr() string {
+	if s.cmpp == nil {
+		return ""
+	}
+	return s.cmpp.Addr().String()
+}
+
 // Run serves until ctx is cancelled, then drains in order, within
 // shutdown_timeout: stop following registry changes and start no channel
 // any more (channels stopped or replaced before go on draining), stop
 // accepting HTTP (requests in progress finish: a
-// DELETE may still need the links), stop the senders (in-flight SUBMITs
+// DELETE may still need the links), stop the CMPP server (no new logins;
+// SUBMITs in hand stored and answered, links TERMINATEd, leased DELIVERs
+// returned to their queues), stop the senders (in-flight SUBMITs
 // answered and stored, links TERMINATEd; what the budget leaves unanswered
 // returns through its lease), then stop the webhook dispatcher (events the
 // senders stored while draining are its last work; POSTs in flight get the
@@ -322,6 +348,9 @@ func (s *Gateway) Run(ctx context.Context) error {
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(s.ln) }()
 	s.log.Info().Str("addr", s.Addr()).Str("version", s.version).Msg("smsbridge listening")
+	cmppCtx, stopCMPP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCMPP()
+	cmppDone, cmppErr := s.runCMPP(cmppCtx)
 
 	var runErr error
 	select {
@@ -329,6 +358,8 @@ func (s *Gateway) Run(ctx context.Context) error {
 		s.log.Info().Msg("shutting down: draining")
 	case err := <-httpErr:
 		runErr = fmt.Errorf("http: %w", err)
+	case err := <-cmppErr:
+		runErr = fmt.Errorf("cmpp_server: %w", err)
 	}
 	// The shutdown begins: registry changes no longer apply here, and no
 	// channel starts any more (one waiting for the drain of the channel it
@@ -339,6 +370,14 @@ func (s *Gateway) Run(ctx context.Context) error {
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn().Err(err).Msg("http shutdown")
+	}
+	// The CMPP server stops before the senders: what its customers
+	// submitted is stored, and the senders still run while it drains.
+	stopCMPP()
+	select {
+	case <-cmppDone:
+	case <-shutdownCtx.Done():
+		s.log.Warn().Msg("cmpp server drain timed out; stopping the senders (it is waited for before Redis closes)")
 	}
 	stopSenders()
 	select {
@@ -353,6 +392,7 @@ func (s *Gateway) Run(ctx context.Context) error {
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
 	<-maintainDone // a pass in progress ends with its context
+	<-cmppDone     // it uses Redis and the registry until it returns
 	stopRegistry()
 	<-registryDone
 	s.log.Info().Msg("drained")

@@ -20,6 +20,12 @@ func WaitReady(ctx context.Context, baseURL string, timeout time.Duration) error
 // waitReady is WaitReady that also gives up when exited is closed (the
 // service process died).
 func waitReady(ctx context.Context, baseURL string, timeout time.Duration, exited <-chan struct{}) error {
+	return waitOK(ctx, baseURL, "/readyz", timeout, exited)
+}
+
+// waitOK polls GET baseURL+path until it answers 200, ctx is done,
+// timeout passes or exited is closed.
+func waitOK(ctx context.Context, baseURL, path string, timeout time.Duration, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -27,7 +33,7 @@ func waitReady(ctx context.Context, baseURL string, timeout time.Duration, exite
 	defer tick.Stop()
 	last := "no answer"
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/readyz", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+path, nil)
 		if err != nil {
 			return err
 		}
@@ -44,7 +50,7 @@ func waitReady(ctx context.Context, baseURL string, timeout time.Duration, exite
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s/readyz not ready after %v: %s", baseURL, timeout, last)
+			return fmt.Errorf("%s%s not ready after %v: %s", baseURL, path, timeout, last)
 		case <-exited:
 			return fmt.Errorf("%s: the service exited before it was ready", baseURL)
 		case <-tick.C:

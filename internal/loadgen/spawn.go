@@ -216,10 +216,14 @@ func (s *Spawned) CPUProbes() []CPUProbe {
 }
 
 // redisCPUSeconds reads used_cpu_user + used_cpu_sys from INFO cpu.
-func (s *Spawned) redisCPUSeconds() (float64, error) {
+func (s *Spawned) redisCPUSeconds() (float64, error) { return redisCPUSeconds(s.rdb) }
+
+// redisCPUSeconds reads used_cpu_user + used_cpu_sys from rdb's INFO cpu
+// (the whole server's).
+func redisCPUSeconds(rdb *redis.Client) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	info, err := s.rdb.Info(ctx, "cpu").Result()
+	info, err := rdb.Info(ctx, "cpu").Result()
 	if err != nil {
 		return 0, err
 	}
