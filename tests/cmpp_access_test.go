@@ -83,7 +83,7 @@ func rawConnect(t *testing.T, addr, account, secret string, v cmpp.Version) (tot
 func addCMPPTenant(t *testing.T, g *cmppGW, name string, access registry.CMPPAccess) {
 	t.Helper()
 	if _, err := g.gw.Registry().CreateTenant(context.Background(), tester, registry.Tenant{Name: name,
-		Channels: []string{"default"}, CMPP: &access}); err != nil {
+		Channels: []string{"default"}, WebhookSecret: webhookSecret, CMPP: &access}); err != nil {
 		t.Fatalf("create tenant %s: %v", name, err)
 	}
 	testenv.WaitFor(t, 2*time.Second, "account "+access.Account+" known", func() bool {
@@ -333,9 +333,10 @@ func TestCMPPMaxLinksAcrossReplicas(t *testing.T) {
 	}
 }
 
-// An account removed through the admin API — its cmpp block set to null,
-// or its tenant deleted — loses its links on both replicas within 1 s and
-// cannot log in again.
+// An account changed or removed through the admin API loses its links on
+// both replicas within 1 s: a new secret (the new one logs in, the old one
+// no longer does), its cmpp block set to null, its tenant deleted; a
+// removed account cannot log in again (Status 2).
 func TestCMPPAccountRemovedClosesLinks(t *testing.T) {
 	env := testenv.Redis(t)
 	sim := newSim(t, 0, nil)
@@ -343,7 +344,28 @@ func TestCMPPAccountRemovedClosesLinks(t *testing.T) {
 	g1, g2 := runCMPPGateway(t, cfg), runCMPPGateway(t, cfg)
 	a1 := admin{t, g1.http}
 
-	waitClosed := func(what string, links ...*cmpp.Link) {
+	// loginBoth logs account in on both replicas, waiting (≤ 2 s) until
+	// each replica knows the registry change that allows it.
+	loginBoth := func(account, secret string) []*cmpp.Link {
+		t.Helper()
+		var links []*cmpp.Link
+		for _, g := range []*cmppGW{g1, g2} {
+			testenv.WaitFor(t, 2*time.Second, account+" logs in on "+g.cmpp, func() bool {
+				st, l := dialStatus(t, g.cmpp, account, secret, cmpp.V30)
+				if st == 0 {
+					links = append(links, l)
+				}
+				return st == 0
+			})
+		}
+		for _, l := range links {
+			if testenv.Signalled(l.Done()) {
+				t.Fatalf("a link of %s closed right after its login: %v", account, l.Err())
+			}
+		}
+		return links
+	}
+	waitClosed := func(what string, links []*cmpp.Link) {
 		t.Helper()
 		from := time.Now()
 		testenv.WaitFor(t, time.Second, what+": links closed on both replicas", func() bool {
@@ -356,43 +378,45 @@ func TestCMPPAccountRemovedClosesLinks(t *testing.T) {
 		})
 		t.Logf("%s: both links closed %v after the admin call returned", what, time.Since(from).Round(time.Millisecond))
 	}
-
-	_, l1 := dialStatus(t, g1.cmpp, cmppAccount, cmppSecret, cmpp.V30)
-	_, l2 := dialStatus(t, g2.cmpp, cmppAccount, cmppSecret, cmpp.V30)
-	if l1 == nil || l2 == nil {
-		t.Fatal("acme's account could not log in on both replicas")
+	refused := func(account, secret string, want uint32) {
+		t.Helper()
+		for _, g := range []*cmppGW{g1, g2} {
+			if st, _ := dialStatus(t, g.cmpp, account, secret, cmpp.V30); st != want {
+				t.Errorf("login of %s on %s: Status %d, want %d", account, g.cmpp, st, want)
+			}
+		}
 	}
-	if code := a1.do("PATCH", "/admin/tenants/acme", map[string]any{"cmpp": nil}, nil); code != http.StatusOK {
-		t.Fatalf("PATCH cmpp null: %d", code)
-	}
-	waitClosed("cmpp: null", l1, l2)
-	for _, g := range []*cmppGW{g1, g2} {
-		if st, _ := dialStatus(t, g.cmpp, cmppAccount, cmppSecret, cmpp.V30); st != cmpp.ConnectBadSourceAddr {
-			t.Errorf("login of the removed account: Status %d, want 2", st)
+	newTenant := func(name, account string) {
+		t.Helper()
+		if code := a1.do("POST", "/admin/tenants", map[string]any{
+			"name": name, "channels": []string{"default"}, "webhook_secret": webhookSecret,
+			"cmpp": map[string]any{"account": account, "secret": "first-secret", "service_code": "1069009"},
+		}, nil); code != http.StatusCreated {
+			t.Fatalf("POST /admin/tenants with cmpp: %d", code)
 		}
 	}
 
-	// A tenant with CMPP access made through the admin API, then deleted.
-	if code := a1.do("POST", "/admin/tenants", map[string]any{
-		"name": "cmppco", "channels": []string{"default"},
-		"cmpp": map[string]any{"account": "920009", "secret": "co-secret", "service_code": "1069009"},
-	}, nil); code != http.StatusCreated {
-		t.Fatalf("POST /admin/tenants with cmpp: %d", code)
+	newTenant("cmppco", "920009")
+	links := loginBoth("920009", "first-secret")
+	if code := a1.do("PATCH", "/admin/tenants/cmppco", map[string]any{"cmpp": map[string]any{"secret": "second-secret"}}, nil); code != http.StatusOK {
+		t.Fatalf("PATCH cmpp.secret: %d", code)
 	}
-	var links []*cmpp.Link
-	for _, g := range []*cmppGW{g1, g2} {
-		testenv.WaitFor(t, 2*time.Second, "the new account logs in", func() bool {
-			st, l := dialStatus(t, g.cmpp, "920009", "co-secret", cmpp.V30)
-			if st == 0 {
-				links = append(links, l)
-			}
-			return st == 0
-		})
+	waitClosed("secret changed", links)
+	refused("920009", "first-secret", cmpp.ConnectAuthFailed)
+	links = loginBoth("920009", "second-secret")
+	if code := a1.do("PATCH", "/admin/tenants/cmppco", map[string]any{"cmpp": nil}, nil); code != http.StatusOK {
+		t.Fatalf("PATCH cmpp null: %d", code)
 	}
-	if code := a1.do("DELETE", "/admin/tenants/cmppco", nil, nil); code != http.StatusNoContent {
+	waitClosed("cmpp: null", links)
+	refused("920009", "second-secret", cmpp.ConnectBadSourceAddr)
+
+	newTenant("cmppco2", "920010")
+	links = loginBoth("920010", "first-secret")
+	if code := a1.do("DELETE", "/admin/tenants/cmppco2", nil, nil); code != http.StatusNoContent {
 		t.Fatalf("DELETE tenant: %d", code)
 	}
-	waitClosed("tenant deleted", links...)
+	waitClosed("tenant deleted", links)
+	refused("920010", "first-secret", cmpp.ConnectBadSourceAddr)
 }
 
 // A SUBMIT to two recipients is visible through GET /sms/cmpp-<Msg_Id>

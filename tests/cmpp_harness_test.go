@@ -102,7 +102,6 @@ tenants:
      cmpp: {account: ` + q(cmppAccount) + `, secret: ` + q(cmppSecret) + `, ` + maxLinks +
 		`max_submits_per_sec: ` + itoa(c.MaxSubmitsPerSec) + `, allowed_ips: ` + string(ips) +
 		`, version: ` + q(c.Version) + `, service_code: ` + q(cmppServiceCode) + `}}
-webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s, allow_private_networks: true}
 queue: {lease_ttl: ` + c.LeaseTTL + `, max_recoveries: 5}
 `)
 }
@@ -220,8 +219,8 @@ type cmppGW struct {
 func runCMPPGateway(t *testing.T, c cmppConfig) *cmppGW {
 	t.Helper()
 	cfg := c.parse(t)
-	sniff := &listenSniffer{t: t, cmpp: make(chan string, 1)}
-	gw, err := gateway.New(cfg, zerolog.New(sniff).Level(zerolog.InfoLevel), gateway.Options{Version: "e2e"})
+	sniff := &testLog{t: t}
+	gw, err := gateway.New(cfg, zerolog.New(sniff).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,49 +228,34 @@ func runCMPPGateway(t *testing.T, c cmppConfig) *cmppGW {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = gw.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; sniff.stop() })
-	g := &cmppGW{gw: gw, http: "http://" + gw.Addr()}
-	select {
-	case g.cmpp = <-sniff.cmpp:
-	case <-done:
-		t.Fatal("gateway stopped before its CMPP server listened")
-	case <-time.After(10 * time.Second):
-		t.Fatal("the gateway did not log its CMPP server's address within 10s")
+	g := &cmppGW{gw: gw, http: "http://" + gw.Addr(), cmpp: gw.CMPPAddr()}
+	if g.cmpp == "" {
+		t.Fatal("the gateway has no CMPP server although cmpp_server.addr is set")
 	}
 	return g
 }
 
-// listenSniffer is the in-process gateway's log writer: it catches the
-// CMPP server's listening address and passes warnings and errors to the
-// test log.
-type listenSniffer struct {
+// testLog is the in-process gateway's log writer: it passes errors to the test log until the test ends.
+type testLog struct {
 	t    *testing.T
-	cmpp chan string
 	mu   sync.Mutex
 	done bool
 }
 
-func (s *listenSniffer) Write(p []byte) (int, error) {
-	var line struct{ Message, Addr, Level string }
-	if json.Unmarshal(p, &line) == nil {
-		if cmppListenLine(line.Message, line.Addr) {
-			select {
-			case s.cmpp <- line.Addr:
-			default:
-			}
+func (s *testLog) Write(p []byte) (int, error) {
+	var line struct{ Level string }
+	if json.Unmarshal(p, &line) == nil && (line.Level == "error" || line.Level == "fatal") {
+		s.mu.Lock()
+		if !s.done {
+			s.t.Logf("gateway: %s", strings.TrimSpace(string(p)))
 		}
-		if line.Level == "warn" || line.Level == "error" || line.Level == "fatal" {
-			s.mu.Lock()
-			if !s.done {
-				s.t.Logf("gateway: %s", strings.TrimSpace(string(p)))
-			}
-			s.mu.Unlock()
-		}
+		s.mu.Unlock()
 	}
 	return len(p), nil
 }
 
 // stop ends the test logging (the test is over).
-func (s *listenSniffer) stop() {
+func (s *testLog) stop() {
 	s.mu.Lock()
 	s.done = true
 	s.mu.Unlock()
