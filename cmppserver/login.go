@@ -75,7 +75,7 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 	s.front.logins.WithLabelValues(r.outcome).Inc()
 	ev := l.log.Info()
 	if r.status != cmpp.ConnectOK {
-		ev = l.log.Warn()
+		ev = l.log.Warn().Str("account", c.SourceAddr)
 		if r.tenant != nil {
 			ev = ev.Str("tenant", r.tenant.Name)
 		}
@@ -83,7 +83,7 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 	if r.detail != "" {
 		ev = ev.Str("detail", r.detail)
 	}
-	ev.Str("account", c.SourceAddr).Stringer("version", c.Version).Uint32("status", r.status).
+	ev.Stringer("version", c.Version).Uint32("status", r.status).
 		Str("outcome", r.outcome).Msg("cmpp login")
 
 	frameOut, err := cmpp.Append(nil, r.respVersion, h.SequenceID, resp)
@@ -138,7 +138,7 @@ func (l *link) checkLogin(ctx context.Context, c *cmpp.Connect) loginResult {
 		return failed(cmpp.ConnectAuthFailed, loginBadAuth)
 	}
 	allowed := accountVersion(acc)
-	if c.Version > allowed {
+	if c.Version > allowed && !(allowed == cmpp.V20 && c.Version == cmpp.V21) { // 2.1 uses the 2.0 layouts
 		// Answer in the layout of, and announce, the highest version the
 		// account may use: the client can retry with it.
 		r.status, r.outcome, r.respVersion = cmpp.ConnectVersionTooHigh, loginVersion, allowed
