@@ -73,7 +73,7 @@ func testConfig(mut func(*Config)) Config {
 
 // newFixture starts a registry and a server (replica "r1") on a fresh
 // Redis prefix; both stop when the test ends.
-func newFixture(t *testing.T, mut func(*Config)) *fixture {
+func newFixture(t testing.TB, mut func(*Config)) *fixture {
 	t.Helper()
 	env := testenv.Redis(t)
 	f := &fixture{env: env, logs: &testenv.LogBuffer{}}
@@ -113,7 +113,7 @@ func newFixture(t *testing.T, mut func(*Config)) *fixture {
 
 // startServer starts one more server (replica id) on the fixture's
 // Redis and registry; it stops (Run returns) when the test ends.
-func (f *fixture) startServer(t *testing.T, id string, mut func(*Config)) (*Server, string) {
+func (f *fixture) startServer(t testing.TB, id string, mut func(*Config)) (*Server, string) {
 	t.Helper()
 	f.met = metrics.New()
 	srv, err := New(testConfig(mut), Deps{
@@ -141,7 +141,7 @@ func (f *fixture) startServer(t *testing.T, id string, mut func(*Config)) (*Serv
 }
 
 // updateTenant changes a tenant through the registry (as the admin API does).
-func (f *fixture) updateTenant(t *testing.T, name string, change func(*registry.Tenant)) {
+func (f *fixture) updateTenant(t testing.TB, name string, change func(*registry.Tenant)) {
 	t.Helper()
 	_, err := f.reg.UpdateTenant(context.Background(), registry.Actor{ID: "admin:test"}, name, func(tn *registry.Tenant) error {
 		change(tn)
@@ -153,7 +153,7 @@ func (f *fixture) updateTenant(t *testing.T, name string, change func(*registry.
 }
 
 // dial logs in with the project's client.
-func dial(t *testing.T, addr, account, secret string, v cmpp.Version, h cmpp.DeliverHandler) (*cmpp.Link, error) {
+func dial(t testing.TB, addr, account, secret string, v cmpp.Version, h cmpp.DeliverHandler) (*cmpp.Link, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -170,13 +170,13 @@ func dial(t *testing.T, addr, account, secret string, v cmpp.Version, h cmpp.Del
 
 // raw is a hand-driven client connection.
 type raw struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	fr   *cmpp.FrameReader
 	v    cmpp.Version
 }
 
-func dialRaw(t *testing.T, addr string) *raw {
+func dialRaw(t testing.TB, addr string) *raw {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -268,7 +268,7 @@ func (r *raw) waitClosed(within time.Duration) {
 }
 
 // waitFor polls cond (a condition, not a sleep) until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -285,7 +285,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func containsLog(f *fixture, s string) bool { return strings.Contains(f.logs.String(), s) }
 
 // closeLink ends a client link with TERMINATE.
-func closeLink(t *testing.T, l *cmpp.Link) {
+func closeLink(t testing.TB, l *cmpp.Link) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
