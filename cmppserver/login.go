@@ -64,7 +64,15 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginMaxLinks}
 		case !s.front.addLink(l):
 			_ = s.deps.Store.ReleaseLinkSlot(ctx, slotScope(l.account), l.id)
-			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginOK, detail: "server shutting down"}
+			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginMaxLinks, detail: "server shutting down"}
+		default:
+			// The account may have changed since checkLogin, and the
+			// registry watch may have looked before the link was listed.
+			if reason := s.stale(l, s.deps.Registry.Snapshot()); reason != "" {
+				s.front.removeLink(l)
+				_ = s.deps.Store.ReleaseLinkSlot(ctx, slotScope(l.account), l.id)
+				r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginDisabled, detail: reason}
+			}
 		}
 	}
 	resp := &cmpp.ConnectResp{Status: r.status, Version: r.respVersion}
