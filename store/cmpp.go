@@ -1,13 +1,6 @@
 package store
 
-import (
-	"context"
-	"errors"
-	"time"
-)
-
-// errTODO marks the scaffold of issue #11; every use is replaced before it lands.
-var errTODO = errors.New("store: not implemented yet")
+import "time"
 
 // CMPPOrigin marks a request that came in over a customer's CMPP link
 // (cmppserver): one customer SUBMIT is one request of one segment.
@@ -57,86 +50,4 @@ type CMPPDeliver struct {
 	LinkID                string
 	// EnqueuedAt is when the entry was queued.
 	EnqueuedAt time.Time
-}
-
-// PushCMPPMO queues an MO DELIVER for account in channel, unless the
-// operator's DELIVER deliverMsgID was already stored (dup true).
-func (s *Store) PushCMPPMO(ctx context.Context, channel, account, deliverMsgID string, mo CMPPDeliver) (dup bool, err error) {
-	return false, errTODO
-}
-
-// LeaseCMPPDelivers takes up to max entries of account in channel for
-// owner for lease (oldest first), after returning expired leases to the
-// queue and dropping entries older than retention (expired counts them).
-func (s *Store) LeaseCMPPDelivers(ctx context.Context, channel, account, owner string, max int, lease, retention time.Duration) (ds []CMPPDeliver, expired int, err error) {
-	return nil, 0, errTODO
-}
-
-// AckCMPPDelivers removes entries answered by DELIVER_RESP.
-func (s *Store) AckCMPPDelivers(ctx context.Context, channel, account string, ids []string) error {
-	return errTODO
-}
-
-// ReleaseCMPPDelivers returns leased entries to the queue at once (their
-// link is gone or they were resent N times unanswered).
-func (s *Store) ReleaseCMPPDelivers(ctx context.Context, channel, account string, ids []string) error {
-	return errTODO
-}
-
-// CMPPWaiting counts account's entries in channel: ready and leased.
-func (s *Store) CMPPWaiting(ctx context.Context, channel, account string) (ready, leased int64, err error) {
-	return 0, 0, errTODO
-}
-
-// ReserveMsgSeq reserves n consecutive Msg_Id sequence numbers of the
-// second stamp (MMDDHHMMSS) for the whole cluster and returns the first;
-// ErrSeqExhausted when the second's 65536 are used up.
-func (s *Store) ReserveMsgSeq(ctx context.Context, stamp string, n int) (first int, err error) {
-	return 0, errTODO
-}
-
-// ErrSeqExhausted: the second's Msg_Id sequence numbers are all taken.
-var ErrSeqExhausted = errors.New("store: Msg_Id sequence of this second exhausted")
-
-// TakeLinkSlot takes a slot of scope (e.g. "cmpp:910001") for link id,
-// leased for ttl, if fewer than max live slots are held cluster-wide.
-func (s *Store) TakeLinkSlot(ctx context.Context, scope, id string, max int, ttl time.Duration) (ok bool, err error) {
-	return false, errTODO
-}
-
-// RenewLinkSlots extends the leases of ids in scope; lost lists those
-// that had expired (their links must close).
-func (s *Store) RenewLinkSlots(ctx context.Context, scope string, ids []string, ttl time.Duration) (lost []string, err error) {
-	return nil, errTODO
-}
-
-// ReleaseLinkSlot frees the slot of link id.
-func (s *Store) ReleaseLinkSlot(ctx context.Context, scope, id string) error { return errTODO }
-
-// LoginBlocked reports whether addr has failed max logins within window
-// (then refused until the window of its failures ends: retryAfter).
-func (s *Store) LoginBlocked(ctx context.Context, addr string, max int, window time.Duration) (blocked bool, retryAfter time.Duration, err error) {
-	return false, 0, errTODO
-}
-
-// LoginFailed counts a failed login from addr within window.
-func (s *Store) LoginFailed(ctx context.Context, addr string, window time.Duration) error {
-	return errTODO
-}
-
-// AllowCMPPSubmits takes up to n SUBMITs of account from its perSec rate
-// (GCRA shared by replicas; perSec 0 = unlimited) and returns how many
-// pass.
-func (s *Store) AllowCMPPSubmits(ctx context.Context, account string, perSec, n int) (allowed int, err error) {
-	return 0, errTODO
-}
-
-// CreateRequests stores several requests in one round trip per slot
-// (group commit); errs[i] is CreateRequest's error for reqs[i].
-func (s *Store) CreateRequests(ctx context.Context, reqs []NewRequest) (errs []error) {
-	errs = make([]error, len(reqs))
-	for i := range reqs {
-		errs[i] = s.CreateRequest(ctx, reqs[i])
-	}
-	return errs
 }

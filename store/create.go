@@ -103,7 +103,7 @@ func (r *NewRequest) validate(o Options) error {
 			return fmt.Errorf("%w: NewRequest.Segments[%d]: %d bytes (want 1..255)", ErrInvalid, i, len(sg.Content))
 		}
 	}
-	return nil
+	return r.validateCMPP()
 }
 
 // CreateDeadline returns the deadline of a create starting now: the wall
@@ -162,17 +162,7 @@ func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
 		}
 		return s.settleCreate(ctx, req, token, deadline, err)
 	}
-	switch asInt(v) {
-	case 1:
-		return nil
-	case 0:
-		return fmt.Errorf("%w: %s", ErrExists, req.ID)
-	case -1:
-		return fmt.Errorf("%w: create request %s: Redis ran it after its deadline", ErrUnavailable, req.ID)
-	case -2:
-		return fmt.Errorf("%w: create request %s: the id was voided", ErrUnavailable, req.ID)
-	}
-	return fmt.Errorf("%w: create request %s: reply %v", ErrBadReply, req.ID, v)
+	return createOutcome(req.ID, v)
 }
 
 // createArgs builds the ARGV of create.lua.
@@ -184,6 +174,7 @@ func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token st
 		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
 		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
 	}
+	meta = req.cmppMeta(meta)
 	args := make([]any, 0, 11+len(meta)+R+2*S)
 	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token,
 		ms(s.now()), secs(s.opts.UsageRetention), req.Tenant, req.UTCOffset, len(meta))

@@ -44,6 +44,11 @@ import (
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
+//	{sb:ch}:cq:<account>    ZSET   CMPP account's ready DELIVER entries: entry id -> enqueue time (ms)
+//	{sb:ch}:cql:<account>   ZSET   CMPP account's leased entries: entry id -> lease deadline (ms)
+//	{sb:ch}:cqd:<account>   HASH   CMPP account's entries: entry id -> payload (ready or leased), where
+//	                               id is "<request id>:<r>" (report of recipient r) or "mo:<msgid>" (MO);
+//	                               payload "|"-separated, kind first: see cmpp_queue.go decodeCMPPEntry
 //
 // Outside channel slots:
 //
@@ -51,6 +56,11 @@ import (
 //	sb:idem:<tenant>:<key>  HASH   idempotency record
 //	sb:quota:{<tenant>}:<day> STRING segments taken from a tenant's daily quota (TTL 2 days)
 //	sb:rate:{<tenant>}      STRING GCRA state of a tenant's request rate (TTL: until the bucket is full)
+//	sb:cmpprate:{<account>} STRING GCRA state of a CMPP account's SUBMIT rate (TTL: until the bucket is full)
+//	sb:cmppseq:{<stamp>}    STRING Msg_Id sequence numbers taken in second stamp MMDDHHMMSS (TTL 3 min)
+//	sb:slots:{<scope>}      ZSET   link slots of a scope (e.g. cmpp:<account>): link id -> lease deadline (ms)
+//	sb:loginfail:{<addr>}   STRING failed CMPP logins of a remote address (TTL: window after the last failure)
+//	sb:cmpp:wake            pub/sub channel (not a key): CMPP account with new DELIVER entries
 //	{sb:_registry}:tenants  HASH   tenant name -> JSON record (registry)
 //	{sb:_registry}:channels HASH   channel name -> JSON record (registry)
 //	{sb:_registry}:version  STRING counter every registry change increments
@@ -90,6 +100,9 @@ const (
 	sfxVClock  = ":vc"
 	sfxPicks   = ":tk"
 	sfxUsage   = ":use:"
+	sfxCMPPQ   = ":cq:"
+	sfxCMPPL   = ":cql:"
+	sfxCMPPD   = ":cqd:"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -178,6 +191,43 @@ func (k Keys) Flow(channel string) string { return k.Tag(channel) + sfxFlow }
 // Void marks a request id whose create call failed and was settled as
 // "not stored": create.lua does nothing for a voided id.
 func (k Keys) Void(channel, id string) string { return k.Tag(channel) + sfxVoid + id }
+
+// CMPPQueue is the ZSET of account's DELIVER entries ready to be sent,
+// scored by enqueue time (ms); lua/lib.lua cmpp_report builds the same
+// name.
+func (k Keys) CMPPQueue(channel, account string) string {
+	return k.Tag(channel) + sfxCMPPQ + account
+}
+
+// CMPPLeased is the ZSET of account's DELIVER entries leased to a link,
+// scored by lease deadline (ms).
+func (k Keys) CMPPLeased(channel, account string) string {
+	return k.Tag(channel) + sfxCMPPL + account
+}
+
+// CMPPEntries is the HASH of account's DELIVER entries: id -> payload.
+func (k Keys) CMPPEntries(channel, account string) string {
+	return k.Tag(channel) + sfxCMPPD + account
+}
+
+// CMPPWake is the pub/sub channel (not a key) on which scripts publish a
+// CMPP account's name when they queue DELIVER entries for it; lua/lib.lua
+// flush builds the same name from the tag.
+func (k Keys) CMPPWake() string { return k.Prefix + ":cmpp:wake" }
+
+// CMPPRate is the GCRA state of a CMPP account's SUBMIT rate.
+func (k Keys) CMPPRate(account string) string { return k.Prefix + ":cmpprate:{" + account + "}" }
+
+// MsgSeq counts the Msg_Id sequence numbers taken in one second (stamp
+// MMDDHHMMSS) across the cluster.
+func (k Keys) MsgSeq(stamp string) string { return k.Prefix + ":cmppseq:{" + stamp + "}" }
+
+// LinkSlots is the ZSET of the link slots of scope (link id -> lease
+// deadline).
+func (k Keys) LinkSlots(scope string) string { return k.Prefix + ":slots:{" + scope + "}" }
+
+// LoginFails counts the failed logins of a remote address.
+func (k Keys) LoginFails(addr string) string { return k.Prefix + ":loginfail:{" + addr + "}" }
 
 // RequestIndex maps a request id to its channel (outside channel slots).
 func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }

@@ -32,7 +32,9 @@ type Job struct {
 	MsgFmt uint8
 	// SrcExt is the Src_Id extension of the request.
 	SrcExt string
-	// PkTotal is the number of segments (Pk_total); PkNumber == Segment.
+	// PkTotal is the number of segments (Pk_total) and PkNumber ==
+	// Segment, except for a CMPP request that carries the customer's own
+	// Pk_total/Pk_number (NewRequest.PkTotal/PkNumber).
 	PkTotal, PkNumber uint8
 	// ValidTime and AtTime are the request's ValId_Time and At_Time.
 	ValidTime, AtTime string
@@ -40,6 +42,9 @@ type Job struct {
 	// the first lease; a lease lost to a crash counts too).
 	Attempts int
 }
+
+// leaseWidth is the number of values per job in lease.lua's reply.
+const leaseWidth = 11
 
 // Lease takes up to max jobs of channel for owner (a sender instance id),
 // in one script: due retries are moved to the head of their tenant's
@@ -80,11 +85,11 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 		return nil, err
 	}
 	a, _ := asSlice(reply[0])
-	if len(a)%8 != 0 {
+	if len(a)%leaseWidth != 0 {
 		return nil, fmt.Errorf("%w: lease reply of %d values", ErrBadReply, len(a))
 	}
-	jobs := make([]Job, 0, len(a)/8)
-	for i := 0; i < len(a); i += 8 {
+	jobs := make([]Job, 0, len(a)/leaseWidth)
+	for i := 0; i < len(a); i += leaseWidth {
 		id := JobID(asString(a[i]))
 		reqID, r, sg, err := id.Split()
 		if err != nil {
@@ -92,11 +97,13 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 		}
 		fmtV, _ := strconv.Atoi(asString(a[i+4]))
 		total, _ := strconv.Atoi(asString(a[i+6]))
+		number, _ := strconv.Atoi(asString(a[i+8]))
 		jobs = append(jobs, Job{
 			ID: id, RequestID: reqID, Recipient: r, Segment: sg,
 			Dest: asString(a[i+1]), Content: []byte(asString(a[i+2])),
 			UDHI: asString(a[i+3]) == "1", MsgFmt: uint8(fmtV), SrcExt: asString(a[i+5]),
-			PkTotal: uint8(total), PkNumber: uint8(sg), Attempts: asInt(a[i+7]),
+			PkTotal: uint8(total), PkNumber: uint8(number), Attempts: asInt(a[i+7]),
+			ValidTime: asString(a[i+9]), AtTime: asString(a[i+10]),
 		})
 	}
 	return jobs, nil

@@ -130,6 +130,13 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 		FinishedAt: fromMS(h["fin"]), CancelledAt: fromMS(h["cx"]),
 		Recipients: make([]Recipient, R),
 	}
+	if cm, ok := h["cm"]; ok {
+		o, err := decodeOrigin(cm)
+		if err != nil {
+			return nil, fmt.Errorf("request %s: %w", id, err)
+		}
+		req.CMPP = o
+	}
 	c := &req.Counts
 	c.Recipients, c.Segments, c.Jobs = R, S, R*S
 	c.JobsByState = make(map[JobState]int, 8)

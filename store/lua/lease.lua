@@ -34,8 +34,11 @@
 -- finds the request through them. Every popped job costs its tenant
 -- 1/weight of virtual time, leased or not, so a tenant whose queue holds
 -- dead jobs (a cancelled large request) does not keep the picks.
--- Returns {jobs, finals}: jobs is a flat array, 8 values per job:
---   job, dest, content, udhi, msg_fmt, src_ext, S (Pk_total), attempts
+-- Returns {jobs, finals}: jobs is a flat array, 11 values per job:
+--   job, dest, content, udhi, msg_fmt, src_ext, Pk_total, attempts,
+--   Pk_number, ValId_Time, At_Time
+-- Pk_total/Pk_number are the request's "pt"/"pn" (a CMPP customer's own
+-- split) when set, else S and the segment number.
 -- and finals lists requests that became final.
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[6])
@@ -105,8 +108,11 @@ local function take(jobs)
         out[n + 4] = v[3] or '0'
         out[n + 5] = m.fmt
         out[n + 6] = m.ext
-        out[n + 7] = tostring(m.S)
+        out[n + 7] = m.pt or tostring(m.S)
         out[n + 8] = att
+        out[n + 9] = m.pn or s
+        out[n + 10] = m.vt
+        out[n + 11] = m.at
         got = got + 1
       end
     end

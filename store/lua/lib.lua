@@ -31,6 +31,14 @@
 -- l), "tz" UTC offset of the tenant in seconds; "mv" is set while the
 -- request moves to another channel (move_out.lua): its jobs here are dead.
 --
+-- CMPP meta (create.lua, only for a request submitted over a customer's
+-- CMPP link): "cm" the origin (Go-encoded: account, Msg_Id, Src_Id,
+-- Service_Id, report flag; see store.encodeOrigin), "cq" the account,
+-- only when the customer asked for reports (Registered_Delivery 1): a
+-- recipient that becomes final then queues one report entry for it
+-- (cmpp_report). "pt"/"pn" the customer's Pk_total/Pk_number, "vt"/"at"
+-- ValId_Time/At_Time, each only when set (returned by lease.lua).
+--
 -- Usage counters: scripts that make jobs final (or submitted) count them
 -- in USE and flush() applies one HINCRBY per key and field; scripts that
 -- call flush set USE_TTL (seconds, Options.UsageRetention).
@@ -52,6 +60,8 @@ local QPUSH = {}       -- tenant queue key -> jobs to push (queue_job)
 local QKEYS = {}       -- tenant queue keys, in order
 local QACT = {}        -- tenants to activate, in order
 local QSEEN = {}       -- tenant -> true once in QACT
+local WAKE = {}        -- CMPP accounts with new report entries, in order
+local WAKESEEN = {}    -- account -> true once in WAKE
 
 local function reqkey(id) return TAG .. ':req:' .. id end
 
@@ -97,14 +107,15 @@ local function meta(id)
   local m = META[id]
   if m == nil then
     local v = redis.call('HMGET', reqkey(id), 'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
-                         'w', 'pr', 'tz', 'mv')
+                         'w', 'pr', 'tz', 'mv', 'cq', 'pt', 'pn', 'vt', 'at')
     if not v[1] then
       m = false
     else
       m = {R = tonumber(v[1]), S = tonumber(v[2]), cb = v[3] or '', tenant = v[4] or '',
            ref = v[5] or '', cx = v[6], st = v[7], fmt = v[8] or '0', ext = v[9] or '',
            rfin = tonumber(v[10]) or 0, w = tonumber(v[11]) or 1, pr = v[12] or 'n',
-           tz = tonumber(v[13]) or 0, mv = v[14], d = nil}
+           tz = tonumber(v[13]) or 0, mv = v[14], cq = v[15], pt = v[16], pn = v[17],
+           vt = v[18] or '', at = v[19] or '', d = nil}
       if m.w < 1 then m.w = 1 end
     end
     META[id] = m
@@ -242,6 +253,37 @@ local function status_of(t)
   return 'delivered', ''
 end
 
+-- cmpp_wake records account for the wake-up PUBLISH of flush.
+local function cmpp_wake(account)
+  if not WAKESEEN[account] then
+    WAKESEEN[account] = true
+    WAKE[#WAKE + 1] = account
+  end
+end
+
+-- cmpp_report queues the report entry of recipient r of request id for
+-- the CMPP account m.cq: entry id "<id>:<r>" in the account's ready ZSET
+-- (scored by NOW) and its payload in the entries hash (Keys.CMPPQueue,
+-- CMPPEntries). HSETNX: a recipient has one entry, whatever path made it
+-- final. Payload, "|"-separated (decoded by store.decodeCMPPEntry):
+--   R | enqueued (ms) | state letter | error code | report stat |
+--   submitted_at (ms) | report Done_time text | reported_at (ms) |
+--   recipient | r | origin ("cm", last: it may hold any byte)
+-- The times and stat are those of segment 1 (a CMPP request has one).
+local CODE = {delivered = 'd', failed = 'f', unknown = 'u', cancelled = 'c'}
+local function cmpp_report(id, m, r, status, err, to, segs)
+  local req = reqkey(id)
+  if not m.cm then m.cm = redis.call('HGET', req, 'cm') or '' end
+  if not to then to = redis.call('HGET', req, 'to:' .. r) or '' end
+  local t = jdecode(segs)
+  local eid = id .. ':' .. r
+  local p = table.concat({'R', NOW, CODE[status], err, t[5], t[6], t[10], t[7], to, r}, '|') .. '|' .. m.cm
+  if redis.call('HSETNX', TAG .. ':cqd:' .. m.cq, eid, p) == 1 then
+    redis.call('ZADD', TAG .. ':cq:' .. m.cq, NOW, eid)
+    cmpp_wake(m.cq)
+  end
+end
+
 -- recipient_done counts recipient r of request id as final with status and
 -- err (its "rs:<r>" field is written by the caller) and creates its
 -- sms.status event when the request has a callback URL. to is the
@@ -253,6 +295,7 @@ local function recipient_done(id, m, r, status, err, to, segs)
   local d = delta(id, m)
   d['n_' .. status] = d['n_' .. status] + 1
   d.rfin = d.rfin + 1
+  if m.cq then cmpp_report(id, m, r, status, err, to, segs) end
   if m.cb == '' then return nil end
   if not to then to = redis.call('HGET', reqkey(id), 'to:' .. r) or '' end
   return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
@@ -323,9 +366,16 @@ end
 
 -- flush applies the batched effects of the call: await additions, then
 -- removals, queued events, request counters, and the TTL of requests that
--- became final (recorded in FINALS), and the usage counts.
+-- became final (recorded in FINALS), the usage counts, and one PUBLISH
+-- per CMPP account with new report entries on the wake channel
+-- "<prefix>:cmpp:wake" (Keys.CMPPWake; the prefix is in TAG).
 local function flush()
   use_flush()
+  if #WAKE > 0 then
+    local wake = string.match(TAG, '^{(.*):[^:]*}$') .. ':cmpp:wake'
+    for _, a in ipairs(WAKE) do redis.call('PUBLISH', wake, a) end
+    WAKE, WAKESEEN = {}, {}
+  end
   local await = TAG .. ':await'
   push_chunks('ZADD', await, AWAIT_ADD)
   push_chunks('ZREM', await, AWAIT_DEL)
