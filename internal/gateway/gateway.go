@@ -170,7 +170,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if cfg.CMPPServer.Enabled() {
 		s.cmpp, err = cmppserver.New(cfg.CMPPServer, cmppserver.Deps{
 			Store: s.store, Registry: s.reg, Metrics: s.metrics,
-			Logger:    log, // the server adds component=cmppserver
+			Logger:    log,     // the server adds component=cmppserver
 			ReplicaID: s.owner, // unique per process (buildSenders)
 		})
 		if err != nil {
