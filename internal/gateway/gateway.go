@@ -172,6 +172,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			Store: s.store, Registry: s.reg, Metrics: s.metrics,
 			Logger:    log,     // the server adds component=cmppserver
 			ReplicaID: s.owner, // unique per process (buildSenders)
+			Wake:      s.wake,  // stored SUBMITs start their channel's sender at once
 		})
 		if err != nil {
 			_ = s.ln.Close()
