@@ -34,7 +34,7 @@ type back struct {
 	cancel context.CancelFunc
 	// loops are the pumps', the subscriber's and the sampler's goroutines.
 	loops sync.WaitGroup
-	// hardStop is closed when stopBackend gives up waiting: pumps stop
-	// waiting for their links' outstanding DELIVERs.
+	// hardStop is closed when stopBackend gives up waiting: SUBMITs of
+	// unknown outcome stop being settled.
 	hardStop chan struct{}
 }

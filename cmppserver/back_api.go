@@ -62,6 +62,7 @@ func (s *Server) stopBackend(ctx context.Context) {
 		close(b.hardStop)
 		<-done
 	}
+	b.cancel()
 }
 
 // onSubmit handles a SUBMIT from l; it answers through l.respond, maybe

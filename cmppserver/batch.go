@@ -199,8 +199,17 @@ func (s *Server) commit(batch []*submitItem) {
 			reqs[i] = it.req
 		}
 		errs := s.deps.Store.CreateRequests(ctx, reqs)
+		queued := map[string]bool{}
 		for i, it := range live {
 			s.stored(it, errs[i])
+			if errs[i] == nil {
+				queued[it.req.Channel] = true
+			}
+		}
+		if w := s.deps.Wake; w != nil {
+			for ch := range queued {
+				w.JobsQueued(ch)
+			}
 		}
 	}
 	for _, it := range batch {

@@ -12,10 +12,10 @@ import (
 )
 
 // msgIDZone is the time zone of the time fields of the Msg_Ids smsbridge
-// assigns and of the report times it sends (China Standard Time, as the
-// operators' gateways use). Every replica uses it, so the cluster-wide
-// sequence of a second (store.ReserveMsgSeq) is keyed the same everywhere.
-var msgIDZone = time.FixedZone("CST", 8*3600)
+// assigns: the store's CMPP zone (China time, as the operators' gateways
+// use), the same on every replica, so the cluster-wide sequence of a
+// second (store.ReserveMsgSeq) is keyed the same everywhere.
+var msgIDZone = store.CMPPTimeZone
 
 // msgIDBlock is how many sequence numbers a replica reserves per Redis
 // call (at least what one SUBMIT needs).

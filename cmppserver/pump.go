@@ -23,6 +23,9 @@ import (
 // pumpTimeout bounds one store call of a pump.
 const pumpTimeout = 5 * time.Second
 
+// maxLease is the most entries one LeaseCMPPDelivers call may take.
+const maxLease = 1000
+
 // sampleEvery is how often the delivers_waiting gauge is sampled.
 const sampleEvery = 5 * time.Second
 
@@ -43,6 +46,10 @@ type pump struct {
 	outstanding int
 	// rr is the round-robin position among links.
 	rr int
+	// exited is set once the loop returned: results are then recorded by
+	// the done callbacks themselves.
+	exited bool
+	srv    *Server
 }
 
 // deliverResult is the outcome of one DELIVER.
@@ -79,7 +86,7 @@ func (s *Server) pumpLinkUp(l *link) {
 	p := b.pumps[l.account]
 	if p == nil {
 		ctx, cancel := context.WithCancel(b.ctx)
-		p = &pump{account: l.account, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
+		p = &pump{account: l.account, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), srv: s}
 		b.pumps[l.account] = p
 		b.loops.Add(1)
 		go s.runPump(p)
@@ -128,41 +135,43 @@ func (s *Server) pumpLinks(p *pump) []*link {
 	return append([]*link(nil), p.links...)
 }
 
-// runPump is p's loop. After its context is done it keeps acknowledging
-// and releasing until every DELIVER handed to a link has its outcome
-// (links call done when they close), unless the backend's hard stop
-// comes first.
+// runPump is p's loop. Once its context is done it records the pending
+// outcomes and returns; a DELIVER answered (or failed) after that is
+// recorded by its done callback itself (see addResult), so shutdown does
+// not wait for the links, which the connection layer closes afterwards.
 func (s *Server) runPump(p *pump) {
 	defer s.back.loops.Done()
 	poll := time.NewTicker(s.cfg.ReportPoll.D())
 	defer poll.Stop()
-	done := p.ctx.Done()
 	for {
 		s.flushResults(p)
-		if done != nil {
-			if s.fill(p) {
-				p.signal()
+		if p.ctx.Err() != nil {
+			if p.exit() {
+				return
 			}
-		} else if p.idle() {
-			return
+			continue
+		}
+		if s.fill(p) {
+			p.signal()
 		}
 		select {
 		case <-p.wake:
 		case <-poll.C:
-		case <-done:
-			done = nil
-		case <-s.back.hardStop:
-			s.flushResults(p)
-			return
+		case <-p.ctx.Done():
 		}
 	}
 }
 
-// idle reports whether no DELIVER is outstanding and no result pending.
-func (p *pump) idle() bool {
+// exit marks p exited when no result is pending (true); later results
+// are recorded by addResult directly.
+func (p *pump) exit() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.outstanding == 0 && len(p.results) == 0
+	if len(p.results) > 0 {
+		return false
+	}
+	p.exited = true
+	return true
 }
 
 // fill leases entries for the free window of p's links and hands them
@@ -183,7 +192,7 @@ func (s *Server) fill(p *pump) (more bool) {
 			return true
 		}
 		ctx, cancel := context.WithTimeout(p.ctx, pumpTimeout)
-		ds, expired, err := s.deps.Store.LeaseCMPPDelivers(ctx, ch, p.account, s.deps.ReplicaID, free,
+		ds, expired, err := s.deps.Store.LeaseCMPPDelivers(ctx, ch, p.account, s.deps.ReplicaID, min(free, maxLease),
 			s.leaseFor(), s.cfg.ReportRetention.D())
 		cancel()
 		if expired > 0 {
@@ -195,7 +204,7 @@ func (s *Server) fill(p *pump) (more bool) {
 			}
 			continue
 		}
-		if len(ds) == free {
+		if len(ds) == min(free, maxLease) {
 			more = true
 		}
 		var unsent []string
@@ -264,20 +273,25 @@ func (s *Server) sendOne(p *pump, links []*link, e *store.CMPPDeliver) bool {
 }
 
 // addResult records r (outstanding: it ends a handed-out DELIVER) and
-// wakes the pump.
+// wakes the pump; once the pump exited, it records r itself.
 func (p *pump) addResult(r deliverResult, outstanding bool) {
 	p.mu.Lock()
-	p.results = append(p.results, r)
 	if outstanding {
 		p.outstanding--
 	}
+	if p.exited {
+		p.mu.Unlock()
+		p.srv.record(p.account, []deliverResult{r})
+		return
+	}
+	p.results = append(p.results, r)
 	p.mu.Unlock()
 	p.signal()
 }
 
-// flushResults acknowledges and releases the pending results, one store
-// call per channel and kind of call. Failed calls keep their results for
-// the next pass (until the hard stop: then the leases expire).
+// flushResults records the pending results; those whose store call
+// failed wait for the next pass (while the pump runs; after that their
+// lease ends).
 func (s *Server) flushResults(p *pump) {
 	p.mu.Lock()
 	rs := p.results
@@ -286,6 +300,16 @@ func (s *Server) flushResults(p *pump) {
 	if len(rs) == 0 {
 		return
 	}
+	if retry := s.record(p.account, rs); len(retry) > 0 && p.ctx.Err() == nil {
+		p.mu.Lock()
+		p.results = append(retry, p.results...)
+		p.mu.Unlock()
+	}
+}
+
+// record acknowledges and releases rs of account, one store call per
+// channel and kind of call, and returns the results whose call failed.
+func (s *Server) record(account string, rs []deliverResult) (failed []deliverResult) {
 	type key struct {
 		ch  string
 		ack bool
@@ -299,7 +323,6 @@ func (s *Server) flushResults(p *pump) {
 		}
 		groups[k] = append(groups[k], r)
 	}
-	var retry []deliverResult
 	for _, k := range order {
 		g := groups[k]
 		ids := make([]string, len(g))
@@ -309,15 +332,15 @@ func (s *Server) flushResults(p *pump) {
 		ctx, cancel := context.WithTimeout(context.Background(), pumpTimeout)
 		var err error
 		if k.ack {
-			err = s.deps.Store.AckCMPPDelivers(ctx, k.ch, p.account, ids)
+			err = s.deps.Store.AckCMPPDelivers(ctx, k.ch, account, ids)
 		} else {
-			err = s.deps.Store.ReleaseCMPPDelivers(ctx, k.ch, p.account, ids)
+			err = s.deps.Store.ReleaseCMPPDelivers(ctx, k.ch, account, ids)
 		}
 		cancel()
 		if err != nil {
-			s.deps.Logger.Warn().Err(err).Str("account", p.account).Str("channel", k.ch).Bool("ack", k.ack).
-				Int("entries", len(ids)).Msg("CMPP DELIVER outcomes not recorded; retrying")
-			retry = append(retry, g...)
+			s.deps.Logger.Warn().Err(err).Str("account", account).Str("channel", k.ch).Bool("ack", k.ack).
+				Int("entries", len(ids)).Msg("CMPP DELIVER outcomes not recorded")
+			failed = append(failed, g...)
 			continue
 		}
 		for _, r := range g {
@@ -328,14 +351,10 @@ func (s *Server) flushResults(p *pump) {
 					s.back.m.deliverSeconds.Observe(r.took.Seconds())
 				}
 			}
-			s.back.m.delivers.WithLabelValues(p.account, r.kind, outcome).Inc()
+			s.back.m.delivers.WithLabelValues(account, r.kind, outcome).Inc()
 		}
 	}
-	if len(retry) > 0 {
-		p.mu.Lock()
-		p.results = append(retry, p.results...)
-		p.mu.Unlock()
-	}
+	return failed
 }
 
 // release returns unsent leased entries to the queue at once.
@@ -393,8 +412,8 @@ func buildDeliver(e *store.CMPPDeliver, v cmpp.Version, header cmpp.MsgID) (*cmp
 	}
 	r := &cmpp.Report{
 		MsgID: id, Stat: e.Stat, DestTerminalID: e.Terminal,
-		SubmitTime: submitted.In(msgIDZone).Format(reportTimeLayout),
-		DoneTime:   done.In(msgIDZone).Format(reportTimeLayout),
+		SubmitTime: submitted.In(store.CMPPTimeZone).Format(reportTimeLayout),
+		DoneTime:   done.In(store.CMPPTimeZone).Format(reportTimeLayout),
 	}
 	if err := d.SetReport(r, v != cmpp.V30); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
@@ -30,6 +31,9 @@ type Deps struct {
 	// ReplicaID is unique per process: link ids and lease owners start
 	// with it.
 	ReplicaID string
+	// Wake, when set, is told when SUBMITs were queued on a channel, so
+	// the channel's sender starts at once (nil: it finds them at its poll).
+	Wake *wake.Hub
 }
 
 // Server is the CMPP server for customers.

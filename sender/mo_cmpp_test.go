@@ -30,8 +30,8 @@ func cmppRoute(channel, dest string) (account, destID string, ok bool) {
 	return testAccount, testServiceCode + strings.TrimPrefix(dest, testSrc+testMOExt), true
 }
 
-// leaseCMPP leases every MO entry waiting for testAccount (waiting until n
-// have arrived) and acknowledges them.
+// leaseCMPP leases the entries waiting for testAccount in channel
+// "default" until n have arrived, and acknowledges them.
 func leaseCMPP(t *testing.T, st *store.Store, n int) []store.CMPPDeliver {
 	t.Helper()
 	ctx := context.Background()

@@ -170,8 +170,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	if cfg.CMPPServer.Enabled() {
 		s.cmpp, err = cmppserver.New(cfg.CMPPServer, cmppserver.Deps{
 			Store: s.store, Registry: s.reg, Metrics: s.metrics,
-			Logger:    log.With().Str("component", "cmpp-server").Logger(),
+			Logger:    log,     // the server adds component=cmppserver
 			ReplicaID: s.owner, // unique per process (buildSenders)
+			Wake:      s.wake,  // stored SUBMITs start their channel's sender at once
 		})
 		if err != nil {
 			_ = s.ln.Close()

@@ -188,24 +188,28 @@ func RunCMPPBench(ctx context.Context, cfg CMPPBenchConfig) (*CMPPReport, error)
 		}
 		links = append(links, l)
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	// Closing stop ends the workers after their SUBMIT in flight is
+	// answered (its report is then expected too); ctx ends them at once.
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	halt := func() { stopOnce.Do(func() { close(stop) }) }
+	defer halt()
 	var wg sync.WaitGroup
 	for li, l := range links {
 		for w := range cfg.Workers {
 			wk := &d.workers[li*cfg.Workers+w]
-			wg.Go(func() { d.work(runCtx, l, wk) })
+			wg.Go(func() { d.work(ctx, stop, l, wk) })
 		}
 	}
 	if cfg.Warmup > 0 {
 		if err := sleepCtx(ctx, cfg.Warmup); err != nil {
-			stop()
+			halt()
 			wg.Wait()
 			return nil, err
 		}
 	}
 	rep, err := d.measure(ctx)
-	stop()
+	halt()
 	wg.Wait()
 	if err != nil {
 		return nil, err
@@ -276,11 +280,17 @@ func (d *cmppDriver) onDeliver(_ context.Context, p *cmpp.Deliver) error {
 	return nil
 }
 
-// work submits on l until ctx ends. Destination numbers differ per
-// SUBMIT; a UCS2Long worker sends its messages' segments in order.
-func (d *cmppDriver) work(ctx context.Context, l *cmpp.Link, w *cmppWorker) {
+// work submits on l until stop is closed (the SUBMIT in flight is
+// answered first) or ctx ends. Destination numbers differ per SUBMIT; a
+// UCS2Long worker sends its messages' segments in order.
+func (d *cmppDriver) work(ctx context.Context, stop <-chan struct{}, l *cmpp.Link, w *cmppWorker) {
 	var n uint64
 	for ctx.Err() == nil {
+		select {
+		case <-stop:
+			return
+		default:
+		}
 		sub := d.submit(w.id, n)
 		n++
 		start := time.Now()
