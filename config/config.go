@@ -40,9 +40,6 @@ type Config struct {
 	Simulator Simulator `yaml:"simulator"`
 	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
-	// CMPPServer is the CMPP server for customers' own CMPP clients
-	// (off when its addr is empty).
-	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
 }
 
 // HTTP configures the API listener.
