@@ -116,11 +116,13 @@ func (c cmppConfig) parse(t *testing.T) *config.Config {
 	return cfg
 }
 
+// q quotes s for the YAML templates.
 func q(s string) string {
 	b, _ := json.Marshal(s) // a JSON string is a YAML double-quoted scalar
 	return string(b)
 }
 
+// itoa formats n for the YAML templates.
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // cmppListenLine reports whether a log line announces the CMPP server's
@@ -219,15 +221,15 @@ type cmppGW struct {
 func runCMPPGateway(t *testing.T, c cmppConfig) *cmppGW {
 	t.Helper()
 	cfg := c.parse(t)
-	sniff := &testLog{t: t}
-	gw, err := gateway.New(cfg, zerolog.New(sniff).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
+	tl := &testLog{t: t}
+	gw, err := gateway.New(cfg, zerolog.New(tl).Level(zerolog.WarnLevel), gateway.Options{Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = gw.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; sniff.stop() })
+	t.Cleanup(func() { cancel(); <-done; tl.stop() })
 	g := &cmppGW{gw: gw, http: "http://" + gw.Addr(), cmpp: gw.CMPPAddr()}
 	if g.cmpp == "" {
 		t.Fatal("the gateway has no CMPP server although cmpp_server.addr is set")
@@ -235,7 +237,8 @@ func runCMPPGateway(t *testing.T, c cmppConfig) *cmppGW {
 	return g
 }
 
-// testLog is the in-process gateway's log writer: it passes errors to the test log until the test ends.
+// testLog is the in-process gateway's log writer: it passes errors to
+// the test log until the test ends.
 type testLog struct {
 	t    *testing.T
 	mu   sync.Mutex
