@@ -99,7 +99,11 @@ func (s *Server) submit(l *link, seq uint32, p *cmpp.Submit) {
 
 // refuse answers a SUBMIT with Result r (not 0) and counts it.
 func (s *Server) refuse(account string, log zerolog.Logger, answer func(cmpp.PDU), r uint32, why string) {
-	log.Info().Uint32("result", r).Str("reason", why).Msg("SUBMIT refused")
+	ev := log.Info()
+	if r == resultFlow {
+		ev = log.Debug() // can come by the thousand a second; counted in the metric
+	}
+	ev.Uint32("result", r).Str("reason", why).Msg("SUBMIT refused")
 	s.back.m.submitted(account, r)
 	answer(&cmpp.SubmitResp{Result: r})
 }
