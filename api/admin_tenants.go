@@ -44,6 +44,11 @@ type TenantBody struct {
 	Weight int `json:"weight"`
 	// Disabled refuses the tenant's API keys (403 tenant_disabled).
 	Disabled bool `json:"disabled"`
+	// CMPP, when set, lets the tenant's CMPP client log in to the CMPP
+	// server (see registry.CMPPAccess); in a PATCH, an object is merged
+	// key by key into the current block and null removes the access
+	// (closing its links). Its secret is never returned.
+	CMPP *registry.CMPPAccess `json:"cmpp"`
 }
 
 // TenantView is how the admin API shows a tenant: its settings without
@@ -67,12 +72,39 @@ type TenantView struct {
 	TimeZone string `json:"time_zone"`
 	Weight   int    `json:"weight"`
 	Disabled bool   `json:"disabled"`
+	// CMPP is the tenant's CMPP access without its secret (absent when it
+	// has none).
+	CMPP *CMPPView `json:"cmpp,omitempty"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// Keys are the tenant's API keys, oldest first.
 	Keys      []KeyView    `json:"keys"`
 	CreatedAt webhook.Time `json:"created_at"`
 	UpdatedAt webhook.Time `json:"updated_at"`
+}
+
+// CMPPView is how the admin API shows a tenant's CMPP access: the block
+// as stored (defaults filled), the secret replaced by SecretSet.
+type CMPPView struct {
+	Account string `json:"account"`
+	// SecretSet is true when a secret is set (the secret is never shown).
+	SecretSet        bool     `json:"secret_set"`
+	MaxLinks         int      `json:"max_links"`
+	MaxSubmitsPerSec int      `json:"max_submits_per_sec"`
+	AllowedIPs       []string `json:"allowed_ips"`
+	Version          string   `json:"version"`
+	ServiceCode      string   `json:"service_code"`
+}
+
+// cmppView renders a (nil for none).
+func cmppView(a *registry.CMPPAccess) *CMPPView {
+	if a == nil {
+		return nil
+	}
+	return &CMPPView{
+		Account: a.Account, SecretSet: a.Secret != "", MaxLinks: a.MaxLinks, MaxSubmitsPerSec: a.MaxSubmitsPerSec,
+		AllowedIPs: nonNil(a.AllowedIPs), Version: a.Version, ServiceCode: a.ServiceCode,
+	}
 }
 
 // KeyView is one API key of a tenant, without the key.
@@ -105,17 +137,17 @@ func tenantFromBody(b *TenantBody) registry.Tenant {
 	return registry.Tenant{
 		Name: b.Name, Channels: b.Channels, CallbackURL: b.CallbackURL, WebhookSecret: b.WebhookSecret,
 		MOExt: b.MOExt, Default: b.Default, WebhookBatchMax: b.WebhookBatchMax, WebhookHosts: b.WebhookHosts,
-		Limits: b.Limits, TimeZone: b.TimeZone, Weight: b.Weight, Disabled: b.Disabled,
+		Limits: b.Limits, TimeZone: b.TimeZone, Weight: b.Weight, Disabled: b.Disabled, CMPP: b.CMPP,
 	}
 }
 
-// bodyOfTenant is the editable part of t (secret included: it is merged,
-// never answered).
+// bodyOfTenant is the editable part of t (secrets included: they are
+// merged, never answered).
 func bodyOfTenant(t *registry.Tenant) TenantBody {
 	return TenantBody{
 		Name: t.Name, Channels: t.Channels, CallbackURL: t.CallbackURL, WebhookSecret: t.WebhookSecret,
 		MOExt: t.MOExt, Default: t.Default, WebhookBatchMax: t.WebhookBatchMax, WebhookHosts: t.WebhookHosts,
-		Limits: t.Limits, TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled,
+		Limits: t.Limits, TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled, CMPP: t.CMPP,
 	}
 }
 
@@ -134,7 +166,7 @@ func tenantView(t *registry.Tenant, lastUsed map[string]time.Time, now time.Time
 		WebhookSecretSet: t.WebhookSecret != "",
 		MOExt:            t.MOExt, Default: t.Default, WebhookBatchMax: t.WebhookBatchMax,
 		WebhookHosts: nonNil(t.WebhookHosts), Limits: t.Limits,
-		TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled,
+		TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled, CMPP: cmppView(t.CMPP),
 		ManagedBy: t.State.ManagedBy, Keys: make([]KeyView, 0, len(t.State.Keys)),
 		CreatedAt: webhook.Time{Time: t.State.CreatedAt}, UpdatedAt: webhook.Time{Time: t.State.UpdatedAt},
 	}
@@ -215,7 +247,7 @@ func (s *Server) createTenant(c *gin.Context) {
 		abort(c, e)
 		return
 	}
-	if e := explicitZeroWeight(fields, b.Weight); e != nil {
+	if e := explicitTenantZeros(fields, &b); e != nil {
 		abort(c, e)
 		return
 	}
@@ -247,12 +279,18 @@ func (s *Server) getTenant(c *gin.Context) {
 	}
 }
 
-// explicitZeroWeight refuses a weight the body sets to 0: the registry
-// reads 0 as "the default", which only a weight left out (or, in a PATCH,
-// null) means, like the explicit zeros of config.yaml.
-func explicitZeroWeight(fields map[string]any, weight int) *apiError {
-	if v, ok := fields["weight"]; ok && v != nil && weight == 0 {
+// explicitTenantZeros refuses a weight or cmpp.max_links the body (b,
+// with its members fields) sets to 0: the registry reads 0 as "the
+// default", which only a number left out (or, in a PATCH, null) means,
+// like the explicit zeros of config.yaml.
+func explicitTenantZeros(fields map[string]any, b *TenantBody) *apiError {
+	if v, ok := fields["weight"]; ok && v != nil && b.Weight == 0 {
 		return invalidField("weight", fmt.Sprintf("must be 1..%d, not 0 (leave it out for the default, %d)", store.MaxWeight, store.DefaultWeight))
+	}
+	if sub, ok := fields["cmpp"].(map[string]any); ok && b.CMPP != nil {
+		if v, ok := sub["max_links"]; ok && v != nil && b.CMPP.MaxLinks == 0 {
+			return invalidField("cmpp.max_links", fmt.Sprintf("must be 1..%d, not 0 (leave it out for the default, %d)", registry.MaxCMPPLinks, registry.DefaultCMPPMaxLinks))
+		}
 	}
 	return nil
 }
@@ -260,7 +298,9 @@ func explicitZeroWeight(fields map[string]any, weight int) *apiError {
 // patchTenant handles PATCH /admin/tenants/{name}: a JSON merge patch of
 // TenantBody's fields over the stored tenant. A new webhook_secret
 // rotates the secret (the previous one signs too until
-// previous_secret_until).
+// previous_secret_until); "cmpp": null removes the CMPP access, a cmpp
+// object is merged into the current block (a new cmpp.secret has no
+// overlap: the account's links close and log in again with it).
 func (s *Server) patchTenant(c *gin.Context) {
 	name := c.Param("name")
 	var check TenantBody
@@ -269,7 +309,7 @@ func (s *Server) patchTenant(c *gin.Context) {
 		abort(c, e)
 		return
 	}
-	if e := explicitZeroWeight(patch, check.Weight); e != nil {
+	if e := explicitTenantZeros(patch, &check); e != nil {
 		abort(c, e)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/webhook"
 )
 
@@ -176,9 +177,10 @@ func TestSpecSchemasMatchTypes(t *testing.T) {
 		"Error":          ErrorBody{Code: CodeNotFound, Message: "m"},
 		"SendRequest": SendRequest{To: []string{"1"}, Content: "c", Channel: "c", Ext: "1", CallbackURL: "u", ClientRef: "r",
 			Encoding: "auto", Priority: "high"},
-		"TenantBody": TenantBody{Name: "n", Channels: []string{"c"}, WebhookHosts: []string{"h"}},
+		"TenantBody": TenantBody{Name: "n", Channels: []string{"c"}, WebhookHosts: []string{"h"},
+			CMPP: &registry.CMPPAccess{Account: "a", Secret: "s", ServiceCode: "1", AllowedIPs: []string{"::1"}}},
 		"TenantView": TenantView{Name: "n", Channels: []string{"c"}, WebhookHosts: []string{}, PreviousSecretUntil: &now,
-			Keys: []KeyView{{ID: "k", LastUsedAt: &now}}},
+			Keys: []KeyView{{ID: "k", LastUsedAt: &now}}, CMPP: &CMPPView{Account: "a", AllowedIPs: []string{}}},
 		"TenantList":       TenantList{Tenants: []TenantView{{Keys: []KeyView{}}}},
 		"NewKey":           NewKeyResponse{ID: "k", Key: "secret"},
 		"Usage":            UsageResponse{Days: []UsageDay{{Date: "2026-01-01"}}},

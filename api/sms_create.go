@@ -371,8 +371,8 @@ func (s *Server) createSMS(c *gin.Context) {
 		}
 	}
 	if s.metrics != nil {
-		s.metrics.AcceptedRequests.WithLabelValues(v.channel, "http").Inc()
-		s.metrics.AcceptedSegments.WithLabelValues(v.channel, "http").Add(float64(resp.TotalSegments))
+		s.metrics.AcceptedRequests.WithLabelValues(v.channel, IngressHTTP).Inc()
+		s.metrics.AcceptedSegments.WithLabelValues(v.channel, IngressHTTP).Add(float64(resp.TotalSegments))
 	}
 	l.smsID = nr.ID
 	c.Header("Location", "/sms/"+nr.ID)

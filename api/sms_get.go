@@ -3,19 +3,26 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
 )
 
 // StatusResponse is the body of GET /sms/{id}.
 type StatusResponse struct {
-	// ID is the request id.
+	// ID is the request id: a UUID (POST /sms) or "cmpp-" + the 22-digit
+	// Msg_Id of the SUBMIT_RESP (a SUBMIT over the CMPP server).
 	ID string `json:"id"`
+	// Ingress is how the request came in: IngressHTTP or IngressCMPP.
+	Ingress string `json:"ingress"`
+	// CMPP is set for a request submitted over a CMPP link.
+	CMPP *SMSCMPP `json:"cmpp,omitempty"`
 	// Status is queued, sending, submitted, delivered,
 	// partially_delivered, failed or cancelled.
 	Status string `json:"status"`
@@ -35,6 +42,23 @@ type StatusResponse struct {
 	Counts StatusCounts `json:"counts"`
 	// Recipients are in request order.
 	Recipients []RecipientStatus `json:"recipients"`
+}
+
+// Ingress values of StatusResponse (also the ingress label of the
+// accepted counters).
+const (
+	IngressHTTP = "http"
+	IngressCMPP = "cmpp"
+)
+
+// SMSCMPP is where a request submitted over CMPP came from.
+type SMSCMPP struct {
+	// Account is the CMPP account (login Source_Addr) that submitted it.
+	Account string `json:"account"`
+	// MsgID is the Msg_Id smsbridge answered in SUBMIT_RESP (22 digits),
+	// the one its report DELIVERs carry; recipient k (1-based) of a
+	// SUBMIT to several numbers is reported with its sequence + k-1.
+	MsgID string `json:"msg_id"`
 }
 
 // StatusCounts tallies the recipients of a request by rolled-up status.
@@ -105,6 +129,11 @@ func statusResponse(r *store.Request) StatusResponse {
 			Unknown: r.Counts.Unknown, Cancelled: r.Counts.Cancelled, Pending: r.Counts.Pending,
 		},
 		Recipients: make([]RecipientStatus, len(r.Recipients)),
+		Ingress:    IngressHTTP,
+	}
+	if r.CMPP != nil {
+		out.Ingress = IngressCMPP
+		out.CMPP = &SMSCMPP{Account: r.CMPP.Account, MsgID: r.CMPP.MsgID}
 	}
 	for i, rc := range r.Recipients {
 		rs := RecipientStatus{To: rc.Number, Status: string(rc.Status), ErrorCode: rc.ErrorCode,
@@ -126,9 +155,19 @@ func statusResponse(r *store.Request) StatusResponse {
 	return out
 }
 
-// validSMSID reports whether id has the form of the ids POST /sms issues
-// (a lower-case canonical UUID); anything else cannot exist.
+// cmppIDPrefix starts the id of a request submitted over CMPP: "cmpp-"
+// + the 22-digit Msg_Id of its SUBMIT_RESP (the cmppserver names them so).
+const cmppIDPrefix = "cmpp-"
+
+// validSMSID reports whether id has the form of the ids requests get: a
+// lower-case canonical UUID (POST /sms) or cmppIDPrefix + a 22-digit
+// Msg_Id whose fields fit their widths (CMPP SUBMIT); anything else
+// cannot exist.
 func validSMSID(id string) bool {
+	if rest, ok := strings.CutPrefix(id, cmppIDPrefix); ok {
+		m, err := cmpp.ParseMsgID(rest)
+		return err == nil && m.String() == rest
+	}
 	u, err := uuid.Parse(id)
 	return err == nil && len(id) == 36 && u.String() == id
 }

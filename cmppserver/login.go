@@ -64,7 +64,15 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginMaxLinks}
 		case !s.front.addLink(l):
 			_ = s.deps.Store.ReleaseLinkSlot(ctx, slotScope(l.account), l.id)
-			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginOK, detail: "server shutting down"}
+			r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginMaxLinks, detail: "server shutting down"}
+		default:
+			// The account may have changed since checkLogin, and the
+			// registry watch may have looked before the link was listed.
+			if reason := s.stale(l, s.deps.Registry.Snapshot()); reason != "" {
+				s.front.removeLink(l)
+				_ = s.deps.Store.ReleaseLinkSlot(ctx, slotScope(l.account), l.id)
+				r = loginResult{status: cmpp.ConnectOtherError, respVersion: c.Version, outcome: loginDisabled, detail: reason}
+			}
 		}
 	}
 	resp := &cmpp.ConnectResp{Status: r.status, Version: r.respVersion}
@@ -75,7 +83,7 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 	s.front.logins.WithLabelValues(r.outcome).Inc()
 	ev := l.log.Info()
 	if r.status != cmpp.ConnectOK {
-		ev = l.log.Warn()
+		ev = l.log.Warn().Str("account", c.SourceAddr)
 		if r.tenant != nil {
 			ev = ev.Str("tenant", r.tenant.Name)
 		}
@@ -83,7 +91,7 @@ func (l *link) login(fr *cmpp.FrameReader) bool {
 	if r.detail != "" {
 		ev = ev.Str("detail", r.detail)
 	}
-	ev.Str("account", c.SourceAddr).Stringer("version", c.Version).Uint32("status", r.status).
+	ev.Stringer("version", c.Version).Uint32("status", r.status).
 		Str("outcome", r.outcome).Msg("cmpp login")
 
 	frameOut, err := cmpp.Append(nil, r.respVersion, h.SequenceID, resp)
@@ -138,7 +146,7 @@ func (l *link) checkLogin(ctx context.Context, c *cmpp.Connect) loginResult {
 		return failed(cmpp.ConnectAuthFailed, loginBadAuth)
 	}
 	allowed := accountVersion(acc)
-	if c.Version > allowed {
+	if c.Version > allowed && !(allowed == cmpp.V20 && c.Version == cmpp.V21) { // 2.1 uses the 2.0 layouts
 		// Answer in the layout of, and announce, the highest version the
 		// account may use: the client can retry with it.
 		r.status, r.outcome, r.respVersion = cmpp.ConnectVersionTooHigh, loginVersion, allowed

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/registry"
 )
 
@@ -31,6 +32,10 @@ type Config struct {
 	Text Text `yaml:"text"`
 	// Queue configures leases, retries and report waits.
 	Queue Queue `yaml:"queue"`
+	// CMPPServer is the CMPP server tenants' own CMPP clients log in to
+	// (tenants[].cmpp); off while its Addr is empty. Its defaults and
+	// checks are the cmppserver package's (FillDefaults, Validate).
+	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
 	// Simulator, when Embedded, runs the ISMG simulator in-process (demo).
 	Simulator Simulator `yaml:"simulator"`
 	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.

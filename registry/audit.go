@@ -45,6 +45,13 @@ func redactJSON(v any) []byte {
 		if c.State.PreviousSecret != "" {
 			c.State.PreviousSecret = redacted
 		}
+		if c.CMPP != nil {
+			a := *c.CMPP
+			if a.Secret != "" {
+				a.Secret = redacted
+			}
+			c.CMPP = &a
+		}
 		v = &c
 	case *Channel:
 		if x == nil {

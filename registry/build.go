@@ -20,6 +20,7 @@ func NewSnapshot(version int64, tenants []Tenant, channels []Channel) *Snapshot 
 		keys:     map[[sha256.Size]byte]keyRef{},
 		channels: make(map[string]*Channel, len(channels)),
 		locs:     make(map[string]*time.Location, len(tenants)),
+		cmpp:     map[string]*Tenant{},
 	}
 	for i := range tenants {
 		t := &tenants[i]
@@ -32,6 +33,13 @@ func NewSnapshot(version int64, tenants []Tenant, channels []Channel) *Snapshot 
 		}
 		s.tenants[t.Name] = t
 		s.order = append(s.order, t)
+		if t.CMPP != nil && t.CMPP.Account != "" {
+			// CheckSet keeps accounts unique; should stored records ever
+			// disagree, the first tenant by name keeps the account.
+			if cur, dup := s.cmpp[t.CMPP.Account]; !dup || t.Name < cur.Name {
+				s.cmpp[t.CMPP.Account] = t
+			}
+		}
 		for _, k := range t.State.Keys {
 			if sum, ok := decodeSum(strings.ToLower(k.SHA256)); ok {
 				s.keys[sum] = keyRef{tenant: t, keyID: k.ID}

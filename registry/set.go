@@ -47,7 +47,8 @@ func (e *SetError) Relative() string {
 // CheckSet checks what no item can check alone: unique tenant and channel
 // names, API keys unique across tenants (key_sha256 and State.Keys),
 // tenant channels that exist and are not deleted, at most one default
-// tenant. Deleted tenants are left out (their keys no longer count).
+// tenant, CMPP accounts (cmpp.account) unique across tenants. Deleted
+// tenants are left out (their keys and accounts no longer count).
 func CheckSet(tenants []Tenant, channels []Channel) []*SetError {
 	var errs []*SetError
 	chans := map[string]int{}
@@ -61,7 +62,7 @@ func CheckSet(tenants []Tenant, channels []Channel) []*SetError {
 		}
 		chans[ch.Name] = i
 	}
-	names, keys := map[string]int{}, map[string]int{}
+	names, keys, accounts := map[string]int{}, map[string]int{}, map[string]int{}
 	defaultTenant := -1
 	for i := range tenants {
 		t := &tenants[i]
@@ -93,6 +94,14 @@ func CheckSet(tenants []Tenant, channels []Channel) []*SetError {
 				bad("channels", fmt.Sprintf("unknown channel %q", name), fmt.Sprintf("unknown channel %q", name))
 			case channels[j].Deleted():
 				bad("channels", fmt.Sprintf("channel %q is deleted", name), fmt.Sprintf("channel %q is deleted", name))
+			}
+		}
+		if t.CMPP != nil && t.CMPP.Account != "" {
+			if j, dup := accounts[t.CMPP.Account]; dup {
+				bad("cmpp.account", fmt.Sprintf("CMPP account %q is already tenants[%d]'s", t.CMPP.Account, j),
+					fmt.Sprintf("CMPP account %q is already tenant %q's", t.CMPP.Account, tenants[j].Name))
+			} else {
+				accounts[t.CMPP.Account] = i
 			}
 		}
 		if t.Default {

@@ -24,6 +24,9 @@ type Snapshot struct {
 	chanOrder []*Channel
 	// locs caches each tenant's time zone.
 	locs map[string]*time.Location
+	// cmpp maps the CMPP account of every tenant that is not deleted to
+	// the tenant.
+	cmpp map[string]*Tenant
 }
 
 type keyRef struct {
@@ -58,6 +61,15 @@ func (s *Snapshot) TenantForWebhooks(name string) (*Tenant, bool) {
 		return t, true
 	}
 	t, ok := s.deleted[name]
+	return t, ok
+}
+
+// CMPPAccount returns the tenant whose CMPP access has account (the
+// login Source_Addr), among tenants that are not deleted. A disabled
+// tenant is returned (ok true) so the caller can refuse it; an unknown
+// account gives ok false. The lookup is one map access.
+func (s *Snapshot) CMPPAccount(account string) (*Tenant, bool) {
+	t, ok := s.cmpp[account]
 	return t, ok
 }
 

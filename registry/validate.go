@@ -214,15 +214,22 @@ func dropField(err error, field string) error {
 }
 
 // FillDefaults applies the tenant defaults: Weight store.DefaultWeight
-// and TimeZone DefaultTimeZone when unset. given reports whether the
-// source set a key of the item (e.g. "weight"): a weight set to 0 stays 0
-// (and fails Validate) instead of silently becoming the default. A nil
+// and TimeZone DefaultTimeZone when unset, and those of its cmpp block
+// (CMPPAccess.FillDefaults). given reports whether the source set a key
+// of the item (e.g. "weight", "cmpp.max_links"): a number set to 0 stays
+// 0 (and fails Validate) instead of silently becoming the default. A nil
 // given treats every zero as left out.
 func (t *Tenant) FillDefaults(given func(key string) bool) {
-	if t.Weight == 0 && (given == nil || !given("weight")) {
+	if given == nil {
+		given = func(string) bool { return false }
+	}
+	if t.Weight == 0 && !given("weight") {
 		t.Weight = store.DefaultWeight
 	}
 	setDefault(&t.TimeZone, DefaultTimeZone)
+	if t.CMPP != nil {
+		t.CMPP.FillDefaults(func(key string) bool { return given("cmpp." + key) })
+	}
 }
 
 // Validate checks the tenant (after FillDefaults) on its own and returns
@@ -280,6 +287,11 @@ func (t *Tenant) Validate(o ValidateOptions) error {
 	}
 	if t.Weight < 1 || t.Weight > store.MaxWeight {
 		p.add("weight", "must be 1..%d, not %d", store.MaxWeight, t.Weight)
+	}
+	if t.CMPP != nil {
+		for _, e := range leaves(t.CMPP.Validate()) {
+			p = append(p, fmt.Errorf("cmpp.%w", e))
+		}
 	}
 	return p.err()
 }
