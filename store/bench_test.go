@@ -172,6 +172,34 @@ func BenchmarkCreateRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkCreateRequests is the CMPP server's group commit: batches of
+// 16 one-recipient, one-segment CMPP requests (compare with
+// BenchmarkCreateRequest/1x1, one request per call).
+func BenchmarkCreateRequests(b *testing.B) {
+	const batch = 16
+	st, _ := benchStore(b)
+	ctx := context.Background()
+	reqs := make([]NewRequest, batch)
+	for i := range reqs {
+		reqs[i] = NewRequest{Tenant: "t", Channel: "bc", MsgFmt: 8, Recipients: []string{"13800138000"},
+			Segments: []Segment{{Content: make([]byte, 134), UDHI: true}}, PkTotal: 2, PkNumber: 1,
+			CMPP: &CMPPOrigin{Account: "910001", MsgID: "1206101500000900100010", SrcID: "1065800001", ServiceID: "svc", Report: true}}
+	}
+	timed(b, st, b.N, func() {
+		for i := 0; i < b.N; i += batch {
+			n := min(batch, b.N-i)
+			for k := range n {
+				reqs[k].ID = fmt.Sprintf("c%d", i+k)
+			}
+			for k, err := range st.CreateRequests(ctx, reqs[:n]) {
+				if err != nil {
+					b.Fatal(k, err)
+				}
+			}
+		}
+	})
+}
+
 func BenchmarkLease(b *testing.B) {
 	for _, batch := range []int{16, 64} {
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {

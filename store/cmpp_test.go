@@ -449,3 +449,44 @@ func TestCMPPEntryDecode(t *testing.T) {
 		t.Fatal("report flag not first")
 	}
 }
+
+// TestCreateRequestsGroups: a batch over two channels, larger than one
+// script call's group, is stored whole, in order per tenant queue.
+func TestCreateRequestsGroups(t *testing.T) {
+	backends(t, func(f *fixture) {
+		var reqs []NewRequest
+		for i := range 150 {
+			r := f.cmppRequest(fmt.Sprintf("g%03d", i), 1, true)
+			if i%3 == 0 {
+				r.Channel = "cm2"
+			}
+			reqs = append(reqs, r)
+		}
+		for i, err := range f.st.CreateRequests(f.ctx, reqs) {
+			if err != nil {
+				t.Fatalf("errs[%d] = %v", i, err)
+			}
+		}
+		for _, ch := range []string{"cm1", "cm2"} {
+			f.ch = ch
+			jobs := f.lease(200)
+			want := 100
+			if ch == "cm2" {
+				want = 50
+			}
+			if len(jobs) != want {
+				t.Fatalf("%s: leased %d, want %d", ch, len(jobs), want)
+			}
+			for k := 1; k < len(jobs); k++ {
+				if jobs[k].RequestID <= jobs[k-1].RequestID {
+					t.Fatalf("%s: job order %s after %s", ch, jobs[k].RequestID, jobs[k-1].RequestID)
+				}
+			}
+		}
+		d := Day(f.clock.Now(), 0)
+		u, err := f.st.Usage(f.ctx, []string{"cm1", "cm2"}, "acme", d, d)
+		if err != nil || len(u) != 1 || u[0].Accepted != 150 {
+			t.Fatalf("usage %+v, %v; want 150 accepted", u, err)
+		}
+	})
+}

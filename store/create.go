@@ -168,17 +168,17 @@ func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
 // createArgs builds the ARGV of create.lua.
 func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token string) []any {
 	R, S := len(req.Recipients), len(req.Segments)
-	meta := []any{
-		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
-		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
-		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
-		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
-	}
-	meta = req.cmppMeta(meta)
+	meta := createMeta(req, created)
 	args := make([]any, 0, 11+len(meta)+R+2*S)
 	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token,
 		ms(s.now()), secs(s.opts.UsageRetention), req.Tenant, req.UTCOffset, len(meta))
 	args = append(args, meta...)
+	return appendContent(args, req)
+}
+
+// appendContent appends the recipients, segment bytes and TP_udhi flags
+// of req (create.lua, create_many.lua).
+func appendContent(args []any, req NewRequest) []any {
 	for _, to := range req.Recipients {
 		args = append(args, to)
 	}
@@ -189,6 +189,18 @@ func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token st
 		args = append(args, boolFlag(sg.UDHI))
 	}
 	return args
+}
+
+// createMeta is the request hash's meta fields (field, value pairs).
+func createMeta(req NewRequest, created time.Time) []any {
+	R, S := len(req.Recipients), len(req.Segments)
+	meta := []any{
+		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
+		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
+		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
+	}
+	return req.cmppMeta(meta)
 }
 
 // createKeys are the KEYS of create.lua.

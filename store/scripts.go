@@ -43,6 +43,7 @@ func loadLua(name string, withLib bool) *script {
 // The scripts, run with EVALSHA and an EVAL fallback (redis.Script.Run).
 var (
 	scriptCreate       = loadLua("create", true)
+	scriptCreateMany   = loadLua("create_many", true)
 	scriptResolve      = loadLua("resolve", false)
 	scriptLease        = loadLua("lease", true)
 	scriptExtend       = loadLua("extend", true)
