@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/registry"
 )
 
 // The shipped config.yaml is the reference of production: every key it
@@ -29,8 +30,9 @@ func TestShippedConfigIsTheProductionDefaults(t *testing.T) {
 }
 
 // demo.yaml is an overlay: on top of the defaults it turns on demo mode
-// (embedded simulator and receiver, the demo channel and tenant, private
-// webhook addresses for the loopback receiver) and changes nothing else.
+// (embedded simulator and receiver, the demo channel and tenant with its
+// CMPP account, the CMPP server on loopback, private webhook addresses for
+// the loopback receiver) and changes nothing else.
 func TestDemoOverlay(t *testing.T) {
 	cfg, err := config.Parse(demoOverlay, nil)
 	if err != nil {
@@ -42,9 +44,16 @@ func TestDemoOverlay(t *testing.T) {
 	if len(cfg.Channels) != 1 || cfg.Channels[0].Addr != "" || len(cfg.Tenants) != 1 || cfg.Tenants[0].Name != "demo" {
 		t.Fatalf("demo accounts: %d channels, %d tenants", len(cfg.Channels), len(cfg.Tenants))
 	}
+	// The CMPP server listens on loopback, with the demo tenant's account.
+	if a := cfg.Tenants[0].CMPP; cfg.CMPPServer.Addr != "127.0.0.1:7890" || a == nil || a.Account != "910001" ||
+		a.Secret != "demo-cmpp" || a.ServiceCode != "1065800001" || len(a.AllowedIPs) != 0 ||
+		a.MaxLinks != registry.DefaultCMPPMaxLinks || a.Version != registry.DefaultCMPPVersion {
+		t.Errorf("demo CMPP access: cmpp_server.addr %q, tenant block %+v", cfg.CMPPServer.Addr, a)
+	}
 	// Everything else is the default.
 	rest, def := *cfg, *config.Defaults()
 	rest.Channels, rest.Tenants, rest.Simulator, rest.Webhook.AllowPrivateNetworks = nil, nil, def.Simulator, false
+	rest.CMPPServer.Addr = def.CMPPServer.Addr
 	if !reflect.DeepEqual(rest, def) {
 		t.Errorf("demo.yaml changes more than demo mode:\n got %+v\nwant %+v", rest, def)
 	}

@@ -21,7 +21,8 @@
 // With no admin key configured they answer 404 not_found: the admin API
 // does not exist. Changes go through the registry, which logs each with
 // the credential's id ("admin:" and the first 8 hex digits of the key's
-// SHA-256). Answers never show a secret (webhook_secret_set, secret_set);
+// SHA-256). Answers never show a secret (webhook_secret_set, secret_set,
+// cmpp.secret_set);
 // a new API key is shown once, in the answer that creates it. PATCH takes
 // a JSON merge patch (RFC 7386). Registry errors map to 404 not_found, 409
 // conflict / managed_by_config, 422 invalid_field (every field problem
@@ -31,8 +32,11 @@
 //
 // POST /sms issues UUIDv7 ids (RFC 9562): unique without coordination
 // between replicas, and sortable by creation time (the first 48 bits are
-// the Unix time in ms). GET and DELETE accept only that canonical
-// lower-case form; anything else is 404 without a Redis round trip.
+// the Unix time in ms). A SUBMIT made over the CMPP server (cmppserver) is
+// a request with id "cmpp-" + the 22-digit Msg_Id of its SUBMIT_RESP;
+// GET answers it with ingress "cmpp" and its account and Msg_Id. GET and
+// DELETE accept only those two forms (the UUID in canonical lower case);
+// anything else is 404 without a Redis round trip.
 //
 // # POST /sms
 //

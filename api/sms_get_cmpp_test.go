@@ -95,4 +95,15 @@ func TestGetSMSCMPPID(t *testing.T) {
 	}
 	// An id of the right form that was never stored.
 	expectErr(t, h.do(t, http.MethodGet, "/sms/cmpp-1206132415000000100043", acmeKey, nil), 404, CodeNotFound)
+
+	// DELETE takes the same ids: another tenant's key gets 404, the
+	// owner's cancels what is still queued (answer checked against the
+	// spec).
+	expectErr(t, h.do(t, http.MethodDelete, "/sms/"+id, betaKey, nil), 404, CodeNotFound)
+	r = h.do(t, http.MethodDelete, "/sms/"+id, acmeKey, nil)
+	var cr CancelResponse
+	r.json(t, &cr)
+	if r.status != http.StatusOK || cr.ID != id || cr.CancelledQueued != 2 || cr.Status != "cancelled" {
+		t.Fatalf("DELETE %s: %d %s", id, r.status, r.body)
+	}
 }

@@ -32,13 +32,14 @@ type Config struct {
 	Text Text `yaml:"text"`
 	// Queue configures leases, retries and report waits.
 	Queue Queue `yaml:"queue"`
+	// CMPPServer is the CMPP server tenants' own CMPP clients log in to
+	// (tenants[].cmpp); off while its Addr is empty. Its defaults and
+	// checks are the cmppserver package's (FillDefaults, Validate).
+	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
 	// Simulator, when Embedded, runs the ISMG simulator in-process (demo).
 	Simulator Simulator `yaml:"simulator"`
 	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
-	// CMPPServer is the CMPP server for customers' own CMPP clients
-	// (off when its addr is empty).
-	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
 }
 
 // HTTP configures the API listener.

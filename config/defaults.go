@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
@@ -37,8 +38,18 @@ func Defaults() *Config {
 			UsageRetention:     Duration(store.DefaultUsageRetention),
 			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
 		},
-		Simulator: Simulator{ReportDelay: Duration(200 * time.Millisecond)},
+		CMPPServer: cmppServerDefaults(),
+		Simulator:  Simulator{ReportDelay: Duration(200 * time.Millisecond)},
 	}
+}
+
+// cmppServerDefaults is the cmpp_server section with the cmppserver
+// package's defaults. They are filled before the file is read, so a key
+// the file sets to 0 stays 0 (and cmppserver's Validate reports it).
+func cmppServerDefaults() cmppserver.Config {
+	var c cmppserver.Config
+	c.FillDefaults()
+	return c
 }
 
 // fillItemDefaults applies the defaults of every channel and tenant

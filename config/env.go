@@ -21,6 +21,8 @@ const EnvPrefix = "SMSBRIDGE_"
 //	SMSBRIDGE_HTTP_ADDR=0.0.0.0:8080
 //	SMSBRIDGE_CHANNELS_0_SECRET=…
 //	SMSBRIDGE_TENANTS_0_CHANNELS=default,backup   (string lists: comma-separated)
+//	SMSBRIDGE_CMPP_SERVER_ADDR=0.0.0.0:7890
+//	SMSBRIDGE_TENANTS_0_CMPP_SECRET=…            (creates the block if the item has none)
 //
 // An index equal to the list's length appends an item. A variable that
 // names no setting is an error, so a misspelt override never goes unseen;
@@ -107,6 +109,21 @@ func setPath(v reflect.Value, prefix, path, text string) (string, error) {
 			return item, setScalar(v.Index(idx), text)
 		}
 		return setPath(v.Index(idx), item, rest, text)
+	case reflect.Pointer:
+		// An optional block (tenants[].cmpp): a variable naming one of
+		// its keys creates it; one naming nothing leaves it nil.
+		if v.Type().Elem().Kind() != reflect.Struct {
+			return "", nil
+		}
+		if !v.IsNil() {
+			return setPath(v.Elem(), prefix, path, text)
+		}
+		block := reflect.New(v.Type().Elem())
+		found, err := setPath(block.Elem(), prefix, path, text)
+		if found != "" && err == nil {
+			v.Set(block)
+		}
+		return found, err
 	}
 	return "", nil
 }
@@ -145,10 +162,11 @@ func setScalar(f reflect.Value, text string) error {
 			return fmt.Errorf("want an integer, not %q", text)
 		}
 		f.SetInt(n)
-	case reflect.Uint8:
-		n, err := strconv.ParseUint(text, 10, 8)
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		bits := f.Type().Bits()
+		n, err := strconv.ParseUint(text, 10, bits)
 		if err != nil {
-			return fmt.Errorf("want an integer 0..255, not %q", text)
+			return fmt.Errorf("want an integer 0..%d, not %q", uint64(1)<<bits-1, text)
 		}
 		f.SetUint(n)
 	case reflect.Slice:

@@ -89,6 +89,8 @@ func (c *Config) ownerErrors() []error {
 	// Each channel's link settings are checked by the registry
 	// (registry.Channel.Validate, see accountErrors).
 	errs = append(errs, keyed(c.WebhookConfig().Validate(), "", webhookKeys)...)
+	// cmppserver names its keys under the path it is given.
+	errs = append(errs, fielderr.Split(c.CMPPServer.Validate("cmpp_server"))...)
 	return errs
 }
 

@@ -12,9 +12,9 @@ import (
 
 // Validate checks the configuration and returns every problem found, each
 // naming its key, e.g. `channels[0].sp_id: at most 6 characters`. The
-// settings the store, the CMPP links and the webhook dispatcher own are
-// checked by their own Validate (see ownerErrors), so a configuration
-// that passes is one they accept.
+// settings the store, the CMPP links, the webhook dispatcher and the CMPP
+// server own are checked by their own Validate (see ownerErrors), so a
+// configuration that passes is one they accept.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {

@@ -140,6 +140,9 @@ func startDemo(t *testing.T, env ...string) *demoProcess {
 		"SMSBRIDGE_HTTP_ADDR="+d.apiAddr,
 		"SMSBRIDGE_SIMULATOR_WEBHOOK_RECEIVER="+d.hookAddr,
 		"SMSBRIDGE_TENANTS_0_CALLBACK_URL=http://"+d.hookAddr+"/webhook",
+		// demo.yaml's CMPP server port (7890) would be shared by every
+		// demo process of the suite.
+		"SMSBRIDGE_CMPP_SERVER_ADDR="+freeAddr(t),
 	), env...)
 	stderr, _ := d.cmd.StderrPipe()
 	if err := d.cmd.Start(); err != nil {
