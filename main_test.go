@@ -48,6 +48,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 		"healthcheck": {"-url", "-timeout"},
 		"bench":       {"-rate", "-spawn", "-duration"},
 		"bench-link":  {"-duration", "-window", "-sim-binary"},
+		"bench-cmpp":  {"-spawn", "-hold", "-upstream", "-duration", "-window", "-links", "-dests", "-ucs2-long", "-addr", "-account", "-secret"},
 		"hash-key":    nil,
 		"version":     nil,
 	}

@@ -22,9 +22,9 @@ import (
 // only after the store said its request is stored.
 //
 // Batches: the dispatcher waits for a free commit slot, then takes what
-// is queued (at most SubmitBatchMax). While other commits are in flight
-// it lingers up to SubmitBatchWait for the batch to fill; when none is,
-// it starts at once (an idle server adds no latency).
+// is queued (at most SubmitBatchMax). When every other slot is busy it
+// lingers up to SubmitBatchWait for the batch to fill; otherwise it
+// starts at once (a server with spare commit slots adds no latency).
 
 // commitSlots is the number of batches stored concurrently.
 const commitSlots = 4
@@ -99,7 +99,11 @@ func (s *Server) submit(l *link, seq uint32, p *cmpp.Submit) {
 
 // refuse answers a SUBMIT with Result r (not 0) and counts it.
 func (s *Server) refuse(account string, log zerolog.Logger, answer func(cmpp.PDU), r uint32, why string) {
-	log.Info().Uint32("result", r).Str("reason", why).Msg("SUBMIT refused")
+	ev := log.Info()
+	if r == resultFlow {
+		ev = log.Debug() // can come by the thousand a second; counted in the metric
+	}
+	ev.Uint32("result", r).Str("reason", why).Msg("SUBMIT refused")
 	s.back.m.submitted(account, r)
 	answer(&cmpp.SubmitResp{Result: r})
 }
@@ -149,8 +153,10 @@ func (s *Server) runBatcher() {
 				continue
 			default:
 			}
-			// Nothing queued now: linger only while other commits run.
-			if wait <= 0 || len(slots) == 1 {
+			// Nothing queued now: linger only while every other commit
+			// slot is busy too (Redis is the bottleneck, so a fuller batch
+			// costs no latency); otherwise go at once.
+			if wait <= 0 || len(slots) < commitSlots {
 				break
 			}
 			if timer == nil {

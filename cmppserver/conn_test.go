@@ -302,3 +302,50 @@ func TestDeliverWindow(t *testing.T) {
 		t.Error("done called for a refused DELIVER")
 	}
 }
+
+// TestClientTerminateAnswersSubmitsInHand: SUBMITs that arrived with
+// the TERMINATE are stored and answered before TERMINATE_RESP (real
+// backend and store).
+func TestClientTerminateAnswersSubmitsInHand(t *testing.T) {
+	f := newFixture(t, nil)
+	r, l := loggedIn(t, f, f.srv, f.addr)
+	var batch []byte
+	const n = 5
+	for i := range n {
+		sub := &cmpp.Submit{PkTotal: 1, PkNumber: 1, RegisteredDelivery: 1, MsgFmt: 8, SrcID: "1065800001",
+			DestTerminalIDs: []string{"13800138000"}, MsgContent: []byte{0, 'h', 0, byte('a' + i)}}
+		b, err := cmpp.Append(batch, cmpp.V30, uint32(10+i), sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = b
+	}
+	batch, _ = cmpp.Append(batch, cmpp.V30, 99, &cmpp.Terminate{})
+	r.write(batch)
+	answered := map[uint32]bool{}
+	for {
+		h, p, _ := r.read()
+		if h.CommandID == cmpp.CmdTerminateResp {
+			if h.SequenceID != 99 {
+				t.Fatalf("TERMINATE_RESP seq %d", h.SequenceID)
+			}
+			break
+		}
+		resp, ok := p.(*cmpp.SubmitResp)
+		if !ok {
+			t.Fatalf("got %s", h.CommandID)
+		}
+		if resp.Result != 0 {
+			t.Errorf("SUBMIT seq %d: Result %d", h.SequenceID, resp.Result)
+		}
+		answered[h.SequenceID] = true
+	}
+	if len(answered) != n {
+		t.Errorf("%d SUBMIT_RESPs before TERMINATE_RESP, want %d", len(answered), n)
+	}
+	r.waitClosed(2 * time.Second)
+	<-l.closed()
+	if !errors.Is(l.reason(), errClientTerminate) {
+		t.Errorf("reason %v", l.reason())
+	}
+}

@@ -62,7 +62,7 @@ type testServer struct {
 
 // startServer runs a server for tenants on env (cfg's zero fields take
 // the defaults; Addr is a free loopback port).
-func startServer(t *testing.T, env *testenv.RedisEnv, cfg Config, replica string, tenants ...registry.Tenant) *testServer {
+func startServer(t testing.TB, env *testenv.RedisEnv, cfg Config, replica string, tenants ...registry.Tenant) *testServer {
 	t.Helper()
 	st := store.New(env.Client, store.Options{Prefix: env.Prefix})
 	reg := newStaticRegistry(tenants, testChannels())
@@ -98,7 +98,7 @@ func startServer(t *testing.T, env *testenv.RedisEnv, cfg Config, replica string
 }
 
 // dial logs a CMPP client in to ts.
-func (ts *testServer) dial(t *testing.T, v cmpp.Version, h cmpp.DeliverHandler) *cmpp.Link {
+func (ts *testServer) dial(t testing.TB, v cmpp.Version, h cmpp.DeliverHandler) *cmpp.Link {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -157,7 +157,7 @@ func (l *link) checkLogin(ctx context.Context, c *cmpp.Connect) loginResult {
 		return r
 	}
 	r.respVersion = c.Version
-	if !allowsAddr(acc, l.remote.Addr()) {
+	if !acc.AllowsAddr(l.remote.Addr()) {
 		r.status, r.outcome = cmpp.ConnectOtherError, loginAddress
 		return r
 	}

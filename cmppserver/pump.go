@@ -191,7 +191,12 @@ func (s *Server) fill(p *pump) (more bool) {
 		if free <= 0 {
 			return true
 		}
-		ctx, cancel := context.WithTimeout(p.ctx, pumpTimeout)
+		if p.ctx.Err() != nil {
+			return false
+		}
+		// Not p.ctx: a lease taken by Redis but reported as cancelled
+		// would hold its entries until the lease ends.
+		ctx, cancel := context.WithTimeout(context.Background(), pumpTimeout)
 		ds, expired, err := s.deps.Store.LeaseCMPPDelivers(ctx, ch, p.account, s.deps.ReplicaID, min(free, maxLease),
 			s.leaseFor(), s.cfg.ReportRetention.D())
 		cancel()
@@ -199,9 +204,7 @@ func (s *Server) fill(p *pump) (more bool) {
 			s.back.m.delivers.WithLabelValues(p.account, kindAny, outcomeExpired).Add(float64(expired))
 		}
 		if err != nil {
-			if p.ctx.Err() == nil {
-				s.deps.Logger.Warn().Err(err).Str("account", p.account).Str("channel", ch).Msg("CMPP DELIVERs not leased")
-			}
+			s.deps.Logger.Warn().Err(err).Str("account", p.account).Str("channel", ch).Msg("CMPP DELIVERs not leased")
 			continue
 		}
 		if len(ds) == min(free, maxLease) {

@@ -1,6 +1,7 @@
 // Package gateway assembles the smsbridge service from its parts — Redis
-// store, account registry, CMPP senders, webhook dispatcher, HTTP API, and
-// in demo mode the embedded store and ISMG simulator — and runs it with an
+// store, account registry, CMPP senders, webhook dispatcher, HTTP API, the
+// CMPP server for customers' own clients (cmpp_server.addr), and in demo
+// mode the embedded store and ISMG simulator — and runs it with an
 // orderly drain. The accounts come from the registry: those of the
 // configuration are imported at start, and a reconciler makes the senders,
 // the maintainer and the dispatcher follow every change made at runtime
