@@ -16,6 +16,6 @@
 // throttle),
 // submit.go / batch.go (SUBMIT validation and group commit to the store),
 // msgid.go (Msg_Id assignment), pump.go (report and MO delivery per
-// account), control.go (QUERY, CANCEL), stat.go (Stat of outcomes that
-// never reached the operator), metrics.go.
+// account), control.go (QUERY, CANCEL), metrics.go. The Stat of an outcome
+// (store.CMPPStat) is the store's: it builds the report entries.
 package cmppserver
