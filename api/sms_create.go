@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/internal/msisdn"
 	"github.com/smsbridge/smsbridge/internal/netguard"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
@@ -168,7 +169,7 @@ func (s *Server) validate(a *authed, req *SendRequest) (*validated, *apiError) {
 		return nil, e
 	}
 
-	if req.Ext != "" && !allDigits(req.Ext) {
+	if req.Ext != "" && !msisdn.AllDigits(req.Ext) {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt, `"ext" must be digits`)
 	}
 	if len(ch.SrcID)+len(req.Ext) > MaxSrcIDLen {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
+	"github.com/smsbridge/smsbridge/internal/msisdn"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 )
 
@@ -377,7 +378,7 @@ func TestNormalizeNumber(t *testing.T) {
 		"":                "",
 	}
 	for in, want := range cases {
-		got, ok := normalizeNumber(in)
+		got, ok := msisdn.Normalize(in)
 		if got != want || ok != (want != "") {
 			t.Errorf("normalizeNumber(%q) = %q, %v; want %q", in, got, ok, want)
 		}
