@@ -46,7 +46,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 		"serve":       {"-config", "-cpuprofile"},
 		"simulator":   {"-config", "-admin", "-log-level", "-cpuprofile"},
 		"healthcheck": {"-url", "-timeout"},
-		"bench":       {"-rate", "-spawn", "-duration"},
+		"bench":       {"-rate", "-spawn", "-duration", "-preset", "-redis", "-hold"},
 		"bench-link":  {"-duration", "-window", "-sim-binary"},
 		"bench-cmpp":  {"-spawn", "-hold", "-upstream", "-duration", "-window", "-links", "-dests", "-ucs2-long", "-addr", "-account", "-secret"},
 		"hash-key":    nil,

@@ -63,6 +63,17 @@ type Config struct {
 	// (read at the start and end of the window), e.g. the simulator and
 	// Redis in spawn mode.
 	CPUProbes []CPUProbe
+	// RedisAddr is the Redis server whose own accounting (INFO cpu,
+	// memory, commandstats) the report shows per message; "" = none. The
+	// tool sends it nothing but INFO.
+	RedisAddr string
+	// Hold says the service's channel is held (its upstream unreachable):
+	// nothing is sent, so no webhook is awaited and accepted recipients
+	// are reported as queued, not lost.
+	Hold bool
+	// Preset names the preset the settings came from, echoed in the
+	// report ("" = none).
+	Preset string
 }
 
 // CPUProbe reads the cumulative CPU seconds of some process.

@@ -43,6 +43,9 @@ type Report struct {
 	// Lost is accepted recipients without an sms.status webhook after
 	// the drain.
 	Lost int64 `json:"lost"`
+	// Queued is accepted recipients left queued on purpose: with a held
+	// channel (Settings.Hold) nothing is sent and nothing is lost.
+	Queued int64 `json:"queued,omitempty"`
 	// Latency holds the latency distributions.
 	Latency Latencies `json:"latency"`
 	// Service is what the service's /metrics said (nil when scraping is
@@ -51,10 +54,17 @@ type Report struct {
 	// CPU is the CPU time of the processes measured over the window: the
 	// service (from /metrics), this tool, and Config.CPUProbes.
 	CPU []ProcessCPU `json:"cpu"`
+	// Redis is the Redis server's own accounting over the window (nil
+	// when no Redis address was given).
+	Redis *RedisFigures `json:"redis,omitempty"`
 }
 
 // Settings is the load a Run was asked to offer.
 type Settings struct {
+	// Preset is the named scenario the settings came from ("" = none).
+	Preset string `json:"preset,omitempty"`
+	// Hold is true when the channel was held: nothing sent upstream.
+	Hold                 bool    `json:"hold,omitempty"`
 	URL                  string  `json:"url"`
 	Rate                 float64 `json:"rate"`
 	Concurrency          int     `json:"concurrency"`
@@ -201,6 +211,12 @@ func (r *Report) WriteTable(out io.Writer) error {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	s := r.Settings
 	p("smsbridge bench\t%s", s.URL)
+	if s.Preset != "" {
+		p("preset\t%s", s.Preset)
+	}
+	if s.Hold {
+		p("channel\theld: nothing sent upstream, accepted segments stay queued")
+	}
 	p("load\t%.0f req/s × %d recipient(s) × %d segment(s), concurrency %d, %.0fs (+ drain ≤ %.0fs)",
 		s.Rate, s.Recipients, s.SegmentsPerRecipient, s.Concurrency, s.DurationSeconds, s.DrainLimitSeconds)
 	if s.WebhookBatchMax > 1 {
@@ -247,6 +263,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 	p("")
 	p("OUTCOME\t")
 	p("lost recipients\t%d", r.Lost)
+	if s.Hold {
+		p("queued recipients (held)\t%d", r.Queued)
+	}
 	p("errors\t%s", formatCounts(r.Errors))
 	p("webhook statuses\t%s", formatCounts(r.Webhooks.ByStatus))
 	p("webhooks duplicate / unmatched\t%d / %d", r.Webhooks.Duplicates, r.Webhooks.Unmatched)
@@ -271,6 +290,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 			}
 			p("%s\t%.2f\t%.2f", c.Name, c.Seconds, c.Cores)
 		}
+	}
+	if r.Redis != nil {
+		writeRedisTable(p, r.Redis)
 	}
 	return w.Flush()
 }

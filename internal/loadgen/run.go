@@ -1,10 +1,13 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // drainPoll is how often the drain checks for outstanding webhooks.
@@ -38,6 +41,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		sc = newScraper(cfg.MetricsURL)
 	}
 	r := &runner{cfg: cfg, tr: tr, rcv: rcv, poster: p, scraper: sc}
+	if cfg.RedisAddr != "" {
+		r.rdb = redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
+		defer r.rdb.Close()
+	}
 	return r.run(ctx)
 }
 
@@ -48,6 +55,7 @@ type runner struct {
 	rcv     *receiver
 	poster  *poster
 	scraper *scraper
+	rdb     *redis.Client // nil without Config.RedisAddr; sent only INFO
 
 	mu       sync.Mutex // guards the peaks, written by the progress loop
 	peakRSS  float64
@@ -101,13 +109,14 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	statStart, statStartOK := readCPUTimes()
 	cpuStart := r.sampleCPU(startCounters)
 	windowStart := cpuStart.at
+	redisStart, redisStartErr := r.readRedis(ctx)
 
 	sched := Schedule{Start: time.Now().Add(10 * time.Millisecond), Rate: cfg.Rate, Duration: cfg.Duration}
 	rep := &Report{StartedAt: sched.Start.UTC(), Host: host, Settings: Settings{
 		URL: cfg.URL, Rate: cfg.Rate, Concurrency: cfg.Concurrency, DurationSeconds: cfg.Duration.Seconds(),
 		Recipients: cfg.Recipients, ContentChars: len([]rune(cfg.Content)),
 		SignaturesVerified: cfg.WebhookSecret != "", DrainLimitSeconds: cfg.Drain.Seconds(),
-		WebhookBatchMax: cfg.WebhookBatchMax,
+		WebhookBatchMax: cfg.WebhookBatchMax, Preset: cfg.Preset, Hold: cfg.Hold,
 	}}
 	rep.Requests.Scheduled = sched.Total()
 
@@ -149,11 +158,16 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	sendEnd := time.Now()
 	sendPhase := r.sendPhase(ctx, startCounters, windowStart)
 
-	// Drain: wait for the webhooks of every accepted recipient.
-	drainTimer := time.NewTimer(cfg.Drain)
+	// Drain: wait for the webhooks of every accepted recipient (none
+	// come from a held channel).
+	drainLimit := cfg.Drain
+	if cfg.Hold {
+		drainLimit = 0
+	}
+	drainTimer := time.NewTimer(drainLimit)
 	tick := time.NewTicker(drainPoll)
 drain:
-	for r.tr.outstanding() > 0 {
+	for !cfg.Hold && r.tr.outstanding() > 0 {
 		select {
 		case <-ctx.Done():
 			break drain
@@ -171,6 +185,7 @@ drain:
 		endCounters = r.finalScrape(ctx, startCounters)
 	}
 	cpuEnd := r.sampleCPU(endCounters)
+	redisEnd, redisEndErr := r.readRedis(ctx)
 	totals := r.tr.totals()
 	stopProgress()
 	<-progressDone
@@ -192,6 +207,9 @@ drain:
 		Posts: r.rcv.posts.Load(), BatchPosts: r.rcv.batchPosts.Load(),
 	}
 	rep.Lost = int64(totals.outstanding)
+	if cfg.Hold {
+		rep.Queued, rep.Lost = rep.Lost, 0
+	}
 	rep.SendPhase = sendPhase
 	rep.Latency.AcceptToWebhook = totals.e2e.Summary()
 	if startCounters != nil && endCounters != nil {
@@ -214,7 +232,27 @@ drain:
 		}
 		rep.CPU = append(rep.CPU, pc)
 	}
+	if r.rdb != nil {
+		rep.Redis = redisFigures(cfg.RedisAddr, redisStart, redisEnd, window,
+			rep.Requests.AcceptedRecipients, rep.Requests.AcceptedSegments)
+		if err := cmp.Or(redisStartErr, redisEndErr); err != nil {
+			rep.Redis = &RedisFigures{Addr: cfg.RedisAddr, Scope: RedisScope, Error: err.Error()}
+		}
+	}
 	return rep, nil
+}
+
+// readRedis reads the measured Redis server's INFO (nothing without a
+// Redis address).
+func (r *runner) readRedis(ctx context.Context) (RedisInfo, error) {
+	if r.rdb == nil {
+		return RedisInfo{}, nil
+	}
+	info, err := ReadRedisInfo(context.WithoutCancel(ctx), r.rdb)
+	if err != nil {
+		r.note("redis %s: %v", r.cfg.RedisAddr, err)
+	}
+	return info, err
 }
 
 func probeNames(ps []CPUProbe) []string {

@@ -59,6 +59,10 @@ type SpawnConfig struct {
 	// KeepDir keeps the directory of generated configs and child logs
 	// (it is removed by Close otherwise).
 	KeepDir bool
+	// Hold points the channel at a loopback port nothing listens on, on
+	// purpose, and starts no simulator: accepted segments stay queued in
+	// Redis (what a queued segment costs in memory).
+	Hold bool
 }
 
 // Spawned is a local service and simulator started by Spawn.
@@ -144,11 +148,13 @@ func Spawn(ctx context.Context, cfg SpawnConfig) (_ *Spawned, err error) {
 	if err := os.WriteFile(svcPath, s.serviceYAML(httpAddr, simAddr, spSecret), 0o600); err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	if s.sim, err = startChild("simulator", cfg.Binary, []string{"simulator", "-config", simPath}, filepath.Join(s.Dir, "simulator.log")); err != nil {
-		return nil, err
-	}
-	if err := waitListening(ctx, simAddr, cfg.ReadyTimeout, s.sim.done); err != nil {
-		return nil, fmt.Errorf("spawn: simulator: %w\n%s", err, s.sim.tail())
+	if !cfg.Hold {
+		if s.sim, err = startChild("simulator", cfg.Binary, []string{"simulator", "-config", simPath}, filepath.Join(s.Dir, "simulator.log")); err != nil {
+			return nil, err
+		}
+		if err := waitListening(ctx, simAddr, cfg.ReadyTimeout, s.sim.done); err != nil {
+			return nil, fmt.Errorf("spawn: simulator: %w\n%s", err, s.sim.tail())
+		}
 	}
 	args := []string{"serve", "-config", svcPath}
 	if cfg.CPUProfile != "" {
@@ -158,7 +164,13 @@ func Spawn(ctx context.Context, cfg SpawnConfig) (_ *Spawned, err error) {
 		return nil, err
 	}
 	s.URL = "http://" + httpAddr
-	if err := waitReady(ctx, s.URL, cfg.ReadyTimeout, s.svc.done); err != nil {
+	// A held channel never gets a link, so /readyz stays 503: the API is
+	// up once /healthz answers.
+	path := "/readyz"
+	if cfg.Hold {
+		path = "/healthz"
+	}
+	if err := waitOK(ctx, s.URL, path, cfg.ReadyTimeout, s.svc.done); err != nil {
 		return nil, fmt.Errorf("spawn: service: %w\n%s", err, s.svc.tail())
 	}
 	return s, nil
@@ -206,45 +218,14 @@ tenants:
 		s.cfg.Links, s.cfg.Window, hex.EncodeToString(sum[:]), s.WebhookSecret, s.cfg.WebhookBatch, webhook))
 }
 
-// CPUProbes measure the simulator (from /proc) and the Redis server
-// (INFO cpu; it may serve others too).
+// CPUProbes measure the simulator (from /proc; none when held) and the
+// Redis server (INFO cpu; it may serve others too).
 func (s *Spawned) CPUProbes() []CPUProbe {
-	return []CPUProbe{
-		{Name: "simulator", Read: func() (float64, error) { return ProcCPUSeconds(s.sim.cmd.Process.Pid) }},
-		{Name: "redis-server (whole server)", Read: s.redisCPUSeconds},
+	var ps []CPUProbe
+	if s.sim != nil {
+		ps = append(ps, CPUProbe{Name: "simulator", Read: func() (float64, error) { return ProcCPUSeconds(s.sim.cmd.Process.Pid) }})
 	}
-}
-
-// redisCPUSeconds reads used_cpu_user + used_cpu_sys from INFO cpu.
-func (s *Spawned) redisCPUSeconds() (float64, error) { return redisCPUSeconds(s.rdb) }
-
-// redisCPUSeconds reads used_cpu_user + used_cpu_sys from rdb's INFO cpu
-// (the whole server's).
-func redisCPUSeconds(rdb *redis.Client) (float64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	info, err := rdb.Info(ctx, "cpu").Result()
-	if err != nil {
-		return 0, err
-	}
-	var total float64
-	found := 0
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || (k != "used_cpu_user" && k != "used_cpu_sys") {
-			continue
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return 0, fmt.Errorf("INFO cpu %s: %w", k, err)
-		}
-		total += f
-		found++
-	}
-	if found != 2 {
-		return 0, errors.New("INFO cpu: no used_cpu_user/used_cpu_sys")
-	}
-	return total, nil
+	return append(ps, CPUProbe{Name: "redis-server (whole server)", Read: func() (float64, error) { return redisCPUSeconds(s.rdb) }})
 }
 
 // Close stops the service (SIGTERM: it drains), then the simulator,

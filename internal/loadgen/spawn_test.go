@@ -44,12 +44,28 @@ func TestSpawnRunAndClose(t *testing.T) {
 			_ = s.Close()
 		}
 	})
+	redisAddr := ""
+	if env.Real {
+		redisAddr = env.Addr // miniredis has no INFO cpu/commandstats
+	}
 	rep, err := Run(context.Background(), Config{
 		URL: s.URL, Key: s.Key, WebhookSecret: s.WebhookSecret, CPUProbes: s.CPUProbes(),
 		Rate: 40, Duration: time.Second, Recipients: 2, Drain: 20 * time.Second,
+		RedisAddr: redisAddr, Preset: "otp",
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", table.String())
+	if !strings.Contains(table.String(), "preset           otp") {
+		t.Error("the report does not name the preset")
+	}
+	if env.Real {
+		checkRedisFigures(t, rep, table.String(), 80, 80)
 	}
 	if rep.Requests.Accepted != 40 || rep.Webhooks.Unique != 80 || rep.Lost != 0 || len(rep.Errors) != 0 {
 		t.Errorf("accepted %d, webhooks %d, lost %d, errors %v", rep.Requests.Accepted, rep.Webhooks.Unique, rep.Lost, rep.Errors)
@@ -146,5 +162,84 @@ func TestDeletePrefixRefusesPatterns(t *testing.T) {
 		if err := DeletePrefix(context.Background(), env.Client, p); err == nil {
 			t.Errorf("prefix %q accepted", p)
 		}
+	}
+}
+
+// checkRedisFigures checks the Redis section of a run that accepted the
+// given recipients and segments: the server did work for them (the
+// service's scripts among it) and the text report shows it.
+func checkRedisFigures(t *testing.T, rep *Report, table string, messages, segments int64) {
+	t.Helper()
+	f := rep.Redis
+	if f == nil || f.Error != "" {
+		t.Fatalf("redis figures: %+v", f)
+	}
+	if f.Messages != messages || f.Segments != segments {
+		t.Errorf("redis figures per %d messages, %d segments; want %d, %d", f.Messages, f.Segments, messages, segments)
+	}
+	if f.CPUSeconds <= 0 || f.CPUMicrosPerMessage <= 0 || f.CPUMicrosPerSegment <= 0 {
+		t.Errorf("redis CPU %v s, %v µs/msg, %v µs/seg: want > 0", f.CPUSeconds, f.CPUMicrosPerMessage, f.CPUMicrosPerSegment)
+	}
+	if f.CommandsTotal.CallsPerMessage <= 0 || f.ScriptsTotal.CallsPerMessage <= 0 || len(f.Commands) == 0 {
+		t.Errorf("commandstats: total %+v scripts %+v", f.CommandsTotal, f.ScriptsTotal)
+	}
+	if f.UsedMemoryStart <= 0 || f.UsedMemoryEnd <= 0 {
+		t.Errorf("used_memory %d → %d", f.UsedMemoryStart, f.UsedMemoryEnd)
+	}
+	for _, want := range []string{"CPU per message / segment", "calls/msg", "evalsha", "all commands", "whole server"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("report table lacks %q", want)
+		}
+	}
+}
+
+// With Hold the channel's upstream is unreachable on purpose: requests are
+// accepted and their segments stay queued, the run awaits no webhook,
+// reports them as queued (not lost) and gives Redis memory per segment.
+func TestSpawnHoldQueuesSegments(t *testing.T) {
+	env := testenv.Redis(t)
+	if !env.Real {
+		t.Skip("the Redis figures need a real redis-server")
+	}
+	bin := buildBinary(t)
+	s, err := Spawn(context.Background(), SpawnConfig{Binary: bin, RedisAddr: env.Addr, Hold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	for _, p := range s.CPUProbes() {
+		if p.Name == "simulator" {
+			t.Error("a held channel started a simulator")
+		}
+	}
+	rep, err := Run(context.Background(), Config{
+		URL: s.URL, Key: s.Key, WebhookSecret: s.WebhookSecret, CPUProbes: s.CPUProbes(),
+		Rate: 20, Duration: time.Second, Recipients: 5, Drain: 20 * time.Second,
+		RedisAddr: env.Addr, Hold: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", table.String())
+	if rep.Requests.Accepted != 20 || rep.Queued != 100 || rep.Lost != 0 || rep.Webhooks.Unique != 0 || !rep.Settings.Hold {
+		t.Errorf("accepted %d, queued %d, lost %d, webhooks %d, hold %v", rep.Requests.Accepted, rep.Queued, rep.Lost, rep.Webhooks.Unique, rep.Settings.Hold)
+	}
+	if rep.Service == nil || rep.Service.SubmitsOK != 0 || rep.Service.PeakQueuePending == 0 {
+		t.Errorf("service: %+v", rep.Service)
+	}
+	if rep.DrainSeconds > 5 {
+		t.Errorf("drain %.1fs: a held run awaits no webhook", rep.DrainSeconds)
+	}
+	checkRedisFigures(t, rep, table.String(), 100, 100)
+	if !strings.Contains(table.String(), "queued recipients (held)") || !strings.Contains(table.String(), "B per segment") {
+		t.Error("the report does not show the held run's queue and memory")
 	}
 }
