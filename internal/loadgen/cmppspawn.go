@@ -6,12 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // CMPPSpawnConfig configures SpawnCMPP. Zero fields take the defaults
@@ -58,9 +54,8 @@ type CMPPSpawned struct {
 	// Dir holds the generated configs and the children's logs.
 	Dir string
 
-	cfg      CMPPSpawnConfig
-	sim, svc *child
-	rdb      *redis.Client
+	cfg   CMPPSpawnConfig
+	procs *spawnProcs
 }
 
 // Fixed identities of the CMPP bench tenant.
@@ -78,11 +73,6 @@ func SpawnCMPP(ctx context.Context, cfg CMPPSpawnConfig) (_ *CMPPSpawned, err er
 	if cfg.RedisAddr == "" {
 		return nil, errors.New("spawn: a Redis address is required")
 	}
-	if cfg.Binary == "" {
-		if cfg.Binary, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("spawn: %w", err)
-		}
-	}
 	setDefaultInt(&cfg.Links, 1)
 	setDefaultInt(&cfg.ChannelLinks, 4)
 	setDefaultInt(&cfg.ChannelWindow, 16)
@@ -92,26 +82,18 @@ func SpawnCMPP(ctx context.Context, cfg CMPPSpawnConfig) (_ *CMPPSpawned, err er
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "warn"
 	}
-	if cfg.ReadyTimeout == 0 {
-		cfg.ReadyTimeout = 30 * time.Second
-	}
 	s := &CMPPSpawned{cfg: cfg, Account: cmppSpawnAccount, Secret: randomHex(8), ServiceCode: cmppSpawnServiceCode,
 		Prefix: "benchcmpp" + randomHex(5)}
+	base := spawnBase{Binary: cfg.Binary, RedisAddr: cfg.RedisAddr, ReadyTimeout: cfg.ReadyTimeout, KeepDir: cfg.KeepDir}
+	if s.procs, err = openSpawn(ctx, base, s.Prefix, "smsbridge-bench-cmpp-"); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
 		}
 	}()
-	s.rdb = redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = s.rdb.Ping(pingCtx).Err()
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("spawn: redis %s: %w", cfg.RedisAddr, err)
-	}
-	if s.Dir, err = os.MkdirTemp("", "smsbridge-bench-cmpp-"); err != nil {
-		return nil, fmt.Errorf("spawn: %w", err)
-	}
+	s.Dir = s.procs.dir
 	// Ports: simulator (or the closed port the held channel points at),
 	// HTTP, CMPP.
 	ports, err := freePorts(3)
@@ -123,28 +105,9 @@ func SpawnCMPP(ctx context.Context, cfg CMPPSpawnConfig) (_ *CMPPSpawned, err er
 	s.Addr = "127.0.0.1:" + strconv.Itoa(ports[2])
 	spSecret := randomHex(6)
 	if cfg.Upstream {
-		simPath := filepath.Join(s.Dir, "simulator.yaml")
-		sim := &Spawned{cfg: SpawnConfig{ReportDelay: cfg.ReportDelay}}
-		if err := os.WriteFile(simPath, sim.simulatorYAML(simAddr, spSecret), 0o600); err != nil {
-			return nil, fmt.Errorf("spawn: %w", err)
-		}
-		if s.sim, err = startChild("simulator", cfg.Binary, []string{"simulator", "-config", simPath}, filepath.Join(s.Dir, "simulator.log")); err != nil {
+		if err := s.procs.startSimulator(ctx, simAddr, simulatorYAML(simAddr, spSecret, cfg.ReportDelay, 0)); err != nil {
 			return nil, err
 		}
-		if err := waitListening(ctx, simAddr, cfg.ReadyTimeout, s.sim.done); err != nil {
-			return nil, fmt.Errorf("spawn: simulator: %w\n%s", err, s.sim.tail())
-		}
-	}
-	svcPath := filepath.Join(s.Dir, "config.yaml")
-	if err := os.WriteFile(svcPath, s.serviceYAML(httpAddr, simAddr, spSecret), 0o600); err != nil {
-		return nil, fmt.Errorf("spawn: %w", err)
-	}
-	args := []string{"serve", "-config", svcPath}
-	if cfg.CPUProfile != "" {
-		args = append(args, "-cpuprofile", cfg.CPUProfile)
-	}
-	if s.svc, err = startChild("serve", cfg.Binary, args, filepath.Join(s.Dir, "serve.log")); err != nil {
-		return nil, err
 	}
 	s.URL = "http://" + httpAddr
 	// A held channel never gets a link, so /readyz stays 503: the service
@@ -154,11 +117,11 @@ func SpawnCMPP(ctx context.Context, cfg CMPPSpawnConfig) (_ *CMPPSpawned, err er
 	if cfg.Upstream {
 		path = "/readyz"
 	}
-	if err := waitOK(ctx, s.URL, path, cfg.ReadyTimeout, s.svc.done); err != nil {
-		return nil, fmt.Errorf("spawn: service: %w\n%s", err, s.svc.tail())
+	if err := s.procs.startService(ctx, s.serviceYAML(httpAddr, simAddr, spSecret), cfg.CPUProfile, s.URL, path); err != nil {
+		return nil, err
 	}
-	if err := waitListening(ctx, s.Addr, cfg.ReadyTimeout, s.svc.done); err != nil {
-		return nil, fmt.Errorf("spawn: service CMPP server: %w\n%s", err, s.svc.tail())
+	if err := waitListening(ctx, s.Addr, s.procs.readyTimeout, s.procs.svc.done); err != nil {
+		return nil, fmt.Errorf("spawn: service CMPP server: %w\n%s", err, s.procs.svc.tail())
 	}
 	return s, nil
 }
@@ -193,35 +156,23 @@ tenants:
 // CPUProbes measure the service and the Redis server (INFO cpu; it may
 // serve others too), and the simulator with Upstream.
 func (s *CMPPSpawned) CPUProbes() []CPUProbe {
+	pid := s.procs.svc.cmd.Process.Pid
 	ps := []CPUProbe{
-		{Name: "service", Read: func() (float64, error) { return ProcCPUSeconds(s.svc.cmd.Process.Pid) }},
-		{Name: "redis-server (whole server)", Read: func() (float64, error) { return redisCPUSeconds(s.rdb) }},
+		{Name: "service", Read: func() (float64, error) { return ProcCPUSeconds(pid) }},
+		s.procs.redisProbe(),
 	}
-	if s.sim != nil {
-		ps = append(ps, CPUProbe{Name: "simulator", Read: func() (float64, error) { return ProcCPUSeconds(s.sim.cmd.Process.Pid) }})
+	if p, ok := s.procs.simulatorProbe(); ok {
+		ps = append(ps, p)
 	}
 	return ps
 }
 
 // Close stops the service (SIGTERM: it drains), then the simulator,
 // deletes every Redis key of the run and removes Dir unless KeepDir. It
-// returns the first error.
+// returns every error joined.
 func (s *CMPPSpawned) Close() error {
-	var errs []error
-	if s.svc != nil {
-		errs = append(errs, s.svc.stop(20*time.Second))
+	if s.procs == nil {
+		return nil
 	}
-	if s.sim != nil {
-		errs = append(errs, s.sim.stop(10*time.Second))
-	}
-	if s.rdb != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		errs = append(errs, DeletePrefix(ctx, s.rdb, s.Prefix))
-		cancel()
-		errs = append(errs, s.rdb.Close())
-	}
-	if s.Dir != "" && !s.cfg.KeepDir {
-		errs = append(errs, os.RemoveAll(s.Dir))
-	}
-	return errors.Join(errs...)
+	return s.procs.close()
 }
