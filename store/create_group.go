@@ -214,8 +214,25 @@ func (g *CreateGroup) take() []*createCall {
 
 // commit stores batch b (run by self's goroutine; self is in b), hands
 // the next pending batch, if any, to its first call, answers the other
-// calls of b and returns self's outcome.
-func (g *CreateGroup) commit(b []*createCall, self *createCall) error {
+// calls of b and returns self's outcome. Should CreateRequests panic (a
+// bug), the slot is still handed on and the other calls are answered
+// ErrOutcomeUnknown once their deadline plus ClockSkew has passed, before
+// the panic goes on up self's stack.
+func (g *CreateGroup) commit(b []*createCall, self *createCall) (mine error) {
+	var errs []error
+	defer func() {
+		if errs == nil {
+			errs = g.unknown(b)
+		}
+		g.handOn()
+		for i, c := range b {
+			if c == self {
+				mine = errs[i]
+				continue
+			}
+			c.reply <- createReply{err: errs[i]}
+		}
+	}()
 	reqs := make([]NewRequest, len(b))
 	for i, c := range b {
 		reqs[i] = c.req
@@ -224,13 +241,18 @@ func (g *CreateGroup) commit(b []*createCall, self *createCall) error {
 		g.beforeCommit(reqs)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), createCommitTimeout)
-	errs := g.st.CreateRequests(ctx, reqs)
-	cancel()
+	defer cancel()
+	errs = g.st.CreateRequests(ctx, reqs)
+	return nil // set by the deferred function
+}
 
+// handOn passes the slot of a commit that ended to the next pending
+// batch, if any (its first call's goroutine commits it), or frees it.
+func (g *CreateGroup) handOn() {
 	g.mu.Lock()
 	var next []*createCall
 	if len(g.pending) > 0 {
-		next = g.take() // this commit's slot passes to the next batch
+		next = g.take()
 		next[0].leads = true
 	} else {
 		g.running--
@@ -239,14 +261,25 @@ func (g *CreateGroup) commit(b []*createCall, self *createCall) error {
 	if next != nil {
 		next[0].reply <- createReply{lead: next}
 	}
+}
 
-	var mine error
+// unknown is the outcome of the calls of a commit that failed without
+// answering: ErrOutcomeUnknown, once Redis can no longer store them.
+func (g *CreateGroup) unknown(b []*createCall) []error {
+	errs := make([]error, len(b))
+	var last time.Time
 	for i, c := range b {
-		if c == self {
-			mine = errs[i]
-			continue
-		}
-		c.reply <- createReply{err: errs[i]}
+		last = maxTime(last, c.req.Deadline)
+		errs[i] = fmt.Errorf("%w: request %s: the group commit failed", ErrOutcomeUnknown, c.req.ID)
 	}
-	return mine
+	waitSettled(last.Add(g.st.opts.ClockSkew))
+	return errs
+}
+
+// maxTime is the later of a and b.
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -354,3 +354,46 @@ func TestCreateGroupRefusedAtOnce(t *testing.T) {
 		t.Fatalf("refused creates wrote %v", keys)
 	}
 }
+
+// Should a commit panic (a bug), the panic goes up its leader's stack,
+// the other callers of the batch are answered ErrOutcomeUnknown (after
+// their deadline plus ClockSkew) and the slot is freed for later creates.
+func TestCreateGroupCommitPanics(t *testing.T) {
+	f := newFixture(t, testenv.Redis(t), Options{CreateDeadline: 300 * time.Millisecond, ClockSkew: 100 * time.Millisecond})
+	g := NewCreateGroup(f.st, 1)
+	proceed := make(chan struct{})
+	commits := gate(g, proceed)
+	gated := g.beforeCommit
+	g.beforeCommit = func(reqs []NewRequest) {
+		gated(reqs)
+		if reqs[0].ID == "x" {
+			panic("boom")
+		}
+	}
+	ctx := f.ctx
+	panicked := make(chan any, 1)
+	lead, x, y := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	go func() { lead <- g.Create(ctx, f.request("lead", 1, 1)) }()
+	testenv.WaitFor(t, 5*time.Second, "first commit started", func() bool { return len(commits()) == 1 })
+	go func() {
+		defer func() { panicked <- recover() }()
+		x <- g.Create(ctx, f.request("x", 1, 1))
+	}()
+	testenv.WaitFor(t, 5*time.Second, "x queued", func() bool { return g.pendingCalls() == 1 })
+	go func() { y <- g.Create(ctx, f.request("y", 1, 1)) }()
+	testenv.WaitFor(t, 5*time.Second, "y queued", func() bool { return g.pendingCalls() == 2 })
+	close(proceed)
+	<-lead
+	if p := <-panicked; p != "boom" {
+		t.Fatalf("x's goroutine: recovered %v, want the panic", p)
+	}
+	if err := <-y; !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("y: %v, want ErrOutcomeUnknown", err)
+	}
+	if err := g.Create(ctx, f.request("after", 1, 1)); err != nil {
+		t.Fatalf("create after the panic: %v", err)
+	}
+	if _, err := f.st.GetRequest(ctx, "y"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetRequest y: %v, want ErrNotFound", err)
+	}
+}
