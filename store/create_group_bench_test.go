@@ -7,36 +7,35 @@ import (
 	"testing"
 )
 
-// createParallelism is the number of concurrent creators per GOMAXPROCS in
-// BenchmarkCreateParallel (HTTP handlers storing at the same time).
-const createParallelism = 16
-
 // BenchmarkCreateParallel stores one-recipient, one-segment requests (as
-// POST /sms does) from createParallelism×GOMAXPROCS goroutines: each
-// request by its own CreateRequest ("single"), or through a CreateGroup
-// with 1, 2 or 4 commits in flight ("group<K>"). scripts/seg is the script
-// calls per request (1 / requests per commit).
+// POST /sms does) from p×GOMAXPROCS goroutines (HTTP handlers storing at
+// the same time; "p<p>"): each request by its own CreateRequest
+// ("single"), or through a CreateGroup with 1, 2 or 4 commits in flight
+// ("group<K>"). scripts/seg is the script calls per request (1 / requests
+// per commit).
 func BenchmarkCreateParallel(b *testing.B) {
-	b.Run("single", func(b *testing.B) {
-		benchCreateParallel(b, func(st *Store) func(context.Context, NewRequest) error { return st.CreateRequest })
-	})
-	for _, k := range []int{1, 2, 4} {
-		b.Run(fmt.Sprintf("group%d", k), func(b *testing.B) {
-			benchCreateParallel(b, func(st *Store) func(context.Context, NewRequest) error {
-				return NewCreateGroup(st, k).Create
-			})
+	for _, p := range []int{2, 16} {
+		b.Run(fmt.Sprintf("p%d/single", p), func(b *testing.B) {
+			benchCreateParallel(b, p, func(st *Store) func(context.Context, NewRequest) error { return st.CreateRequest })
 		})
+		for _, k := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("p%d/group%d", p, k), func(b *testing.B) {
+				benchCreateParallel(b, p, func(st *Store) func(context.Context, NewRequest) error {
+					return NewCreateGroup(st, k).Create
+				})
+			})
+		}
 	}
 }
 
 // benchCreateParallel runs BenchmarkCreateParallel with the create
 // function made for the store.
-func benchCreateParallel(b *testing.B, newCreate func(*Store) func(context.Context, NewRequest) error) {
+func benchCreateParallel(b *testing.B, p int, newCreate func(*Store) func(context.Context, NewRequest) error) {
 	st, _ := benchStore(b)
 	create := newCreate(st)
 	ctx := context.Background()
 	var next atomic.Int64
-	b.SetParallelism(createParallelism)
+	b.SetParallelism(p)
 	timed(b, st, b.N, func() {
 		b.RunParallel(func(pb *testing.PB) {
 			req := NewRequest{Tenant: "t", Channel: "bc", CallbackURL: "http://cb", MsgFmt: 8,
