@@ -342,7 +342,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		return
 	}
 	held := s.noteQuota(ctx, idem, nr.ID, q)
-	err = s.store.CreateRequest(ctx, nr)
+	err = s.store.Creates().Create(ctx, nr)
 	switch {
 	case errors.Is(err, store.ErrOutcomeUnknown):
 		// The reservation stays: a retry with the key settles this id.

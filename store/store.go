@@ -14,11 +14,14 @@ import (
 )
 
 // Store is the Redis-backed queue and state of smsbridge. It is safe for
-// concurrent use; it holds no state besides the client and options.
+// concurrent use; it holds no state besides the client, the options and
+// its shared group committer of creates (Creates).
 type Store struct {
 	rdb  redis.UniversalClient
 	opts Options
 	keys Keys
+	// creates is the group committer Creates returns.
+	creates *CreateGroup
 	// strictSlots runs the "#!lua" form of the scripts (Redis 7+ only):
 	// see script. Set by tests.
 	strictSlots bool
@@ -32,8 +35,15 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 		panic(err)
 	}
 	opts = opts.withDefaults()
-	return &Store{rdb: rdb, opts: opts, keys: Keys{Prefix: opts.Prefix}}
+	s := &Store{rdb: rdb, opts: opts, keys: Keys{Prefix: opts.Prefix}}
+	s.creates = NewCreateGroup(s, DefaultCreateInFlight)
+	return s
 }
+
+// Creates returns the store's shared group committer: concurrent callers
+// of its Create share CreateRequests calls (see CreateGroup). The HTTP
+// API stores POST /sms requests through it.
+func (s *Store) Creates() *CreateGroup { return s.creates }
 
 // Keys returns the key builders of this store (for tools and tests).
 func (s *Store) Keys() Keys { return s.keys }
