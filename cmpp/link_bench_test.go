@@ -58,4 +58,5 @@ func benchmarkLinkSubmit(b *testing.B, v cmpp.Version) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "submits/s")
 	st := l.Stats()
 	b.ReportMetric(float64(st.FramesWritten)/float64(max(st.Flushes, 1)), "frames/write")
+	b.ReportMetric(float64(st.DeadlineSets)/float64(max(st.Flushes, 1)), "deadlines/write")
 }

@@ -75,8 +75,9 @@ type LinkConfig struct {
 	Window int
 	// ResponseTimeout is T: how long to wait for a response before
 	// resending the request, and for an ACTIVE_TEST_RESP before counting
-	// the probe as unanswered. It also bounds each socket write, so a peer
-	// that stops reading takes the link down. Default 60s.
+	// the probe as unanswered. It also bounds each socket write (to between
+	// T and 1.25·T), so a peer that stops reading takes the link down.
+	// Default 60s.
 	ResponseTimeout time.Duration
 	// Transmissions is N: total sends of one request, the first included,
 	// before the call fails with ErrResponseTimeout; also the number of

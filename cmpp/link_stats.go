@@ -30,6 +30,9 @@ type LinkStats struct {
 	FramesRead    uint64 // PDUs read
 	FramesWritten uint64 // PDUs written, retransmissions included
 	Flushes       uint64 // socket writes; FramesWritten/Flushes is the batching factor
+	// DeadlineSets counts write-deadline updates: at most one per
+	// ResponseTimeout/4 of wall time, not one per socket write.
+	DeadlineSets uint64
 }
 
 // linkCounters are the atomic counters behind LinkStats.
@@ -37,7 +40,7 @@ type linkCounters struct {
 	submitted, requests, responses, timeouts, retransmits, lateResps atomic.Uint64
 	activeTestsSent, activeTestsReceived                             atomic.Uint64
 	deliversReceived, deliversHandled, deliverErrors                 atomic.Uint64
-	framesRead, framesWritten, flushes                               atomic.Uint64
+	framesRead, framesWritten, flushes, deadlineSets                 atomic.Uint64
 }
 
 // Stats returns a snapshot of the link's counters.
@@ -67,5 +70,6 @@ func (l *Link) Stats() LinkStats {
 		FramesRead:          c.framesRead.Load(),
 		FramesWritten:       c.framesWritten.Load(),
 		Flushes:             c.flushes.Load(),
+		DeadlineSets:        c.deadlineSets.Load(),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,7 +54,8 @@ const flushThreshold = 4 << 10
 // LinkConfig.FlushDelay).
 func (l *Link) writeLoop() {
 	defer l.exit()
-	bw := bufio.NewWriterSize(deadlineWriter{l.conn, l.cfg.ResponseTimeout}, 16<<10)
+	bw := bufio.NewWriterSize(&deadlineWriter{conn: l.conn, timeout: l.cfg.ResponseTimeout,
+		writes: &l.counters.flushes, sets: &l.counters.deadlineSets}, 16<<10)
 	ticker := time.NewTicker(tickInterval(l.cfg))
 	defer ticker.Stop()
 	hold := time.NewTimer(time.Hour)
@@ -94,7 +96,6 @@ func (l *Link) writeLoop() {
 				int(l.registered.Load()) >= l.cfg.Window || l.closing.Load() {
 				holding = nil
 				hold.Stop()
-				l.counters.flushes.Add(1)
 				err = bw.Flush()
 			} else if holding == nil {
 				hold.Reset(l.cfg.FlushDelay)
@@ -141,15 +142,32 @@ func (l *Link) writeOutbox(bw *bufio.Writer, spare []*pending) ([]*pending, erro
 // deadlineWriter bounds every socket write by timeout, so a peer that
 // stops reading cannot block the writer (and with it the keep-alive)
 // forever: the write fails and the link goes down.
+//
+// Setting a deadline costs a runtime timer update per call, so it is not
+// set per write: it is moved to now + timeout + timeout/4 only when less
+// than timeout remains. Every write thus has between timeout and 1.25 ×
+// timeout to complete, and the deadline moves at most once per timeout/4
+// of wall time however many writes are made (one per flush). Only the
+// writer goroutine uses it.
 type deadlineWriter struct {
 	conn    net.Conn
 	timeout time.Duration
+	expires time.Time // the write deadline currently set on conn (zero: none)
+	// writes counts socket writes (LinkStats.Flushes); sets counts
+	// deadline updates.
+	writes, sets *atomic.Uint64
 }
 
-func (w deadlineWriter) Write(p []byte) (int, error) {
-	if err := w.conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
-		return 0, err
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	now := time.Now()
+	if w.expires.Sub(now) < w.timeout {
+		w.expires = now.Add(w.timeout + w.timeout/4)
+		if err := w.conn.SetWriteDeadline(w.expires); err != nil {
+			return 0, err
+		}
+		w.sets.Add(1)
 	}
+	w.writes.Add(1)
 	return w.conn.Write(p)
 }
 

@@ -193,8 +193,7 @@ func (s *Server) runBatcher() {
 func (s *Server) commit(batch []*submitItem) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	live := s.applyAccountRates(ctx, batch)
-	live = s.applyTenantRates(ctx, live)
+	live := s.applyRates(ctx, batch)
 	live = s.applyQuotas(ctx, live)
 	live = s.assignMsgIDs(ctx, live)
 	if len(live) > 0 {
@@ -310,66 +309,72 @@ func (s *Server) answerItem(it *submitItem) {
 	it.answer(&cmpp.SubmitResp{MsgID: it.msgID, Result: it.result})
 }
 
-// applyAccountRates refuses, per account, the SUBMITs over its
-// max_submits_per_sec (Result 8), in queue order; one store call per
-// account with a limit.
-func (s *Server) applyAccountRates(ctx context.Context, items []*submitItem) []*submitItem {
-	groups := map[string][]*submitItem{}
-	var order []string
-	for _, it := range items {
-		if it.t.CMPP.MaxSubmitsPerSec <= 0 {
-			continue
-		}
-		if _, ok := groups[it.account]; !ok {
-			order = append(order, it.account)
-		}
-		groups[it.account] = append(groups[it.account], it)
-	}
-	for _, acc := range order {
-		g := groups[acc]
-		k, err := s.deps.Store.AllowCMPPSubmits(ctx, acc, g[0].t.CMPP.MaxSubmitsPerSec, len(g))
-		if err != nil {
-			g[0].log.Error().Err(err).Msg("account rate not checked")
-			k = 0
-		}
-		for _, it := range g[k:] {
-			if err != nil {
-				it.result = resultBusy
-			} else {
-				it.result = resultFlow
-			}
-		}
-	}
-	return surviving(items)
+// rateLimit is one per-second SUBMIT limit of the group commit: the
+// account's max_submits_per_sec or the tenant's
+// limits.max_requests_per_sec (each SUBMIT is one request).
+type rateLimit struct {
+	// name is the limit in the log.
+	name string
+	// scope is the key it's SUBMIT is counted under and that key's rate
+	// (≤ 0: no limit).
+	scope func(it *submitItem) (key string, perSec int)
+	// allow is the store call: how many of n SUBMITs fit key's rate.
+	allow func(st *store.Store, ctx context.Context, key string, perSec, n int) (int, error)
 }
 
-// applyTenantRates refuses, per tenant, the SUBMITs over its
-// limits.max_requests_per_sec (each SUBMIT is a request; Result 8).
-func (s *Server) applyTenantRates(ctx context.Context, items []*submitItem) []*submitItem {
+// rateLimits are applied in this order: a SUBMIT refused by the account
+// rate is not charged to the tenant rate.
+var rateLimits = []rateLimit{
+	{
+		name:  "account rate",
+		scope: func(it *submitItem) (string, int) { return it.account, it.t.CMPP.MaxSubmitsPerSec },
+		allow: (*store.Store).AllowCMPPSubmits,
+	},
+	{
+		name:  "tenant rate",
+		scope: func(it *submitItem) (string, int) { return it.t.Name, it.t.Limits.MaxRequestsPerSec },
+		allow: (*store.Store).AllowRequests,
+	},
+}
+
+// applyRates applies every rate limit to items in turn (see applyRate).
+func (s *Server) applyRates(ctx context.Context, items []*submitItem) []*submitItem {
+	for _, r := range rateLimits {
+		items = s.applyRate(ctx, items, r)
+	}
+	return items
+}
+
+// applyRate refuses, per key of r, the SUBMITs over its rate (Result 8),
+// in queue order; one store call per key with a limit. When the call
+// fails the key's SUBMITs get resultBusy (nothing was checked).
+func (s *Server) applyRate(ctx context.Context, items []*submitItem, r rateLimit) []*submitItem {
 	groups := map[string][]*submitItem{}
 	var order []string
 	for _, it := range items {
-		if it.t.Limits.MaxRequestsPerSec <= 0 {
+		key, perSec := r.scope(it)
+		if perSec <= 0 {
 			continue
 		}
-		if _, ok := groups[it.t.Name]; !ok {
-			order = append(order, it.t.Name)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
 		}
-		groups[it.t.Name] = append(groups[it.t.Name], it)
+		groups[key] = append(groups[key], it)
 	}
-	for _, name := range order {
-		g := groups[name]
-		k, err := s.deps.Store.AllowRequests(ctx, name, g[0].t.Limits.MaxRequestsPerSec, len(g))
+	if len(order) == 0 {
+		return items // nothing refused
+	}
+	for _, key := range order {
+		g := groups[key]
+		_, perSec := r.scope(g[0])
+		k, err := r.allow(s.deps.Store, ctx, key, perSec, len(g))
+		refused := uint32(resultFlow)
 		if err != nil {
-			g[0].log.Error().Err(err).Msg("tenant rate not checked")
-			k = 0
+			g[0].log.Error().Err(err).Msg(r.name + " not checked")
+			k, refused = 0, resultBusy
 		}
 		for _, it := range g[k:] {
-			if err != nil {
-				it.result = resultBusy
-			} else {
-				it.result = resultFlow
-			}
+			it.result = refused
 		}
 	}
 	return surviving(items)

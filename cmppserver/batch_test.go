@@ -336,3 +336,53 @@ func dayNow(ts *testServer) int {
 	_, off := now.Zone()
 	return store.Day(now, off)
 }
+
+// TestMsgIDBlockGrowsWithLoad: a replica that handed out many Msg_Ids in
+// one second reserves bigger blocks in the next (an eighth of the last
+// second's use, at most msgIDBlockMax), so a steady load costs a few
+// ReserveMsgSeq round trips a second rather than one per msgIDBlock; the
+// Msg_Ids stay distinct and consecutive within a second.
+func TestMsgIDBlockGrowsWithLoad(t *testing.T) {
+	env := testenv.Redis(t)
+	var rt roundTrips
+	env.Client.AddHook(&rt)
+	st := store.New(env.Client, store.Options{Prefix: env.Prefix})
+	sec := time.Date(2026, 12, 6, 13, 0, 5, 0, msgIDZone)
+	a := newMsgIDAlloc(st, 3)
+	a.now = func() time.Time { return sec }
+	ctx := context.Background()
+	const perSecond = 8000
+	trips := func(sec time.Time) int64 {
+		before := rt.trips.Load()
+		a.now = func() time.Time { return sec }
+		var last cmpp.MsgID
+		for i := range perSecond {
+			id, err := a.take(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 && id != last.AddSequence(1) {
+				t.Fatalf("Msg_Id %s after %s, want consecutive numbers", id, last)
+			}
+			last = id
+		}
+		return rt.trips.Load() - before
+	}
+	if n := trips(sec); n != perSecond/msgIDBlock {
+		t.Fatalf("first second: %d round trips, want %d (blocks of %d)", n, perSecond/msgIDBlock, msgIDBlock)
+	}
+	if n := trips(sec.Add(time.Second)); n != perSecond/(perSecond/8) {
+		t.Fatalf("second second: %d round trips, want %d (blocks of %d)", n, 8, perSecond/8)
+	}
+	// After an idle second the block is small again.
+	if _, err := a.take(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	a.now = func() time.Time { return sec.Add(3 * time.Second) }
+	if _, err := a.take(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if a.end-a.next != msgIDBlock-1 {
+		t.Fatalf("after an idle second: block of %d, want %d", a.end-a.next+1, msgIDBlock)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/cmpp/content"
@@ -52,12 +53,18 @@ type rigOptions struct {
 	// service runs the channel in a Service (rig.svc) instead of on its
 	// own; stop and done are then the Service's.
 	service bool
+	// client, when set, sees the Redis client before the store is built
+	// (e.g. to add a hook).
+	client func(redis.UniversalClient)
 }
 
-func newRigWith(t *testing.T, o rigOptions) *rig {
+func newRigWith(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	simCfg, tweak := o.sim, o.settings
 	env := testenv.Redis(t)
+	if o.client != nil {
+		o.client(env.Client)
+	}
 	if o.leaseTTL == 0 {
 		o.leaseTTL = 2 * time.Second
 	}
@@ -121,7 +128,7 @@ func (r *rig) shutdown() {
 }
 
 // enqueue stores a request of n recipients with the given segments.
-func (r *rig) enqueue(t *testing.T, id string, n int, segs ...[]byte) {
+func (r *rig) enqueue(t testing.TB, id string, n int, segs ...[]byte) {
 	t.Helper()
 	req := store.NewRequest{ID: id, Tenant: "t", Channel: "default", MsgFmt: 8}
 	for i := range n {
@@ -130,7 +137,8 @@ func (r *rig) enqueue(t *testing.T, id string, n int, segs ...[]byte) {
 	for _, s := range segs {
 		req.Segments = append(req.Segments, store.Segment{Content: s, UDHI: len(segs) > 1})
 	}
-	if err := r.st.CreateRequest(context.Background(), req); err != nil {
+	ctx := context.WithValue(context.Background(), enqueueing{}, true) // not the channel's round trips
+	if err := r.st.CreateRequest(ctx, req); err != nil {
 		t.Fatal(err)
 	}
 	r.hub.JobsQueued("default")

@@ -19,7 +19,10 @@ func TestChannelStopTerminatesLinksWithDefaultResponseTimeout(t *testing.T) {
 		sim:      ismgsim.Config{Logger: zerolog.New(&simLog)},
 		settings: func(s *Settings) { s.Link.ResponseTimeout = 0 },
 	})
-	testenv.WaitFor(t, 5*time.Second, "two links", func() bool { return r.sim.Links(testSP) == 2 })
+	// The simulator counts a link once it has answered CONNECT; the
+	// channel's side must have read the answer too, or the stop cancels
+	// a login still in progress and that link never sends TERMINATE.
+	testenv.WaitFor(t, 5*time.Second, "two links", func() bool { return r.sim.Links(testSP) == 2 && r.ch.ready.Load() == 2 })
 	r.shutdown()
 	testenv.WaitFor(t, 5*time.Second, "both links ended by TERMINATE", func() bool {
 		return strings.Count(simLog.String(), "TERMINATE from the SP") == 2
