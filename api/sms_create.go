@@ -293,7 +293,9 @@ func (s *Server) createSMS(c *gin.Context) {
 	l := logOf(c)
 	l.channel = v.channel
 	l.recipients, l.segments = len(v.to), len(v.msg.Segments)
-	l.debug = func(ev *zerolog.Event) { ev.Strs("to", v.to).Str("content", v.content) }
+	if s.log.GetLevel() <= zerolog.DebugLevel { // the closure is only ever called at Debug
+		l.debug = func(ev *zerolog.Event) { ev.Strs("to", v.to).Str("content", v.content) }
+	}
 
 	// From here on the work must not stop half-way because the client went
 	// away: a request stored but not recorded against its Idempotency-Key
@@ -372,21 +374,9 @@ func (s *Server) createSMS(c *gin.Context) {
 		}
 	}
 	if s.metrics != nil {
-		s.metrics.AcceptedRequests.WithLabelValues(v.channel, IngressHTTP).Inc()
-		s.metrics.AcceptedSegments.WithLabelValues(v.channel, IngressHTTP).Add(float64(resp.TotalSegments))
+		s.metrics.Accepted(v.channel, IngressHTTP, resp.TotalSegments)
 	}
 	l.smsID = nr.ID
 	c.Header("Location", "/sms/"+nr.ID)
 	c.Data(http.StatusAccepted, "application/json; charset=utf-8", body)
-}
-
-// sendResponse is the 202 answer for request id made of v, and its JSON.
-func sendResponse(v *validated, id string) (SendResponse, []byte) {
-	resp := SendResponse{
-		ID: id, Status: "queued", Channel: v.channel,
-		Recipients: len(v.to), SegmentsPerRecipient: len(v.msg.Segments),
-		TotalSegments: len(v.to) * len(v.msg.Segments), ClientRef: v.clientRef,
-	}
-	body, _ := json.Marshal(resp) // cannot fail: strings and ints only
-	return resp, body
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // RouteUnmatched is the route label of requests no route matched (404 and
@@ -37,5 +39,37 @@ func (m *Metrics) ObserveHTTP(route, method string, status int, elapsed time.Dur
 	if route == "" {
 		route = RouteUnmatched
 	}
-	m.httpDuration.WithLabelValues(route, MethodLabel(method), strconv.Itoa(status)).Observe(elapsed.Seconds())
+	k := httpSeries{route: route, method: MethodLabel(method), status: status}
+	m.httpSeries.get(k, func() prometheus.Observer {
+		return m.httpDuration.WithLabelValues(k.route, k.method, strconv.Itoa(k.status))
+	}).Observe(elapsed.Seconds())
+}
+
+// httpSeries is the label set of one series of the HTTP latency histogram
+// (the status code still a number).
+type httpSeries struct {
+	route, method string
+	status        int
+}
+
+// acceptedSeries is the label set of the accepted requests and segments
+// counters.
+type acceptedSeries struct{ channel, ingress string }
+
+// acceptedCounters are the two counters of one acceptedSeries.
+type acceptedCounters struct{ requests, segments prometheus.Counter }
+
+// Accepted counts one request accepted on channel through ingress ("http"
+// or "cmpp") and its segments, in AcceptedRequests and AcceptedSegments.
+// It is what a per-request path should call: the counters of each
+// channel and ingress are looked up once, not per request.
+func (m *Metrics) Accepted(channel, ingress string, segments int) {
+	c := m.acceptedSeries.get(acceptedSeries{channel, ingress}, func() acceptedCounters {
+		return acceptedCounters{
+			requests: m.AcceptedRequests.WithLabelValues(channel, ingress),
+			segments: m.AcceptedSegments.WithLabelValues(channel, ingress),
+		}
+	})
+	c.requests.Inc()
+	c.segments.Add(float64(segments))
 }

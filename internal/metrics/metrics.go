@@ -17,10 +17,15 @@ type Metrics struct {
 	// httpDuration observes API request latency by route, method and
 	// status code; write it through ObserveHTTP, which bounds the labels.
 	httpDuration *prometheus.HistogramVec
+	// httpSeries caches the histogram's children by label set.
+	httpSeries childCache[httpSeries, prometheus.Observer]
 	// Accepted counts accepted requests and segments by channel and
 	// ingress: "http" (POST /sms) or "cmpp" (a customer's SUBMIT).
 	AcceptedRequests *prometheus.CounterVec
 	AcceptedSegments *prometheus.CounterVec
+	// acceptedSeries caches both counters' children by label set (see
+	// Accepted).
+	acceptedSeries childCache[acceptedSeries, acceptedCounters]
 	// Submits counts SUBMIT outcomes by channel and result: "0", "8",
 	// other CMPP Result codes, "timeout" (no response after N sends) and
 	// "link_lost".
