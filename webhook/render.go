@@ -1,9 +1,7 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
@@ -50,7 +48,8 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 			}
 		}
 	}
-	return marshal(StatusEvent{ID: ev.ID, Type: TypeStatus, CreatedAt: Time{ev.CreatedAt}, Data: data})
+	v := StatusEvent{ID: ev.ID, Type: TypeStatus, CreatedAt: Time{ev.CreatedAt}, Data: data}
+	return appendStatusEvent(make([]byte, 0, bodySizeHint), &v), nil
 }
 
 // segmentData converts the store's job state.
@@ -90,17 +89,6 @@ func RenderMO(ev *store.Event, tenant, ext string) ([]byte, error) {
 		Content: text, MsgFmt: int(mo.MsgFmt), Segments: max(mo.Parts, 1), LinkID: mo.LinkID,
 		ReceivedAt: Time{received},
 	}
-	return marshal(MOEvent{ID: ev.ID, Type: TypeMO, CreatedAt: Time{ev.CreatedAt}, Data: data})
-}
-
-// marshal encodes v as compact JSON without escaping <, > and & (message
-// text is sent as written).
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+	v := MOEvent{ID: ev.ID, Type: TypeMO, CreatedAt: Time{ev.CreatedAt}, Data: data}
+	return appendMOEvent(make([]byte, 0, bodySizeHint), &v), nil
 }
