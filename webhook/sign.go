@@ -28,23 +28,25 @@ func Sign(secrets []string, t time.Time, body []byte) string {
 	b.Grow(len("t=") + len(ts) + len(secrets)*(len(",v1=")+2*sha256.Size))
 	b.WriteString("t=")
 	b.Write(ts)
-	var sum [sha256.Size]byte
 	var hexSum [2 * sha256.Size]byte
 	for _, s := range secrets {
 		pool := signers.pool(s)
-		m := pool.Get().(hash.Hash)
-		m.Write(ts)
-		m.Write([]byte{'.'})
-		m.Write(body)
-		m.Sum(sum[:0])
-		m.Reset() // back to its keyed start
-		pool.Put(m)
-		hex.Encode(hexSum[:], sum[:])
+		sg := pool.Get().(*signer)
+		sg.ts = append(sg.ts[:0], ts...) // written from sg: a stack slice would escape
+		sg.mac.Write(sg.ts)
+		sg.mac.Write(dot)
+		sg.mac.Write(body)
+		hex.Encode(hexSum[:], sg.mac.Sum(sg.sum[:0]))
+		sg.mac.Reset() // back to its keyed start
+		pool.Put(sg)
 		b.WriteString(",v1=")
 		b.Write(hexSum[:])
 	}
 	return b.String()
 }
+
+// dot separates the timestamp from the body in the signed text.
+var dot = []byte{'.'}
 
 func mac(secret, ts string, body []byte) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
@@ -70,8 +72,17 @@ type signerPool struct {
 	pools map[string]*sync.Pool
 }
 
-// pool returns the pool of HMAC-SHA256 states keyed with secret; a state
-// taken from it is ready to write, and is Reset before it is put back.
+// signer is a keyed HMAC-SHA256 state with room for its inputs and
+// output, which would escape to the heap on every call if they were on
+// the signing goroutine's stack (hash.Hash is an interface).
+type signer struct {
+	mac hash.Hash
+	ts  []byte
+	sum [sha256.Size]byte
+}
+
+// pool returns the pool of signers keyed with secret; one taken from it
+// is ready to write, and is Reset before it is put back.
 func (p *signerPool) pool(secret string) *sync.Pool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -81,7 +92,7 @@ func (p *signerPool) pool(secret string) *sync.Pool {
 			clear(p.pools)
 		}
 		key := []byte(secret)
-		pool = &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
+		pool = &sync.Pool{New: func() any { return &signer{mac: hmac.New(sha256.New, key)} }}
 		p.pools[secret] = pool
 	}
 	return pool
