@@ -34,7 +34,7 @@ type leased struct {
 	channel string
 	loop    *chanLoop       // of the lease: its ack loop acks the event
 	base    *zerolog.Logger // the dispatcher's: see logger
-	log     zerolog.Logger  // with the event's fields, once logger built it
+	log     zerolog.Logger  // base with the event's fields, built by logger
 	logged  bool            // log is built
 
 	tenant    string   // the event's tenant (for sms.mo, the routed one)
