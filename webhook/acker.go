@@ -73,13 +73,18 @@ func (d *Dispatcher) flushAcks(channel string, batch []ackItem, ids []string) {
 		d.count(e, it.outcome)
 		switch {
 		case notLeased[e.ev.ID]:
-			e.log.Warn().Msg("event acked after its lease expired: it may be delivered twice")
+			e.logger().Warn().Msg("event acked after its lease expired: it may be delivered twice")
 		case err != nil:
-			e.log.Error().Err(err).Msg("ack event (it will be delivered again)")
+			e.logger().Error().Err(err).Msg("ack event (it will be delivered again)")
 		case it.outcome == outcomeNoCallback:
-			e.log.Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
+			e.logger().Info().Msg("no callback URL for the event (none on the request, none for the tenant): dropped")
 		default:
-			e.log.Debug().Msg("webhook delivered")
+			// Only when debug lines are written: e.logger() would build
+			// the event's logger for a line that is dropped.
+			if probe := d.log.Debug(); probe.Enabled() {
+				probe.Discard()
+				e.logger().Debug().Msg("webhook delivered")
+			}
 		}
 	}
 }

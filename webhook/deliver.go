@@ -32,8 +32,10 @@ const bodySaveConcurrency = 8
 type leased struct {
 	ev      *store.Event
 	channel string
-	loop    *chanLoop // of the lease: its ack loop acks the event
-	log     zerolog.Logger
+	loop    *chanLoop       // of the lease: its ack loop acks the event
+	base    *zerolog.Logger // the dispatcher's: see logger
+	log     zerolog.Logger  // base with the event's fields, built by logger
+	logged  bool            // log is built
 
 	tenant    string   // the event's tenant (for sms.mo, the routed one)
 	url, host string   // where it goes
@@ -49,6 +51,23 @@ type leased struct {
 	retryErr   string // count as a failed attempt with this error
 }
 
+// logger returns the dispatcher's logger with the event's fields
+// (event_id, type, channel, attempt, and host once known). It is built on
+// the first line logged about the event: most events are delivered
+// without one above debug, and building it cost allocations per event. An
+// event is handled by one goroutine at a time, so no locking.
+func (e *leased) logger() *zerolog.Logger {
+	if !e.logged {
+		c := e.base.With().Str("event_id", e.ev.ID).Str("type", string(e.ev.Type)).
+			Str("channel", e.channel).Int("attempt", e.ev.Attempts)
+		if e.host != "" {
+			c = c.Str("host", e.host)
+		}
+		e.log, e.logged = c.Logger(), true
+	}
+	return &e.log
+}
+
 // unsent reports whether e is settled without a POST.
 func (e *leased) unsent() bool { return e.noCallback || e.dead != "" || e.retryErr != "" }
 
@@ -59,7 +78,7 @@ func (e *leased) logAt(level zerolog.Level) *zerolog.Event {
 	if e.batched {
 		level = zerolog.DebugLevel
 	}
-	return e.log.WithLevel(level)
+	return e.logger().WithLevel(level)
 }
 
 // delivery is one POST carrying 1..n events of one lease of one tenant
@@ -100,8 +119,8 @@ func (d *Dispatcher) newDelivery(e *leased, leasedAt time.Time, batch bool) *del
 
 // dispatch prepares the events of one lease, groups those of batch-mode
 // tenants by tenant and destination (URL, secrets, type; at most the
-// tenant's BatchMax per POST)
-// and starts a goroutine per delivery. It runs on the lease loop of l,
+// tenant's BatchMax per POST) and queues each delivery for a delivery
+// runner (runDeliveries). It runs on the lease loop of l,
 // before Run (or the removal of the channel) waits for deliveries.
 func (d *Dispatcher) dispatch(l *chanLoop, evs []store.Event, leasedAt time.Time, cache *requestCache) {
 	reqs := d.loadRequests(cache, evs)
@@ -129,22 +148,36 @@ func (d *Dispatcher) dispatch(l *chanLoop, evs []store.Event, leasedAt time.Time
 		}
 	}
 	for _, j := range out {
-		n := len(j.events)
 		l.active.Add(1)
-		d.active.Go(func() {
-			defer l.active.Done()
-			defer d.returnBudget(n)
-			d.deliver(j)
-		})
+		d.active.Add(1)
+		d.deliveries <- queued{j: j, loop: l, events: len(j.events)} // never blocks: see Dispatcher.deliveries
+	}
+}
+
+// queued is a delivery waiting for a delivery runner.
+type queued struct {
+	j      *delivery
+	loop   *chanLoop // whose lease it is
+	events int       // leasing tokens to give back once done
+}
+
+// runDeliveries is one of the dispatcher's delivery runners: it delivers
+// what dispatch queues until Run closes the queue. The runners live as
+// long as Run: a goroutine per delivery cost a start and, as the POST
+// runs deep into net/http, a stack growth (copy) per event.
+func (d *Dispatcher) runDeliveries() {
+	for q := range d.deliveries {
+		d.deliver(q.j)
+		d.returnBudget(q.events)
+		q.loop.active.Done()
+		d.active.Done()
 	}
 }
 
 // prepare resolves where ev goes and renders its body when it has none
 // yet.
 func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *leased {
-	e := &leased{ev: ev, channel: channel, body: ev.Body}
-	e.log = d.log.With().Str("event_id", ev.ID).Str("type", string(ev.Type)).
-		Str("channel", channel).Int("attempt", ev.Attempts).Logger()
+	e := &leased{ev: ev, channel: channel, body: ev.Body, base: &d.log}
 	var tenantName, ext string
 	switch ev.Type {
 	case store.EventStatus:
@@ -190,7 +223,6 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *
 	}
 	u, _ := url.Parse(e.url) // cannot fail: CheckURL parsed it
 	e.host, e.secrets, e.batchMax = strings.ToLower(u.Host), t.Secrets, t.BatchMax
-	e.log = e.log.With().Str("host", e.host).Logger()
 	if e.body != nil {
 		return e
 	}
@@ -211,7 +243,7 @@ func (d *Dispatcher) prepare(channel string, ev *store.Event, rs requestState) *
 			return e
 		}
 		if rs.req == nil {
-			e.log.Warn().Str("request_id", ev.RequestID).Msg("request gone: sms.status sent without segment details")
+			e.logger().Warn().Str("request_id", ev.RequestID).Msg("request gone: sms.status sent without segment details")
 		}
 		e.body, err = RenderStatus(ev, rs.req)
 	case store.EventMO:
@@ -320,7 +352,7 @@ func (d *Dispatcher) saveBody(e *leased) bool {
 	body, err := d.cfg.Store.SaveEventBody(ctx, e.channel, e.ev.ID, e.body)
 	cancel()
 	if errors.Is(err, store.ErrNotFound) {
-		e.log.Info().Msg("event gone before its first POST (acked elsewhere)")
+		e.logger().Info().Msg("event gone before its first POST (acked elsewhere)")
 		return false
 	}
 	if err != nil {

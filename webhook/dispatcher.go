@@ -23,8 +23,9 @@ const storeOpTimeout = 5 * time.Second
 //
 // For every channel one loop leases batches of ready events (the store
 // moves due retries to the ready list on each lease) and hands each
-// delivery — one POST — to its own goroutine, which renders the bodies
-// once (saved in the store so every retry sends the same bytes; sms.status
+// delivery — one POST — to one of its 2×Workers delivery runners (one
+// per delivery that can be leased: none waits for a runner), which
+// renders the bodies once (saved in the store so every retry sends the same bytes; sms.status
 // events that carry their segment states are not saved: they render to
 // the same bytes on every lease), waits for a slot of the callback host,
 // then for one of the Workers slots, POSTs, and acks (through the
@@ -81,13 +82,21 @@ type Dispatcher struct {
 	hosts     *hostLimiter
 	workers   chan struct{} // one token per POST in flight (a batch is one)
 	budget    chan struct{} // one token per leased, unfinished event
-	batchSize atomic.Int64  // events leased per store call (Config.BatchSize, then SetBatchSize)
-	running   atomic.Bool
+	// deliveries queues the deliveries of the leases for the delivery
+	// runners. Every delivery holds at least one budget token, so at
+	// most cap(budget) are queued or running: with as much room and as
+	// many runners, queueing never blocks a lease loop and no delivery
+	// waits for a runner (each then waits for its host and a Workers
+	// slot, as a goroutine of its own would).
+	deliveries chan queued
+	runners    sync.WaitGroup // the delivery runners (runDeliveries)
+	batchSize  atomic.Int64   // events leased per store call (Config.BatchSize, then SetBatchSize)
+	running    atomic.Bool
 
 	// Set by Run (under mu).
 	runCtx  context.Context // cancelled to stop
 	postCtx context.Context // cancelled after StopGrace
-	active  sync.WaitGroup  // deliveries
+	active  sync.WaitGroup  // deliveries queued or running
 
 	setMu    sync.Mutex // serialises SetChannels
 	mu       sync.Mutex
@@ -118,15 +127,16 @@ func New(cfg Config) *Dispatcher {
 	}
 	cfg = cfg.withDefaults()
 	d := &Dispatcher{
-		cfg:       cfg,
-		log:       cfg.Logger.With().Str("component", "webhook").Logger(),
-		userAgent: "smsbridge/" + cfg.Version,
-		leaseTTL:  cfg.Store.Options().EventLeaseTTL,
-		hosts:     newHostLimiter(cfg.PerHostConcurrency, 2*cfg.PerHostConcurrency),
-		workers:   make(chan struct{}, cfg.Workers),
-		budget:    make(chan struct{}, 2*cfg.Workers),
-		channels:  slices.Clone(cfg.Channels),
-		loops:     make(map[string]*chanLoop, len(cfg.Channels)),
+		cfg:        cfg,
+		log:        cfg.Logger.With().Str("component", "webhook").Logger(),
+		userAgent:  "smsbridge/" + cfg.Version,
+		leaseTTL:   cfg.Store.Options().EventLeaseTTL,
+		hosts:      newHostLimiter(cfg.PerHostConcurrency, 2*cfg.PerHostConcurrency),
+		workers:    make(chan struct{}, cfg.Workers),
+		budget:     make(chan struct{}, 2*cfg.Workers),
+		deliveries: make(chan queued, 2*cfg.Workers),
+		channels:   slices.Clone(cfg.Channels),
+		loops:      make(map[string]*chanLoop, len(cfg.Channels)),
 	}
 	d.batchSize.Store(int64(cfg.BatchSize))
 	if cfg.Timeout+leaseMargin(d.leaseTTL) > d.leaseTTL {
@@ -157,6 +167,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer abortPosts()
 	d.mu.Lock()
 	d.runCtx, d.postCtx = ctx, postCtx
+	for range cap(d.deliveries) {
+		d.runners.Go(d.runDeliveries)
+	}
 	d.started = true
 	d.follow()
 	d.log.Info().Strs("channels", d.channels).Int("workers", d.cfg.Workers).
@@ -181,6 +194,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		abortPosts()
 		<-done
 	}
+	close(d.deliveries) // no delivery is queued or running: the runners end
+	d.runners.Wait()
 	for _, l := range loops {
 		close(l.acks) // no delivery is left to ack
 	}

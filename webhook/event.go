@@ -142,14 +142,6 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// optTime returns a *Time for t, nil for the zero time.
-func optTime(t time.Time) *Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &Time{t}
-}
-
 // Envelope is the part of every event that does not depend on its type;
 // receivers can decode it first and pick the payload type from Type.
 type Envelope struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -208,6 +209,7 @@ type receiver struct {
 
 	inflight, maxInflight atomic.Int64
 	answered              atomic.Int64 // requests answered 2xx
+	conns                 atomic.Int64 // TCP connections accepted
 }
 
 func newReceiver(t testing.TB, respond func(n int) int) *receiver {
@@ -215,7 +217,13 @@ func newReceiver(t testing.TB, respond func(n int) int) *receiver {
 	if rc.respond == nil {
 		rc.respond = func(int) int { return http.StatusOK }
 	}
-	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	rc.srv = httptest.NewUnstartedServer(http.HandlerFunc(rc.serve))
+	rc.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			rc.conns.Add(1)
+		}
+	}
+	rc.srv.Start()
 	t.Cleanup(func() {
 		rc.unblock()
 		rc.srv.Close()

@@ -74,15 +74,20 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 		// A URL that parsed but cannot make a request never gets better.
 		return attemptResult{verdict: gone, err: "invalid callback URL"}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", d.userAgent)
-	req.Header.Set(SignatureHeader, Sign(j.secrets, d.cfg.Now(), body))
-	req.Header.Set(EventTypeHeader, j.typ)
+	// The header map is filled directly (the keys are canonical already):
+	// Header.Set would canonicalise each key and allocate each value.
+	vals := make([]string, 5)
+	vals[0], vals[1], vals[2], vals[3] = "application/json", d.userAgent, Sign(j.secrets, d.cfg.Now(), body), j.typ
+	h := make(http.Header, 5)
+	h["Content-Type"], h["User-Agent"], h[SignatureHeader], h[EventTypeHeader] = vals[0:1:1], vals[1:2:2], vals[2:3:3], vals[3:4:4]
 	if j.batch {
-		req.Header.Set(EventCountHeader, strconv.Itoa(len(j.events)))
+		vals[4] = strconv.Itoa(len(j.events))
+		h[EventCountHeader] = vals[4:5:5]
 	} else {
-		req.Header.Set(EventIDHeader, j.events[0].ev.ID)
+		vals[4] = j.events[0].ev.ID
+		h[EventIDHeader] = vals[4:5:5]
 	}
+	req.Header = h
 	resp, err := d.cfg.HTTPClient.Do(req)
 	if err != nil {
 		var fe *netguard.ForbiddenError
@@ -99,7 +104,15 @@ func (d *Dispatcher) post(ctx context.Context, j *delivery) attemptResult {
 		}
 		return attemptResult{verdict: retry, err: transportError(ctx, err), detail: detail.Error(), took: time.Since(start)}
 	}
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseRead))
+	var snippet []byte
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		snippet = make([]byte, maxErrorSnippet)
+		n, _ := io.ReadFull(resp.Body, snippet)
+		snippet = snippet[:n]
+	}
+	// The rest is read (up to maxResponseRead in all) and discarded so
+	// that the connection goes back to the pool for the next POST.
+	io.CopyN(io.Discard, resp.Body, maxResponseRead-int64(len(snippet)))
 	resp.Body.Close()
 	res := attemptResult{status: resp.StatusCode, took: time.Since(start)}
 	switch {
@@ -168,7 +181,8 @@ func cleanSnippet(b []byte) string {
 // no redirects followed (a 3xx counts as a failed attempt), no proxy (the
 // environment's HTTP(S)_PROXY is ignored: a proxy would connect on the
 // dispatcher's behalf, past the address check), dial and TLS handshake
-// bounded to 5 s, up to perHost idle connections kept per host. Unless
+// bounded to 5 s, at most perHost connections per host (kept alive
+// between POSTs). Unless
 // allowPrivate, every connection's resolved address must pass
 // netguard.DialControl (no loopback, private, link-local, … receiver).
 // The per-POST deadline is Config.Timeout, applied with a context.
@@ -189,6 +203,12 @@ func newHTTPClient(perHost int, allowPrivate bool, resolver *net.Resolver) *http
 	tr.TLSHandshakeTimeout = 5 * time.Second
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = max(perHost, 2)
+	// The dispatcher has at most perHost POSTs in flight per host: with
+	// as many connections the transport never dials one more only to
+	// close it for want of an idle slot (it did while connections were
+	// being dialed), so a busy receiver sees perHost connections, kept
+	// alive.
+	tr.MaxConnsPerHost = max(perHost, 2)
 	tr.IdleConnTimeout = 90 * time.Second
 	return &http.Client{
 		Transport: tr,

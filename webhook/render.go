@@ -1,9 +1,7 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/smsbridge/smsbridge/cmpp/content"
@@ -20,16 +18,31 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 	if ev.Type != store.EventStatus {
 		return nil, fmt.Errorf("webhook: RenderStatus: event %s has type %q", ev.ID, ev.Type)
 	}
+	// The segments of most events fit in these (on the stack: the body
+	// is written from them, they are not kept); more take the heap.
+	var segBuf [segmentsOnStack]SegmentData
+	var valBuf [segmentsOnStack]segmentValues
 	data := StatusData{
 		RequestID: ev.RequestID, ClientRef: ev.ClientRef, Channel: ev.Channel, Tenant: ev.Tenant,
 		To: ev.To, Status: string(ev.Status), ErrorCode: ev.ErrorCode,
-		Segments: []SegmentData{},
+		Segments: segBuf[:0],
+	}
+	segments := func(sts []store.SegmentState) {
+		if len(sts) <= len(segBuf) {
+			for i := range sts {
+				segBuf[i] = segmentData(&sts[i], &valBuf[i])
+			}
+			data.Segments = segBuf[:len(sts)]
+			return
+		}
+		segs, vals := make([]SegmentData, len(sts)), make([]segmentValues, len(sts))
+		for i := range sts {
+			segs[i] = segmentData(&sts[i], &vals[i])
+		}
+		data.Segments = segs
 	}
 	if ev.Segments != nil {
-		data.Segments = make([]SegmentData, len(ev.Segments))
-		for i := range ev.Segments {
-			data.Segments[i] = segmentData(&ev.Segments[i])
-		}
+		segments(ev.Segments)
 		req = nil // the event has all the request could add
 	}
 	if req != nil {
@@ -44,24 +57,38 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 			if data.To == "" {
 				data.To = rc.Number
 			}
-			data.Segments = make([]SegmentData, len(rc.Segments))
-			for i := range rc.Segments {
-				data.Segments[i] = segmentData(&rc.Segments[i])
-			}
+			segments(rc.Segments)
 		}
 	}
-	return marshal(StatusEvent{ID: ev.ID, Type: TypeStatus, CreatedAt: Time{ev.CreatedAt}, Data: data})
+	v := StatusEvent{ID: ev.ID, Type: TypeStatus, CreatedAt: Time{ev.CreatedAt}, Data: data}
+	return appendStatusEvent(make([]byte, 0, bodySizeHint), &v), nil
 }
 
-// segmentData converts the store's job state.
-func segmentData(st *store.SegmentState) SegmentData {
-	sd := SegmentData{
-		Number: st.Index, MsgID: st.MsgID, Stat: st.Stat,
-		SubmittedAt: optTime(st.SubmittedAt), ReportedAt: optTime(st.ReportedAt),
+// segmentsOnStack is how many segments RenderStatus converts without
+// allocating.
+const segmentsOnStack = 4
+
+// segmentValues holds what the pointer fields of a SegmentData point to.
+type segmentValues struct {
+	submitResult            uint32
+	submittedAt, reportedAt Time
+}
+
+// segmentData converts the store's job state; the pointer fields point
+// into vals.
+func segmentData(st *store.SegmentState, vals *segmentValues) SegmentData {
+	sd := SegmentData{Number: st.Index, MsgID: st.MsgID, Stat: st.Stat}
+	if !st.SubmittedAt.IsZero() {
+		vals.submittedAt = Time{st.SubmittedAt}
+		sd.SubmittedAt = &vals.submittedAt
+	}
+	if !st.ReportedAt.IsZero() {
+		vals.reportedAt = Time{st.ReportedAt}
+		sd.ReportedAt = &vals.reportedAt
 	}
 	if st.HasSubmitResult {
-		r := st.SubmitResult
-		sd.SubmitResult = &r
+		vals.submitResult = st.SubmitResult
+		sd.SubmitResult = &vals.submitResult
 	}
 	if st.State != store.JobDelivered {
 		sd.ErrorCode = st.ErrorCode
@@ -90,17 +117,6 @@ func RenderMO(ev *store.Event, tenant, ext string) ([]byte, error) {
 		Content: text, MsgFmt: int(mo.MsgFmt), Segments: max(mo.Parts, 1), LinkID: mo.LinkID,
 		ReceivedAt: Time{received},
 	}
-	return marshal(MOEvent{ID: ev.ID, Type: TypeMO, CreatedAt: Time{ev.CreatedAt}, Data: data})
-}
-
-// marshal encodes v as compact JSON without escaping <, > and & (message
-// text is sent as written).
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+	v := MOEvent{ID: ev.ID, Type: TypeMO, CreatedAt: Time{ev.CreatedAt}, Data: data}
+	return appendMOEvent(make([]byte, 0, bodySizeHint), &v), nil
 }

@@ -23,7 +23,7 @@ func (d *Dispatcher) settle(j *delivery, res attemptResult) {
 	if (res.body != "" || res.detail != "") && res.verdict != delivered {
 		l := j.log
 		if !j.batch {
-			l = j.events[0].log
+			l = *j.events[0].logger()
 		}
 		ev := l.Debug().Int("status", res.status)
 		if res.body != "" {
@@ -96,7 +96,7 @@ func (d *Dispatcher) failed(e *leased, cause string) string {
 	d.count(e, outcomeRetry)
 	ev := e.logAt(zerolog.InfoLevel)
 	if err != nil {
-		ev = e.log.Warn().AnErr("store_err", err)
+		ev = e.logger().Warn().AnErr("store_err", err)
 	}
 	ev.Str("err", cause).Time("retry_at", at).Msg("webhook attempt failed: retry scheduled")
 	return outcomeRetry
@@ -112,10 +112,10 @@ func (d *Dispatcher) deferHostBusy(e *leased) {
 	cancel()
 	d.count(e, outcomeDeferred)
 	if err != nil && !isNotLeased(err) {
-		e.log.Warn().Err(err).Msg("defer event")
+		e.logger().Warn().Err(err).Msg("defer event")
 		return
 	}
-	e.log.Debug().Time("retry_at", at).Msg("host saturated: event deferred")
+	e.logger().Debug().Time("retry_at", at).Msg("host saturated: event deferred")
 }
 
 // giveBack returns an event unsent and due now (shutdown, short lease), so
@@ -125,10 +125,10 @@ func (d *Dispatcher) giveBack(e *leased, why string) {
 	err := d.cfg.Store.RetryEvent(ctx, e.channel, e.ev.ID, d.cfg.Now(), why)
 	cancel()
 	if err != nil && !isNotLeased(err) {
-		e.log.Warn().Err(err).Str("why", why).Msg("give back event (its lease will expire)")
+		e.logger().Warn().Err(err).Str("why", why).Msg("give back event (its lease will expire)")
 		return
 	}
-	e.log.Debug().Str("why", why).Msg("event given back")
+	e.logger().Debug().Str("why", why).Msg("event given back")
 }
 
 // deadLetter gives up on an event. It is logged at warn with its id even
@@ -138,9 +138,9 @@ func (d *Dispatcher) deadLetter(e *leased, cause string) {
 	err := d.cfg.Store.DeadLetter(ctx, e.channel, e.ev.ID, cause)
 	cancel()
 	d.count(e, outcomeDead)
-	ev := e.log.Warn()
+	ev := e.logger().Warn()
 	if err != nil {
-		ev = e.log.Error().AnErr("store_err", err)
+		ev = e.logger().Error().AnErr("store_err", err)
 	}
 	ev.Str("err", cause).Msg("webhook event dead-lettered")
 }

@@ -1,8 +1,10 @@
 package webhook
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -56,4 +58,33 @@ func TestSignWithTwoSecrets(t *testing.T) {
 	if err := Verify("third", h, body, now, time.Minute); !errors.Is(err, ErrSignatureBad) {
 		t.Errorf("a third secret: %v", err)
 	}
+}
+
+// Signing reuses keyed HMAC states (signerPool): signatures made one after
+// the other and concurrently, with secrets and bodies interleaved, are
+// each what a fresh HMAC gives (no state carried over from a previous
+// body or secret).
+func TestSignReusedStatesMatchFreshHMAC(t *testing.T) {
+	now := time.Unix(1763800000, 0)
+	secrets := []string{"whsec_a", "whsec_b", "", strings.Repeat("k", 100)} // longer than a block: hashed key
+	check := func(i int) {
+		s := secrets[i%len(secrets)]
+		body := []byte(strings.Repeat("x", i%97))
+		want := "t=1763800000,v1=" + hex.EncodeToString(mac(s, "1763800000", body))
+		if got := Sign([]string{s}, now, body); got != want {
+			t.Errorf("Sign #%d = %s, want %s", i, got, want)
+		}
+	}
+	for i := range 200 {
+		check(i)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 100 {
+				check(g*100 + i)
+			}
+		})
+	}
+	wg.Wait()
 }
