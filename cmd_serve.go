@@ -13,6 +13,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/gateway"
+	"github.com/smsbridge/smsbridge/internal/logsink"
 )
 
 // demoOverlay is demo.yaml: what demo mode changes on top of the
@@ -49,7 +50,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.Log.Level)
+	// Lines are written in batches (a warn or error line at once): one
+	// write system call per request line would be a large part of the
+	// service's cost per message.
+	sink := logsink.NewBuffered(stderr)
+	defer func() { _ = sink.Close() }()
+	log := newLogger(sink, cfg.Log.Level)
 	gw, err := gateway.New(cfg, log, gateway.Options{Version: version})
 	if err != nil {
 		return err
