@@ -50,6 +50,7 @@ func BenchmarkPosterPost(b *testing.B) {
 	p := newPoster(cfg, "http://127.0.0.1:1/hook", tr)
 	defer p.close()
 	var w worker
+	defer w.close()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

@@ -26,6 +26,7 @@ type poster struct {
 	endpoint string
 	prefix   []byte      // `{"to":[` … is built per request; prefix holds `],"content":…,"client_ref":"bench-`
 	header   http.Header // every request's headers, built once and only read (shared by the workers)
+	raw      bool        // plain http: every worker posts on its own rawConn
 	tr       *tracker
 
 	sent               atomic.Int64
@@ -90,7 +91,9 @@ func newPoster(cfg Config, callbackURL string, tr *tracker) *poster {
 	// tail is {"content":…,"callback_url":…}; splice it after the numbers.
 	prefix := append([]byte(`],`), tail[1:len(tail)-1]...)
 	prefix = append(prefix, `,"client_ref":"bench-`...)
+	_, raw := newRawConn(cfg.URL, "/sms", cfg.Key, cfg.RequestTimeout)
 	return &poster{
+		raw:      raw,
 		cfg:      cfg,
 		endpoint: cfg.URL + "/sms",
 		prefix:   prefix,
@@ -117,6 +120,41 @@ type worker struct {
 	body    []byte
 	numbers []uint64
 	resp    []byte
+	raw     *rawConn // the worker's own connection (plain http)
+}
+
+// close drops the worker's connection.
+func (w *worker) close() {
+	if w.raw != nil {
+		w.raw.close()
+	}
+}
+
+// send POSTs body and reads the answer into w.resp: on the worker's own
+// connection for plain http, through net/http otherwise (https). err is
+// a transport error (the kinds are told by errors.Is).
+func (p *poster) send(ctx context.Context, w *worker, body []byte) (status int, err error) {
+	if p.raw {
+		if w.raw == nil {
+			w.raw, _ = newRawConn(p.cfg.URL, "/sms", p.cfg.Key, p.cfg.RequestTimeout)
+		}
+		status, w.resp, err = w.raw.post(ctx, body, w.resp)
+		return status, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = p.header
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	w.resp, err = readAll(w.resp[:0], resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, err
 }
 
 // post sends request i, due at due, and records the outcome.
@@ -138,19 +176,13 @@ func (p *poster) post(ctx context.Context, w *worker, i int64, due time.Time) {
 	b = append(b, `"}`...)
 	w.body = b
 
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(b))
-	if err != nil {
-		p.fail("request", err.Error())
-		return
-	}
-	req.Header = p.header
 	start := time.Now()
 	p.sent.Add(1)
-	resp, err := p.client.Do(req)
+	status, err := p.send(ctx, w, b)
+	end := time.Now()
+	acceptedAt := p.tr.now()
+	p.completed.Add(1)
 	if err != nil {
-		p.completed.Add(1)
 		kind := "transport"
 		if errors.Is(err, context.DeadlineExceeded) {
 			kind = "timeout"
@@ -160,17 +192,8 @@ func (p *poster) post(ctx context.Context, w *worker, i int64, due time.Time) {
 		p.fail(kind, err.Error())
 		return
 	}
-	w.resp, err = readAll(w.resp[:0], resp.Body)
-	_ = resp.Body.Close()
-	end := time.Now()
-	acceptedAt := p.tr.now()
-	p.completed.Add(1)
-	if err != nil {
-		p.fail("transport", err.Error())
-		return
-	}
-	if resp.StatusCode != http.StatusAccepted {
-		p.fail(strconv.Itoa(resp.StatusCode), string(w.resp))
+	if status != http.StatusAccepted {
+		p.fail(strconv.Itoa(status), string(w.resp))
 		return
 	}
 	ab, ok := scanAccepted(w.resp)
