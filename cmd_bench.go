@@ -42,7 +42,12 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		cfg.CPUProbes, cfg.WebhookBatchMax = s.CPUProbes(), sp.WebhookBatch
 	}
 
+	stopProfile, err := startToolProfile(o.toolProfile)
+	if err != nil {
+		return err
+	}
 	rep, err := loadgen.Run(ctx, cfg)
+	stopProfile()
 	if err != nil {
 		return err
 	}
@@ -61,6 +66,9 @@ type benchOptions struct {
 	sp       loadgen.SpawnConfig
 	spawn    bool
 	jsonPath string
+	// toolProfile is where this process writes its own CPU profile
+	// ("" = none).
+	toolProfile string
 	// listed is true when -preset list printed the presets: nothing to run.
 	listed bool
 }
@@ -105,6 +113,7 @@ func parseBenchArgs(args []string, stdout, stderr io.Writer) (*benchOptions, err
 	fs.IntVar(&sp.WebhookPerHost, "webhook-per-host", 0, "-spawn: service webhook.per_host_concurrency (default: the service default)")
 	fs.IntVar(&sp.WebhookBatch, "webhook-batch", 0, "-spawn: the bench tenant's webhook_batch_max: up to N events per webhook POST, as a JSON array (default: one event per POST)")
 	fs.StringVar(&sp.CPUProfile, "cpuprofile", "", "-spawn: the service writes a CPU profile (runtime/pprof) to this file")
+	fs.StringVar(&o.toolProfile, "tool-cpuprofile", "", "write a CPU profile (runtime/pprof) of this tool itself over the run to this file")
 	fs.StringVar(&sp.LogLevel, "service-log", "warn", "-spawn: service log level")
 	fs.BoolVar(&sp.KeepDir, "keep", false, "-spawn: keep the generated configs and child logs")
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {

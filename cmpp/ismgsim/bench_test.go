@@ -148,4 +148,5 @@ func BenchmarkSimulatorSubmitWithReports(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "submits/s") // each with its report delivered and acknowledged
+	b.ReportMetric(float64(s.sched.wakeups.Load())/float64(b.N), "wakeups/report")
 }

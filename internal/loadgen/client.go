@@ -24,7 +24,9 @@ type poster struct {
 	cfg      Config
 	client   *http.Client
 	endpoint string
-	prefix   []byte // `{"to":[` … is built per request; prefix holds `],"content":…,"client_ref":"bench-`
+	prefix   []byte      // `{"to":[` … is built per request; prefix holds `],"content":…,"client_ref":"bench-`
+	header   http.Header // every request's headers, built once and only read (shared by the workers)
+	raw      bool        // plain http: every worker posts on its own rawConn
 	tr       *tracker
 
 	sent               atomic.Int64
@@ -51,6 +53,36 @@ type acceptedBody struct {
 	TotalSegments        int    `json:"total_segments"`
 }
 
+// acceptedFields is acceptedBody as the scanner reads it (id points
+// into the body).
+type acceptedFields struct {
+	id                                  []byte
+	recipients                          int64
+	segmentsPerRecipient, totalSegments int64
+}
+
+// scanAccepted reads a 202 body with the scanner; false: not sure (invalid
+// JSON included), encoding/json must decide.
+func scanAccepted(body []byte) (acceptedFields, bool) {
+	var ab acceptedFields
+	s := &jsonScanner{b: body}
+	unsure := false
+	ok := s.object(func(key []byte) bool {
+		switch {
+		case keyIs(key, "id", &unsure):
+			return s.stringField(&ab.id)
+		case keyIs(key, "recipients", &unsure):
+			return s.intField(&ab.recipients)
+		case keyIs(key, "segments_per_recipient", &unsure):
+			return s.intField(&ab.segmentsPerRecipient)
+		case keyIs(key, "total_segments", &unsure):
+			return s.intField(&ab.totalSegments)
+		}
+		return !unsure && s.value()
+	})
+	return ab, ok && !unsure && s.eof()
+}
+
 func newPoster(cfg Config, callbackURL string, tr *tracker) *poster {
 	tail, _ := json.Marshal(struct {
 		Content     string `json:"content"`
@@ -59,11 +91,17 @@ func newPoster(cfg Config, callbackURL string, tr *tracker) *poster {
 	// tail is {"content":…,"callback_url":…}; splice it after the numbers.
 	prefix := append([]byte(`],`), tail[1:len(tail)-1]...)
 	prefix = append(prefix, `,"client_ref":"bench-`...)
+	_, raw := newRawConn(cfg.URL, "/sms", cfg.Key, cfg.RequestTimeout)
 	return &poster{
+		raw:      raw,
 		cfg:      cfg,
 		endpoint: cfg.URL + "/sms",
 		prefix:   prefix,
-		tr:       tr,
+		header: http.Header{
+			"Content-Type":  {"application/json"},
+			"Authorization": {"Bearer " + cfg.Key},
+		},
+		tr: tr,
 		client: &http.Client{Transport: &http.Transport{
 			Proxy:               nil,
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -82,6 +120,41 @@ type worker struct {
 	body    []byte
 	numbers []uint64
 	resp    []byte
+	raw     *rawConn // the worker's own connection (plain http)
+}
+
+// close drops the worker's connection.
+func (w *worker) close() {
+	if w.raw != nil {
+		w.raw.close()
+	}
+}
+
+// send POSTs body and reads the answer into w.resp: on the worker's own
+// connection for plain http, through net/http otherwise (https). err is
+// a transport error (the kinds are told by errors.Is).
+func (p *poster) send(ctx context.Context, w *worker, body []byte) (status int, err error) {
+	if p.raw {
+		if w.raw == nil {
+			w.raw, _ = newRawConn(p.cfg.URL, "/sms", p.cfg.Key, p.cfg.RequestTimeout)
+		}
+		status, w.resp, err = w.raw.post(ctx, body, w.resp)
+		return status, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = p.header
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	w.resp, err = readAll(w.resp[:0], resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, err
 }
 
 // post sends request i, due at due, and records the outcome.
@@ -103,20 +176,13 @@ func (p *poster) post(ctx context.Context, w *worker, i int64, due time.Time) {
 	b = append(b, `"}`...)
 	w.body = b
 
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, bytes.NewReader(b))
-	if err != nil {
-		p.fail("request", err.Error())
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+p.cfg.Key)
 	start := time.Now()
 	p.sent.Add(1)
-	resp, err := p.client.Do(req)
+	status, err := p.send(ctx, w, b)
+	end := time.Now()
+	acceptedAt := p.tr.now()
+	p.completed.Add(1)
 	if err != nil {
-		p.completed.Add(1)
 		kind := "transport"
 		if errors.Is(err, context.DeadlineExceeded) {
 			kind = "timeout"
@@ -126,34 +192,29 @@ func (p *poster) post(ctx context.Context, w *worker, i int64, due time.Time) {
 		p.fail(kind, err.Error())
 		return
 	}
-	w.resp, err = readAll(w.resp[:0], resp.Body)
-	_ = resp.Body.Close()
-	end := time.Now()
-	acceptedAt := p.tr.now()
-	p.completed.Add(1)
+	if status != http.StatusAccepted {
+		p.fail(strconv.Itoa(status), string(w.resp))
+		return
+	}
+	ab, ok := scanAccepted(w.resp)
+	if !ok {
+		var slow acceptedBody
+		if err := json.Unmarshal(w.resp, &slow); err != nil {
+			p.fail("bad_202_body", err.Error())
+			return
+		}
+		ab = acceptedFields{id: []byte(slow.ID), segmentsPerRecipient: int64(slow.SegmentsPerRecipient), totalSegments: int64(slow.TotalSegments)}
+	}
+	id, err := uuid.ParseBytes(ab.id)
 	if err != nil {
-		p.fail("transport", err.Error())
-		return
-	}
-	if resp.StatusCode != http.StatusAccepted {
-		p.fail(strconv.Itoa(resp.StatusCode), string(w.resp))
-		return
-	}
-	var ab acceptedBody
-	if err := json.Unmarshal(w.resp, &ab); err != nil {
-		p.fail("bad_202_body", err.Error())
-		return
-	}
-	id, err := uuid.Parse(ab.ID)
-	if err != nil {
-		p.fail("bad_202_body", "id "+strconv.Quote(ab.ID)+": "+err.Error())
+		p.fail("bad_202_body", "id "+strconv.Quote(string(ab.id))+": "+err.Error())
 		return
 	}
 	p.tr.accepted(id, w.numbers, acceptedAt)
 	p.accepted.Add(1)
 	p.acceptedRecipients.Add(int64(len(w.numbers)))
-	p.acceptedSegments.Add(int64(ab.TotalSegments))
-	p.segmentsPerRcpt.Store(int64(ab.SegmentsPerRecipient))
+	p.acceptedSegments.Add(ab.totalSegments)
+	p.segmentsPerRcpt.Store(ab.segmentsPerRecipient)
 	p.mu.Lock()
 	p.accept.Record(end.Sub(start))
 	p.acceptDue.Record(end.Sub(due))

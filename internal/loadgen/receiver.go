@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,7 +74,8 @@ func (r *receiver) close() {
 	<-r.done
 }
 
-// statusBody is the part of an event the receiver reads.
+// statusBody is the part of an event the receiver reads (encoding/json
+// form, for bodies the scanner leaves to it).
 type statusBody struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
@@ -85,6 +86,21 @@ type statusBody struct {
 	} `json:"data"`
 }
 
+// eventFields is the part of an event the receiver reads; the fields
+// point into the request body.
+type eventFields struct{ id, typ, requestID, to, status []byte }
+
+// hookScratch is one handler's reusable memory: the body and its events.
+type hookScratch struct {
+	body []byte
+	evs  []eventFields
+}
+
+// maxPooledBody is the largest body buffer put back into the pool.
+const maxPooledBody = 64 << 10
+
+var hookScratchPool = sync.Pool{New: func() any { return new(hookScratch) }}
+
 // ServeHTTP handles one webhook POST.
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	at := r.tr.now()
@@ -92,7 +108,19 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxWebhookBody))
+	sc := hookScratchPool.Get().(*hookScratch)
+	defer func() {
+		if cap(sc.body) <= maxPooledBody {
+			clear(sc.evs)
+			sc.evs = sc.evs[:0]
+			hookScratchPool.Put(sc)
+		}
+	}()
+	if n := req.ContentLength; n > 0 && n < maxWebhookBody && int64(cap(sc.body)) <= n {
+		sc.body = make([]byte, 0, n+1) // +1: room to see the end
+	}
+	body, err := readAll(sc.body[:0], http.MaxBytesReader(w, req.Body, maxWebhookBody))
+	sc.body = body
 	if err != nil {
 		r.malformed.Add(1)
 		var tooBig *http.MaxBytesError
@@ -110,18 +138,20 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	evs, batch, ok := parseEvents(body)
+	evs, batch, ok := parseEvents(body, sc.evs[:0])
+	sc.evs = evs
 	if !ok {
 		r.malformed.Add(1)
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	for _, ev := range evs {
-		if ev.Type != webhook.TypeStatus {
+	for i := range evs {
+		ev := &evs[i]
+		if string(ev.typ) != webhook.TypeStatus {
 			r.otherTypes.Add(1)
 			continue
 		}
-		r.tr.statusEvent(ev.ID, ev.Data.RequestID, ev.Data.To, ev.Data.Status, at)
+		r.tr.statusEventBytes(ev.id, ev.requestID, ev.to, ev.status, at)
 	}
 	r.posts.Add(1)
 	if batch {
@@ -131,25 +161,89 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // parseEvents reads a webhook body: one event object, or a batch (a
-// non-empty JSON array of event objects). ok is false when the body is
-// neither or an event has no id.
-func parseEvents(body []byte) (evs []statusBody, batch, ok bool) {
+// non-empty JSON array of event objects), appending its events to evs.
+// ok is false when the body is neither or an event has no id. The
+// scanner reads the usual bodies; the others go to encoding/json.
+func parseEvents(body []byte, evs []eventFields) (_ []eventFields, batch, ok bool) {
+	evs, batch, sure := scanEvents(body, evs[:0])
+	if !sure {
+		evs, batch, ok = decodeEvents(body, evs[:0])
+		if !ok {
+			return evs, batch, false
+		}
+	}
+	for i := range evs {
+		if len(evs[i].id) == 0 {
+			return evs, batch, false
+		}
+	}
+	return evs, batch, true
+}
+
+// scanEvents reads body with the scanner; sure is false when it cannot
+// tell (invalid JSON included), and encoding/json must decide.
+func scanEvents(body []byte, evs []eventFields) (_ []eventFields, batch, sure bool) {
+	s := &jsonScanner{b: body}
+	s.ws()
+	if batch = s.i < len(body) && body[s.i] == '['; batch {
+		sure = s.array(func() bool {
+			evs = append(evs, eventFields{})
+			return scanEvent(s, &evs[len(evs)-1])
+		}) && len(evs) > 0
+	} else {
+		evs = append(evs, eventFields{})
+		sure = scanEvent(s, &evs[0])
+	}
+	return evs, batch, sure && s.eof()
+}
+
+// scanEvent reads one event object; false: not sure.
+func scanEvent(s *jsonScanner, ev *eventFields) bool {
+	unsure := false
+	ok := s.object(func(key []byte) bool {
+		switch {
+		case keyIs(key, "id", &unsure):
+			return s.stringField(&ev.id)
+		case keyIs(key, "type", &unsure):
+			return s.stringField(&ev.typ)
+		case keyIs(key, "data", &unsure):
+			return s.object(func(key []byte) bool {
+				switch {
+				case keyIs(key, "request_id", &unsure):
+					return s.stringField(&ev.requestID)
+				case keyIs(key, "to", &unsure):
+					return s.stringField(&ev.to)
+				case keyIs(key, "status", &unsure):
+					return s.stringField(&ev.status)
+				}
+				return !unsure && s.value()
+			})
+		}
+		return !unsure && s.value()
+	})
+	return ok && !unsure
+}
+
+// decodeEvents is parseEvents with encoding/json (ids not checked).
+func decodeEvents(body []byte, evs []eventFields) (_ []eventFields, batch, ok bool) {
+	var bodies []statusBody
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if batch = len(trimmed) > 0 && trimmed[0] == '['; batch {
-		if json.Unmarshal(body, &evs) != nil || len(evs) == 0 {
-			return nil, true, false
+		if json.Unmarshal(body, &bodies) != nil || len(bodies) == 0 {
+			return evs, true, false
 		}
 	} else {
 		var ev statusBody
 		if json.Unmarshal(body, &ev) != nil {
-			return nil, false, false
+			return evs, false, false
 		}
-		evs = []statusBody{ev}
+		bodies = []statusBody{ev}
 	}
-	for _, ev := range evs {
-		if ev.ID == "" {
-			return nil, batch, false
-		}
+	for _, b := range bodies {
+		evs = append(evs, eventFields{
+			id: []byte(b.ID), typ: []byte(b.Type), requestID: []byte(b.Data.RequestID),
+			to: []byte(b.Data.To), status: []byte(b.Data.Status),
+		})
 	}
 	return evs, batch, true
 }

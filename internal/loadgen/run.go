@@ -140,6 +140,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			var w worker
+			defer w.close()
 			for j := range jobs {
 				r.poster.post(ctx, &w, j.i, j.due)
 			}

@@ -2,7 +2,7 @@ package loadgen
 
 import (
 	"hash/maphash"
-	"strconv"
+	"math"
 	"sync"
 	"time"
 
@@ -30,7 +30,7 @@ type tracker struct {
 	matched    int64                  // events matched to an accepted recipient
 	duplicates int64                  // events received again (same id)
 	badIDs     int64                  // sms.status without a parsable request_id/to
-	statuses   map[string]int64       // unique events by data.status
+	statuses   map[string]*int64      // unique events by data.status
 	e2e        Histogram              // accept → webhook
 }
 
@@ -41,7 +41,7 @@ func newTracker(epoch time.Time) *tracker {
 		pending:  map[recipientKey]int64{},
 		early:    map[recipientKey]int64{},
 		seen:     map[uint64]struct{}{},
-		statuses: map[string]int64{},
+		statuses: map[string]*int64{},
 	}
 }
 
@@ -67,9 +67,15 @@ func (t *tracker) accepted(req uuid.UUID, numbers []uint64, at int64) {
 // statusEvent records one sms.status delivery received at time at and
 // reports whether it was a duplicate.
 func (t *tracker) statusEvent(eventID, requestID, to, status string, at int64) (duplicate bool) {
-	h := maphash.String(t.seed, eventID)
-	req, errReq := uuid.Parse(requestID)
-	num, errTo := strconv.ParseUint(to, 10, 64)
+	return t.statusEventBytes([]byte(eventID), []byte(requestID), []byte(to), []byte(status), at)
+}
+
+// statusEventBytes is statusEvent on the bytes of a webhook body (nothing
+// is kept that points into them).
+func (t *tracker) statusEventBytes(eventID, requestID, to, status []byte, at int64) (duplicate bool) {
+	h := maphash.Bytes(t.seed, eventID)
+	req, errReq := uuid.ParseBytes(requestID)
+	num, okTo := parseDecimal(to)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, dup := t.seen[h]; dup {
@@ -78,8 +84,13 @@ func (t *tracker) statusEvent(eventID, requestID, to, status string, at int64) (
 	}
 	t.seen[h] = struct{}{}
 	t.unique++
-	t.statuses[status]++
-	if errReq != nil || errTo != nil {
+	if n := t.statuses[string(status)]; n != nil {
+		*n++
+	} else {
+		one := int64(1)
+		t.statuses[string(status)] = &one
+	}
+	if errReq != nil || !okTo {
 		t.badIDs++
 		return false
 	}
@@ -92,6 +103,26 @@ func (t *tracker) statusEvent(eventID, requestID, to, status string, at int64) (
 	}
 	t.early[k] = at
 	return false
+}
+
+// parseDecimal is strconv.ParseUint(string(b), 10, 64) without the
+// string: one or more ASCII digits, no sign, no overflow.
+func parseDecimal(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 // outstanding is the number of accepted recipients without a webhook.
@@ -125,7 +156,7 @@ func (t *tracker) totals() *trackerTotals {
 		e2e: t.e2e,
 	}
 	for k, v := range t.statuses {
-		out.statuses[k] = v
+		out.statuses[k] = *v
 	}
 	return out
 }
