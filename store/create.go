@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // NewRequest is a request to store: one text, already split into segments,
@@ -195,10 +197,12 @@ func appendContent(args []any, req NewRequest) []any {
 func createMeta(req NewRequest, created time.Time) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := []any{
-		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
-		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
-		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
-		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
+		schema.FieldTenant, req.Tenant, schema.FieldChannel, req.Channel, schema.FieldCallback, req.CallbackURL,
+		schema.FieldClientRef, req.ClientRef, schema.FieldMsgFmt, strconv.Itoa(int(req.MsgFmt)),
+		schema.FieldSrcExt, req.SrcExt, schema.FieldCreatedAt, ms(created),
+		schema.FieldRecipients, strconv.Itoa(R), schema.FieldSegments, strconv.Itoa(S),
+		schema.FieldWeight, strconv.Itoa(req.weight()), schema.FieldPriority, req.Priority.code(),
+		schema.FieldUTCOffset, strconv.Itoa(req.UTCOffset),
 	}
 	return req.cmppMeta(meta)
 }

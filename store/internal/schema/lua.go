@@ -1,0 +1,37 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Lua renders store/lua/schema.lua from Tables: one local per constant
+// (Redis forbids globals; locals are the cheapest to read). Job field
+// positions become 1-based; J_N is the number of job fields.
+func Lua() []byte {
+	var b bytes.Buffer
+	b.WriteString("-- schema.lua: GENERATED from store/internal/schema by `go generate ./store/`;\n")
+	b.WriteString("-- DO NOT EDIT. scripts.go prepends it to lib.lua (and to the scripts\n")
+	b.WriteString("-- that use it without the lib). Meanings: store/internal/schema/schema.go.\n")
+	for _, g := range Tables {
+		fmt.Fprintf(&b, "-- %s\n", g.Doc)
+		for _, c := range g.Consts {
+			var v string
+			switch x := c.Value.(type) {
+			case int:
+				v = fmt.Sprint(x + 1)
+			case string:
+				v = "'" + x + "'"
+			default:
+				panic(fmt.Sprintf("schema: %s: value of type %T", c.Lua, c.Value))
+			}
+			line := "local " + c.Lua + " = " + v
+			if c.Doc != "" {
+				line += " -- " + c.Doc
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	fmt.Fprintf(&b, "local J_N = %d -- fields of a job state\n", JobFields)
+	return b.Bytes()
+}

@@ -1,0 +1,50 @@
+package store
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
+)
+
+// TestSchemaLuaCurrent fails when lua/schema.lua is not what the generator
+// makes from store/internal/schema.
+func TestSchemaLuaCurrent(t *testing.T) {
+	got, err := luaFiles.ReadFile("lua/schema.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, schema.Lua()) {
+		t.Fatal("store/lua/schema.lua is stale: run `go generate ./store/`")
+	}
+}
+
+// TestScriptsCompile loads every script, so that a script that does not
+// compile (say, over Lua's 200 locals or 60 upvalues per function once
+// schema.lua and lib.lua are prepended) fails here, on Redis and on
+// miniredis (gopher-lua), even if no other test runs it.
+func TestScriptsCompile(t *testing.T) {
+	backends(t, func(f *fixture) {
+		for name, s := range allScripts {
+			sc := s.plain
+			if f.st.strictSlots {
+				sc = s.strict
+			}
+			if err := sc.Load(f.ctx, f.st.Client()).Err(); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	})
+}
+
+// TestJobFieldPositions checks the Go decoder against a job state written
+// in the Lua order of lua/schema.lua.
+func TestJobFieldPositions(t *testing.T) {
+	st := decodeJob("s|3|MID|0|DELIVRD|1700000000000|1700000001000|E1|owner|2601021504")
+	want := SegmentState{State: JobSubmitted, Attempts: 3, MsgID: "MID", SubmitResult: 0, HasSubmitResult: true,
+		Stat: "DELIVRD", SubmittedAt: fromMS("1700000000000"), ReportedAt: fromMS("1700000001000"),
+		ErrorCode: "E1", LeaseOwner: "owner", DoneTime: "2601021504"}
+	if st != want {
+		t.Fatalf("decodeJob = %+v, want %+v", st, want)
+	}
+}
