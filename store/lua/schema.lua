@@ -12,6 +12,22 @@ local J_REPAT = 7 -- reported_at (ms)
 local J_ERR = 8 -- error code
 local J_OWNER = 9 -- lease owner
 local J_DONE = 10 -- report Done_time
+local J_N = 10 -- fields of a job state
+-- CMPP report entry payload: positions of its "|"-separated fields.
+local CR_KIND = 1 -- CE_REPORT
+local CR_ENQ = 2 -- enqueued (ms)
+local CR_STATE = 3 -- final state letter
+local CR_ERR = 4 -- error code
+local CR_STAT = 5 -- report Stat
+local CR_SUBAT = 6 -- submitted_at (ms)
+local CR_DONE = 7 -- report Done_time
+local CR_REPAT = 8 -- reported_at (ms)
+local CR_TO = 9 -- recipient number
+local CR_R = 10 -- recipient index
+local CR_ORIGIN = 11 -- request field cm (last: any byte)
+local CR_N = 11 -- fields of a report entry
+local CE_REPORT = 'R' -- entry kind: report
+local CE_MO = 'M' -- entry kind: MO (Go-encoded)
 -- Job state letters (field J_STATE); d f u c are final. Usage counter fields: 'a' and s d f u c.
 local JS_QUEUED = 'q'
 local JS_LEASED = 'l'
@@ -61,4 +77,3 @@ local F_N_UNKNOWN = 'n_unknown'
 local F_N_CANCELLED = 'n_cancelled'
 local F_MV = 'mv'
 local F_MVFROM = 'mvfrom'
-local J_N = 10 -- fields of a job state

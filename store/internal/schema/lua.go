@@ -6,8 +6,8 @@ import (
 )
 
 // Lua renders store/lua/schema.lua from Tables: one local per constant
-// (Redis forbids globals; locals are the cheapest to read). Job field
-// positions become 1-based; J_N is the number of job fields.
+// (Redis forbids globals; locals are the cheapest to read). Field
+// positions become 1-based.
 func Lua() []byte {
 	var b bytes.Buffer
 	b.WriteString("-- schema.lua: GENERATED from store/internal/schema by `go generate ./store/`;\n")
@@ -20,6 +20,8 @@ func Lua() []byte {
 			switch x := c.Value.(type) {
 			case int:
 				v = fmt.Sprint(x + 1)
+			case Count:
+				v = fmt.Sprint(int(x))
 			case string:
 				v = "'" + x + "'"
 			default:
@@ -32,6 +34,5 @@ func Lua() []byte {
 			b.WriteString(line + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "local J_N = %d -- fields of a job state\n", JobFields)
 	return b.Bytes()
 }

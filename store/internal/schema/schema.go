@@ -25,6 +25,32 @@ const (
 	JobFields
 )
 
+// Positions (0-based, Go) of the "|"-separated fields of a CMPP report
+// entry's payload (lua/lib.lua cmpp_report writes it, store's
+// decodeCMPPEntry reads it). Lua's CR_* locals are these plus 1. The
+// origin is last: it may hold any byte, "|" included.
+const (
+	CMPPKind        = iota // CMPPEntryReport
+	CMPPEnqueuedAt         // ms the entry was queued
+	CMPPState              // the recipient's final state letter
+	CMPPError              // its error code
+	CMPPStat               // report Stat of segment 1
+	CMPPSubmittedAt        // submitted_at (ms) of segment 1
+	CMPPDoneTime           // report Done_time text of segment 1
+	CMPPReportedAt         // reported_at (ms) of segment 1
+	CMPPTerminal           // recipient number
+	CMPPRecipient          // recipient index r
+	CMPPOrigin             // request field FieldOrigin
+	// CMPPReportFields is the number of fields of a report entry.
+	CMPPReportFields
+)
+
+// Kinds of CMPP entry payloads (their first field).
+const (
+	CMPPEntryReport = "R" // a status report (CMPP* positions)
+	CMPPEntryMO     = "M" // an MO (store.encodeMO)
+)
+
 // Job state letters (field JobState). Delivered, failed, unknown and
 // cancelled are final; the final letters are also usage counter fields.
 const (
@@ -94,13 +120,16 @@ const (
 type Const struct {
 	// Lua is the name of the Lua local.
 	Lua string
-	// Value is the Go value: an int (job field position, 0-based; Lua
-	// gets it plus 1) or a string.
+	// Value is the Go value: an int (a field position, 0-based; Lua gets
+	// it plus 1), a Count (Lua gets it as is) or a string.
 	Value any
 	// Doc is the comment after it ("" for none; the Go constants above
 	// are documented).
 	Doc string
 }
+
+// Count is a number of fields (not a position).
+type Count int
 
 // Group is a commented block of constants.
 type Group struct {
@@ -124,6 +153,23 @@ var Tables = []Group{
 		{"J_ERR", JobError, "error code"},
 		{"J_OWNER", JobOwner, "lease owner"},
 		{"J_DONE", JobDoneTime, "report Done_time"},
+		{"J_N", Count(JobFields), "fields of a job state"},
+	}},
+	{"CMPP report entry payload: positions of its \"|\"-separated fields.", []Const{
+		{"CR_KIND", CMPPKind, "CE_REPORT"},
+		{"CR_ENQ", CMPPEnqueuedAt, "enqueued (ms)"},
+		{"CR_STATE", CMPPState, "final state letter"},
+		{"CR_ERR", CMPPError, "error code"},
+		{"CR_STAT", CMPPStat, "report Stat"},
+		{"CR_SUBAT", CMPPSubmittedAt, "submitted_at (ms)"},
+		{"CR_DONE", CMPPDoneTime, "report Done_time"},
+		{"CR_REPAT", CMPPReportedAt, "reported_at (ms)"},
+		{"CR_TO", CMPPTerminal, "recipient number"},
+		{"CR_R", CMPPRecipient, "recipient index"},
+		{"CR_ORIGIN", CMPPOrigin, "request field cm (last: any byte)"},
+		{"CR_N", Count(CMPPReportFields), "fields of a report entry"},
+		{"CE_REPORT", CMPPEntryReport, "entry kind: report"},
+		{"CE_MO", CMPPEntryMO, "entry kind: MO (Go-encoded)"},
 	}},
 	{"Job state letters (field J_STATE); d f u c are final. Usage counter fields: 'a' and s d f u c.", []Const{
 		{"JS_QUEUED", StateQueued, ""},

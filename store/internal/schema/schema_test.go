@@ -9,15 +9,19 @@ import (
 	"testing"
 )
 
-// TestTablesComplete checks that Tables holds every job field position
-// once and every string constant of schema.go, under unique valid Lua
-// names: a constant added in Go but not to Tables would be missing in Lua.
+// TestTablesComplete checks that Tables holds, under unique valid Lua
+// names, every string constant of schema.go and, per group of positions,
+// every position once with the group's count: a constant added in Go but
+// not to Tables would be missing in Lua.
 func TestTablesComplete(t *testing.T) {
-	names := map[string]bool{"J_N": true}
-	strs := map[string]string{}
-	pos := map[int]string{}
+	names := map[string]bool{}
+	strs := map[string]bool{}
 	ident := regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	plain := regexp.MustCompile(`^[^'\\\n]+$`)
+	counts := map[int]bool{}
 	for _, g := range Tables {
+		pos := map[int]string{}
+		count := -1
 		for _, c := range g.Consts {
 			if !ident.MatchString(c.Lua) || names[c.Lua] {
 				t.Errorf("Lua name %q invalid or used twice", c.Lua)
@@ -26,26 +30,36 @@ func TestTablesComplete(t *testing.T) {
 			switch v := c.Value.(type) {
 			case int:
 				if prev, ok := pos[v]; ok {
-					t.Errorf("job field %d: %s and %s", v, prev, c.Lua)
+					t.Errorf("position %d: %s and %s", v, prev, c.Lua)
 				}
 				pos[v] = c.Lua
+			case Count:
+				count = int(v)
 			case string:
-				if v == "" || regexp.MustCompile(`['\\\n]`).MatchString(v) {
+				if !plain.MatchString(v) {
 					t.Errorf("%s: value %q cannot be a plain Lua string", c.Lua, v)
 				}
-				strs[v] = c.Lua
+				strs[v] = true
 			default:
 				t.Errorf("%s: value of type %T", c.Lua, c.Value)
 			}
 		}
-	}
-	for i := range JobFields {
-		if pos[i] == "" {
-			t.Errorf("job field %d missing from Tables", i)
+		if len(pos) == 0 {
+			continue
 		}
+		if count != len(pos) {
+			t.Errorf("group %q: %d positions, count %d", g.Doc, len(pos), count)
+		}
+		for i := range len(pos) {
+			if pos[i] == "" {
+				t.Errorf("group %q: position %d missing", g.Doc, i)
+			}
+		}
+		counts[count] = true
 	}
-	if len(pos) != JobFields {
-		t.Errorf("Tables has %d job fields, want %d", len(pos), JobFields)
+	if !counts[JobFields] || !counts[CMPPReportFields] {
+		t.Errorf("Tables lack the job fields (%d) or the CMPP report fields (%d): counts %v",
+			JobFields, CMPPReportFields, counts)
 	}
 	f, err := parser.ParseFile(token.NewFileSet(), "schema.go", nil, 0)
 	if err != nil {
@@ -60,10 +74,9 @@ func TestTablesComplete(t *testing.T) {
 		if !ok || lit.Kind != token.STRING {
 			return true
 		}
-		v, _ := strconv.Unquote(lit.Value)
 		// Two Go names may share a value (the usage fields are state
 		// letters); Lua needs each value once.
-		if _, ok := strs[v]; !ok {
+		if v, _ := strconv.Unquote(lit.Value); !strs[v] {
 			t.Errorf("constant %s = %q missing from Tables", vs.Names[0].Name, v)
 		}
 		return true
