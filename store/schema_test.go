@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/smsbridge/smsbridge/store/internal/schema"
@@ -46,5 +47,19 @@ func TestJobFieldPositions(t *testing.T) {
 		ErrorCode: "E1", LeaseOwner: "owner", DoneTime: "2601021504"}
 	if st != want {
 		t.Fatalf("decodeJob = %+v, want %+v", st, want)
+	}
+}
+
+// TestSchemaForKeepsUsedConstants checks that a script gets the constants
+// it names, and only those.
+func TestSchemaForKeepsUsedConstants(t *testing.T) {
+	got := schemaFor("local t = {}\nif t[J_STATE] == JS_QUEUED then", "return F_TO")
+	for _, want := range []string{"local J_STATE = 1", "local JS_QUEUED = 'q'", "local F_TO = 'to:'"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("schemaFor lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\nlocal "); n != 3 {
+		t.Errorf("schemaFor kept %d constants, want 3:\n%s", n, got)
 	}
 }

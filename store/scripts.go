@@ -2,6 +2,7 @@ package store
 
 import (
 	"embed"
+	"regexp"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -23,12 +24,13 @@ type script struct {
 	plain, strict *redis.Script
 }
 
-// loadLua returns lua/<name>.lua, prefixed with lua/schema.lua (the
-// constants generated from store/internal/schema) and lua/lib.lua when
-// withLib. A missing file is a build defect, so it panics at package init.
+// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua and the
+// constants of lua/schema.lua (generated from store/internal/schema) that
+// they use when withLib. A missing file is a build defect, so it panics at package init.
 func loadLua(name string, withLib bool) *script {
 	if withLib {
-		return register(name, newScript(luaFile("schema"), luaFile("lib"), luaFile(name)))
+		lib, body := luaFile("lib"), luaFile(name)
+		return register(name, newScript(schemaFor(lib, body), lib, body))
 	}
 	return register(name, newScript(luaFile(name)))
 }
@@ -36,7 +38,36 @@ func loadLua(name string, withLib bool) *script {
 // loadLuaSchema returns lua/<name>.lua prefixed with lua/schema.lua only:
 // for a script without the lib that reads request fields or job states.
 func loadLuaSchema(name string) *script {
-	return register(name, newScript(luaFile("schema"), luaFile(name)))
+	body := luaFile(name)
+	return register(name, newScript(schemaFor(body), body))
+}
+
+// luaIdent matches a Lua name.
+var luaIdent = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+
+// schemaFor returns the part of lua/schema.lua that a script made of parts
+// needs: its "local NAME = value" lines whose NAME occurs in parts. A
+// script pays (one register of Lua's 200 per function, one instruction
+// per call) only for the constants it uses.
+func schemaFor(parts ...string) string {
+	used := map[string]bool{}
+	for _, p := range parts {
+		for _, id := range luaIdent.FindAllString(p, -1) {
+			used[id] = true
+		}
+	}
+	var b strings.Builder
+	b.WriteString("-- lua/schema.lua: the constants this script uses\n")
+	for line := range strings.Lines(luaFile("schema")) {
+		name, ok := strings.CutPrefix(line, "local ")
+		if !ok {
+			continue
+		}
+		if name, _, ok = strings.Cut(name, " = "); ok && used[name] {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // allScripts holds every script by name (TestScriptsCompile loads each).
