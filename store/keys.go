@@ -77,7 +77,10 @@ type Keys struct {
 // hash tags and between ':' separators).
 func CheckPrefix(field, prefix string) error { return validateName(field, prefix) }
 
-// Key suffixes shared with the Lua scripts (which append them to the tag).
+// Key suffixes shared with the Lua scripts (which append them to the tag):
+// go generate copies every sfx constant into lua/schema.lua as SFX_<NAME>
+// (sfxEvQueue -> SFX_EV_QUEUE); TestSchemaLuaCurrent fails until it is
+// rerun after a change.
 const (
 	sfxRequest = ":req:"
 	sfxQueue   = ":q"
@@ -103,6 +106,8 @@ const (
 	sfxCMPPQ   = ":cq:"
 	sfxCMPPL   = ":cql:"
 	sfxCMPPD   = ":cqd:"
+	// sfxCMPPWake follows the prefix, not the tag: a pub/sub channel.
+	sfxCMPPWake = ":cmpp:wake"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -213,7 +218,7 @@ func (k Keys) CMPPEntries(channel, account string) string {
 // CMPPWake is the pub/sub channel (not a key) on which scripts publish a
 // CMPP account's name when they queue DELIVER entries for it; lua/lib.lua
 // flush builds the same name from the tag.
-func (k Keys) CMPPWake() string { return k.Prefix + ":cmpp:wake" }
+func (k Keys) CMPPWake() string { return k.Prefix + sfxCMPPWake }
 
 // CMPPRate is the GCRA state of a CMPP account's SUBMIT rate.
 func (k Keys) CMPPRate(account string) string { return k.Prefix + ":cmpprate:{" + account + "}" }

@@ -7,11 +7,12 @@ import (
 )
 
 // The Redis job schema (job state fields, state letters, request hash
-// field names) is defined once, in package store/internal/schema; the Lua
-// scripts get the same constants from lua/schema.lua, generated from it.
+// field names, CMPP report entry fields) is defined once, in package
+// store/internal/schema, and key suffixes once, in keys.go; the Lua
+// scripts get the same constants from lua/schema.lua, generated from both.
 // TestSchemaLuaCurrent fails while lua/schema.lua is stale.
 //
-//go:generate go run ./internal/genlua lua/schema.lua
+//go:generate go run ./internal/genlua keys.go lua/schema.lua
 
 // jobFields is the number of "|"-separated fields of a job state.
 const jobFields = schema.JobFields

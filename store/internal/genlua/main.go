@@ -1,7 +1,7 @@
 // Command genlua writes store/lua/schema.lua from store/internal/schema
-// (run by `go generate ./store/`).
+// and the key suffixes of store/keys.go (run by `go generate ./store/`).
 //
-// Usage: genlua <output file>
+// Usage: genlua <keys.go> <output file>
 package main
 
 import (
@@ -12,11 +12,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: genlua <output file>")
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: genlua <keys.go> <output file>")
 		os.Exit(2)
 	}
-	if err := os.WriteFile(os.Args[1], schema.Lua(), 0o644); err != nil {
+	keys, err := os.ReadFile(os.Args[1])
+	if err == nil {
+		var lua []byte
+		if lua, err = schema.Lua(keys); err == nil {
+			err = os.WriteFile(os.Args[2], lua, 0o644)
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "genlua:", err)
 		os.Exit(1)
 	}

@@ -5,15 +5,20 @@ import (
 	"fmt"
 )
 
-// Lua renders store/lua/schema.lua from Tables: one local per constant
-// (Redis forbids globals; locals are the cheapest to read). Field
-// positions become 1-based.
-func Lua() []byte {
+// Lua renders store/lua/schema.lua from Tables and the key suffixes of
+// store/keys.go (keysGo, see KeySuffixes): one local per constant (Redis
+// forbids globals; locals are the cheapest to read). Field positions
+// become 1-based.
+func Lua(keysGo []byte) ([]byte, error) {
+	keys, err := KeySuffixes(keysGo)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString("-- schema.lua: GENERATED from store/internal/schema by `go generate ./store/`;\n")
 	b.WriteString("-- DO NOT EDIT. scripts.go prepends it to lib.lua (and to the scripts\n")
 	b.WriteString("-- that use it without the lib). Meanings: store/internal/schema/schema.go.\n")
-	for _, g := range Tables {
+	for _, g := range append(Tables[:len(Tables):len(Tables)], keys) {
 		fmt.Fprintf(&b, "-- %s\n", g.Doc)
 		for _, c := range g.Consts {
 			var v string
@@ -34,5 +39,5 @@ func Lua() []byte {
 			b.WriteString(line + "\n")
 		}
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }

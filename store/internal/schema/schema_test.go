@@ -82,3 +82,23 @@ func TestTablesComplete(t *testing.T) {
 		return true
 	})
 }
+
+// TestKeySuffixes checks the parsing of keys.go's sfx constants.
+func TestKeySuffixes(t *testing.T) {
+	g, err := KeySuffixes([]byte("package store\nconst (\n\tsfxRequest = \":req:\"\n\tsfxEvQueue = \":ev:q\"\n\tsfxCMPPQ = \":cq:\"\n\tother = \"x\"\n)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Const{{Lua: "SFX_REQUEST", Value: ":req:"}, {Lua: "SFX_EV_QUEUE", Value: ":ev:q"}, {Lua: "SFX_CMPPQ", Value: ":cq:"}}
+	if len(g.Consts) != len(want) {
+		t.Fatalf("got %+v", g.Consts)
+	}
+	for i := range want {
+		if g.Consts[i] != want[i] {
+			t.Errorf("const %d: %+v, want %+v", i, g.Consts[i], want[i])
+		}
+	}
+	if _, err := KeySuffixes([]byte("package store\n")); err == nil {
+		t.Error("no sfx constants: no error")
+	}
+}
