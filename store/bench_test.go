@@ -46,6 +46,20 @@ func fillTenant(b *testing.B, st *Store, ch, tenant string, n int) {
 	}
 }
 
+// fill1 creates n requests of one recipient and one segment each (the
+// common API case: every job is its own request).
+func fill1(b *testing.B, st *Store, ch string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := range n {
+		req := NewRequest{ID: fmt.Sprintf("o%d", i), Tenant: "t", Channel: ch, CallbackURL: "http://cb",
+			MsgFmt: 8, Recipients: []string{fmt.Sprintf("138%08d", i)}, Segments: []Segment{{Content: make([]byte, 140)}}}
+		if err := st.CreateRequest(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func leaseAll(b *testing.B, st *Store, ch string, batch, n int) [][]Job {
 	b.Helper()
 	var out [][]Job
@@ -293,11 +307,19 @@ func BenchmarkReports(b *testing.B) {
 // BenchmarkJobLifecycle is the store's whole cost per segment on the send
 // path: Lease + Submitted + Reports for each batch, sequentially (one
 // sender goroutine).
+// The "1rcpt" variants fill the queue with one-recipient requests (every
+// job its own request, the common API case); the others with requests of
+// up to 1000 recipients.
 func BenchmarkJobLifecycle(b *testing.B) {
-	for _, batch := range []int{16, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		batch int
+		fill  func(*testing.B, *Store, string, int)
+	}{{"batch16", 16, fill}, {"batch64", 64, fill}, {"1rcpt/batch16", 16, fill1}, {"1rcpt/batch64", 64, fill1}} {
+		batch := c.batch
+		b.Run(c.name, func(b *testing.B) {
 			st, _ := benchStore(b)
-			fill(b, st, "bj", b.N*batch)
+			c.fill(b, st, "bj", b.N*batch)
 			ctx := context.Background()
 			n := 0
 			timed(b, st, b.N*batch, func() {
@@ -361,6 +383,54 @@ func BenchmarkEventOutbox(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// redisMemory returns the server's used_memory in bytes (INFO memory).
+func redisMemory(b *testing.B, st *Store) float64 {
+	b.Helper()
+	info, err := st.Client().Info(context.Background(), "memory").Result()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// BenchmarkQueuedMemory reports the Redis memory a queued segment costs
+// (B/seg: INFO used_memory after creating the requests minus before,
+// per segment; meaningful only when nothing else writes to that server,
+// e.g. the private redis-server testenv starts without $REDIS_ADDR): a
+// one-recipient API request and a 100-recipient bulk request, one
+// 140-byte segment each, with a callback URL.
+func BenchmarkQueuedMemory(b *testing.B) {
+	for _, R := range []int{1, 100} {
+		b.Run(fmt.Sprintf("%dx1", R), func(b *testing.B) {
+			st, _ := benchStore(b)
+			ctx := context.Background()
+			req := NewRequest{Tenant: "t", Channel: "bm", CallbackURL: "http://cb.example/hook", MsgFmt: 8,
+				Segments: []Segment{{Content: make([]byte, 140)}}}
+			for r := range R {
+				req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+			}
+			m0 := redisMemory(b, st)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req.ID = fmt.Sprintf("m%d", i)
+				if err := st.CreateRequest(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if m1 := redisMemory(b, st); m1 > 0 {
+				b.ReportMetric((m1-m0)/float64(b.N*R), "B/seg")
+			}
 		})
 	}
 }

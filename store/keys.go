@@ -35,6 +35,7 @@ import (
 //	{sb:ch}:await           ZSET   job -> report deadline (ms)
 //	{sb:ch}:mid:<msgid>     STRING msg_id -> job (TTL MappingTTL)
 //	{sb:ch}:park:<msgid>    STRING report that came before its SUBMIT_RESP (TTL ParkTTL)
+//	{sb:ch}:parked          STRING "1" while a parked report may exist (TTL ParkTTL, renewed per park)
 //	{sb:ch}:ev:q            LIST   ready events
 //	{sb:ch}:ev:lease        ZSET   event -> lease deadline (ms)
 //	{sb:ch}:ev:sched        ZSET   event -> retry time (ms)
@@ -89,6 +90,7 @@ const (
 	sfxAwait   = ":await"
 	sfxMsgID   = ":mid:"
 	sfxPark    = ":park:"
+	sfxParked  = ":parked"
 	sfxEvQueue = ":ev:q"
 	sfxEvLease = ":ev:lease"
 	sfxEvSched = ":ev:sched"
@@ -162,6 +164,11 @@ func (k Keys) MsgID(channel, msgID string) string { return k.Tag(channel) + sfxM
 // Park holds a status report that arrived before the SUBMIT_RESP carrying
 // its Msg_Id (PROTOCOL.md §11.3).
 func (k Keys) Park(channel, msgID string) string { return k.Tag(channel) + sfxPark + msgID }
+
+// Parked exists while a parked report may exist on channel (it is renewed
+// with ParkTTL by every park), so that Submitted looks for parked reports
+// only then instead of once per submitted job.
+func (k Keys) Parked(channel string) string { return k.Tag(channel) + sfxParked }
 
 // EventQueue is the list of events ready to be delivered.
 func (k Keys) EventQueue(channel string) string { return k.Tag(channel) + sfxEvQueue }

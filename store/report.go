@@ -78,7 +78,7 @@ func (s *Store) Reports(ctx context.Context, channel string, reps []ReportIn) ([
 		args = append(args, r.MsgID, cleanField(stat), cleanField(r.SubmitTime),
 			cleanField(r.DoneTime), cleanField(r.Dest))
 	}
-	v, err := s.run(ctx, "reports", scriptReports, []string{s.keys.Await(channel)}, args...)
+	v, err := s.run(ctx, "reports", scriptReports, []string{s.keys.Await(channel), s.keys.Parked(channel)}, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -18,12 +18,12 @@ local id = ARGV[5]
 local m = meta(id)
 if not m then return false end
 if m.mv then return {'mv', m.mv} end -- moving: cancel the target's copy
-if not m.cx and m.rfin < m.R then redis.call('HSET', KEYS[1], 'cx', NOW) end
+if not m.cx and m.rfin < m.R then hset(id, m, 'cx', NOW) end
 local cancelled, inflight, submitted = 0, 0, {}
 for r = 1, m.R do
   local fields = {}
   for s = 1, m.S do fields[s] = 'j:' .. r .. ':' .. s end
-  local vals = redis.call('HMGET', KEYS[1], unpack(fields))
+  local vals = fget(id, m, fields)
   for s = 1, m.S do
     local t = jdecode(vals[s])
     local st = t[1]

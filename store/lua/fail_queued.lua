@@ -32,13 +32,14 @@ local function fail(jobs)
   local done = {}
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
-    local m = id and meta(id)
+    local m, v = false, nil
+    if id then m, v = meta(id, {jfield(r, s)}) end
     if m and m.mv then
       keep[#keep + 1] = job
     else
       done[#done + 1] = job
       if m then
-        local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+        local t = jdecode(v[1])
         local old = t[1]
         if old == 'q' or old == 'w' then
           t[1], t[8], t[9] = 'f', code, ''

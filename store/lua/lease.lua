@@ -67,45 +67,45 @@ local function take(jobs)
   local cost = 0
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
-    local m = id and meta(id)
+    local m, v = false, nil
+    if id then
+      -- one HMGET: meta (first job of the request) + job, number, segment
+      m, v = meta(id, {jfield(r, s), 'to:' .. r, 'seg:' .. s, 'udhi:' .. s})
+    end
     cost = cost + 1 / (m and m.w or 1)
     if m and m.mv then
       queue_job(m, job)
     elseif m and m.cx then
-      local f = 'j:' .. r .. ':' .. s
-      local t = jdecode(redis.call('HGET', reqkey(id), f))
+      local t = jdecode(v[1])
       if t[1] == 'q' or t[1] == 'w' then
         local old = t[1]
         t[1], t[8], t[9] = 'c', 'cancelled', ''
         set_job(id, m, r, s, old, t, nil)
       end
     elseif m then
-      local req = reqkey(id)
-      local f = 'j:' .. r .. ':' .. s
-      local v = redis.call('HMGET', req, 'to:' .. r, 'seg:' .. s, 'udhi:' .. s, f)
-      local st = v[4] and string.sub(v[4], 1, 1) or 'q'
-      if v[1] and (st == 'q' or st == 'w') then
+      local st = v[1] and string.sub(v[1], 1, 1) or 'q'
+      if v[2] and (st == 'q' or st == 'w') then
         local att, enc = '1', nil
-        if v[4] then
-          local t = jdecode(v[4])
+        if v[1] then
+          local t = jdecode(v[1])
           att = tostring((tonumber(t[2]) or 0) + 1)
           t[1], t[2], t[9] = 'l', att, owner
           enc = jencode(t)
         else
           enc = 'l|1|||||||' .. owner .. '|' -- fresh job: jencode of {l,1,,,,,,,owner,}
         end
-        redis.call('HSET', req, f, enc)
+        hset(id, m, jfield(r, s), enc)
         if not m.st then
-          redis.call('HSET', req, 'st', NOW)
+          hset(id, m, 'st', NOW)
           m.st = NOW
         end
         zadd[#zadd + 1] = deadline
         zadd[#zadd + 1] = job
         local n = #out
         out[n + 1] = job
-        out[n + 2] = v[1]
-        out[n + 3] = v[2] or ''
-        out[n + 4] = v[3] or '0'
+        out[n + 2] = v[2]
+        out[n + 3] = v[3] or ''
+        out[n + 4] = v[4] or '0'
         out[n + 5] = m.fmt
         out[n + 6] = m.ext
         out[n + 7] = m.pt or tostring(m.S)

@@ -10,6 +10,15 @@
 --   Scripts that change job states call flush() before returning: await
 --   ZSET changes, new events and request counters are applied once per
 --   call (per request), not once per job.
+--   Request hash reads and writes of such scripts go through the
+--   per-call cache of meta()/fget()/hset(): the first read of a request
+--   is one HMGET of its meta, its counters and the fields the caller
+--   needs; writes (job states, rollups, counters) are buffered and
+--   flush() applies them with one HSET per request (plus EXPIRE when the
+--   request became final). A script is atomic, so the counters are
+--   written as absolute values (read + delta). A script that reads a
+--   request field it or lib may have written in the same call must read
+--   it with fget(), never with redis.call.
 --
 -- Per-job state, field "j:<r>:<s>" of the request hash, "|"-separated:
 --   1 state (q queued, l leased, w scheduled, s submitted,
@@ -48,8 +57,10 @@ local RETENTION = 0    -- seconds, set by scripts that may finalise requests
 local NONCE = ''       -- event id prefix, set by scripts that create events
 local EVN = 0          -- events created by this call
 local FINALS = {}      -- request ids that became final in this call
-local META = {}        -- request id -> meta table (or false), per call
-local TOUCHED = {}     -- request ids whose counters changed, in order
+local META = {}        -- request id -> meta table (or false), per call;
+                       -- m.h caches fields (false: absent), m.pw lists
+                       -- the buffered writes, m.c the stored counters
+local TOUCHED = {}     -- request ids with buffered writes, in order
 local AWAIT_ADD = {}   -- ZADD await: score, job, ...
 local AWAIT_DEL = {}   -- ZREM await: job, ...
 local EVQ = {}         -- RPUSH ev:q: event ids
@@ -101,13 +112,56 @@ local function presubmit(st) return st == 'q' or st == 'w' or st == 'l' end
 local function awaits(t, mid) return t[1] == 's' and t[3] == mid end
 local function isfinal(st) return st == 'd' or st == 'f' or st == 'u' or st == 'c' end
 
+-- META_F are the fields meta() reads: the meta (19), then the counters
+-- that flush() writes (rfin is both).
+local META_F = {'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
+                'w', 'pr', 'tz', 'mv', 'cq', 'pt', 'pn', 'vt', 'at',
+                'nsub', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}
+local NMETA = #META_F
+local COUNTERS = {'nsub', 'rfin', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}
+
+-- fget returns the values (false when absent) of fields names of request
+-- id, whose meta is m: cached ones (including buffered writes) from the
+-- cache, the others with one HMGET.
+local function fget(id, m, names)
+  local h, n, miss = m.h, #names, nil
+  for i = 1, n do
+    if h[names[i]] == nil then
+      if not miss then miss = {} end
+      miss[#miss + 1] = names[i]
+    end
+  end
+  if miss then
+    local v = redis.call('HMGET', reqkey(id), unpack(miss))
+    for i = 1, #miss do h[miss[i]] = v[i] end
+  end
+  local out = {}
+  for i = 1, n do out[i] = h[names[i]] end
+  return out
+end
+
+-- fget1 is fget of one field: its value or false.
+local function fget1(id, m, f)
+  local v = m.h[f]
+  if v == nil then
+    v = redis.call('HGET', reqkey(id), f)
+    m.h[f] = v
+  end
+  return v
+end
+
 -- meta returns the cached meta of request id, or false when the request
--- hash does not exist.
-local function meta(id)
+-- hash does not exist. With names (a list of field names), it also
+-- returns their values as fget does; when the meta is not cached yet they
+-- are read with it in one HMGET.
+local function meta(id, names)
   local m = META[id]
   if m == nil then
-    local v = redis.call('HMGET', reqkey(id), 'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
-                         'w', 'pr', 'tz', 'mv', 'cq', 'pt', 'pn', 'vt', 'at')
+    local args = {unpack(META_F)}
+    if names then
+      for i, f in ipairs(names) do args[NMETA + i] = f end
+    end
+    local v = redis.call('HMGET', reqkey(id), unpack(args))
     if not v[1] then
       m = false
     else
@@ -115,20 +169,52 @@ local function meta(id)
            ref = v[5] or '', cx = v[6], st = v[7], fmt = v[8] or '0', ext = v[9] or '',
            rfin = tonumber(v[10]) or 0, w = tonumber(v[11]) or 1, pr = v[12] or 'n',
            tz = tonumber(v[13]) or 0, mv = v[14], cq = v[15], pt = v[16], pn = v[17],
-           vt = v[18] or '', at = v[19] or '', d = nil}
+           vt = v[18] or '', at = v[19] or '', d = nil,
+           c = {nsub = tonumber(v[20]) or 0, rfin = tonumber(v[10]) or 0, n_delivered = tonumber(v[21]) or 0,
+                n_failed = tonumber(v[22]) or 0, n_unknown = tonumber(v[23]) or 0,
+                n_cancelled = tonumber(v[24]) or 0},
+           h = {}, pw = {}, pws = {}, tch = false}
       if m.w < 1 then m.w = 1 end
+      if names then
+        for i, f in ipairs(names) do m.h[f] = v[NMETA + i] end
+      end
     end
     META[id] = m
   end
+  if names then
+    if not m then return false, {} end
+    return m, fget(id, m, names)
+  end
   return m
 end
+
+-- touch registers request id for flush.
+local function touch(id, m)
+  if not m.tch then
+    m.tch = true
+    TOUCHED[#TOUCHED + 1] = id
+  end
+end
+
+-- hset buffers field f = v (a string) of request id for flush and caches it.
+local function hset(id, m, f, v)
+  m.h[f] = v
+  if not m.pws[f] then
+    m.pws[f] = true
+    m.pw[#m.pw + 1] = f
+  end
+  touch(id, m)
+end
+
+-- jfield is the request hash field of job r:s.
+local function jfield(r, s) return 'j:' .. r .. ':' .. s end
 
 -- delta returns the pending counter increments of request m, registering
 -- id for flush.
 local function delta(id, m)
   if not m.d then
     m.d = {nsub = 0, rfin = 0, n_delivered = 0, n_failed = 0, n_unknown = 0, n_cancelled = 0}
-    TOUCHED[#TOUCHED + 1] = id
+    touch(id, m)
   end
   return m.d
 end
@@ -272,9 +358,8 @@ end
 -- The times and stat are those of segment 1 (a CMPP request has one).
 local CODE = {delivered = 'd', failed = 'f', unknown = 'u', cancelled = 'c'}
 local function cmpp_report(id, m, r, status, err, to, segs)
-  local req = reqkey(id)
-  if not m.cm then m.cm = redis.call('HGET', req, 'cm') or '' end
-  if not to then to = redis.call('HGET', req, 'to:' .. r) or '' end
+  if not m.cm then m.cm = fget1(id, m, 'cm') or '' end
+  if not to then to = fget1(id, m, 'to:' .. r) or '' end
   local t = jdecode(segs)
   local eid = id .. ':' .. r
   local p = table.concat({'R', NOW, CODE[status], err, t[5], t[6], t[10], t[7], to, r}, '|') .. '|' .. m.cm
@@ -297,7 +382,7 @@ local function recipient_done(id, m, r, status, err, to, segs)
   d.rfin = d.rfin + 1
   if m.cq then cmpp_report(id, m, r, status, err, to, segs) end
   if m.cb == '' then return nil end
-  if not to then to = redis.call('HGET', reqkey(id), 'to:' .. r) or '' end
+  if not to then to = fget1(id, m, 'to:' .. r) or '' end
   return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
                     'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref, 'segs', segs})
 end
@@ -309,28 +394,27 @@ end
 -- unknown and none failed; cancelled otherwise. to is the recipient number
 -- when the caller has it. Returns the event id created, or nil.
 local function set_job(id, m, r, s, old, t, to)
-  local req = reqkey(id)
-  local f = 'j:' .. r .. ':' .. s
+  local f = jfield(r, s)
   if presubmit(old) and not presubmit(t[1]) then
     local d = delta(id, m)
     d.nsub = d.nsub + 1
   end
-  if isfinal(old) or not isfinal(t[1]) then
-    redis.call('HSET', req, f, jencode(t))
-    return nil
-  end
+  local enc = jencode(t)
+  hset(id, m, f, enc)
+  if isfinal(old) or not isfinal(t[1]) then return nil end
   use_add(m, t[1], 1)
   if m.S == 1 then
     local status, err = status_of(t)
-    local enc = jencode(t)
-    redis.call('HSET', req, f, enc, 'rs:' .. r, status .. '|' .. err)
+    hset(id, m, 'rs:' .. r, status .. '|' .. err)
     return recipient_done(id, m, r, status, err, to, enc)
   end
-  redis.call('HSET', req, f, jencode(t))
-  if redis.call('HINCRBY', req, 'rf:' .. r, 1) < m.S then return nil end
+  local rf = 'rf:' .. r
+  local nf = (tonumber(fget1(id, m, rf)) or 0) + 1
+  hset(id, m, rf, tostring(nf))
+  if nf < m.S then return nil end
   local fields = {}
-  for k = 1, m.S do fields[k] = 'j:' .. r .. ':' .. k end
-  local vals = redis.call('HMGET', req, unpack(fields))
+  for k = 1, m.S do fields[k] = jfield(r, k) end
+  local vals = fget(id, m, fields)
   local rank = {delivered = 0, cancelled = 1, unknown = 2, failed = 3}
   local status, err = 'delivered', ''
   for k = 1, m.S do
@@ -338,7 +422,7 @@ local function set_job(id, m, r, s, old, t, to)
     if rank[st] > rank[status] then status, err = st, e end
     if not vals[k] then vals[k] = 'q|0||||||||' end
   end
-  redis.call('HSET', req, 'rs:' .. r, status .. '|' .. err)
+  hset(id, m, 'rs:' .. r, status .. '|' .. err)
   return recipient_done(id, m, r, status, err, to, table.concat(vals, '|'))
 end
 
@@ -365,8 +449,9 @@ local function apply_report(id, m, r, s, job, t, old, stat, done, at, to)
 end
 
 -- flush applies the batched effects of the call: await additions, then
--- removals, queued events, request counters, and the TTL of requests that
--- became final (recorded in FINALS), the usage counts, and one PUBLISH
+-- removals, queued events, per request one HSET of its buffered fields,
+-- counters and "fin" (when it became final, recorded in FINALS, then its
+-- TTL), the usage counts, and one PUBLISH
 -- per CMPP account with new report entries on the wake channel
 -- "<prefix>:cmpp:wake" (Keys.CMPPWake; the prefix is in TAG).
 local function flush()
@@ -383,16 +468,36 @@ local function flush()
   for _, id in ipairs(TOUCHED) do
     local m = META[id]
     local d = m.d
-    local req = reqkey(id)
-    for _, c in ipairs({'nsub', 'rfin', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}) do
-      if d[c] ~= 0 then redis.call('HINCRBY', req, c, d[c]) end
+    local args, pw, h = {}, m.pw, m.h
+    for i = 1, #pw do
+      args[2 * i - 1] = pw[i]
+      args[2 * i] = h[pw[i]]
     end
-    if d.rfin > 0 and m.rfin < m.R and m.rfin + d.rfin >= m.R then
-      redis.call('HSET', req, 'fin', NOW)
-      redis.call('EXPIRE', req, RETENTION)
+    local fin = false
+    if d then
+      for _, c in ipairs(COUNTERS) do
+        if d[c] ~= 0 then
+          m.c[c] = m.c[c] + d[c]
+          args[#args + 1] = c
+          args[#args + 1] = string.format('%d', m.c[c])
+          d[c] = 0
+        end
+      end
+      fin = m.rfin < m.R and m.c.rfin >= m.R
+      m.rfin = m.c.rfin
+    end
+    if fin then
+      args[#args + 1] = 'fin'
+      args[#args + 1] = NOW
+    end
+    push_chunks('HSET', reqkey(id), args)
+    if fin then
+      redis.call('EXPIRE', reqkey(id), RETENTION)
       FINALS[#FINALS + 1] = id
     end
+    m.pw, m.pws, m.tch = {}, {}, false
   end
+  TOUCHED = {}
 end
 
 -- END lib.lua

@@ -15,9 +15,10 @@ local n = 0
 for i = 6, #ARGV, 3 do
   local job, mid, ok = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  if id then m, v = meta(id, {jfield(r, s)}) end
   if m then
-    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    local t = jdecode(v[1])
     if awaits(t, mid) then
       local old = t[1]
       if ok == '1' then

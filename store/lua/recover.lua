@@ -30,20 +30,23 @@ local ended = 0
 for _, job in ipairs(jobs) do
   redis.call('ZREM', KEYS[1], job)
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  local rc = 'rc:' .. r .. ':' .. s
+  if id then m, v = meta(id, {jfield(r, s), rc}) end
   if m then
-    local req = reqkey(id)
-    local t = jdecode(redis.call('HGET', req, 'j:' .. r .. ':' .. s))
+    local t = jdecode(v[1])
     if t[1] == 'l' then
       t[9] = ''
-      if redis.call('HINCRBY', req, 'rc:' .. r .. ':' .. s, 1) > maxrec then
+      local n = (tonumber(v[2]) or 0) + 1
+      hset(id, m, rc, tostring(n))
+      if n > maxrec then
         t[1] = 'u'
         t[8] = code
         set_job(id, m, r, s, 'l', t, nil)
         ended = ended + 1
       else
         t[1] = 'q'
-        redis.call('HSET', req, 'j:' .. r .. ':' .. s, jencode(t))
+        hset(id, m, jfield(r, s), jencode(t))
         if not m.mv then
           queue_job(m, job)
           pushed = pushed + 1

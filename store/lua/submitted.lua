@@ -1,13 +1,16 @@
 -- submitted.lua: record a batch of SUBMIT outcomes.
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] await zset     {T}:await
+-- KEYS[3] park flag      {T}:parked (exists while a parked report may)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
 -- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
 -- ARGV[7] error code of a Msg_Id collision   ARGV[8] usage TTL (s)
 -- ARGV[9..] 5 per outcome: job, kind, msg_id, result, error code
 --   kind "ok":   SUBMIT_RESP Result 0 with msg_id: job submitted, msg_id
 --                mapped (SET NX EX), report deadline set, and a parked
---                report for msg_id applied at once. When msg_id is already
+--                report for msg_id applied at once (looked up only while
+--                KEYS[3] exists: one EXISTS per call, and no lookup per
+--                job in the common case of no parked report). When msg_id is already
 --                mapped to another job that still waits for a report for
 --                it (a live mapping), the first mapping is kept and this
 --                job becomes final unknown with the collision code at once
@@ -40,18 +43,26 @@ local function live_holder(mk, mid, job)
   if not h or h == job then return nil end
   local hid, hr, hs = split_job(h)
   if not hid then return nil end
-  local ht = jdecode(redis.call('HGET', reqkey(hid), 'j:' .. hr .. ':' .. hs))
-  if awaits(ht, mid) then return h end
+  local hm, hv = meta(hid, {jfield(hr, hs)}) -- the cache: it may have changed in this call
+  if hm and awaits(jdecode(hv[1]), mid) then return h end
   return nil
+end
+
+-- parked reports whether a parked report may exist (KEYS[3]), read once.
+local parked = nil
+local function any_parked()
+  if parked == nil then parked = redis.call('EXISTS', KEYS[3]) == 1 end
+  return parked
 end
 
 for i = 9, #ARGV, 5 do
   local job, kind, mid, res, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local code, eid = 'stale', nil
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  if id then m, v = meta(id, {jfield(r, s)}) end
   if m then
-    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    local t = jdecode(v[1])
     local old = t[1]
     if presubmit(old) then
       unlease[#unlease + 1] = job
@@ -82,7 +93,7 @@ for i = 9, #ARGV, 5 do
         AWAIT_ADD[#AWAIT_ADD + 1] = job
         code = 'ok'
         local pk = TAG .. ':park:' .. mid
-        local p = redis.call('GET', pk)
+        local p = any_parked() and redis.call('GET', pk)
         if p then
           redis.call('DEL', pk)
           -- parked: stat|submit_time|done_time|dest|reported_at

@@ -13,9 +13,10 @@ local n = 0
 for _, job in ipairs(jobs) do
   AWAIT_DEL[#AWAIT_DEL + 1] = job
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  if id then m, v = meta(id, {jfield(r, s)}) end
   if m then
-    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
+    local t = jdecode(v[1])
     if t[1] == 's' then
       t[1] = 'u'
       t[8] = code
