@@ -434,3 +434,112 @@ func BenchmarkQueuedMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEventLifecycle is the Redis cost of an sms.status event from
+// end to end: the reports that create the events (reports.lua), then
+// LeaseEvents and AckEvents in batches, as the dispatcher does. The
+// "nocb" variant runs the same reports for requests without a callback
+// URL (no event): the difference between the two is the event's cost.
+func BenchmarkEventLifecycle(b *testing.B) {
+	const batch = 64
+	for _, cb := range []string{"events", "nocb"} {
+		b.Run(cb, func(b *testing.B) {
+			st, _ := benchStore(b)
+			ctx := context.Background()
+			n := b.N * batch
+			url := "http://cb.example/hook?x=1"
+			if cb == "nocb" {
+				url = ""
+			}
+			for i := 0; n > 0; i++ {
+				R := min(n, 1000)
+				req := NewRequest{ID: fmt.Sprintf("l%d", i), Tenant: "t", Channel: "bl", CallbackURL: url,
+					ClientRef: "ref-42", MsgFmt: 8, Segments: []Segment{{Content: make([]byte, 140)}}}
+				for r := range R {
+					req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+				}
+				if err := st.CreateRequest(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				n -= R
+			}
+			mids := submitAll(b, st, "bl", leaseAll(b, st, "bl", batch, b.N*batch))
+			var all []string
+			for _, m := range mids {
+				all = append(all, m...)
+			}
+			ids := make([]string, 0, batch)
+			timed(b, st, b.N*batch, func() {
+				for i := range b.N {
+					reps := make([]ReportIn, batch)
+					for k := range reps {
+						reps[k] = ReportIn{MsgID: all[i*batch+k], Stat: "DELIVRD"}
+					}
+					if _, err := st.Reports(ctx, "bl", reps); err != nil {
+						b.Fatal(err)
+					}
+					if cb == "nocb" {
+						continue
+					}
+					evs, err := st.LeaseEvents(ctx, "bl", batch)
+					if err != nil || len(evs) != batch {
+						b.Fatalf("lease events: %d %v", len(evs), err)
+					}
+					ids = ids[:0]
+					for k := range evs {
+						ids = append(ids, evs[k].ID)
+					}
+					if err := st.AckEvents(ctx, "bl", ids); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkEventMemory reports the Redis memory of waiting sms.status
+// events (MEMORY USAGE, SAMPLES 0, of every event key and list of the
+// channel, divided by the events): what an outage of a customer's webhook
+// costs per undelivered event. It is deterministic: no timing involved.
+func BenchmarkEventMemory(b *testing.B) {
+	const n = 1000
+	st, _ := benchStore(b)
+	ctx := context.Background()
+	var perEvent float64
+	for i := range b.N {
+		ch := fmt.Sprintf("bm%d", i)
+		req := NewRequest{ID: "m", Tenant: "t", Channel: ch, CallbackURL: "http://cb.example/hook?x=1",
+			ClientRef: "ref-42", MsgFmt: 8, Segments: []Segment{{Content: make([]byte, 140)}}}
+		for r := range n {
+			req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+		}
+		if err := st.CreateRequest(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		mids := submitAll(b, st, ch, leaseAll(b, st, ch, 256, n))
+		for _, m := range mids {
+			reps := make([]ReportIn, len(m))
+			for k, id := range m {
+				reps[k] = ReportIn{MsgID: id, Stat: "DELIVRD"}
+			}
+			if _, err := st.Reports(ctx, ch, reps); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var total int64
+		iter := st.Client().Scan(ctx, 0, st.Keys().Tag(ch)+":ev:*", 1000).Iterator()
+		for iter.Next(ctx) {
+			u, err := st.Client().MemoryUsage(ctx, iter.Val(), 0).Result()
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += u
+		}
+		if err := iter.Err(); err != nil {
+			b.Fatal(err)
+		}
+		perEvent = float64(total) / n
+	}
+	b.ReportMetric(perEvent, "bytes/event")
+}

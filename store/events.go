@@ -26,6 +26,20 @@ const (
 // (Reports, Submitted, SweepReportWait, CancelRequest, RecordCancel for
 // sms.status; MOPart for sms.mo) and delivered by the webhook worker:
 // LeaseEvents, then AckEvent, RetryEvent or DeadLetter.
+//
+// Storage (see eventrec.go, Keys.EventQueue): a new event is one record
+// string pushed to the ready list with the other effects of its script —
+// no key and no command of its own. LeaseEvents writes the records it
+// leases to their keys (one MSET per call), where RetryEvent, DeadLetter,
+// Replay, SaveEventBody and lease recovery find them by id; AckEvents
+// deletes them. Events of the previous version (a hash per event, in the
+// previous list and sets) are moved over by Recover and rewritten as
+// records on their next lease (Keys.LegacyEventQueue). In a rolling
+// upgrade the previous version's processes never meet a record: they only
+// see its list and sets, which new events never enter. Only their admin
+// calls differ until they are replaced: their GetEvent of a new event
+// fails (WRONGTYPE), their ListDead and Replay see only the previous
+// version's dead letters not yet moved.
 type Event struct {
 	// ID is unique across channels; (Channel, ID) addresses the event.
 	ID string
@@ -70,7 +84,9 @@ type Event struct {
 	MO *MO
 }
 
-// decodeEvent builds an Event from its hash (HGETALL as a map).
+// decodeEvent builds an Event from its fields: a decoded event record (see
+// eventrec.go) or the hash of an event of the previous version (HGETALL as
+// a map). Both use the same field names.
 func decodeEvent(channel string, h map[string]string) Event {
 	e := Event{
 		ID: h["id"], Channel: channel, Type: EventType(h["type"]), CallbackURL: h["cb"],
@@ -114,6 +130,27 @@ func decodeSegments(v string) []SegmentState {
 	return segs
 }
 
+// eventFromReply decodes one event of a script reply: a record, or an
+// HGETALL array (an event hash of the previous version). A malformed
+// record still gives its id when it was read (the webhook dead-letters an
+// event of unknown type, so the fault is seen and the event not retried
+// forever); ok is false when there is no id.
+func eventFromReply(channel string, v any) (e Event, ok bool) {
+	var m map[string]string
+	if rec, isStr := v.(string); isStr {
+		m, _ = decodeEventRecord(rec)
+		if _, hasType := m["type"]; !hasType {
+			m["type"] = "malformed"
+		}
+	} else {
+		m = pairsToMap(v)
+	}
+	if m["id"] == "" {
+		return Event{}, false
+	}
+	return decodeEvent(channel, m), true
+}
+
 // pairsToMap converts an HGETALL array reply to a map.
 func pairsToMap(v any) map[string]string {
 	a, _ := asSlice(v)
@@ -144,14 +181,18 @@ func (s *Store) LeaseEvents(ctx context.Context, channel string, max int) ([]Eve
 	a, _ := asSlice(v)
 	evs := make([]Event, 0, len(a))
 	for _, x := range a {
-		evs = append(evs, decodeEvent(channel, pairsToMap(x)))
+		if e, ok := eventFromReply(channel, x); ok {
+			evs = append(evs, e)
+		}
 	}
 	return evs, nil
 }
 
 // AckEvent forgets a delivered event. Acking an event that is no longer
 // leased (its lease expired) still deletes it; ErrNotLeased tells the
-// caller it may be delivered twice.
+// caller it may be delivered twice. An event never leased is not deleted
+// (its record is in the ready list, where only a lease takes it): it has
+// not been delivered.
 func (s *Store) AckEvent(ctx context.Context, channel, eid string) error {
 	if err := checkChannel(channel); err != nil {
 		return err
@@ -188,7 +229,7 @@ func (e *NotLeasedError) Error() string {
 func (e *NotLeasedError) Unwrap() error { return ErrNotLeased }
 
 // AckEvents is AckEvent for many events of channel, in one script call per
-// ackBatchMax ids. Every event is deleted; when some were not leased the
+// ackBatchMax ids. Every event leased at least once is deleted; when some were not leased the
 // error is a *NotLeasedError naming them (the others are acked). Another
 // error means the outcome of the call is unknown.
 func (s *Store) AckEvents(ctx context.Context, channel string, eids []string) error {
@@ -277,24 +318,45 @@ func (s *Store) ListDead(ctx context.Context, channel string, offset, limit int)
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	// Records with GET; a WRONGTYPE reply is a dead event hash of the
+	// previous version, read again with HGETALL.
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.keys.Event(channel, id))
+			cmds[i] = p.Get(ctx, s.keys.Event(channel, id))
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: list dead events: %w", err)
-	}
 	evs := make([]Event, 0, len(ids))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
+	for i, c := range cmds {
+		var x any
+		switch err := c.Err(); {
+		case err == nil:
+			x = c.Val()
+		case errors.Is(err, redis.Nil):
+			continue // expired since
+		case isWrongType(err):
+			h, err := s.rdb.HGetAll(ctx, s.keys.Event(channel, ids[i])).Result()
+			if err != nil {
+				return nil, fmt.Errorf("store: list dead events: %w", err)
+			}
+			if len(h) == 0 {
+				continue
+			}
 			evs = append(evs, decodeEvent(channel, h))
+			continue
+		default:
+			return nil, fmt.Errorf("store: list dead events: %w", err)
+		}
+		if e, ok := eventFromReply(channel, x); ok {
+			evs = append(evs, e)
 		}
 	}
 	return evs, nil
 }
+
+// isWrongType reports whether err is Redis's WRONGTYPE error.
+func isWrongType(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE") }
 
 // Replay moves a dead-lettered event back to the ready list with its
 // attempts reset (its saved body is kept). ErrNotFound when the event is
@@ -322,7 +384,7 @@ func (s *Store) SaveEventBody(ctx context.Context, channel, eid string, body []b
 	if err := checkChannel(channel); err != nil {
 		return nil, err
 	}
-	v, err := s.cmd(ctx, scriptEvBody, []string{s.keys.Event(channel, eid)}, body).Text()
+	v, err := s.cmd(ctx, scriptEvBody, []string{s.keys.Event(channel, eid)}, s.keys.Tag(channel), body).Text()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
 	}
@@ -332,18 +394,52 @@ func (s *Store) SaveEventBody(ctx context.Context, channel, eid string, body []b
 	return []byte(v), nil
 }
 
-// GetEvent returns one event (live or dead), or ErrNotFound.
+// GetEvent returns one event (ready, leased, scheduled or dead), or
+// ErrNotFound. A ready event that was never leased has no key: its entry
+// is found by scanning the ready list, so GetEvent costs O(ready events)
+// of Redis time; it is meant for tests and diagnosis, not a hot path.
 func (s *Store) GetEvent(ctx context.Context, channel, eid string) (*Event, error) {
 	if err := checkChannel(channel); err != nil {
 		return nil, err
 	}
-	h, err := s.rdb.HGetAll(ctx, s.keys.Event(channel, eid)).Result()
+	v, err := s.run(ctx, "get event", scriptEvGet,
+		[]string{s.keys.Event(channel, eid), s.keys.EventQueue(channel)}, eid)
 	if err != nil {
-		return nil, fmt.Errorf("store: get event: %w", err)
+		return nil, err
 	}
-	if len(h) == 0 {
+	a, _ := asSlice(v)
+	if len(a) != 2 {
 		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
 	}
-	e := decodeEvent(channel, h)
+	e, ok := eventFromReply(channel, a[1])
+	if !ok {
+		return nil, fmt.Errorf("%w: event %s", ErrNotFound, eid)
+	}
 	return &e, nil
+}
+
+// recoverLegacyEvents moves the events of the previous version (see
+// Keys.LegacyEventQueue) to the current list and sets, SweepBatch of each
+// kind per call, and returns the number of expired leases among them.
+// Recover runs it.
+func (s *Store) recoverLegacyEvents(ctx context.Context, channel string) (int, error) {
+	expired := 0
+	for {
+		v, err := s.run(ctx, "recover legacy events", scriptEvLegacy,
+			[]string{s.keys.LegacyEventQueue(channel), s.keys.LegacyEventSched(channel),
+				s.keys.LegacyEventLease(channel), s.keys.LegacyEventDead(channel),
+				s.keys.EventQueue(channel), s.keys.EventDead(channel)},
+			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch)
+		if err != nil {
+			return expired, err
+		}
+		a, _ := asSlice(v)
+		if len(a) != 4 {
+			return expired, fmt.Errorf("%w: recover legacy events reply %v", ErrBadReply, v)
+		}
+		expired += asInt(a[2])
+		if max(asInt(a[0]), asInt(a[1]), asInt(a[2]), asInt(a[3])) < s.opts.SweepBatch {
+			return expired, nil
+		}
+	}
 }

@@ -36,11 +36,14 @@ import (
 //	{sb:ch}:mid:<msgid>     STRING msg_id -> job (TTL MappingTTL)
 //	{sb:ch}:park:<msgid>    STRING report that came before its SUBMIT_RESP (TTL ParkTTL)
 //	{sb:ch}:parked          STRING "1" while a parked report may exist (TTL ParkTTL, renewed per park)
-//	{sb:ch}:ev:q            LIST   ready events
-//	{sb:ch}:ev:lease        ZSET   event -> lease deadline (ms)
-//	{sb:ch}:ev:sched        ZSET   event -> retry time (ms)
-//	{sb:ch}:ev:dead         ZSET   event -> dead-letter time (ms)
-//	{sb:ch}:ev:<eid>        HASH   one event
+//	{sb:ch}:ev:ready        LIST   ready events: a new event's whole record, or the id of an event
+//	                               whose record is in {sb:ch}:ev:<eid> (see events.go, eventrec.go)
+//	{sb:ch}:ev:leased       ZSET   event -> lease deadline (ms)
+//	{sb:ch}:ev:retry        ZSET   event -> retry time (ms)
+//	{sb:ch}:ev:died         ZSET   event -> dead-letter time (ms)
+//	{sb:ch}:ev:<eid>        STRING one event's record, while leased, scheduled or dead (a HASH for
+//	                               events of the previous version: see LegacyEventQueue)
+//	{sb:ch}:ev:q, :ev:lease, :ev:sched, :ev:dead  the previous version's event list and sets, drained
 //	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
@@ -91,10 +94,10 @@ const (
 	sfxMsgID   = ":mid:"
 	sfxPark    = ":park:"
 	sfxParked  = ":parked"
-	sfxEvQueue = ":ev:q"
-	sfxEvLease = ":ev:lease"
-	sfxEvSched = ":ev:sched"
-	sfxEvDead  = ":ev:dead"
+	sfxEvQueue = ":ev:ready"
+	sfxEvLease = ":ev:leased"
+	sfxEvSched = ":ev:retry"
+	sfxEvDead  = ":ev:died"
 	sfxEvent   = ":ev:"
 	sfxMO      = ":mo:"
 	sfxDedup   = ":dedup:"
@@ -110,6 +113,15 @@ const (
 	sfxCMPPD   = ":cqd:"
 	// sfxCMPPWake follows the prefix, not the tag: a pub/sub channel.
 	sfxCMPPWake = ":cmpp:wake"
+)
+
+// Key suffixes of the previous version's event list and sets (see
+// Keys.LegacyEventQueue).
+const (
+	sfxLegacyEvQueue = ":ev:q"
+	sfxLegacyEvLease = ":ev:lease"
+	sfxLegacyEvSched = ":ev:sched"
+	sfxLegacyEvDead  = ":ev:dead"
 )
 
 // Tag returns the hash tag "{<prefix>:<channel>}" that starts every key of
@@ -170,7 +182,10 @@ func (k Keys) Park(channel, msgID string) string { return k.Tag(channel) + sfxPa
 // only then instead of once per submitted job.
 func (k Keys) Parked(channel string) string { return k.Tag(channel) + sfxParked }
 
-// EventQueue is the list of events ready to be delivered.
+// EventQueue is the list of events ready to be delivered: each entry is
+// a new event's whole record (no key of its own until it is leased) or
+// the id of an event whose record is in its Event key (a retry, an
+// expired lease, a replay, an event of the previous version).
 func (k Keys) EventQueue(channel string) string { return k.Tag(channel) + sfxEvQueue }
 
 // EventLease is the ZSET of events being delivered, scored by lease deadline.
@@ -182,8 +197,26 @@ func (k Keys) EventSched(channel string) string { return k.Tag(channel) + sfxEvS
 // EventDead is the ZSET of dead-lettered events, scored by when they died.
 func (k Keys) EventDead(channel string) string { return k.Tag(channel) + sfxEvDead }
 
-// Event is one event hash.
+// Event is one event's record (a string, see eventrec.go; a hash for an
+// event of the previous version), written when the event is leased.
 func (k Keys) Event(channel, eid string) string { return k.Tag(channel) + sfxEvent + eid }
+
+// LegacyEventQueue, LegacyEventLease, LegacyEventSched and LegacyEventDead
+// are the event list and sets of the previous version (event hashes
+// referenced by id). New events never enter them, so that a process of the
+// previous version still running in a rolling upgrade never meets a
+// record it cannot read; Recover moves what they hold (ready, due, lease
+// expired, dead) to the current list and sets (lua/ev_legacy.lua).
+func (k Keys) LegacyEventQueue(channel string) string { return k.Tag(channel) + sfxLegacyEvQueue }
+
+// LegacyEventLease: see LegacyEventQueue.
+func (k Keys) LegacyEventLease(channel string) string { return k.Tag(channel) + sfxLegacyEvLease }
+
+// LegacyEventSched: see LegacyEventQueue.
+func (k Keys) LegacyEventSched(channel string) string { return k.Tag(channel) + sfxLegacyEvSched }
+
+// LegacyEventDead: see LegacyEventQueue.
+func (k Keys) LegacyEventDead(channel string) string { return k.Tag(channel) + sfxLegacyEvDead }
 
 // MO is the partial set of one MO long message; partKey identifies the
 // message (see MOPartKey).

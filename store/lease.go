@@ -206,11 +206,22 @@ type Recovery struct {
 // receiver deduplicates by event id, never a second SMS. Counting those
 // expiries would dead-letter healthy events in a rolling deploy; an event
 // whose delivery fails is bounded by the dispatcher's retry period.
+//
+// Recover also moves the events left by the previous version of the store
+// (event hashes in Keys.LegacyEventQueue and its sets) to the current list
+// and sets: ready ones, due retries, expired leases (counted in Events)
+// and dead letters, so that they are delivered (or replayable) after an
+// upgrade.
 func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
 	var total Recovery
 	if err := checkChannel(channel); err != nil {
 		return total, err
 	}
+	legacy, err := s.recoverLegacyEvents(ctx, channel)
+	if err != nil {
+		return total, err
+	}
+	total.Events = legacy
 	for {
 		v, err := s.run(ctx, "recover", scriptRecover,
 			[]string{s.keys.Lease(channel), s.keys.Active(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},

@@ -79,7 +79,7 @@ func (r routeHook) RouteMO(channel, dest string) (string, string, bool) {
 }
 
 // When saving the body of one event of a batch fails (a real Redis error:
-// its key holds a string just after the lease), that event is left out of
+// its key holds a list just after the lease), that event is left out of
 // the POST and counted as a failed attempt — retried later, logged at info
 // with its id and the error — while the rest of the batch is POSTed.
 func TestBatchSaveBodyErrorRetriesThatEvent(t *testing.T) {
@@ -97,21 +97,22 @@ func TestBatchSaveBodyErrorRetriesThatEvent(t *testing.T) {
 		if dest != "1069002" || !state.CompareAndSwap(0, 1) {
 			return
 		}
-		// Leased already: the hash steps aside and a string takes its
-		// key, so SaveEventBody gets WRONGTYPE.
+		// Leased already: the event record steps aside and a list takes
+		// its key (the store reads a record, or a hash of the previous
+		// version: a list is neither), so SaveEventBody gets WRONGTYPE.
 		if err := f.env.Client.Rename(f.ctx, key, aside).Err(); err != nil {
-			t.Errorf("move the event hash aside: %v", err)
+			t.Errorf("move the event record aside: %v", err)
 		}
-		if err := f.env.Client.Set(f.ctx, key, "not a hash", 0).Err(); err != nil {
+		if err := f.env.Client.RPush(f.ctx, key, "not an event").Err(); err != nil {
 			t.Errorf("break the event key: %v", err)
 		}
 	}})
 	cfg.Now = func() time.Time {
 		// The first clock reading after the break is failed()'s, just
-		// before RetryEvent: the hash is back for the retry to be stored.
+		// before RetryEvent: the record is back for the retry to be stored.
 		if state.CompareAndSwap(1, 2) {
 			if err := f.env.Client.Rename(f.ctx, aside, key).Err(); err != nil {
-				t.Errorf("restore the event hash: %v", err)
+				t.Errorf("restore the event record: %v", err)
 			}
 		}
 		return time.Now()

@@ -1,5 +1,5 @@
 -- ev_ack.lua: an event was delivered; forget it.
--- KEYS[1] event lease    {T}:ev:lease
+-- KEYS[1] event leased   {T}:ev:leased
 -- ARGV[1] tag   ARGV[2] event id
 -- Returns 1 when the event was leased, 0 otherwise (it is deleted anyway).
 local eid = ARGV[2]

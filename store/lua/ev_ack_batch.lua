@@ -1,8 +1,8 @@
 -- ev_ack_batch.lua: events were delivered; forget them (AckEvents).
--- KEYS[1] event lease    {T}:ev:lease
+-- KEYS[1] event leased   {T}:ev:leased
 -- ARGV[1] tag   ARGV[2..] event ids (at most ackBatchMax)
 -- Three commands per call, whatever the number of ids: which are leased
--- (ZMSCORE), unlease them (ZREM), delete their hashes (DEL).
+-- (ZMSCORE), unlease them (ZREM), delete their records (DEL).
 -- Returns one integer per id, in order: 1 when the event was leased, 0
 -- otherwise (it is deleted anyway).
 local ids, keys, out = {}, {}, {}

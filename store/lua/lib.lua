@@ -63,7 +63,7 @@ local META = {}        -- request id -> meta table (or false), per call;
 local TOUCHED = {}     -- request ids with buffered writes, in order
 local AWAIT_ADD = {}   -- ZADD await: score, job, ...
 local AWAIT_DEL = {}   -- ZREM await: job, ...
-local EVQ = {}         -- RPUSH ev:q: event ids
+local EVQ = {}         -- RPUSH ev:ready: new event records
 local USE_TTL = 0      -- seconds, set by scripts that count usage
 local USE = {}         -- usage key -> {field -> increment}
 local USE_KEYS = {}    -- usage keys, in order
@@ -219,13 +219,84 @@ local function delta(id, m)
   return m.d
 end
 
--- new_event stores an event hash; flush queues it. fields is a flat list.
+-- Event records (decoded by store/eventrec.go): "~", then per field its
+-- name (letters a-z), the byte length of its value in decimal, ":" and the
+-- value (any bytes). A new event has no key: its record waits in the ready
+-- list {T}:ev:ready until ev_lease.lua writes it to {T}:ev:<eid>.
+
+-- new_event makes an event record (id, creation time, then fields, a flat
+-- name/value list; no "att": 0 until leased); flush queues it. Returns the
+-- event id.
 local function new_event(fields)
   EVN = EVN + 1
   local eid = NONCE .. '-' .. EVN
-  redis.call('HSET', TAG .. ':ev:' .. eid, 'id', eid, 'at', NOW, 'att', '0', unpack(fields))
-  EVQ[#EVQ + 1] = eid
+  local p = {'~id', #eid, ':', eid, 'at', #NOW, ':', NOW}
+  for i = 1, #fields, 2 do
+    local v = tostring(fields[i + 1])
+    p[#p + 1] = fields[i]
+    p[#p + 1] = #v
+    p[#p + 1] = ':'
+    p[#p + 1] = v
+  end
+  EVQ[#EVQ + 1] = table.concat(p)
   return eid
+end
+
+-- ev_decode splits an event record into its field names, in order, and a
+-- name -> value table; nil when s is not a record.
+local function ev_decode(s)
+  if string.byte(s, 1) ~= 126 then return nil end
+  local names, vals, pos, n = {}, {}, 2, #s
+  while pos <= n do
+    local name, len, p = string.match(s, '^([a-z]+)(%d+):()', pos)
+    if not name then return nil end
+    len = tonumber(len)
+    if p + len - 1 > n then return nil end
+    names[#names + 1] = name
+    vals[name] = string.sub(s, p, p + len - 1)
+    pos = p + len
+  end
+  return names, vals
+end
+
+-- ev_encode makes the record of names/vals (a name whose value is nil is
+-- left out).
+local function ev_encode(names, vals)
+  local p = {'~'}
+  for _, name in ipairs(names) do
+    local v = vals[name]
+    if v then
+      p[#p + 1] = name
+      p[#p + 1] = #v
+      p[#p + 1] = ':'
+      p[#p + 1] = v
+    end
+  end
+  return table.concat(p)
+end
+
+-- ev_set sets field name of a decoded record to v (a string).
+local function ev_set(names, vals, name, v)
+  if vals[name] == nil then names[#names + 1] = name end
+  vals[name] = v
+end
+
+-- ev_load reads the event at key: names and vals (see ev_decode), or nil
+-- when it does not exist. An event hash of the previous version is read
+-- with HGETALL (the caller's SET then turns it into a record).
+local function ev_load(key)
+  local v = redis.pcall('GET', key)
+  if type(v) == 'table' and v.err then
+    local h = redis.call('HGETALL', key)
+    if #h == 0 then return nil end
+    local names, vals = {}, {}
+    for i = 1, #h, 2 do
+      if string.match(h[i], '^[a-z]+$') then ev_set(names, vals, h[i], h[i + 1]) end
+    end
+    return names, vals
+  end
+  if not v then return nil end
+  return ev_decode(v)
 end
 
 -- push_chunks runs cmd key v1 v2 ... in chunks of at most 1000 values
@@ -464,7 +535,8 @@ local function flush()
   local await = TAG .. ':await'
   push_chunks('ZADD', await, AWAIT_ADD)
   push_chunks('ZREM', await, AWAIT_DEL)
-  push_chunks('RPUSH', TAG .. ':ev:q', EVQ)
+  push_chunks('RPUSH', TAG .. ':ev:ready', EVQ)
+  EVQ = {}
   for _, id in ipairs(TOUCHED) do
     local m = META[id]
     local d = m.d
