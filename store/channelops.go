@@ -70,7 +70,7 @@ func (s *Store) FailQueued(ctx context.Context, channel, code string) (segments 
 // jobs failed, read and kept (moving requests).
 func (s *Store) failChunk(ctx context.Context, channel, key, code string, n int64, kind string, arg any) (failed, read, kept int64, err error) {
 	v, err := s.run(ctx, "fail queued", scriptFailQueued,
-		[]string{key, s.keys.Active(channel), s.keys.Picks(channel)},
+		[]string{key, s.keys.Active(channel), s.keys.Picks(channel), s.keys.EventQueue(channel)},
 		s.keys.Tag(channel), ms(s.now()), n, cleanField(code), secs(s.opts.Retention),
 		nonce(), secs(s.opts.UsageRetention), kind, arg)
 	if err != nil {

@@ -6,10 +6,15 @@ import (
 )
 
 // Keys builds every Redis key of the store for one prefix (default "sb").
-// It is the only place key names are spelled out in Go; the Lua scripts
-// build the per-request, per-msg_id and per-event keys they touch from the
-// channel tag they receive in ARGV[1], using the same suffixes (see the
-// constants below).
+// It is the only place key names are spelled out: the scripts get every
+// fixed key of a channel in KEYS, and build the keys that depend on data
+// (per request, Msg_Id, event, tenant, day or CMPP account) from the
+// channel tag they receive in ARGV[1] and the suffix constants below,
+// which go generate copies into lua/schema.lua. Those keys are built by
+// the key functions of lua/lib.lua only: reqkey (Request), midkey (MsgID),
+// parkkey (Park), evkey (Event), voidkey (Void), usekey (Usage), qkey
+// (TenantQueue), cmppqkey (CMPPQueue), cmppdkey (CMPPEntries); and flush
+// builds the CMPP wake channel (CMPPWake) from the prefix in the tag.
 //
 // Every key of a channel starts with the hash tag "{<prefix>:<channel>}" so
 // that all of them live in one Redis Cluster slot and every script touches
@@ -111,8 +116,8 @@ const (
 	sfxCMPPQ   = ":cq:"
 	sfxCMPPL   = ":cql:"
 	sfxCMPPD   = ":cqd:"
-	// sfxCMPPWake follows the prefix, not the tag: a pub/sub channel.
-	sfxCMPPWake = ":cmpp:wake"
+	// sfxWake follows the prefix, not the tag: a pub/sub channel.
+	sfxWake = ":cmpp:wake"
 )
 
 // Key suffixes of the previous version's event list and sets (see
@@ -258,7 +263,7 @@ func (k Keys) CMPPEntries(channel, account string) string {
 // CMPPWake is the pub/sub channel (not a key) on which scripts publish a
 // CMPP account's name when they queue DELIVER entries for it; lua/lib.lua
 // flush builds the same name from the tag.
-func (k Keys) CMPPWake() string { return k.Prefix + sfxCMPPWake }
+func (k Keys) CMPPWake() string { return k.Prefix + sfxWake }
 
 // CMPPRate is the GCRA state of a CMPP account's SUBMIT rate.
 func (k Keys) CMPPRate(account string) string { return k.Prefix + ":cmpprate:{" + account + "}" }

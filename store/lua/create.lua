@@ -37,7 +37,7 @@
 -- of this script a no-op whatever the clocks say.
 if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HGET', KEYS[1], 'tok') == ARGV[6] then return 1 end
+  if redis.call('HGET', KEYS[1], F_TOK) == ARGV[6] then return 1 end
   return 0
 end
 local t = redis.call('TIME')
@@ -46,18 +46,18 @@ if now > tonumber(ARGV[5]) then return -1 end
 NOW = ARGV[7]
 USE_TTL = tonumber(ARGV[8])
 local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[11])
-local fields = {'tok', ARGV[6]}
+local fields = {F_TOK, ARGV[6]}
 for i = 12, 11 + n do fields[#fields + 1] = ARGV[i] end
 local base = 11 + n
 for r = 1, R do
-  fields[#fields + 1] = 'to:' .. r
+  fields[#fields + 1] = F_TO .. r
   fields[#fields + 1] = ARGV[base + r]
 end
 base = base + R
 for s = 1, S do
-  fields[#fields + 1] = 'seg:' .. s
+  fields[#fields + 1] = F_SEG .. s
   fields[#fields + 1] = ARGV[base + s]
-  fields[#fields + 1] = 'udhi:' .. s
+  fields[#fields + 1] = F_UDHI .. s
   fields[#fields + 1] = ARGV[base + S + s]
 end
 push_chunks('HSET', KEYS[1], fields)
@@ -70,6 +70,6 @@ for r = 1, R do
 end
 push_chunks('RPUSH', KEYS[2], jobs)
 redis.call('ZADD', KEYS[4], 'NX', redis.call('GET', KEYS[5]) or '0', ARGV[9])
-use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, 'a', R * S)
+use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, U_ACCEPTED, R * S)
 use_flush()
 return 1

@@ -3,8 +3,13 @@
 --
 -- Conventions:
 --   ARGV[1] of every script is the channel tag "{<prefix>:<channel>}"; the
---   script builds the request, msg_id, park, await and event keys from it
---   (all in the slot of KEYS[1]).
+--   keys that depend on data (request, msg_id, park, event, void, usage,
+--   tenant queue, CMPP entries) are built from it by the *key functions
+--   below, with the key suffixes of keys.go (lua/schema.lua SFX_*), all in
+--   the slot of KEYS[1]. The channel's fixed keys come in KEYS (see K_*).
+--   Job state fields, state letters and request hash field names are the
+--   constants of lua/schema.lua (J_*, JS_*, F_*), generated from
+--   store/internal/schema.
 --   Times are milliseconds since the epoch, passed by Go as strings; TTLs
 --   are whole seconds.
 --   Scripts that change job states call flush() before returning: await
@@ -73,52 +78,75 @@ local QACT = {}        -- tenants to activate, in order
 local QSEEN = {}       -- tenant -> true once in QACT
 local WAKE = {}        -- CMPP accounts with new report entries, in order
 local WAKESEEN = {}    -- account -> true once in WAKE
+-- The channel's fixed keys that lib functions write, set by each script
+-- from its KEYS (Go passes Keys.Await, EventQueue, Active, VClock): flush
+-- needs K_AWAIT when jobs entered or left the await ZSET and K_EVQ when
+-- events were made; push_queued needs K_TQ and K_VC.
+local K_AWAIT, K_EVQ, K_TQ, K_VC = false, false, false, false
 
-local function reqkey(id) return TAG .. ':req:' .. id end
+-- key returns k, a fixed key the script set, or raises an error naming
+-- what when the script did not pass it.
+local function key(k, what)
+  if not k then error('script did not pass the ' .. what .. ' key in KEYS') end
+  return k
+end
+
+-- Keys that depend on data, built from TAG and the key suffixes of
+-- keys.go (see Keys: Request, MsgID, Park, Event, Void, Usage,
+-- TenantQueue, CMPPQueue, CMPPEntries); the scripts build no others.
+local function reqkey(id) return TAG .. SFX_REQUEST .. id end
+local function midkey(mid) return TAG .. SFX_MSG_ID .. mid end
+local function parkkey(mid) return TAG .. SFX_PARK .. mid end
+local function evkey(eid) return TAG .. SFX_EVENT .. eid end
+local function voidkey(id) return TAG .. SFX_VOID .. id end
+local function usekey(tenant, day) return TAG .. SFX_USAGE .. tenant .. ':' .. day end
+local function cmppqkey(account) return TAG .. SFX_CMPPQ .. account end
+local function cmppdkey(account) return TAG .. SFX_CMPPD .. account end
 
 -- split_job returns id, r, s (strings) or nil.
 local function split_job(job)
   return string.match(job, '^(.+):(%d+):(%d+)$')
 end
 
+-- JPAT matches the J_N fields of a job state.
 local JPAT = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
 
--- jdecode splits a job state into its 10 fields (one string.match: about
+-- jdecode splits a job state into its J_N fields (one string.match: about
 -- twice as fast as a gmatch loop); a missing state is a fresh queued job.
 local function jdecode(v)
   if not v then
-    return {'q', '0', '', '', '', '', '', '', '', ''}
+    return {JS_QUEUED, '0', '', '', '', '', '', '', '', ''}
   end
   local t = {string.match(v, JPAT)}
-  if #t == 10 then return t end
+  if #t == J_N then return t end
   t = {}
   local i = 1
   for f in string.gmatch(v .. '|', '([^|]*)|') do
-    if i <= 10 then t[i] = f end
+    if i <= J_N then t[i] = f end
     i = i + 1
   end
-  for k = i, 10 do t[k] = '' end
+  for k = i, J_N do t[k] = '' end
   return t
 end
 
-local function jencode(t) return table.concat(t, '|', 1, 10) end
+local function jencode(t) return table.concat(t, '|', 1, J_N) end
 
-local function presubmit(st) return st == 'q' or st == 'w' or st == 'l' end
+local function presubmit(st) return st == JS_QUEUED or st == JS_SCHEDULED or st == JS_LEASED end
 
 -- awaits reports whether job state t still waits for the report of Msg_Id
 -- mid: submitted with that Msg_Id. It is what makes a mapping mid → job
 -- live (reports match it, CMPP_CANCEL applies to it, a later SUBMIT_RESP
 -- with mid collides with it).
-local function awaits(t, mid) return t[1] == 's' and t[3] == mid end
-local function isfinal(st) return st == 'd' or st == 'f' or st == 'u' or st == 'c' end
+local function awaits(t, mid) return t[J_STATE] == JS_SUBMITTED and t[J_MSGID] == mid end
+local function isfinal(st) return st == JS_DELIVERED or st == JS_FAILED or st == JS_UNKNOWN or st == JS_CANCELLED end
 
 -- META_F are the fields meta() reads: the meta (19), then the counters
 -- that flush() writes (rfin is both).
-local META_F = {'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
-                'w', 'pr', 'tz', 'mv', 'cq', 'pt', 'pn', 'vt', 'at',
-                'nsub', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}
+local META_F = {F_R, F_S, F_CB, F_TENANT, F_REF, F_CX, F_ST, F_FMT, F_EXT, F_RFIN,
+                F_W, F_PR, F_TZ, F_MV, F_CQ, F_PT, F_PN, F_VT, F_AT,
+                F_NSUB, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
 local NMETA = #META_F
-local COUNTERS = {'nsub', 'rfin', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}
+local COUNTERS = {F_NSUB, F_RFIN, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
 
 -- fget returns the values (false when absent) of fields names of request
 -- id, whose meta is m: cached ones (including buffered writes) from the
@@ -207,7 +235,7 @@ local function hset(id, m, f, v)
 end
 
 -- jfield is the request hash field of job r:s.
-local function jfield(r, s) return 'j:' .. r .. ':' .. s end
+local function jfield(r, s) return F_JOB .. r .. ':' .. s end
 
 -- delta returns the pending counter increments of request m, registering
 -- id for flush.
@@ -321,7 +349,7 @@ end
 -- tenant for today.
 local function use_add(m, f, n)
   if m.tenant == '' then return end
-  local k = TAG .. ':use:' .. m.tenant .. ':' .. use_day(m.tz)
+  local k = usekey(m.tenant, use_day(m.tz))
   local u = USE[k]
   if not u then
     u = {}
@@ -339,7 +367,7 @@ local function use_flush()
   for _, k in ipairs(USE_KEYS) do
     local u = USE[k]
     local created = false
-    for _, f in ipairs({'a', 's', 'd', 'f', 'u', 'c'}) do
+    for _, f in ipairs({U_ACCEPTED, JS_SUBMITTED, JS_DELIVERED, JS_FAILED, JS_UNKNOWN, JS_CANCELLED}) do
       if u[f] and redis.call('HINCRBY', k, f, u[f]) == u[f] then created = true end
     end
     if created and USE_TTL > 0 then redis.call('EXPIRE', k, USE_TTL, 'NX') end
@@ -355,7 +383,7 @@ local function tenant_of(m)
 end
 
 -- qkey is the queue of tenant at priority p (h, n, l): Keys.TenantQueue.
-local function qkey(tenant, p) return TAG .. ':q:' .. tenant .. ':' .. p end
+local function qkey(tenant, p) return TAG .. SFX_TENANT_Q .. tenant .. ':' .. p end
 
 -- queue_job records job of request m for push_queued.
 local function queue_job(m, job)
@@ -391,22 +419,22 @@ local function push_queued(head)
     end
   end
   if #QACT > 0 then
-    local vc = redis.call('GET', TAG .. ':vc') or '0'
+    local vc = redis.call('GET', key(K_VC, 'virtual clock')) or '0'
     local args = {}
     for _, tenant in ipairs(QACT) do
       args[#args + 1] = vc
       args[#args + 1] = tenant
     end
-    redis.call('ZADD', TAG .. ':tq', 'NX', unpack(args))
+    redis.call('ZADD', key(K_TQ, 'active tenants'), 'NX', unpack(args))
   end
   QPUSH, QKEYS, QACT, QSEEN = {}, {}, {}, {}
 end
 
 -- status_of maps a final job state to a recipient status and error code.
 local function status_of(t)
-  if t[1] == 'f' then return 'failed', t[8] end
-  if t[1] == 'u' then return 'unknown', t[8] end
-  if t[1] == 'c' then return 'cancelled', 'cancelled' end
+  if t[J_STATE] == JS_FAILED then return 'failed', t[J_ERR] end
+  if t[J_STATE] == JS_UNKNOWN then return 'unknown', t[J_ERR] end
+  if t[J_STATE] == JS_CANCELLED then return 'cancelled', 'cancelled' end
   return 'delivered', ''
 end
 
@@ -427,15 +455,19 @@ end
 --   submitted_at (ms) | report Done_time text | reported_at (ms) |
 --   recipient | r | origin ("cm", last: it may hold any byte)
 -- The times and stat are those of segment 1 (a CMPP request has one).
-local CODE = {delivered = 'd', failed = 'f', unknown = 'u', cancelled = 'c'}
+local CODE = {delivered = JS_DELIVERED, failed = JS_FAILED, unknown = JS_UNKNOWN, cancelled = JS_CANCELLED}
 local function cmpp_report(id, m, r, status, err, to, segs)
-  if not m.cm then m.cm = fget1(id, m, 'cm') or '' end
-  if not to then to = fget1(id, m, 'to:' .. r) or '' end
+  if not m.cm then m.cm = fget1(id, m, F_CM) or '' end
+  if not to then to = fget1(id, m, F_TO .. r) or '' end
   local t = jdecode(segs)
   local eid = id .. ':' .. r
-  local p = table.concat({'R', NOW, CODE[status], err, t[5], t[6], t[10], t[7], to, r}, '|') .. '|' .. m.cm
-  if redis.call('HSETNX', TAG .. ':cqd:' .. m.cq, eid, p) == 1 then
-    redis.call('ZADD', TAG .. ':cq:' .. m.cq, NOW, eid)
+  local e = {}
+  e[CR_KIND], e[CR_ENQ], e[CR_STATE], e[CR_ERR] = CE_REPORT, NOW, CODE[status], err
+  e[CR_STAT], e[CR_SUBAT], e[CR_DONE], e[CR_REPAT] = t[J_STAT], t[J_SUBAT], t[J_DONE], t[J_REPAT]
+  e[CR_TO], e[CR_R], e[CR_ORIGIN] = to, r, m.cm
+  local p = table.concat(e, '|', 1, CR_N)
+  if redis.call('HSETNX', cmppdkey(m.cq), eid, p) == 1 then
+    redis.call('ZADD', cmppqkey(m.cq), NOW, eid)
     cmpp_wake(m.cq)
   end
 end
@@ -449,11 +481,11 @@ end
 -- the request. Returns the event id or nil.
 local function recipient_done(id, m, r, status, err, to, segs)
   local d = delta(id, m)
-  d['n_' .. status] = d['n_' .. status] + 1
+  d[F_N .. status] = d[F_N .. status] + 1
   d.rfin = d.rfin + 1
   if m.cq then cmpp_report(id, m, r, status, err, to, segs) end
   if m.cb == '' then return nil end
-  if not to then to = fget1(id, m, 'to:' .. r) or '' end
+  if not to then to = fget1(id, m, F_TO .. r) or '' end
   return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
                     'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref, 'segs', segs})
 end
@@ -466,20 +498,20 @@ end
 -- when the caller has it. Returns the event id created, or nil.
 local function set_job(id, m, r, s, old, t, to)
   local f = jfield(r, s)
-  if presubmit(old) and not presubmit(t[1]) then
+  if presubmit(old) and not presubmit(t[J_STATE]) then
     local d = delta(id, m)
     d.nsub = d.nsub + 1
   end
   local enc = jencode(t)
   hset(id, m, f, enc)
-  if isfinal(old) or not isfinal(t[1]) then return nil end
-  use_add(m, t[1], 1)
+  if isfinal(old) or not isfinal(t[J_STATE]) then return nil end
+  use_add(m, t[J_STATE], 1)
   if m.S == 1 then
     local status, err = status_of(t)
-    hset(id, m, 'rs:' .. r, status .. '|' .. err)
+    hset(id, m, F_RS .. r, status .. '|' .. err)
     return recipient_done(id, m, r, status, err, to, enc)
   end
-  local rf = 'rf:' .. r
+  local rf = F_RF .. r
   local nf = (tonumber(fget1(id, m, rf)) or 0) + 1
   hset(id, m, rf, tostring(nf))
   if nf < m.S then return nil end
@@ -491,9 +523,9 @@ local function set_job(id, m, r, s, old, t, to)
   for k = 1, m.S do
     local st, e = status_of(jdecode(vals[k]))
     if rank[st] > rank[status] then status, err = st, e end
-    if not vals[k] then vals[k] = 'q|0||||||||' end
+    if not vals[k] then vals[k] = JS_QUEUED .. '|0||||||||' end
   end
-  hset(id, m, 'rs:' .. r, status .. '|' .. err)
+  hset(id, m, F_RS .. r, status .. '|' .. err)
   return recipient_done(id, m, r, status, err, to, table.concat(vals, '|'))
 end
 
@@ -501,19 +533,19 @@ end
 -- and whose stored state is old. Returns 'i' (interim ACCEPTD) or 'm' (job
 -- now final) and the event id or nil.
 local function apply_report(id, m, r, s, job, t, old, stat, done, at, to)
-  t[5] = stat
-  t[7] = at
-  t[10] = done
+  t[J_STAT] = stat
+  t[J_REPAT] = at
+  t[J_DONE] = done
   if stat == 'ACCEPTD' then
     set_job(id, m, r, s, old, t, to)
     return 'i', nil
   end
   if stat == 'DELIVRD' then
-    t[1] = 'd'
-    t[8] = ''
+    t[J_STATE] = JS_DELIVERED
+    t[J_ERR] = ''
   else
-    t[1] = 'f'
-    t[8] = stat
+    t[J_STATE] = JS_FAILED
+    t[J_ERR] = stat
   end
   AWAIT_DEL[#AWAIT_DEL + 1] = job
   return 'm', set_job(id, m, r, s, old, t, to)
@@ -528,14 +560,16 @@ end
 local function flush()
   use_flush()
   if #WAKE > 0 then
-    local wake = string.match(TAG, '^{(.*):[^:]*}$') .. ':cmpp:wake'
+    local wake = string.match(TAG, '^{(.*):[^:]*}$') .. SFX_WAKE
     for _, a in ipairs(WAKE) do redis.call('PUBLISH', wake, a) end
     WAKE, WAKESEEN = {}, {}
   end
-  local await = TAG .. ':await'
-  push_chunks('ZADD', await, AWAIT_ADD)
-  push_chunks('ZREM', await, AWAIT_DEL)
-  push_chunks('RPUSH', TAG .. ':ev:ready', EVQ)
+  if #AWAIT_ADD > 0 or #AWAIT_DEL > 0 then
+    local await = key(K_AWAIT, 'await')
+    push_chunks('ZADD', await, AWAIT_ADD)
+    push_chunks('ZREM', await, AWAIT_DEL)
+  end
+  if #EVQ > 0 then push_chunks('RPUSH', key(K_EVQ, 'event queue'), EVQ) end
   EVQ = {}
   for _, id in ipairs(TOUCHED) do
     local m = META[id]
@@ -559,7 +593,7 @@ local function flush()
       m.rfin = m.c.rfin
     end
     if fin then
-      args[#args + 1] = 'fin'
+      args[#args + 1] = F_FIN
       args[#args + 1] = NOW
     end
     push_chunks('HSET', reqkey(id), args)

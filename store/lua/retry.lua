@@ -18,10 +18,10 @@ for i = 3, #ARGV, 4 do
   if id then m, v = meta(id, {f}) end
   if m then
     local t = jdecode(v[1])
-    if t[1] == 'l' and (owner == '' or t[9] == owner) then
-      t[1] = 'w'
-      t[8] = reason
-      t[9] = ''
+    if t[J_STATE] == JS_LEASED and (owner == '' or t[J_OWNER] == owner) then
+      t[J_STATE] = JS_SCHEDULED
+      t[J_ERR] = reason
+      t[J_OWNER] = ''
       m.h[f] = jencode(t) -- written at once: this script does not flush
       redis.call('HSET', reqkey(id), f, m.h[f])
       redis.call('ZREM', KEYS[1], job)

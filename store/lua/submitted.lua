@@ -2,6 +2,7 @@
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] await zset     {T}:await
 -- KEYS[3] park flag      {T}:parked (exists while a parked report may)
+-- KEYS[4] event queue    {T}:ev:ready (lib: K_EVQ)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
 -- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
 -- ARGV[7] error code of a Msg_Id collision   ARGV[8] usage TTL (s)
@@ -26,6 +27,7 @@
 -- collision, "fail", "unk", "stale") and the event id created or "";
 -- finals lists requests that became final; holders has one value per "col"
 -- code, in order: the job that keeps the mapping.
+K_AWAIT, K_EVQ = KEYS[2], KEYS[4]
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
@@ -63,36 +65,36 @@ for i = 9, #ARGV, 5 do
   if id then m, v = meta(id, {jfield(r, s)}) end
   if m then
     local t = jdecode(v[1])
-    local old = t[1]
+    local old = t[J_STATE]
     if presubmit(old) then
       unlease[#unlease + 1] = job
-      t[4] = res
-      t[6] = NOW
-      t[9] = ''
+      t[J_RESULT] = res
+      t[J_SUBAT] = NOW
+      t[J_OWNER] = ''
       local holder = nil
       if kind == 'ok' then
-        use_add(m, 's', 1) -- Result 0: submitted (a collision too)
-        local mk = TAG .. ':mid:' .. mid
+        use_add(m, JS_SUBMITTED, 1) -- Result 0: submitted (a collision too)
+        local mk = midkey(mid)
         if not redis.call('SET', mk, job, 'NX', 'EX', map_ttl) then
           holder = live_holder(mk, mid, job)
           if not holder then redis.call('SET', mk, job, 'EX', map_ttl) end
         end
       end
       if holder then
-        t[1] = 'u'
-        t[3] = mid
-        t[8] = col_code
+        t[J_STATE] = JS_UNKNOWN
+        t[J_MSGID] = mid
+        t[J_ERR] = col_code
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'col'
         holders[#holders + 1] = holder
       elseif kind == 'ok' then
-        t[1] = 's'
-        t[3] = mid
-        t[8] = ''
+        t[J_STATE] = JS_SUBMITTED
+        t[J_MSGID] = mid
+        t[J_ERR] = ''
         AWAIT_ADD[#AWAIT_ADD + 1] = await_at
         AWAIT_ADD[#AWAIT_ADD + 1] = job
         code = 'ok'
-        local pk = TAG .. ':park:' .. mid
+        local pk = parkkey(mid)
         local p = any_parked() and redis.call('GET', pk)
         if p then
           redis.call('DEL', pk)
@@ -106,13 +108,13 @@ for i = 9, #ARGV, 5 do
           set_job(id, m, r, s, old, t, nil)
         end
       elseif kind == 'fail' then
-        t[1] = 'f'
-        t[8] = err
+        t[J_STATE] = JS_FAILED
+        t[J_ERR] = err
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'fail'
       else
-        t[1] = 'u'
-        t[8] = err
+        t[J_STATE] = JS_UNKNOWN
+        t[J_ERR] = err
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'unk'
       end
