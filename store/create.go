@@ -191,14 +191,30 @@ func appendContent(args []any, req NewRequest) []any {
 	return args
 }
 
-// createMeta is the request hash's meta fields (field, value pairs).
+// createMeta is the request hash's meta fields (field, value pairs). A
+// field whose value is its readers' default is not written (every field
+// costs Redis memory and HSET time per request): "cb", "ref", "ext" when
+// empty, "w" when DefaultWeight, "pr" when normal ("n"), "tz" when 0
+// (lib.lua meta() and decodeRequest read a missing one as that default).
 func createMeta(req NewRequest, created time.Time) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := []any{
-		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
-		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
+		"tenant", req.Tenant, "channel", req.Channel, "fmt", strconv.Itoa(int(req.MsgFmt)),
 		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
-		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
+	}
+	for _, f := range [][2]string{{"cb", req.CallbackURL}, {"ref", req.ClientRef}, {"ext", req.SrcExt}} {
+		if f[1] != "" {
+			meta = append(meta, f[0], f[1])
+		}
+	}
+	if w := req.weight(); w != DefaultWeight {
+		meta = append(meta, "w", strconv.Itoa(w))
+	}
+	if p := req.Priority.code(); p != "n" {
+		meta = append(meta, "pr", p)
+	}
+	if req.UTCOffset != 0 {
+		meta = append(meta, "tz", strconv.Itoa(req.UTCOffset))
 	}
 	return req.cmppMeta(meta)
 }

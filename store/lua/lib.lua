@@ -37,7 +37,9 @@
 -- "rc:<r>:<s>" expired leases of job r:s recovered (recover.lua).
 --
 -- Fair queue meta (create.lua): "w" weight (1..100), "pr" priority (h, n,
--- l), "tz" UTC offset of the tenant in seconds; "mv" is set while the
+-- l), "tz" UTC offset of the tenant in seconds (each absent when its
+-- default: 1, n, 0; so are "cb", "ref", "ext" when empty and "udhi:<s>"
+-- when 0, see store.createMeta); "mv" is set while the
 -- request moves to another channel (move_out.lua): its jobs here are dead.
 --
 -- CMPP meta (create.lua, only for a request submitted over a customer's
