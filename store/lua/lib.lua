@@ -242,6 +242,19 @@ local function push_chunks(cmd, key, vals)
   end
 end
 
+-- write_back applies the buffered field writes of request id now and
+-- empties its field cache (counters stay for flush): for scripts that walk
+-- a large request, so that the cache and the final HSET stay small.
+local function write_back(id, m)
+  local args, pw, h = {}, m.pw, m.h
+  for i = 1, #pw do
+    args[2 * i - 1] = pw[i]
+    args[2 * i] = h[pw[i]]
+  end
+  push_chunks('HSET', reqkey(id), args)
+  m.pw, m.pws, m.h = {}, {}, {}
+end
+
 -- use_day is the day number (days since 1970-01-01) of NOW in the zone tz
 -- seconds east of UTC (store.Day in Go).
 local function use_day(tz)
