@@ -193,16 +193,30 @@ func appendContent(args []any, req NewRequest) []any {
 	return args
 }
 
-// createMeta is the request hash's meta fields (field, value pairs).
+// createMeta is the request hash's meta fields (field, value pairs). A
+// field whose value is its readers' default is not written (every field
+// costs Redis memory and HSET time per request): "cb", "ref", "ext" when
+// empty, "w" when DefaultWeight, "pr" when normal ("n"), "tz" when 0
+// (lib.lua meta() and decodeRequest read a missing one as that default).
 func createMeta(req NewRequest, created time.Time) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := []any{
-		schema.FieldTenant, req.Tenant, schema.FieldChannel, req.Channel, schema.FieldCallback, req.CallbackURL,
-		schema.FieldClientRef, req.ClientRef, schema.FieldMsgFmt, strconv.Itoa(int(req.MsgFmt)),
-		schema.FieldSrcExt, req.SrcExt, schema.FieldCreatedAt, ms(created),
-		schema.FieldRecipients, strconv.Itoa(R), schema.FieldSegments, strconv.Itoa(S),
-		schema.FieldWeight, strconv.Itoa(req.weight()), schema.FieldPriority, req.Priority.code(),
-		schema.FieldUTCOffset, strconv.Itoa(req.UTCOffset),
+		"tenant", req.Tenant, "channel", req.Channel, "fmt", strconv.Itoa(int(req.MsgFmt)),
+		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+	}
+	for _, f := range [][2]string{{"cb", req.CallbackURL}, {"ref", req.ClientRef}, {"ext", req.SrcExt}} {
+		if f[1] != "" {
+			meta = append(meta, f[0], f[1])
+		}
+	}
+	if w := req.weight(); w != DefaultWeight {
+		meta = append(meta, "w", strconv.Itoa(w))
+	}
+	if p := req.Priority.code(); p != "n" {
+		meta = append(meta, "pr", p)
+	}
+	if req.UTCOffset != 0 {
+		meta = append(meta, "tz", strconv.Itoa(req.UTCOffset))
 	}
 	return req.cmppMeta(meta)
 }

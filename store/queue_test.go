@@ -283,6 +283,11 @@ func TestReportBeforeSubmitResp(t *testing.T) {
 		if ttl := f.env.TTL(f.t, k.Park(f.ch, mid)); ttl <= 0 || ttl > DefaultParkTTL {
 			f.t.Fatalf("park TTL %v", ttl)
 		}
+		// Submitted looks for parked reports only while the channel's
+		// park flag lives: at least as long as the parked report.
+		if ttl := f.env.TTL(f.t, k.Parked(f.ch)); ttl <= 0 || ttl > DefaultParkTTL {
+			f.t.Fatalf("park flag TTL %v", ttl)
+		}
 		f.clock.Advance(time.Second)
 		sum, err := f.st.Submitted(f.ctx, f.ch, []SubmitOutcome{{Job: j.ID, MsgID: mid}})
 		if err != nil || sum.Submitted != 1 || sum.ParkedReports != 1 || len(sum.Events) != 1 {

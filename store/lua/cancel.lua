@@ -43,6 +43,7 @@ for r = 1, m.R do
       submitted[#submitted + 1] = t[J_MSGID]
     end
   end
+  if r % 256 == 0 then write_back(id, m) end -- bounded cache on a large request
 end
 flush()
 return {cancelled, inflight, submitted, FINALS}

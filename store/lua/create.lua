@@ -18,7 +18,8 @@
 -- ARGV[12 .. 11+n]                meta field/value pairs
 -- next R ARGVs                    recipient numbers (to:1 .. to:R)
 -- next S ARGVs                    segment bytes (seg:1 .. seg:S)
--- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S)
+-- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S;
+--                                 "0" is not written: lease.lua's default)
 -- Returns 1 when stored (now, or by an earlier run of the same call: a
 -- client-side retry of the same command carries the same token), 0 when
 -- another request has the id, -1 when the deadline has passed, -2 when the
@@ -57,8 +58,10 @@ base = base + R
 for s = 1, S do
   fields[#fields + 1] = F_SEG .. s
   fields[#fields + 1] = ARGV[base + s]
-  fields[#fields + 1] = F_UDHI .. s
-  fields[#fields + 1] = ARGV[base + S + s]
+  if ARGV[base + S + s] ~= '0' then
+    fields[#fields + 1] = 'udhi:' .. s
+    fields[#fields + 1] = ARGV[base + S + s]
+  end
 end
 push_chunks('HSET', KEYS[1], fields)
 local jobs = {}

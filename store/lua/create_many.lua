@@ -15,7 +15,8 @@
 --   id, R, S, deadline (Unix ms, caller's wall clock), create token,
 --   tenant, tenant's UTC offset (s), priority (h, n, l),
 --   n = number of meta ARGVs, n meta field/value pairs, R recipient
---   numbers, S segment bytes, S TP_udhi flags "0"/"1"
+--   numbers, S segment bytes, S TP_udhi flags "0"/"1" ("0" is not
+--   written: lease.lua's default)
 -- Returns one code per request, as create.lua's reply: 1 stored (now, or
 -- by an earlier run with the same token), 0 another request has the id,
 -- -1 deadline passed, -2 id voided.
@@ -52,8 +53,10 @@ while i <= #ARGV do
     for s = 1, S do
       fields[#fields + 1] = F_SEG .. s
       fields[#fields + 1] = ARGV[sb + s - 1]
-      fields[#fields + 1] = F_UDHI .. s
-      fields[#fields + 1] = ARGV[ub + s - 1]
+      if ARGV[ub + s - 1] ~= '0' then
+        fields[#fields + 1] = 'udhi:' .. s
+        fields[#fields + 1] = ARGV[ub + s - 1]
+      end
     end
     push_chunks('HSET', req, fields)
     local m = {tenant = tenant, tz = tz, pr = pr}

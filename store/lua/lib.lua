@@ -42,7 +42,9 @@
 -- "rc:<r>:<s>" expired leases of job r:s recovered (recover.lua).
 --
 -- Fair queue meta (create.lua): "w" weight (1..100), "pr" priority (h, n,
--- l), "tz" UTC offset of the tenant in seconds; "mv" is set while the
+-- l), "tz" UTC offset of the tenant in seconds (each absent when its
+-- default: 1, n, 0; so are "cb", "ref", "ext" when empty and "udhi:<s>"
+-- when 0, see store.createMeta); "mv" is set while the
 -- request moves to another channel (move_out.lua): its jobs here are dead.
 --
 -- CMPP meta (create.lua, only for a request submitted over a customer's
@@ -337,6 +339,19 @@ local function push_chunks(cmd, key, vals)
     redis.call(cmd, key, unpack(vals, i, j))
     i = j + 1
   end
+end
+
+-- write_back applies the buffered field writes of request id now and
+-- empties its field cache (counters stay for flush): for scripts that walk
+-- a large request, so that the cache and the final HSET stay small.
+local function write_back(id, m)
+  local args, pw, h = {}, m.pw, m.h
+  for i = 1, #pw do
+    args[2 * i - 1] = pw[i]
+    args[2 * i] = h[pw[i]]
+  end
+  push_chunks('HSET', reqkey(id), args)
+  m.pw, m.pws, m.h = {}, {}, {}
 end
 
 -- use_day is the day number (days since 1970-01-01) of NOW in the zone tz
