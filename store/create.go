@@ -201,22 +201,23 @@ func appendContent(args []any, req NewRequest) []any {
 func createMeta(req NewRequest, created time.Time) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := []any{
-		"tenant", req.Tenant, "channel", req.Channel, "fmt", strconv.Itoa(int(req.MsgFmt)),
-		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
+		schema.FieldTenant, req.Tenant, schema.FieldChannel, req.Channel, schema.FieldMsgFmt, strconv.Itoa(int(req.MsgFmt)),
+		schema.FieldCreatedAt, ms(created), schema.FieldRecipients, strconv.Itoa(R), schema.FieldSegments, strconv.Itoa(S),
 	}
-	for _, f := range [][2]string{{"cb", req.CallbackURL}, {"ref", req.ClientRef}, {"ext", req.SrcExt}} {
+	for _, f := range [][2]string{{schema.FieldCallback, req.CallbackURL}, {schema.FieldClientRef, req.ClientRef},
+		{schema.FieldSrcExt, req.SrcExt}} {
 		if f[1] != "" {
 			meta = append(meta, f[0], f[1])
 		}
 	}
 	if w := req.weight(); w != DefaultWeight {
-		meta = append(meta, "w", strconv.Itoa(w))
+		meta = append(meta, schema.FieldWeight, strconv.Itoa(w))
 	}
 	if p := req.Priority.code(); p != "n" {
-		meta = append(meta, "pr", p)
+		meta = append(meta, schema.FieldPriority, p)
 	}
 	if req.UTCOffset != 0 {
-		meta = append(meta, "tz", strconv.Itoa(req.UTCOffset))
+		meta = append(meta, schema.FieldUTCOffset, strconv.Itoa(req.UTCOffset))
 	}
 	return req.cmppMeta(meta)
 }

@@ -59,7 +59,7 @@ for s = 1, S do
   fields[#fields + 1] = F_SEG .. s
   fields[#fields + 1] = ARGV[base + s]
   if ARGV[base + S + s] ~= '0' then
-    fields[#fields + 1] = 'udhi:' .. s
+    fields[#fields + 1] = F_UDHI .. s
     fields[#fields + 1] = ARGV[base + S + s]
   end
 end

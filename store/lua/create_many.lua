@@ -54,7 +54,7 @@ while i <= #ARGV do
       fields[#fields + 1] = F_SEG .. s
       fields[#fields + 1] = ARGV[sb + s - 1]
       if ARGV[ub + s - 1] ~= '0' then
-        fields[#fields + 1] = 'udhi:' .. s
+        fields[#fields + 1] = F_UDHI .. s
         fields[#fields + 1] = ARGV[ub + s - 1]
       end
     end
