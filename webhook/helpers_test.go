@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -112,6 +114,58 @@ func (f *fixture) seedMO(dest, text, cb string) string {
 		f.t.Fatalf("MOPart: %v %v", mo, err)
 	}
 	return mo.EventID
+}
+
+// withoutSegments turns ready sms.status events into what a store version
+// that did not record segment states left: event hashes without "segs" in
+// the previous version's ready list (store.Keys.LegacyEventQueue), which
+// Recover then moves to the ready list (so their bodies are rendered from
+// the request and saved). Their records leave the ready list.
+func (f *fixture) withoutSegments(eids ...string) {
+	f.t.Helper()
+	keys := f.st.Keys()
+	ready := keys.EventQueue(testChannel)
+	drop := map[string]bool{}
+	for _, eid := range eids {
+		ev := f.event(eid)
+		f.env.SeedHash(f.t, keys.Event(testChannel, eid), map[string]string{
+			"id": ev.ID, "at": strconv.FormatInt(ev.CreatedAt.UnixMilli(), 10), "att": "0", "type": string(ev.Type),
+			"req": ev.RequestID, "r": strconv.Itoa(ev.Recipient), "to": ev.To, "status": string(ev.Status),
+			"err": ev.ErrorCode, "cb": ev.CallbackURL, "tenant": ev.Tenant, "ref": ev.ClientRef,
+		})
+		f.env.Do(f.t, "RPUSH", keys.LegacyEventQueue(testChannel), eid)
+		drop["~id"+strconv.Itoa(len(eid))+":"+eid] = true
+	}
+	// Records start with "~id<length>:<id>" (store/eventrec.go).
+	entries, err := f.env.Client.LRange(f.ctx, ready, 0, -1).Result()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.env.Do(f.t, "DEL", ready)
+	for _, e := range entries {
+		if !dropPrefix(drop, e) {
+			f.env.Do(f.t, "RPUSH", ready, e)
+		}
+	}
+	if _, err := f.st.Recover(f.ctx, testChannel); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, eid := range eids {
+		if f.event(eid).Segments != nil {
+			f.t.Fatalf("event %s: segments still recorded", eid)
+		}
+	}
+}
+
+// dropPrefix reports whether record e starts with one of the prefixes (the
+// id's length is in them: one id's prefix is not another's).
+func dropPrefix(prefixes map[string]bool, e string) bool {
+	for p := range prefixes {
+		if strings.HasPrefix(e, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // acked reports whether the event is gone from the store (delivered).

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -264,31 +263,14 @@ func TestRenderStatusFromEventMatchesRequest(t *testing.T) {
 
 // Events stored without segment states (created before they were
 // recorded) are still delivered with the segments, read from the request.
-// Such events are hashes of the previous store version in its ready list
-// (the store now keeps records, see store/eventrec.go): the test rewrites
-// the new events in that form, and Recover moves them over, as after an
-// upgrade.
+// Such events are hashes of the previous store version (the store now
+// keeps records, see store/eventrec.go): withoutSegments rewrites the new
+// events in that form, as an upgrade finds them.
 func TestStatusWithoutRecordedSegments(t *testing.T) {
 	f := newFixture(t, store.Options{})
 	rc := newReceiver(t, nil)
 	_, eids := f.seedStatus("acme", rc.srv.URL, 2, 3, delivrd)
-	keys := f.st.Keys()
-	for _, eid := range eids {
-		ev := f.event(eid)
-		f.env.SeedHash(t, keys.Event(testChannel, eid), map[string]string{
-			"id": ev.ID, "at": strconv.FormatInt(ev.CreatedAt.UnixMilli(), 10), "att": "0", "type": string(ev.Type),
-			"req": ev.RequestID, "r": strconv.Itoa(ev.Recipient), "to": ev.To, "status": string(ev.Status),
-			"err": ev.ErrorCode, "cb": ev.CallbackURL, "tenant": ev.Tenant, "ref": ev.ClientRef,
-		})
-		f.env.Do(t, "RPUSH", keys.LegacyEventQueue(testChannel), eid)
-		if f.event(eid).Segments != nil {
-			t.Fatal("segments still recorded")
-		}
-	}
-	f.env.Do(t, "DEL", keys.EventQueue(testChannel)) // the records: replaced by the hashes
-	if _, err := f.st.Recover(f.ctx, testChannel); err != nil {
-		t.Fatal(err)
-	}
+	f.withoutSegments(eids...)
 	start(t, f.fastConfig(tenants("")))
 	testenv.WaitFor(t, waitLong, "both events delivered", func() bool { return rc.answered.Load() == 2 })
 	for _, q := range rc.requests() {
