@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -70,5 +71,31 @@ func TestSchemaForKeepsUsedConstants(t *testing.T) {
 	}
 	if n := strings.Count(got, "\nlocal "); n != 3 {
 		t.Errorf("schemaFor kept %d constants, want 3:\n%s", n, got)
+	}
+}
+
+// TestLuaBuildsKeysInLibOnly checks that no script concatenates a key from
+// the channel tag except lib.lua's key functions (reqkey, midkey, ...):
+// fixed keys come in KEYS, the others from those functions (see Keys).
+func TestLuaBuildsKeysInLibOnly(t *testing.T) {
+	entries, err := luaFiles.ReadDir("lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFunc := regexp.MustCompile(`^local function \w+key\(`)
+	for _, e := range entries {
+		b, err := luaFiles.ReadFile("lua/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "TAG ..") || strings.HasPrefix(strings.TrimSpace(line), "--") {
+				continue
+			}
+			if e.Name() == "lib.lua" && keyFunc.MatchString(line) {
+				continue
+			}
+			t.Errorf("lua/%s:%d builds a key outside lib.lua's key functions: %s", e.Name(), i+1, line)
+		}
 	}
 }
