@@ -60,18 +60,42 @@ func TestJobFieldPositions(t *testing.T) {
 	}
 }
 
-// TestSchemaForKeepsUsedConstants checks that a script gets the constants
-// it names, and only those.
-func TestSchemaForKeepsUsedConstants(t *testing.T) {
-	got := schemaFor("local t = {}\nif t[J_STATE] == JS_QUEUED then", "return F_TO")
-	for _, want := range []string{"local J_STATE = 1", "local JS_QUEUED = 'q'", "local F_TO = 'to:'"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("schemaFor lacks %q:\n%s", want, got)
+// TestInlineSchema checks that constant names become their values in code
+// only: not in strings, comments, field names or other names.
+func TestInlineSchema(t *testing.T) {
+	src := "if t[J_STATE] == JS_QUEUED then -- J_STATE\n" +
+		"  x = F_TO .. 'J_STATE' .. \"F_TO\" .. [[JS_QUEUED]] .. m.J_STATE .. J_STATEX .. 0xJ_N\nend --[[ F_TO ]]"
+	want := "if t[1] == 'q' then -- J_STATE\n" +
+		"  x = 'to:' .. 'J_STATE' .. \"F_TO\" .. [[JS_QUEUED]] .. m.J_STATE .. J_STATEX .. 0xJ_N\nend --[[ F_TO ]]"
+	if got := inlineSchema(src); got != want {
+		t.Errorf("inlineSchema:\n got %s\nwant %s", got, want)
+	}
+	// Every script is left without a schema name in its code.
+	names := []string{"lib"}
+	for name := range allScripts {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		body := inlineSchema(luaFile(name))
+		for c := range schemaConsts {
+			if strings.Contains(stripLuaComments(body), c+" ") || strings.Contains(stripLuaComments(body), c+")") {
+				t.Errorf("%s: %s left after inlining", name, c)
+			}
 		}
 	}
-	if n := strings.Count(got, "\nlocal "); n != 3 {
-		t.Errorf("schemaFor kept %d constants, want 3:\n%s", n, got)
+}
+
+// stripLuaComments drops "--" line comments (good enough for the check
+// above: the scripts' strings hold no "--").
+func stripLuaComments(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i] + "\n"
+		}
+		b.WriteString(line)
 	}
+	return b.String()
 }
 
 // TestLuaBuildsKeysInLibOnly checks that no script concatenates a key from

@@ -2,7 +2,6 @@ package store
 
 import (
 	"embed"
-	"regexp"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -24,50 +23,15 @@ type script struct {
 	plain, strict *redis.Script
 }
 
-// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua and the
-// constants of lua/schema.lua (generated from store/internal/schema) that
-// they use when withLib. A missing file is a build defect, so it panics at package init.
+// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua when withLib,
+// with the constants of lua/schema.lua (generated from
+// store/internal/schema and keys.go) inlined: see inlineSchema. A missing
+// file is a build defect, so it panics at package init.
 func loadLua(name string, withLib bool) *script {
 	if withLib {
-		lib, body := luaFile("lib"), luaFile(name)
-		return register(name, newScript(schemaFor(lib, body), lib, body))
+		return register(name, newScript(inlineSchema(luaFile("lib")), inlineSchema(luaFile(name))))
 	}
-	return register(name, newScript(luaFile(name)))
-}
-
-// loadLuaSchema returns lua/<name>.lua prefixed with lua/schema.lua only:
-// for a script without the lib that reads request fields or job states.
-func loadLuaSchema(name string) *script {
-	body := luaFile(name)
-	return register(name, newScript(schemaFor(body), body))
-}
-
-// luaIdent matches a Lua name.
-var luaIdent = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-
-// schemaFor returns the part of lua/schema.lua that a script made of parts
-// needs: its "local NAME = value" lines whose NAME occurs in parts. A
-// script pays (one register of Lua's 200 per function, one instruction
-// per call) only for the constants it uses.
-func schemaFor(parts ...string) string {
-	used := map[string]bool{}
-	for _, p := range parts {
-		for _, id := range luaIdent.FindAllString(p, -1) {
-			used[id] = true
-		}
-	}
-	var b strings.Builder
-	b.WriteString("-- lua/schema.lua: the constants this script uses\n")
-	for line := range strings.Lines(luaFile("schema")) {
-		name, ok := strings.CutPrefix(line, "local ")
-		if !ok {
-			continue
-		}
-		if name, _, ok = strings.Cut(name, " = "); ok && used[name] {
-			b.WriteString(line)
-		}
-	}
-	return b.String()
+	return register(name, newScript(inlineSchema(luaFile(name))))
 }
 
 // allScripts holds every script by name (TestScriptsCompile loads each).
@@ -101,7 +65,7 @@ func newScript(parts ...string) *script {
 var (
 	scriptCreate       = loadLua("create", true)
 	scriptCreateMany   = loadLua("create_many", true)
-	scriptResolve      = loadLuaSchema("resolve")
+	scriptResolve      = loadLua("resolve", false)
 	scriptLease        = loadLua("lease", true)
 	scriptExtend       = loadLua("extend", true)
 	scriptRetry        = loadLua("retry", true)
@@ -133,9 +97,9 @@ var (
 	scriptQuotaReturn  = loadLua("quota_return", false)
 	scriptRateTake     = loadLua("rate_take", false)
 	scriptFailQueued   = loadLua("fail_queued", true)
-	scriptMoveOut      = loadLuaSchema("move_out")
+	scriptMoveOut      = loadLua("move_out", false)
 	scriptMoveIn       = loadLua("move_in", true)
-	scriptMoveDone     = loadLuaSchema("move_done")
+	scriptMoveDone     = loadLua("move_done", false)
 	scriptPurgeQueue   = loadLua("purge_queue", true)
 	scriptCMPPMO       = loadLua("cmpp_mo", false)
 	scriptCMPPLease    = loadLua("cmpp_lease", false)
