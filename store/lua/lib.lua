@@ -9,7 +9,7 @@
 --   the slot of KEYS[1]. The channel's fixed keys come in KEYS (see K_*).
 --   Job state fields, state letters and request hash field names are the
 --   constants of lua/schema.lua (J_*, JS_*, F_*), generated from
---   store/internal/schema.
+--   store/internal/schema; loadLua inlines their values.
 --   Times are milliseconds since the epoch, passed by Go as strings; TTLs
 --   are whole seconds.
 --   Scripts that change job states call flush() before returning: await

@@ -1,6 +1,6 @@
 -- schema.lua: GENERATED from store/internal/schema by `go generate ./store/`;
--- DO NOT EDIT. scripts.go prepends it to lib.lua (and to the scripts
--- that use it without the lib). Meanings: store/internal/schema/schema.go.
+-- DO NOT EDIT. loadLua (store/luainline.go) inlines these values into
+-- the scripts. Meanings: store/internal/schema/schema.go, store/keys.go.
 -- Job state: positions of the "|"-separated fields of request field "j:<r>:<s>".
 local J_STATE = 1 -- state letter (JS_*)
 local J_ATT = 2 -- number of leases

@@ -6,9 +6,9 @@ import (
 )
 
 // Lua renders store/lua/schema.lua from Tables and the key suffixes of
-// store/keys.go (keysGo, see KeySuffixes): one local per constant (Redis
-// forbids globals; locals are the cheapest to read). Field positions
-// become 1-based.
+// store/keys.go (keysGo, see KeySuffixes): one "local NAME = value" line
+// per constant (valid Lua; the store inlines the values into the scripts
+// when it loads them). Field positions become 1-based.
 func Lua(keysGo []byte) ([]byte, error) {
 	keys, err := KeySuffixes(keysGo)
 	if err != nil {
@@ -16,8 +16,8 @@ func Lua(keysGo []byte) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.WriteString("-- schema.lua: GENERATED from store/internal/schema by `go generate ./store/`;\n")
-	b.WriteString("-- DO NOT EDIT. scripts.go prepends it to lib.lua (and to the scripts\n")
-	b.WriteString("-- that use it without the lib). Meanings: store/internal/schema/schema.go.\n")
+	b.WriteString("-- DO NOT EDIT. loadLua (store/luainline.go) inlines these values into\n")
+	b.WriteString("-- the scripts. Meanings: store/internal/schema/schema.go, store/keys.go.\n")
 	for _, g := range append(Tables[:len(Tables):len(Tables)], keys) {
 		fmt.Fprintf(&b, "-- %s\n", g.Doc)
 		for _, c := range g.Consts {

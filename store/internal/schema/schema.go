@@ -2,10 +2,10 @@
 // code and its Lua scripts share: the fields of a job state, the job state
 // letters, the request hash's field names and the usage counter fields.
 //
-// Go code uses the constants below; the Lua scripts use the locals of
+// Go code uses the constants below; the Lua scripts use the names of
 // store/lua/schema.lua, which Lua renders from the tables below (run
 // `go generate ./store/` after a change; a store test fails while the
-// file is stale).
+// file is stale) and the store inlines when it loads a script.
 package schema
 
 // Positions (0-based, Go) of the "|"-separated fields of a job state, the
