@@ -71,8 +71,14 @@ local function take(jobs)
     local id, r, s = split_job(job)
     local m, v = false, nil
     if id then
-      -- one HMGET: meta (first job of the request) + job, number, segment
-      m, v = meta(id, {jfield(r, s), F_TO .. r, F_SEG .. s, F_UDHI .. s})
+      -- one HMGET: meta (first job of the request) + job, number, segment;
+      -- only the job of a known dead (cancelled, moving) request
+      local known = META[id]
+      if known and (known.cx or known.mv) then
+        m, v = meta(id, {jfield(r, s)})
+      else
+        m, v = meta(id, {jfield(r, s), 'to:' .. r, 'seg:' .. s, 'udhi:' .. s})
+      end
     end
     cost = cost + 1 / (m and m.w or 1)
     if m and m.mv then

@@ -11,8 +11,8 @@
 --                mapped (SET NX EX), report deadline set, and a parked
 --                report for msg_id applied at once (looked up only while
 --                KEYS[3] exists: one EXISTS per call, and no lookup per
---                job in the common case of no parked report). When msg_id is already
---                mapped to another job that still waits for a report for
+--                job in the common case of no parked report). When
+--                msg_id is already mapped to another job that still waits for a report for
 --                it (a live mapping), the first mapping is kept and this
 --                job becomes final unknown with the collision code at once
 --                (no report can ever be matched to it). A mapping to the
