@@ -77,7 +77,7 @@ local function take(jobs)
       if known and (known.cx or known.mv) then
         m, v = meta(id, {jfield(r, s)})
       else
-        m, v = meta(id, {jfield(r, s), 'to:' .. r, 'seg:' .. s, 'udhi:' .. s})
+        m, v = meta(id, {jfield(r, s), F_TO .. r, F_SEG .. s, F_UDHI .. s})
       end
     end
     cost = cost + 1 / (m and m.w or 1)
