@@ -46,6 +46,20 @@ func fillTenant(b *testing.B, st *Store, ch, tenant string, n int) {
 	}
 }
 
+// fill1 creates n requests of one recipient and one segment each (the
+// common API case: every job is its own request).
+func fill1(b *testing.B, st *Store, ch string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := range n {
+		req := NewRequest{ID: fmt.Sprintf("o%d", i), Tenant: "t", Channel: ch, CallbackURL: "http://cb",
+			MsgFmt: 8, Recipients: []string{fmt.Sprintf("138%08d", i)}, Segments: []Segment{{Content: make([]byte, 140)}}}
+		if err := st.CreateRequest(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func leaseAll(b *testing.B, st *Store, ch string, batch, n int) [][]Job {
 	b.Helper()
 	var out [][]Job
@@ -200,11 +214,20 @@ func BenchmarkCreateRequests(b *testing.B) {
 	})
 }
 
+// fillCases are the queue fills of the send-path benchmarks: requests of
+// up to 1000 recipients, and one-recipient requests ("1rcpt").
+var fillCases = []struct {
+	name  string
+	batch int
+	fill  func(*testing.B, *Store, string, int)
+}{{"batch16", 16, fill}, {"batch64", 64, fill}, {"1rcpt/batch16", 16, fill1}, {"1rcpt/batch64", 64, fill1}}
+
 func BenchmarkLease(b *testing.B) {
-	for _, batch := range []int{16, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, c := range fillCases {
+		batch := c.batch
+		b.Run(c.name, func(b *testing.B) {
 			st, _ := benchStore(b)
-			fill(b, st, "bl", b.N*batch)
+			c.fill(b, st, "bl", b.N*batch)
 			ctx := context.Background()
 			timed(b, st, b.N*batch, func() {
 				for i := 0; i < b.N; i++ {
@@ -243,10 +266,11 @@ func BenchmarkLeaseTenants(b *testing.B) {
 }
 
 func BenchmarkSubmitted(b *testing.B) {
-	for _, batch := range []int{16, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, c := range fillCases {
+		batch := c.batch
+		b.Run(c.name, func(b *testing.B) {
 			st, _ := benchStore(b)
-			fill(b, st, "bs", b.N*batch)
+			c.fill(b, st, "bs", b.N*batch)
 			batches := leaseAll(b, st, "bs", batch, b.N*batch)
 			outs := make([][]SubmitOutcome, len(batches))
 			for k, jobs := range batches {
@@ -267,10 +291,11 @@ func BenchmarkSubmitted(b *testing.B) {
 }
 
 func BenchmarkReports(b *testing.B) {
-	for _, batch := range []int{16, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, c := range fillCases {
+		batch := c.batch
+		b.Run(c.name, func(b *testing.B) {
 			st, _ := benchStore(b)
-			fill(b, st, "br", b.N*batch)
+			c.fill(b, st, "br", b.N*batch)
 			mids := submitAll(b, st, "br", leaseAll(b, st, "br", batch, b.N*batch))
 			reps := make([][]ReportIn, len(mids))
 			for k, m := range mids {
@@ -293,11 +318,14 @@ func BenchmarkReports(b *testing.B) {
 // BenchmarkJobLifecycle is the store's whole cost per segment on the send
 // path: Lease + Submitted + Reports for each batch, sequentially (one
 // sender goroutine).
+// The "1rcpt" variants (see fillCases) are the common API case: every job
+// is its own request.
 func BenchmarkJobLifecycle(b *testing.B) {
-	for _, batch := range []int{16, 64} {
-		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+	for _, c := range fillCases {
+		batch := c.batch
+		b.Run(c.name, func(b *testing.B) {
 			st, _ := benchStore(b)
-			fill(b, st, "bj", b.N*batch)
+			c.fill(b, st, "bj", b.N*batch)
 			ctx := context.Background()
 			n := 0
 			timed(b, st, b.N*batch, func() {
@@ -361,6 +389,58 @@ func BenchmarkEventOutbox(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// redisMemory returns the server's used_memory in bytes (INFO memory).
+func redisMemory(b *testing.B, st *Store) float64 {
+	b.Helper()
+	info, err := st.Client().Info(context.Background(), "memory").Result()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// BenchmarkQueuedMemory reports the Redis memory a queued segment costs
+// (B/seg: INFO used_memory after creating the requests minus before,
+// per segment; meaningful only when nothing else writes to that server,
+// e.g. the private redis-server testenv starts without $REDIS_ADDR): a
+// one-recipient API request and a 100-recipient bulk request, one
+// 140-byte segment each, with a callback URL.
+func BenchmarkQueuedMemory(b *testing.B) {
+	for _, R := range []int{1, 100} {
+		b.Run(fmt.Sprintf("%dx1", R), func(b *testing.B) {
+			st, _ := benchStore(b)
+			ctx := context.Background()
+			req := NewRequest{Tenant: "t", Channel: "bm", CallbackURL: "http://cb.example/hook", MsgFmt: 8,
+				Segments: []Segment{{Content: make([]byte, 140)}}}
+			for r := range R {
+				req.Recipients = append(req.Recipients, fmt.Sprintf("138%08d", r))
+			}
+			req.ID = "warm" // loads the script: not part of the measure
+			if err := st.CreateRequest(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+			m0 := redisMemory(b, st)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req.ID = fmt.Sprintf("m%d", i)
+				if err := st.CreateRequest(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if m1 := redisMemory(b, st); m1 > 0 {
+				b.ReportMetric((m1-m0)/float64(b.N*R), "B/seg")
+			}
 		})
 	}
 }

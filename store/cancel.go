@@ -71,7 +71,7 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 // cancel runs cancel.lua for request id on channel ch.
 func (s *Store) cancel(ctx context.Context, ch, id string) (any, error) {
 	return s.run(ctx, "cancel request", scriptCancel,
-		[]string{s.keys.Request(ch, id), s.keys.Sched(ch)},
+		[]string{s.keys.Request(ch, id), s.keys.Sched(ch), s.keys.EventQueue(ch)},
 		s.keys.Tag(ch), ms(s.now()), secs(s.opts.Retention), nonce(), id, secs(s.opts.UsageRetention))
 }
 
@@ -101,7 +101,8 @@ func (s *Store) RecordCancel(ctx context.Context, channel string, outcomes []Can
 	for _, o := range outcomes {
 		args = append(args, string(o.Job), o.MsgID, boolFlag(o.Cancelled))
 	}
-	v, err := s.run(ctx, "record cancel", scriptRecordCancel, []string{s.keys.Await(channel)}, args...)
+	v, err := s.run(ctx, "record cancel", scriptRecordCancel,
+		[]string{s.keys.Await(channel), s.keys.EventQueue(channel)}, args...)
 	if err != nil {
 		return 0, err
 	}

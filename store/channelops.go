@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // ErrCodeChannelRemoved is the error code for FailQueued when a channel
@@ -68,7 +70,7 @@ func (s *Store) FailQueued(ctx context.Context, channel, code string) (segments 
 // jobs failed, read and kept (moving requests).
 func (s *Store) failChunk(ctx context.Context, channel, key, code string, n int64, kind string, arg any) (failed, read, kept int64, err error) {
 	v, err := s.run(ctx, "fail queued", scriptFailQueued,
-		[]string{key, s.keys.Active(channel), s.keys.Picks(channel)},
+		[]string{key, s.keys.Active(channel), s.keys.Picks(channel), s.keys.EventQueue(channel)},
 		s.keys.Tag(channel), ms(s.now()), n, cleanField(code), secs(s.opts.Retention),
 		nonce(), secs(s.opts.UsageRetention), kind, arg)
 	if err != nil {
@@ -262,21 +264,22 @@ func (s *Store) moveIn(ctx context.Context, from, to, id string, h []string) (se
 	for i := 0; i+1 < len(h); i += 2 {
 		f, val := h[i], h[i+1]
 		switch {
-		case f == "mv", f == "mvfrom":
+		case f == schema.FieldMovingTo, f == schema.FieldMovedFrom:
 			// move_in sets mvfrom to this move's source; an earlier
 			// move's would make a rerun take its own copy for another
 			// request.
 			continue
-		case f == "channel":
+		case f == schema.FieldChannel:
 			val = to
-		case f == "R":
+		case f == schema.FieldRecipients:
 			R, _ = strconv.ParseInt(val, 10, 64)
-		case f == "S":
+		case f == schema.FieldSegments:
 			S, _ = strconv.ParseInt(val, 10, 64)
-		case strings.HasPrefix(f, "j:") && strings.HasPrefix(val, "w|"):
+		case strings.HasPrefix(f, schema.FieldJob) && strings.HasPrefix(val, schema.StateScheduled+"|"):
 			// a scheduled retry is queued at once on the new channel
-			sched = append(sched, id+f[1:])
-			val = "q" + val[1:]
+			// (job id "<id>:<r>:<s>" from field "j:<r>:<s>")
+			sched = append(sched, id+":"+f[len(schema.FieldJob):])
+			val = schema.StateQueued + val[len(schema.StateScheduled):]
 		}
 		args = append(args, f, val)
 	}

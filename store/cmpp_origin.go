@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // validateCMPP checks the CMPP fields of r: the origin's account and
@@ -35,19 +37,20 @@ func (r *NewRequest) validateCMPP() error {
 // request's hash is as before.
 func (r *NewRequest) cmppMeta(meta []any) []any {
 	if o := r.CMPP; o != nil {
-		meta = append(meta, "cm", encodeOrigin(o))
+		meta = append(meta, schema.FieldOrigin, encodeOrigin(o))
 		if o.Report {
-			meta = append(meta, "cq", o.Account)
+			meta = append(meta, schema.FieldReportTo, o.Account)
 		}
 	}
 	if r.PkTotal != 0 {
-		meta = append(meta, "pt", strconv.Itoa(int(r.PkTotal)), "pn", strconv.Itoa(int(r.PkNumber)))
+		meta = append(meta, schema.FieldPkTotal, strconv.Itoa(int(r.PkTotal)),
+			schema.FieldPkNumber, strconv.Itoa(int(r.PkNumber)))
 	}
 	if r.ValidTime != "" {
-		meta = append(meta, "vt", r.ValidTime)
+		meta = append(meta, schema.FieldValidTime, r.ValidTime)
 	}
 	if r.AtTime != "" {
-		meta = append(meta, "at", r.AtTime)
+		meta = append(meta, schema.FieldAtTime, r.AtTime)
 	}
 	return meta
 }

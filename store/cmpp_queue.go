@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // CMPPTimeZone is the zone of a report's Done_time text (YYMMDDHHMM, China
@@ -153,7 +154,7 @@ func anys(ids []string) []any {
 // (each "<length>:<bytes>", as in encodeOrigin: any byte may occur).
 func encodeMO(now string, d *CMPPDeliver) string {
 	var b strings.Builder
-	b.WriteString("M|" + now + "|" + strconv.Itoa(int(d.MsgFmt)) + "|" + strconv.Itoa(int(d.TPPID)) + "|" +
+	b.WriteString(schema.CMPPEntryMO + "|" + now + "|" + strconv.Itoa(int(d.MsgFmt)) + "|" + strconv.Itoa(int(d.TPPID)) + "|" +
 		strconv.Itoa(int(d.TPUDHI)) + "|")
 	appendLV(&b, d.Terminal, d.DestID, d.ServiceID, d.LinkID, string(d.Content))
 	return b.String()
@@ -167,26 +168,26 @@ func decodeCMPPEntry(id, p string) (CMPPDeliver, error) {
 	}
 	d := CMPPDeliver{ID: id}
 	switch {
-	case strings.HasPrefix(p, "R|"):
-		f := strings.SplitN(p, "|", 11)
-		if len(f) != 11 {
+	case strings.HasPrefix(p, schema.CMPPEntryReport+"|"):
+		f := strings.SplitN(p, "|", schema.CMPPReportFields)
+		if len(f) != schema.CMPPReportFields {
 			return bad()
 		}
-		o, err := decodeOrigin(f[10])
+		o, err := decodeOrigin(f[schema.CMPPOrigin])
 		if err != nil {
 			return bad()
 		}
-		st, ok := jobStateCodes[f[2]]
-		r, err := strconv.Atoi(f[9])
+		st, ok := jobStateCodes[f[schema.CMPPState]]
+		r, err := strconv.Atoi(f[schema.CMPPRecipient])
 		if !ok || err != nil || r < 1 {
 			return bad()
 		}
 		d.Report = true
-		d.EnqueuedAt = fromMS(f[1])
-		d.Stat = CMPPStat(st, f[3], f[4])
-		d.SubmitTime = fromMS(f[5])
-		d.DoneTime = fromMS(f[7])
-		if t, err := time.ParseInLocation("0601021504", f[6], CMPPTimeZone); err == nil {
+		d.EnqueuedAt = fromMS(f[schema.CMPPEnqueuedAt])
+		d.Stat = CMPPStat(st, f[schema.CMPPError], f[schema.CMPPStat])
+		d.SubmitTime = fromMS(f[schema.CMPPSubmittedAt])
+		d.DoneTime = fromMS(f[schema.CMPPReportedAt])
+		if t, err := time.ParseInLocation("0601021504", f[schema.CMPPDoneTime], CMPPTimeZone); err == nil {
 			d.DoneTime = t
 		}
 		// Never sent (cancelled, refused before a SUBMIT): the times are
@@ -197,13 +198,13 @@ func decodeCMPPEntry(id, p string) (CMPPDeliver, error) {
 		if d.DoneTime.IsZero() {
 			d.DoneTime = d.EnqueuedAt
 		}
-		d.Terminal, d.DestID, d.ServiceID = f[8], o.SrcID, o.ServiceID
+		d.Terminal, d.DestID, d.ServiceID = f[schema.CMPPTerminal], o.SrcID, o.ServiceID
 		d.MsgID = o.MsgID
 		if m, err := cmpp.ParseMsgID(o.MsgID); err == nil {
 			d.MsgID = m.AddSequence(r - 1).String()
 		}
 		return d, nil
-	case strings.HasPrefix(p, "M|"):
+	case strings.HasPrefix(p, schema.CMPPEntryMO+"|"):
 		f := strings.SplitN(p, "|", 6)
 		if len(f) != 6 {
 			return bad()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // NewRequest is a request to store: one text, already split into segments,
@@ -191,14 +193,31 @@ func appendContent(args []any, req NewRequest) []any {
 	return args
 }
 
-// createMeta is the request hash's meta fields (field, value pairs).
+// createMeta is the request hash's meta fields (field, value pairs). A
+// field whose value is its readers' default is not written (every field
+// costs Redis memory and HSET time per request): "cb", "ref", "ext" when
+// empty, "w" when DefaultWeight, "pr" when normal ("n"), "tz" when 0
+// (lib.lua meta() and decodeRequest read a missing one as that default).
 func createMeta(req NewRequest, created time.Time) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := []any{
-		"tenant", req.Tenant, "channel", req.Channel, "cb", req.CallbackURL,
-		"ref", req.ClientRef, "fmt", strconv.Itoa(int(req.MsgFmt)), "ext", req.SrcExt,
-		"ca", ms(created), "R", strconv.Itoa(R), "S", strconv.Itoa(S),
-		"w", strconv.Itoa(req.weight()), "pr", req.Priority.code(), "tz", strconv.Itoa(req.UTCOffset),
+		schema.FieldTenant, req.Tenant, schema.FieldChannel, req.Channel, schema.FieldMsgFmt, strconv.Itoa(int(req.MsgFmt)),
+		schema.FieldCreatedAt, ms(created), schema.FieldRecipients, strconv.Itoa(R), schema.FieldSegments, strconv.Itoa(S),
+	}
+	for _, f := range [][2]string{{schema.FieldCallback, req.CallbackURL}, {schema.FieldClientRef, req.ClientRef},
+		{schema.FieldSrcExt, req.SrcExt}} {
+		if f[1] != "" {
+			meta = append(meta, f[0], f[1])
+		}
+	}
+	if w := req.weight(); w != DefaultWeight {
+		meta = append(meta, schema.FieldWeight, strconv.Itoa(w))
+	}
+	if p := req.Priority.code(); p != "n" {
+		meta = append(meta, schema.FieldPriority, p)
+	}
+	if req.UTCOffset != 0 {
+		meta = append(meta, schema.FieldUTCOffset, strconv.Itoa(req.UTCOffset))
 	}
 	return req.cmppMeta(meta)
 }

@@ -54,8 +54,12 @@
 //
 // Each state transition is one Lua script in lua/ (KEYS and ARGV listed at
 // the top of each file; lua/lib.lua holds the shared helpers and documents
-// the per-job encoding). Scripts get every time from the Go side (Options.Now)
-// and never read the Redis clock, with one exception: create.lua compares
+// the per-job encoding). The job state fields, state letters, request hash
+// field names and key suffixes are defined once in Go (store/internal/schema
+// and keys.go); `go generate ./store/` writes them to lua/schema.lua
+// (TestSchemaLuaCurrent fails while it is stale); loadLua inlines their
+// values into the scripts. Scripts get every time from the Go side
+// (Options.Now) and never read the Redis clock, with one exception: create.lua compares
 // the create deadline (real wall-clock time) with Redis TIME, so that a
 // create Redis runs too late does nothing (see CreateRequest). Job states:
 //

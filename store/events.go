@@ -114,9 +114,6 @@ func decodeEvent(channel string, h map[string]string) Event {
 	return e
 }
 
-// jobFields is the number of "|"-separated fields of a job state.
-const jobFields = 10
-
 // decodeSegments decodes the "segs" field of an sms.status event: the
 // recipient's job states joined with "|", jobFields fields each. A value
 // of the wrong shape gives nil (the webhook then reads the request).

@@ -6,10 +6,15 @@ import (
 )
 
 // Keys builds every Redis key of the store for one prefix (default "sb").
-// It is the only place key names are spelled out in Go; the Lua scripts
-// build the per-request, per-msg_id and per-event keys they touch from the
-// channel tag they receive in ARGV[1], using the same suffixes (see the
-// constants below).
+// It is the only place key names are spelled out: the scripts get every
+// fixed key of a channel in KEYS, and build the keys that depend on data
+// (per request, Msg_Id, event, tenant, day or CMPP account) from the
+// channel tag they receive in ARGV[1] and the suffix constants below,
+// which go generate copies into lua/schema.lua. Those keys are built by
+// the key functions of lua/lib.lua only: reqkey (Request), midkey (MsgID),
+// parkkey (Park), evkey (Event), voidkey (Void), usekey (Usage), qkey
+// (TenantQueue), cmppqkey (CMPPQueue), cmppdkey (CMPPEntries); and flush
+// builds the CMPP wake channel (CMPPWake) from the prefix in the tag.
 //
 // Every key of a channel starts with the hash tag "{<prefix>:<channel>}" so
 // that all of them live in one Redis Cluster slot and every script touches
@@ -35,6 +40,7 @@ import (
 //	{sb:ch}:await           ZSET   job -> report deadline (ms)
 //	{sb:ch}:mid:<msgid>     STRING msg_id -> job (TTL MappingTTL)
 //	{sb:ch}:park:<msgid>    STRING report that came before its SUBMIT_RESP (TTL ParkTTL)
+//	{sb:ch}:parked          STRING "1" while a parked report may exist (TTL ParkTTL, renewed per park)
 //	{sb:ch}:ev:ready        LIST   ready events: a new event's whole record, or the id of an event
 //	                               whose record is in {sb:ch}:ev:<eid> (see events.go, eventrec.go)
 //	{sb:ch}:ev:leased       ZSET   event -> lease deadline (ms)
@@ -80,7 +86,10 @@ type Keys struct {
 // hash tags and between ':' separators).
 func CheckPrefix(field, prefix string) error { return validateName(field, prefix) }
 
-// Key suffixes shared with the Lua scripts (which append them to the tag).
+// Key suffixes shared with the Lua scripts (which append them to the tag):
+// go generate copies every sfx constant into lua/schema.lua as SFX_<NAME>
+// (sfxEvQueue -> SFX_EV_QUEUE); TestSchemaLuaCurrent fails until it is
+// rerun after a change.
 const (
 	sfxRequest = ":req:"
 	sfxQueue   = ":q"
@@ -89,6 +98,7 @@ const (
 	sfxAwait   = ":await"
 	sfxMsgID   = ":mid:"
 	sfxPark    = ":park:"
+	sfxParked  = ":parked"
 	sfxEvQueue = ":ev:ready"
 	sfxEvLease = ":ev:leased"
 	sfxEvSched = ":ev:retry"
@@ -106,6 +116,8 @@ const (
 	sfxCMPPQ   = ":cq:"
 	sfxCMPPL   = ":cql:"
 	sfxCMPPD   = ":cqd:"
+	// sfxWake follows the prefix, not the tag: a pub/sub channel.
+	sfxWake = ":cmpp:wake"
 )
 
 // Key suffixes of the previous version's event list and sets (see
@@ -169,6 +181,11 @@ func (k Keys) MsgID(channel, msgID string) string { return k.Tag(channel) + sfxM
 // Park holds a status report that arrived before the SUBMIT_RESP carrying
 // its Msg_Id (PROTOCOL.md §11.3).
 func (k Keys) Park(channel, msgID string) string { return k.Tag(channel) + sfxPark + msgID }
+
+// Parked exists while a parked report may exist on channel (it is renewed
+// with ParkTTL by every park), so that Submitted looks for parked reports
+// only then instead of once per submitted job.
+func (k Keys) Parked(channel string) string { return k.Tag(channel) + sfxParked }
 
 // EventQueue is the list of events ready to be delivered: each entry is
 // a new event's whole record (no key of its own until it is leased) or
@@ -246,7 +263,7 @@ func (k Keys) CMPPEntries(channel, account string) string {
 // CMPPWake is the pub/sub channel (not a key) on which scripts publish a
 // CMPP account's name when they queue DELIVER entries for it; lua/lib.lua
 // flush builds the same name from the tag.
-func (k Keys) CMPPWake() string { return k.Prefix + ":cmpp:wake" }
+func (k Keys) CMPPWake() string { return k.Prefix + sfxWake }
 
 // CMPPRate is the GCRA state of a CMPP account's SUBMIT rate.
 func (k Keys) CMPPRate(account string) string { return k.Prefix + ":cmpprate:{" + account + "}" }

@@ -71,7 +71,7 @@ func (s *Store) Lease(ctx context.Context, channel, owner string, max int) ([]Jo
 	now := s.now()
 	v, err := s.run(ctx, "lease", scriptLease,
 		[]string{s.keys.Queue(channel), s.keys.Sched(channel), s.keys.Lease(channel),
-			s.keys.Active(channel), s.keys.VClock(channel), s.keys.Picks(channel)},
+			s.keys.Active(channel), s.keys.VClock(channel), s.keys.Picks(channel), s.keys.EventQueue(channel)},
 		s.keys.Tag(channel), ms(now), ms(now.Add(s.opts.LeaseTTL)), max, cleanField(owner),
 		secs(s.opts.Retention), nonce(), secs(s.opts.UsageRetention), FairChunk)
 	if err != nil {
@@ -224,7 +224,8 @@ func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
 	total.Events = legacy
 	for {
 		v, err := s.run(ctx, "recover", scriptRecover,
-			[]string{s.keys.Lease(channel), s.keys.Active(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel)},
+			[]string{s.keys.Lease(channel), s.keys.Active(channel), s.keys.EventLease(channel), s.keys.EventQueue(channel),
+				s.keys.VClock(channel)},
 			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch, secs(s.opts.Retention), nonce(),
 			s.opts.MaxRecoveries, ErrCodeWorkerLost, secs(s.opts.UsageRetention))
 		if err != nil {

@@ -70,7 +70,8 @@ func (s *Store) MOPart(ctx context.Context, channel string, part MOPart) (*MO, e
 		idx = 1
 	}
 	v, err := s.run(ctx, "mo part", scriptMO,
-		[]string{s.keys.MO(channel, MOPartKey(part.Src, part.Dest, part.Ref, total)), s.keys.Dedup(channel, part.DeliverMsgID)},
+		[]string{s.keys.MO(channel, MOPartKey(part.Src, part.Dest, part.Ref, total)), s.keys.Dedup(channel, part.DeliverMsgID),
+			s.keys.EventQueue(channel)},
 		s.keys.Tag(channel), ms(s.now()), secs(s.opts.DedupTTL), secs(s.opts.MOPartTTL), nonce(),
 		total, idx, part.Data, part.Src, part.Dest, part.ServiceID, part.LinkID,
 		strconv.Itoa(int(part.MsgFmt)), part.CallbackURL)

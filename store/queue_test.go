@@ -117,9 +117,13 @@ func TestHappyPathDelivered(t *testing.T) {
 func assertChannelSlot(f *fixture) {
 	f.t.Helper()
 	k := f.st.Keys()
+	// The global kinds' prefixes, as keys.go builds them (empty id, empty
+	// tenant and key: "<p>:reqidx:" and "<p>:idem:").
+	index := k.RequestIndex("")
+	idem := strings.TrimSuffix(k.Idempotency("", ""), ":")
 	for _, key := range f.env.Keys(f.t) {
 		if strings.HasPrefix(key, k.Tag(f.ch)+":") ||
-			strings.HasPrefix(key, k.Prefix+":reqidx:") || strings.HasPrefix(key, k.Prefix+":idem:") {
+			strings.HasPrefix(key, index) || strings.HasPrefix(key, idem) {
 			continue
 		}
 		f.t.Errorf("key %q outside the channel slot", key)
@@ -278,6 +282,11 @@ func TestReportBeforeSubmitResp(t *testing.T) {
 		k := f.st.Keys()
 		if ttl := f.env.TTL(f.t, k.Park(f.ch, mid)); ttl <= 0 || ttl > DefaultParkTTL {
 			f.t.Fatalf("park TTL %v", ttl)
+		}
+		// Submitted looks for parked reports only while the channel's
+		// park flag lives: at least as long as the parked report.
+		if ttl := f.env.TTL(f.t, k.Parked(f.ch)); ttl <= 0 || ttl > DefaultParkTTL {
+			f.t.Fatalf("park flag TTL %v", ttl)
 		}
 		f.clock.Advance(time.Second)
 		sum, err := f.st.Submitted(f.ctx, f.ch, []SubmitOutcome{{Job: j.ID, MsgID: mid}})

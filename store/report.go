@@ -78,7 +78,8 @@ func (s *Store) Reports(ctx context.Context, channel string, reps []ReportIn) ([
 		args = append(args, r.MsgID, cleanField(stat), cleanField(r.SubmitTime),
 			cleanField(r.DoneTime), cleanField(r.Dest))
 	}
-	v, err := s.run(ctx, "reports", scriptReports, []string{s.keys.Await(channel)}, args...)
+	v, err := s.run(ctx, "reports", scriptReports,
+		[]string{s.keys.Await(channel), s.keys.Parked(channel), s.keys.EventQueue(channel)}, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,8 @@ func (s *Store) SweepReportWait(ctx context.Context, channel string, now time.Ti
 	}
 	total := 0
 	for {
-		v, err := s.run(ctx, "sweep report wait", scriptSweep, []string{s.keys.Await(channel)},
+		v, err := s.run(ctx, "sweep report wait", scriptSweep,
+			[]string{s.keys.Await(channel), s.keys.EventQueue(channel)},
 			s.keys.Tag(channel), ms(now), s.opts.SweepBatch, secs(s.opts.Retention), nonce(), ErrCodeReportTimeout,
 			secs(s.opts.UsageRetention))
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // Request is the stored state of a request, rolled up.
@@ -117,20 +119,21 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*Request, error) {
 
 // decodeRequest builds a Request from its hash.
 func decodeRequest(id string, h map[string]string) (*Request, error) {
-	R, err1 := strconv.Atoi(h["R"])
-	S, err2 := strconv.Atoi(h["S"])
+	R, err1 := strconv.Atoi(h[schema.FieldRecipients])
+	S, err2 := strconv.Atoi(h[schema.FieldSegments])
 	if err1 != nil || err2 != nil || R < 1 || S < 1 {
-		return nil, fmt.Errorf("%w: request %s: bad R/S %q/%q", ErrBadReply, id, h["R"], h["S"])
+		return nil, fmt.Errorf("%w: request %s: bad R/S %q/%q", ErrBadReply, id,
+			h[schema.FieldRecipients], h[schema.FieldSegments])
 	}
-	fmtV, _ := strconv.Atoi(h["fmt"])
+	fmtV, _ := strconv.Atoi(h[schema.FieldMsgFmt])
 	req := &Request{
-		ID: id, Tenant: h["tenant"], Channel: h["channel"], CallbackURL: h["cb"],
-		ClientRef: h["ref"], MsgFmt: uint8(fmtV), SrcExt: h["ext"],
-		CreatedAt: fromMS(h["ca"]), StartedAt: fromMS(h["st"]),
-		FinishedAt: fromMS(h["fin"]), CancelledAt: fromMS(h["cx"]),
+		ID: id, Tenant: h[schema.FieldTenant], Channel: h[schema.FieldChannel], CallbackURL: h[schema.FieldCallback],
+		ClientRef: h[schema.FieldClientRef], MsgFmt: uint8(fmtV), SrcExt: h[schema.FieldSrcExt],
+		CreatedAt: fromMS(h[schema.FieldCreatedAt]), StartedAt: fromMS(h[schema.FieldStartedAt]),
+		FinishedAt: fromMS(h[schema.FieldFinishedAt]), CancelledAt: fromMS(h[schema.FieldCancelledAt]),
 		Recipients: make([]Recipient, R),
 	}
-	if cm, ok := h["cm"]; ok {
+	if cm, ok := h[schema.FieldOrigin]; ok {
 		o, err := decodeOrigin(cm)
 		if err != nil {
 			return nil, fmt.Errorf("request %s: %w", id, err)
@@ -143,11 +146,11 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 	for r := 1; r <= R; r++ {
 		rc := &req.Recipients[r-1]
 		rc.Index = r
-		rc.Number = h["to:"+strconv.Itoa(r)]
+		rc.Number = h[recipientField(schema.FieldTo, r)]
 		rc.Segments = make([]SegmentState, S)
 		var leasedOrDone, submitted int
 		for sg := 1; sg <= S; sg++ {
-			st := decodeJob(h["j:"+strconv.Itoa(r)+":"+strconv.Itoa(sg)])
+			st := decodeJob(h[jobField(r, sg)])
 			st.Index = sg
 			rc.Segments[sg-1] = st
 			c.JobsByState[st.State]++
@@ -158,7 +161,7 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 				submitted++
 			}
 		}
-		if rs, ok := h["rs:"+strconv.Itoa(r)]; ok {
+		if rs, ok := h[recipientField(schema.FieldRecipientDone, r)]; ok {
 			status, code, _ := strings.Cut(rs, "|")
 			rc.Status, rc.ErrorCode = RecipientStatus(status), code
 		} else {
@@ -184,8 +187,8 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 			c.Pending++
 		}
 	}
-	nsub, _ := strconv.Atoi(h["nsub"])
-	req.Status = requestStatus(c, nsub, h["st"] != "")
+	nsub, _ := strconv.Atoi(h[schema.FieldSubmitOver])
+	req.Status = requestStatus(c, nsub, h[schema.FieldStartedAt] != "")
 	return req, nil
 }
 
@@ -232,16 +235,16 @@ func decodeJob(v string) SegmentState {
 // job state.
 func jobFromFields(f [jobFields]string) SegmentState {
 	st := SegmentState{
-		State: jobStateCodes[f[0]], MsgID: f[2], Stat: f[4],
-		SubmittedAt: fromMS(f[5]), ReportedAt: fromMS(f[6]),
-		ErrorCode: f[7], LeaseOwner: f[8], DoneTime: f[9],
+		State: jobStateCodes[f[schema.JobState]], MsgID: f[schema.JobMsgID], Stat: f[schema.JobStat],
+		SubmittedAt: fromMS(f[schema.JobSubmittedAt]), ReportedAt: fromMS(f[schema.JobReportedAt]),
+		ErrorCode: f[schema.JobError], LeaseOwner: f[schema.JobOwner], DoneTime: f[schema.JobDoneTime],
 	}
 	if st.State == "" {
-		st.State = JobState("invalid:" + f[0])
+		st.State = JobState("invalid:" + f[schema.JobState])
 	}
-	st.Attempts, _ = strconv.Atoi(f[1])
-	if f[3] != "" {
-		if n, err := strconv.ParseUint(f[3], 10, 32); err == nil {
+	st.Attempts, _ = strconv.Atoi(f[schema.JobAttempts])
+	if v := f[schema.JobResult]; v != "" {
+		if n, err := strconv.ParseUint(v, 10, 32); err == nil {
 			st.SubmitResult, st.HasSubmitResult = uint32(n), true
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"embed"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -22,21 +23,41 @@ type script struct {
 	plain, strict *redis.Script
 }
 
-// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua when withLib.
-// A missing file is a build defect, so it panics at package init.
+// loadLua returns lua/<name>.lua, prefixed with lua/lib.lua when withLib,
+// with the constants of lua/schema.lua (generated from
+// store/internal/schema and keys.go) inlined: see inlineSchema. A missing
+// file is a build defect, so it panics at package init.
 func loadLua(name string, withLib bool) *script {
+	if withLib {
+		return register(name, newScript(inlineSchema(luaFile("lib")), inlineSchema(luaFile(name))))
+	}
+	return register(name, newScript(inlineSchema(luaFile(name))))
+}
+
+// allScripts holds every script by name (TestScriptsCompile loads each).
+var allScripts = map[string]*script{}
+
+// register records s as script name.
+func register(name string, s *script) *script {
+	if allScripts[name] != nil {
+		panic("store: script " + name + " loaded twice")
+	}
+	allScripts[name] = s
+	return s
+}
+
+// luaFile returns lua/<name>.lua; a missing file panics (a build defect).
+func luaFile(name string) string {
 	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
 	if err != nil {
 		panic("store: missing script " + name + ": " + err.Error())
 	}
-	src := string(body)
-	if withLib {
-		lib, err := luaFiles.ReadFile("lua/lib.lua")
-		if err != nil {
-			panic("store: missing lua/lib.lua: " + err.Error())
-		}
-		src = string(lib) + "\n" + src
-	}
+	return string(body)
+}
+
+// newScript joins parts, one after the other, into one script.
+func newScript(parts ...string) *script {
+	src := strings.Join(parts, "\n")
 	return &script{plain: redis.NewScript(src), strict: redis.NewScript("#!lua\n" + src)}
 }
 

@@ -107,7 +107,7 @@ func (s *Store) Submitted(ctx context.Context, channel string, outcomes []Submit
 		args = append(args, string(o.Job), kind, o.MsgID, res, cleanField(code))
 	}
 	v, err := s.run(ctx, "submitted", scriptSubmitted,
-		[]string{s.keys.Lease(channel), s.keys.Await(channel)}, args...)
+		[]string{s.keys.Lease(channel), s.keys.Await(channel), s.keys.Parked(channel), s.keys.EventQueue(channel)}, args...)
 	if err != nil {
 		return sum, err
 	}

@@ -70,12 +70,6 @@ func (st JobState) Final() bool {
 	return false
 }
 
-// jobStateCodes maps the one-letter codes of the compact job encoding.
-var jobStateCodes = map[string]JobState{
-	"q": JobQueued, "l": JobLeased, "w": JobScheduled, "s": JobSubmitted,
-	"d": JobDelivered, "f": JobFailed, "u": JobUnknown, "c": JobCancelled,
-}
-
 // RecipientStatus is the rolled-up status of one recipient.
 type RecipientStatus string
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsbridge/smsbridge/store/internal/schema"
 )
 
 // DayUsage is a tenant's usage of one day, in segments (jobs).
@@ -66,17 +68,17 @@ func (s *Store) Usage(ctx context.Context, channels []string, tenant string, fro
 		for f, v := range c.Val() {
 			k, _ := strconv.ParseInt(v, 10, 64)
 			switch f {
-			case "a":
+			case schema.UsageAccepted:
 				u.Accepted += k
-			case "s":
+			case schema.StateSubmitted:
 				u.Submitted += k
-			case "d":
+			case schema.StateDelivered:
 				u.Delivered += k
-			case "f":
+			case schema.StateFailed:
 				u.Failed += k
-			case "u":
+			case schema.StateUnknown:
 				u.Unknown += k
-			case "c":
+			case schema.StateCancelled:
 				u.Cancelled += k
 			}
 		}

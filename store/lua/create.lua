@@ -18,7 +18,8 @@
 -- ARGV[12 .. 11+n]                meta field/value pairs
 -- next R ARGVs                    recipient numbers (to:1 .. to:R)
 -- next S ARGVs                    segment bytes (seg:1 .. seg:S)
--- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S)
+-- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S;
+--                                 "0" is not written: lease.lua's default)
 -- Returns 1 when stored (now, or by an earlier run of the same call: a
 -- client-side retry of the same command carries the same token), 0 when
 -- another request has the id, -1 when the deadline has passed, -2 when the
@@ -37,7 +38,7 @@
 -- of this script a no-op whatever the clocks say.
 if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HGET', KEYS[1], 'tok') == ARGV[6] then return 1 end
+  if redis.call('HGET', KEYS[1], F_TOK) == ARGV[6] then return 1 end
   return 0
 end
 local t = redis.call('TIME')
@@ -46,19 +47,21 @@ if now > tonumber(ARGV[5]) then return -1 end
 NOW = ARGV[7]
 USE_TTL = tonumber(ARGV[8])
 local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[11])
-local fields = {'tok', ARGV[6]}
+local fields = {F_TOK, ARGV[6]}
 for i = 12, 11 + n do fields[#fields + 1] = ARGV[i] end
 local base = 11 + n
 for r = 1, R do
-  fields[#fields + 1] = 'to:' .. r
+  fields[#fields + 1] = F_TO .. r
   fields[#fields + 1] = ARGV[base + r]
 end
 base = base + R
 for s = 1, S do
-  fields[#fields + 1] = 'seg:' .. s
+  fields[#fields + 1] = F_SEG .. s
   fields[#fields + 1] = ARGV[base + s]
-  fields[#fields + 1] = 'udhi:' .. s
-  fields[#fields + 1] = ARGV[base + S + s]
+  if ARGV[base + S + s] ~= '0' then
+    fields[#fields + 1] = F_UDHI .. s
+    fields[#fields + 1] = ARGV[base + S + s]
+  end
 end
 push_chunks('HSET', KEYS[1], fields)
 local jobs = {}
@@ -70,6 +73,6 @@ for r = 1, R do
 end
 push_chunks('RPUSH', KEYS[2], jobs)
 redis.call('ZADD', KEYS[4], 'NX', redis.call('GET', KEYS[5]) or '0', ARGV[9])
-use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, 'a', R * S)
+use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, U_ACCEPTED, R * S)
 use_flush()
 return 1

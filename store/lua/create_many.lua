@@ -15,10 +15,12 @@
 --   id, R, S, deadline (Unix ms, caller's wall clock), create token,
 --   tenant, tenant's UTC offset (s), priority (h, n, l),
 --   n = number of meta ARGVs, n meta field/value pairs, R recipient
---   numbers, S segment bytes, S TP_udhi flags "0"/"1"
+--   numbers, S segment bytes, S TP_udhi flags "0"/"1" ("0" is not
+--   written: lease.lua's default)
 -- Returns one code per request, as create.lua's reply: 1 stored (now, or
 -- by an earlier run with the same token), 0 another request has the id,
 -- -1 deadline passed, -2 id voided.
+K_TQ, K_VC = KEYS[1], KEYS[2]
 NOW = ARGV[2]
 USE_TTL = tonumber(ARGV[3])
 local t = redis.call('TIME')
@@ -35,24 +37,26 @@ while i <= #ARGV do
   i = ub + S                       -- next block
   local req = reqkey(id)
   local code = 1
-  if redis.call('EXISTS', TAG .. ':void:' .. id) == 1 then
+  if redis.call('EXISTS', voidkey(id)) == 1 then
     code = -2
   elseif redis.call('EXISTS', req) == 1 then
-    if redis.call('HGET', req, 'tok') ~= tok then code = 0 end
+    if redis.call('HGET', req, F_TOK) ~= tok then code = 0 end
   elseif now > dl then
     code = -1
   else
-    local fields = {'tok', tok}
+    local fields = {F_TOK, tok}
     for k = mb, rb - 1 do fields[#fields + 1] = ARGV[k] end
     for r = 1, R do
-      fields[#fields + 1] = 'to:' .. r
+      fields[#fields + 1] = F_TO .. r
       fields[#fields + 1] = ARGV[rb + r - 1]
     end
     for s = 1, S do
-      fields[#fields + 1] = 'seg:' .. s
+      fields[#fields + 1] = F_SEG .. s
       fields[#fields + 1] = ARGV[sb + s - 1]
-      fields[#fields + 1] = 'udhi:' .. s
-      fields[#fields + 1] = ARGV[ub + s - 1]
+      if ARGV[ub + s - 1] ~= '0' then
+        fields[#fields + 1] = F_UDHI .. s
+        fields[#fields + 1] = ARGV[ub + s - 1]
+      end
     end
     push_chunks('HSET', req, fields)
     local m = {tenant = tenant, tz = tz, pr = pr}
@@ -60,7 +64,7 @@ while i <= #ARGV do
       local p = id .. ':' .. r .. ':'
       for s = 1, S do queue_job(m, p .. s) end
     end
-    use_add(m, 'a', R * S)
+    use_add(m, U_ACCEPTED, R * S)
   end
   codes[#codes + 1] = code
 end

@@ -4,5 +4,5 @@
 -- Returns 1 when the event was leased, 0 otherwise (it is deleted anyway).
 local eid = ARGV[2]
 local n = redis.call('ZREM', KEYS[1], eid)
-redis.call('DEL', TAG .. ':ev:' .. eid)
+redis.call('DEL', evkey(eid))
 return n

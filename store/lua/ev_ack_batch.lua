@@ -8,7 +8,7 @@
 local ids, keys, out = {}, {}, {}
 for i = 2, #ARGV do
   ids[#ids + 1] = ARGV[i]
-  keys[#keys + 1] = TAG .. ':ev:' .. ARGV[i]
+  keys[#keys + 1] = evkey(ARGV[i])
 end
 if #ids == 0 then return out end
 local scores = redis.call('ZMSCORE', KEYS[1], unpack(ids))

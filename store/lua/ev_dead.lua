@@ -8,7 +8,7 @@
 -- is not leased.
 local eid = ARGV[2]
 if redis.call('ZREM', KEYS[1], eid) == 0 then return 0 end
-local key = TAG .. ':ev:' .. eid
+local key = evkey(eid)
 local names, vals = ev_load(key)
 if not names then return 0 end
 ev_set(names, vals, 'lerr', ARGV[4])

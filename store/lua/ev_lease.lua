@@ -33,14 +33,14 @@ for _, e in ipairs(entries) do
     end
   else
     eid = e
-    local names, vals = ev_load(TAG .. ':ev:' .. eid)
+    local names, vals = ev_load(evkey(eid))
     if names then
       ev_set(names, vals, 'att', tostring((tonumber(vals.att) or 0) + 1))
       rec = ev_encode(names, vals)
     end
   end
   if rec then
-    mset[#mset + 1] = TAG .. ':ev:' .. eid
+    mset[#mset + 1] = evkey(eid)
     mset[#mset + 1] = rec
     zadd[#zadd + 1] = deadline
     zadd[#zadd + 1] = eid

@@ -7,7 +7,7 @@
 -- dead event hash of the previous version becomes a record.
 -- Returns 1, or 0 when the event is not dead-lettered (or has expired).
 local eid = ARGV[2]
-local key = TAG .. ':ev:' .. eid
+local key = evkey(eid)
 if redis.call('ZREM', KEYS[1], eid) == 0 then return 0 end
 local names, vals = ev_load(key)
 if not names then return 0 end

@@ -6,7 +6,7 @@
 -- Returns 1, or 0 when the event is not leased (nothing changed).
 local eid = ARGV[2]
 if redis.call('ZREM', KEYS[1], eid) == 0 then return 0 end
-local key = TAG .. ':ev:' .. eid
+local key = evkey(eid)
 local names, vals = ev_load(key)
 if not names then return 0 end
 ev_set(names, vals, 'lerr', ARGV[4])

@@ -10,8 +10,8 @@ for i = 4, #ARGV do
   local id, r, s = split_job(job)
   local ok = false
   if id then
-    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
-    if t[1] == 'l' and t[9] == owner and redis.call('ZSCORE', KEYS[1], job) then
+    local t = jdecode(redis.call('HGET', reqkey(id), jfield(r, s)))
+    if t[J_STATE] == JS_LEASED and t[J_OWNER] == owner and redis.call('ZSCORE', KEYS[1], job) then
       redis.call('ZADD', KEYS[1], 'XX', deadline, job)
       ok = true
     end

@@ -4,6 +4,7 @@
 -- KEYS[1] queue list {T}:q or {T}:q:<tenant>:<p>, or sched zset {T}:sched
 -- KEYS[2] active tenants {T}:tq
 -- KEYS[3] pick counters  {T}:tk
+-- KEYS[4] event queue    {T}:ev:ready (lib: K_EVQ)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] n   ARGV[4] error code
 -- ARGV[5] retention (s)   ARGV[6] event id nonce   ARGV[7] usage TTL (s)
 -- ARGV[8] "q": KEYS[1] is a queue list of tenant ARGV[9] ("" for {T}:q)
@@ -19,6 +20,7 @@
 -- its event like any final outcome. Leased and submitted jobs are in none
 -- of these and are left alone.
 -- Returns {jobs failed, jobs read, jobs kept (moving), finals}.
+K_EVQ = KEYS[4]
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
@@ -32,16 +34,17 @@ local function fail(jobs)
   local done = {}
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
-    local m = id and meta(id)
+    local m, v = false, nil
+    if id then m, v = meta(id, {jfield(r, s)}) end
     if m and m.mv then
       keep[#keep + 1] = job
     else
       done[#done + 1] = job
       if m then
-        local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
-        local old = t[1]
-        if old == 'q' or old == 'w' then
-          t[1], t[8], t[9] = 'f', code, ''
+        local t = jdecode(v[1])
+        local old = t[J_STATE]
+        if old == JS_QUEUED or old == JS_SCHEDULED then
+          t[J_STATE], t[J_ERR], t[J_OWNER] = JS_FAILED, code, ''
           set_job(id, m, r, s, old, t, nil)
           failed = failed + 1
         end

@@ -6,6 +6,7 @@
 -- KEYS[4] active tenants {T}:tq     (tenant -> virtual time)
 -- KEYS[5] virtual clock  {T}:vc
 -- KEYS[6] pick counters  {T}:tk     (tenant -> picks)
+-- KEYS[7] event queue    {T}:ev:ready (lib: K_EVQ)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] lease deadline (ms)
 -- ARGV[4] max jobs                 ARGV[5] lease owner
 -- ARGV[6] retention (s)            ARGV[7] event id nonce
@@ -40,6 +41,7 @@
 -- Pk_total/Pk_number are the request's "pt"/"pn" (a CMPP customer's own
 -- split) when set, else S and the segment number.
 -- and finals lists requests that became final.
+K_TQ, K_VC, K_EVQ = KEYS[4], KEYS[5], KEYS[7]
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[6])
 NONCE = ARGV[7]
@@ -67,45 +69,51 @@ local function take(jobs)
   local cost = 0
   for _, job in ipairs(jobs) do
     local id, r, s = split_job(job)
-    local m = id and meta(id)
+    local m, v = false, nil
+    if id then
+      -- one HMGET: meta (first job of the request) + job, number, segment;
+      -- only the job of a known dead (cancelled, moving) request
+      local known = META[id]
+      if known and (known.cx or known.mv) then
+        m, v = meta(id, {jfield(r, s)})
+      else
+        m, v = meta(id, {jfield(r, s), F_TO .. r, F_SEG .. s, F_UDHI .. s})
+      end
+    end
     cost = cost + 1 / (m and m.w or 1)
     if m and m.mv then
       queue_job(m, job)
     elseif m and m.cx then
-      local f = 'j:' .. r .. ':' .. s
-      local t = jdecode(redis.call('HGET', reqkey(id), f))
-      if t[1] == 'q' or t[1] == 'w' then
-        local old = t[1]
-        t[1], t[8], t[9] = 'c', 'cancelled', ''
+      local t = jdecode(v[1])
+      if t[J_STATE] == JS_QUEUED or t[J_STATE] == JS_SCHEDULED then
+        local old = t[J_STATE]
+        t[J_STATE], t[J_ERR], t[J_OWNER] = JS_CANCELLED, 'cancelled', ''
         set_job(id, m, r, s, old, t, nil)
       end
     elseif m then
-      local req = reqkey(id)
-      local f = 'j:' .. r .. ':' .. s
-      local v = redis.call('HMGET', req, 'to:' .. r, 'seg:' .. s, 'udhi:' .. s, f)
-      local st = v[4] and string.sub(v[4], 1, 1) or 'q'
-      if v[1] and (st == 'q' or st == 'w') then
+      local st = v[1] and string.sub(v[1], 1, 1) or JS_QUEUED
+      if v[2] and (st == JS_QUEUED or st == JS_SCHEDULED) then
         local att, enc = '1', nil
-        if v[4] then
-          local t = jdecode(v[4])
-          att = tostring((tonumber(t[2]) or 0) + 1)
-          t[1], t[2], t[9] = 'l', att, owner
+        if v[1] then
+          local t = jdecode(v[1])
+          att = tostring((tonumber(t[J_ATT]) or 0) + 1)
+          t[J_STATE], t[J_ATT], t[J_OWNER] = JS_LEASED, att, owner
           enc = jencode(t)
         else
           enc = 'l|1|||||||' .. owner .. '|' -- fresh job: jencode of {l,1,,,,,,,owner,}
         end
-        redis.call('HSET', req, f, enc)
+        hset(id, m, jfield(r, s), enc)
         if not m.st then
-          redis.call('HSET', req, 'st', NOW)
+          hset(id, m, F_ST, NOW)
           m.st = NOW
         end
         zadd[#zadd + 1] = deadline
         zadd[#zadd + 1] = job
         local n = #out
         out[n + 1] = job
-        out[n + 2] = v[1]
-        out[n + 3] = v[2] or ''
-        out[n + 4] = v[3] or '0'
+        out[n + 2] = v[2]
+        out[n + 3] = v[3] or ''
+        out[n + 4] = v[4] or '0'
         out[n + 5] = m.fmt
         out[n + 6] = m.ext
         out[n + 7] = m.pt or tostring(m.S)

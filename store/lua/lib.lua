@@ -3,13 +3,27 @@
 --
 -- Conventions:
 --   ARGV[1] of every script is the channel tag "{<prefix>:<channel>}"; the
---   script builds the request, msg_id, park, await and event keys from it
---   (all in the slot of KEYS[1]).
+--   keys that depend on data (request, msg_id, park, event, void, usage,
+--   tenant queue, CMPP entries) are built from it by the *key functions
+--   below, with the key suffixes of keys.go (lua/schema.lua SFX_*), all in
+--   the slot of KEYS[1]. The channel's fixed keys come in KEYS (see K_*).
+--   Job state fields, state letters and request hash field names are the
+--   constants of lua/schema.lua (J_*, JS_*, F_*), generated from
+--   store/internal/schema; loadLua inlines their values.
 --   Times are milliseconds since the epoch, passed by Go as strings; TTLs
 --   are whole seconds.
 --   Scripts that change job states call flush() before returning: await
 --   ZSET changes, new events and request counters are applied once per
 --   call (per request), not once per job.
+--   Request hash reads and writes of such scripts go through the
+--   per-call cache of meta()/fget()/hset(): the first read of a request
+--   is one HMGET of its meta, its counters and the fields the caller
+--   needs; writes (job states, rollups, counters) are buffered and
+--   flush() applies them with one HSET per request (plus EXPIRE when the
+--   request became final). A script is atomic, so the counters are
+--   written as absolute values (read + delta). A script that reads a
+--   request field it or lib may have written in the same call must read
+--   it with fget(), never with redis.call.
 --
 -- Per-job state, field "j:<r>:<s>" of the request hash, "|"-separated:
 --   1 state (q queued, l leased, w scheduled, s submitted,
@@ -28,7 +42,9 @@
 -- "rc:<r>:<s>" expired leases of job r:s recovered (recover.lua).
 --
 -- Fair queue meta (create.lua): "w" weight (1..100), "pr" priority (h, n,
--- l), "tz" UTC offset of the tenant in seconds; "mv" is set while the
+-- l), "tz" UTC offset of the tenant in seconds (each absent when its
+-- default: 1, n, 0; so are "cb", "ref", "ext" when empty and "udhi:<s>"
+-- when 0, see store.createMeta); "mv" is set while the
 -- request moves to another channel (move_out.lua): its jobs here are dead.
 --
 -- CMPP meta (create.lua, only for a request submitted over a customer's
@@ -48,8 +64,10 @@ local RETENTION = 0    -- seconds, set by scripts that may finalise requests
 local NONCE = ''       -- event id prefix, set by scripts that create events
 local EVN = 0          -- events created by this call
 local FINALS = {}      -- request ids that became final in this call
-local META = {}        -- request id -> meta table (or false), per call
-local TOUCHED = {}     -- request ids whose counters changed, in order
+local META = {}        -- request id -> meta table (or false), per call;
+                       -- m.h caches fields (false: absent), m.pw lists
+                       -- the buffered writes, m.c the stored counters
+local TOUCHED = {}     -- request ids with buffered writes, in order
 local AWAIT_ADD = {}   -- ZADD await: score, job, ...
 local AWAIT_DEL = {}   -- ZREM await: job, ...
 local EVQ = {}         -- RPUSH ev:ready: new event records
@@ -62,52 +80,118 @@ local QACT = {}        -- tenants to activate, in order
 local QSEEN = {}       -- tenant -> true once in QACT
 local WAKE = {}        -- CMPP accounts with new report entries, in order
 local WAKESEEN = {}    -- account -> true once in WAKE
+-- The channel's fixed keys that lib functions write, set by each script
+-- from its KEYS (Go passes Keys.Await, EventQueue, Active, VClock): flush
+-- needs K_AWAIT when jobs entered or left the await ZSET and K_EVQ when
+-- events were made; push_queued needs K_TQ and K_VC.
+local K_AWAIT, K_EVQ, K_TQ, K_VC = false, false, false, false
 
-local function reqkey(id) return TAG .. ':req:' .. id end
+-- key returns k, a fixed key the script set, or raises an error naming
+-- what when the script did not pass it.
+local function key(k, what)
+  if not k then error('script did not pass the ' .. what .. ' key in KEYS') end
+  return k
+end
+
+-- Keys that depend on data, built from TAG and the key suffixes of
+-- keys.go (see Keys: Request, MsgID, Park, Event, Void, Usage,
+-- TenantQueue, CMPPQueue, CMPPEntries); the scripts build no others.
+local function reqkey(id) return TAG .. SFX_REQUEST .. id end
+local function midkey(mid) return TAG .. SFX_MSG_ID .. mid end
+local function parkkey(mid) return TAG .. SFX_PARK .. mid end
+local function evkey(eid) return TAG .. SFX_EVENT .. eid end
+local function voidkey(id) return TAG .. SFX_VOID .. id end
+local function usekey(tenant, day) return TAG .. SFX_USAGE .. tenant .. ':' .. day end
+local function cmppqkey(account) return TAG .. SFX_CMPPQ .. account end
+local function cmppdkey(account) return TAG .. SFX_CMPPD .. account end
 
 -- split_job returns id, r, s (strings) or nil.
 local function split_job(job)
   return string.match(job, '^(.+):(%d+):(%d+)$')
 end
 
+-- JPAT matches the J_N fields of a job state.
 local JPAT = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
 
--- jdecode splits a job state into its 10 fields (one string.match: about
+-- jdecode splits a job state into its J_N fields (one string.match: about
 -- twice as fast as a gmatch loop); a missing state is a fresh queued job.
 local function jdecode(v)
   if not v then
-    return {'q', '0', '', '', '', '', '', '', '', ''}
+    return {JS_QUEUED, '0', '', '', '', '', '', '', '', ''}
   end
   local t = {string.match(v, JPAT)}
-  if #t == 10 then return t end
+  if #t == J_N then return t end
   t = {}
   local i = 1
   for f in string.gmatch(v .. '|', '([^|]*)|') do
-    if i <= 10 then t[i] = f end
+    if i <= J_N then t[i] = f end
     i = i + 1
   end
-  for k = i, 10 do t[k] = '' end
+  for k = i, J_N do t[k] = '' end
   return t
 end
 
-local function jencode(t) return table.concat(t, '|', 1, 10) end
+local function jencode(t) return table.concat(t, '|', 1, J_N) end
 
-local function presubmit(st) return st == 'q' or st == 'w' or st == 'l' end
+local function presubmit(st) return st == JS_QUEUED or st == JS_SCHEDULED or st == JS_LEASED end
 
 -- awaits reports whether job state t still waits for the report of Msg_Id
 -- mid: submitted with that Msg_Id. It is what makes a mapping mid → job
 -- live (reports match it, CMPP_CANCEL applies to it, a later SUBMIT_RESP
 -- with mid collides with it).
-local function awaits(t, mid) return t[1] == 's' and t[3] == mid end
-local function isfinal(st) return st == 'd' or st == 'f' or st == 'u' or st == 'c' end
+local function awaits(t, mid) return t[J_STATE] == JS_SUBMITTED and t[J_MSGID] == mid end
+local function isfinal(st) return st == JS_DELIVERED or st == JS_FAILED or st == JS_UNKNOWN or st == JS_CANCELLED end
+
+-- META_F are the fields meta() reads: the meta (19), then the counters
+-- that flush() writes (rfin is both).
+local META_F = {F_R, F_S, F_CB, F_TENANT, F_REF, F_CX, F_ST, F_FMT, F_EXT, F_RFIN,
+                F_W, F_PR, F_TZ, F_MV, F_CQ, F_PT, F_PN, F_VT, F_AT,
+                F_NSUB, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
+local NMETA = #META_F
+local COUNTERS = {F_NSUB, F_RFIN, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
+
+-- fget returns the values (false when absent) of fields names of request
+-- id, whose meta is m: cached ones (including buffered writes) from the
+-- cache, the others with one HMGET.
+local function fget(id, m, names)
+  local h, n, miss = m.h, #names, nil
+  for i = 1, n do
+    if h[names[i]] == nil then
+      if not miss then miss = {} end
+      miss[#miss + 1] = names[i]
+    end
+  end
+  if miss then
+    local v = redis.call('HMGET', reqkey(id), unpack(miss))
+    for i = 1, #miss do h[miss[i]] = v[i] end
+  end
+  local out = {}
+  for i = 1, n do out[i] = h[names[i]] end
+  return out
+end
+
+-- fget1 is fget of one field: its value or false.
+local function fget1(id, m, f)
+  local v = m.h[f]
+  if v == nil then
+    v = redis.call('HGET', reqkey(id), f)
+    m.h[f] = v
+  end
+  return v
+end
 
 -- meta returns the cached meta of request id, or false when the request
--- hash does not exist.
-local function meta(id)
+-- hash does not exist. With names (a list of field names), it also
+-- returns their values as fget does; when the meta is not cached yet they
+-- are read with it in one HMGET.
+local function meta(id, names)
   local m = META[id]
   if m == nil then
-    local v = redis.call('HMGET', reqkey(id), 'R', 'S', 'cb', 'tenant', 'ref', 'cx', 'st', 'fmt', 'ext', 'rfin',
-                         'w', 'pr', 'tz', 'mv', 'cq', 'pt', 'pn', 'vt', 'at')
+    local args = {unpack(META_F)}
+    if names then
+      for i, f in ipairs(names) do args[NMETA + i] = f end
+    end
+    local v = redis.call('HMGET', reqkey(id), unpack(args))
     if not v[1] then
       m = false
     else
@@ -115,20 +199,52 @@ local function meta(id)
            ref = v[5] or '', cx = v[6], st = v[7], fmt = v[8] or '0', ext = v[9] or '',
            rfin = tonumber(v[10]) or 0, w = tonumber(v[11]) or 1, pr = v[12] or 'n',
            tz = tonumber(v[13]) or 0, mv = v[14], cq = v[15], pt = v[16], pn = v[17],
-           vt = v[18] or '', at = v[19] or '', d = nil}
+           vt = v[18] or '', at = v[19] or '', d = nil,
+           c = {nsub = tonumber(v[20]) or 0, rfin = tonumber(v[10]) or 0, n_delivered = tonumber(v[21]) or 0,
+                n_failed = tonumber(v[22]) or 0, n_unknown = tonumber(v[23]) or 0,
+                n_cancelled = tonumber(v[24]) or 0},
+           h = {}, pw = {}, pws = {}, tch = false}
       if m.w < 1 then m.w = 1 end
+      if names then
+        for i, f in ipairs(names) do m.h[f] = v[NMETA + i] end
+      end
     end
     META[id] = m
   end
+  if names then
+    if not m then return false, {} end
+    return m, fget(id, m, names)
+  end
   return m
 end
+
+-- touch registers request id for flush.
+local function touch(id, m)
+  if not m.tch then
+    m.tch = true
+    TOUCHED[#TOUCHED + 1] = id
+  end
+end
+
+-- hset buffers field f = v (a string) of request id for flush and caches it.
+local function hset(id, m, f, v)
+  m.h[f] = v
+  if not m.pws[f] then
+    m.pws[f] = true
+    m.pw[#m.pw + 1] = f
+  end
+  touch(id, m)
+end
+
+-- jfield is the request hash field of job r:s.
+local function jfield(r, s) return F_JOB .. r .. ':' .. s end
 
 -- delta returns the pending counter increments of request m, registering
 -- id for flush.
 local function delta(id, m)
   if not m.d then
     m.d = {nsub = 0, rfin = 0, n_delivered = 0, n_failed = 0, n_unknown = 0, n_cancelled = 0}
-    TOUCHED[#TOUCHED + 1] = id
+    touch(id, m)
   end
   return m.d
 end
@@ -225,6 +341,19 @@ local function push_chunks(cmd, key, vals)
   end
 end
 
+-- write_back applies the buffered field writes of request id now and
+-- empties its field cache (counters stay for flush): for scripts that walk
+-- a large request, so that the cache and the final HSET stay small.
+local function write_back(id, m)
+  local args, pw, h = {}, m.pw, m.h
+  for i = 1, #pw do
+    args[2 * i - 1] = pw[i]
+    args[2 * i] = h[pw[i]]
+  end
+  push_chunks('HSET', reqkey(id), args)
+  m.pw, m.pws, m.h = {}, {}, {}
+end
+
 -- use_day is the day number (days since 1970-01-01) of NOW in the zone tz
 -- seconds east of UTC (store.Day in Go).
 local function use_day(tz)
@@ -235,7 +364,7 @@ end
 -- tenant for today.
 local function use_add(m, f, n)
   if m.tenant == '' then return end
-  local k = TAG .. ':use:' .. m.tenant .. ':' .. use_day(m.tz)
+  local k = usekey(m.tenant, use_day(m.tz))
   local u = USE[k]
   if not u then
     u = {}
@@ -253,7 +382,7 @@ local function use_flush()
   for _, k in ipairs(USE_KEYS) do
     local u = USE[k]
     local created = false
-    for _, f in ipairs({'a', 's', 'd', 'f', 'u', 'c'}) do
+    for _, f in ipairs({U_ACCEPTED, JS_SUBMITTED, JS_DELIVERED, JS_FAILED, JS_UNKNOWN, JS_CANCELLED}) do
       if u[f] and redis.call('HINCRBY', k, f, u[f]) == u[f] then created = true end
     end
     if created and USE_TTL > 0 then redis.call('EXPIRE', k, USE_TTL, 'NX') end
@@ -269,7 +398,7 @@ local function tenant_of(m)
 end
 
 -- qkey is the queue of tenant at priority p (h, n, l): Keys.TenantQueue.
-local function qkey(tenant, p) return TAG .. ':q:' .. tenant .. ':' .. p end
+local function qkey(tenant, p) return TAG .. SFX_TENANT_Q .. tenant .. ':' .. p end
 
 -- queue_job records job of request m for push_queued.
 local function queue_job(m, job)
@@ -305,22 +434,22 @@ local function push_queued(head)
     end
   end
   if #QACT > 0 then
-    local vc = redis.call('GET', TAG .. ':vc') or '0'
+    local vc = redis.call('GET', key(K_VC, 'virtual clock')) or '0'
     local args = {}
     for _, tenant in ipairs(QACT) do
       args[#args + 1] = vc
       args[#args + 1] = tenant
     end
-    redis.call('ZADD', TAG .. ':tq', 'NX', unpack(args))
+    redis.call('ZADD', key(K_TQ, 'active tenants'), 'NX', unpack(args))
   end
   QPUSH, QKEYS, QACT, QSEEN = {}, {}, {}, {}
 end
 
 -- status_of maps a final job state to a recipient status and error code.
 local function status_of(t)
-  if t[1] == 'f' then return 'failed', t[8] end
-  if t[1] == 'u' then return 'unknown', t[8] end
-  if t[1] == 'c' then return 'cancelled', 'cancelled' end
+  if t[J_STATE] == JS_FAILED then return 'failed', t[J_ERR] end
+  if t[J_STATE] == JS_UNKNOWN then return 'unknown', t[J_ERR] end
+  if t[J_STATE] == JS_CANCELLED then return 'cancelled', 'cancelled' end
   return 'delivered', ''
 end
 
@@ -341,16 +470,19 @@ end
 --   submitted_at (ms) | report Done_time text | reported_at (ms) |
 --   recipient | r | origin ("cm", last: it may hold any byte)
 -- The times and stat are those of segment 1 (a CMPP request has one).
-local CODE = {delivered = 'd', failed = 'f', unknown = 'u', cancelled = 'c'}
+local CODE = {delivered = JS_DELIVERED, failed = JS_FAILED, unknown = JS_UNKNOWN, cancelled = JS_CANCELLED}
 local function cmpp_report(id, m, r, status, err, to, segs)
-  local req = reqkey(id)
-  if not m.cm then m.cm = redis.call('HGET', req, 'cm') or '' end
-  if not to then to = redis.call('HGET', req, 'to:' .. r) or '' end
+  if not m.cm then m.cm = fget1(id, m, F_CM) or '' end
+  if not to then to = fget1(id, m, F_TO .. r) or '' end
   local t = jdecode(segs)
   local eid = id .. ':' .. r
-  local p = table.concat({'R', NOW, CODE[status], err, t[5], t[6], t[10], t[7], to, r}, '|') .. '|' .. m.cm
-  if redis.call('HSETNX', TAG .. ':cqd:' .. m.cq, eid, p) == 1 then
-    redis.call('ZADD', TAG .. ':cq:' .. m.cq, NOW, eid)
+  local e = {}
+  e[CR_KIND], e[CR_ENQ], e[CR_STATE], e[CR_ERR] = CE_REPORT, NOW, CODE[status], err
+  e[CR_STAT], e[CR_SUBAT], e[CR_DONE], e[CR_REPAT] = t[J_STAT], t[J_SUBAT], t[J_DONE], t[J_REPAT]
+  e[CR_TO], e[CR_R], e[CR_ORIGIN] = to, r, m.cm
+  local p = table.concat(e, '|', 1, CR_N)
+  if redis.call('HSETNX', cmppdkey(m.cq), eid, p) == 1 then
+    redis.call('ZADD', cmppqkey(m.cq), NOW, eid)
     cmpp_wake(m.cq)
   end
 end
@@ -364,11 +496,11 @@ end
 -- the request. Returns the event id or nil.
 local function recipient_done(id, m, r, status, err, to, segs)
   local d = delta(id, m)
-  d['n_' .. status] = d['n_' .. status] + 1
+  d[F_N .. status] = d[F_N .. status] + 1
   d.rfin = d.rfin + 1
   if m.cq then cmpp_report(id, m, r, status, err, to, segs) end
   if m.cb == '' then return nil end
-  if not to then to = redis.call('HGET', reqkey(id), 'to:' .. r) or '' end
+  if not to then to = fget1(id, m, F_TO .. r) or '' end
   return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
                     'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref, 'segs', segs})
 end
@@ -380,36 +512,35 @@ end
 -- unknown and none failed; cancelled otherwise. to is the recipient number
 -- when the caller has it. Returns the event id created, or nil.
 local function set_job(id, m, r, s, old, t, to)
-  local req = reqkey(id)
-  local f = 'j:' .. r .. ':' .. s
-  if presubmit(old) and not presubmit(t[1]) then
+  local f = jfield(r, s)
+  if presubmit(old) and not presubmit(t[J_STATE]) then
     local d = delta(id, m)
     d.nsub = d.nsub + 1
   end
-  if isfinal(old) or not isfinal(t[1]) then
-    redis.call('HSET', req, f, jencode(t))
-    return nil
-  end
-  use_add(m, t[1], 1)
+  local enc = jencode(t)
+  hset(id, m, f, enc)
+  if isfinal(old) or not isfinal(t[J_STATE]) then return nil end
+  use_add(m, t[J_STATE], 1)
   if m.S == 1 then
     local status, err = status_of(t)
-    local enc = jencode(t)
-    redis.call('HSET', req, f, enc, 'rs:' .. r, status .. '|' .. err)
+    hset(id, m, F_RS .. r, status .. '|' .. err)
     return recipient_done(id, m, r, status, err, to, enc)
   end
-  redis.call('HSET', req, f, jencode(t))
-  if redis.call('HINCRBY', req, 'rf:' .. r, 1) < m.S then return nil end
+  local rf = F_RF .. r
+  local nf = (tonumber(fget1(id, m, rf)) or 0) + 1
+  hset(id, m, rf, tostring(nf))
+  if nf < m.S then return nil end
   local fields = {}
-  for k = 1, m.S do fields[k] = 'j:' .. r .. ':' .. k end
-  local vals = redis.call('HMGET', req, unpack(fields))
+  for k = 1, m.S do fields[k] = jfield(r, k) end
+  local vals = fget(id, m, fields)
   local rank = {delivered = 0, cancelled = 1, unknown = 2, failed = 3}
   local status, err = 'delivered', ''
   for k = 1, m.S do
     local st, e = status_of(jdecode(vals[k]))
     if rank[st] > rank[status] then status, err = st, e end
-    if not vals[k] then vals[k] = 'q|0||||||||' end
+    if not vals[k] then vals[k] = JS_QUEUED .. '|0||||||||' end
   end
-  redis.call('HSET', req, 'rs:' .. r, status .. '|' .. err)
+  hset(id, m, F_RS .. r, status .. '|' .. err)
   return recipient_done(id, m, r, status, err, to, table.concat(vals, '|'))
 end
 
@@ -417,54 +548,77 @@ end
 -- and whose stored state is old. Returns 'i' (interim ACCEPTD) or 'm' (job
 -- now final) and the event id or nil.
 local function apply_report(id, m, r, s, job, t, old, stat, done, at, to)
-  t[5] = stat
-  t[7] = at
-  t[10] = done
+  t[J_STAT] = stat
+  t[J_REPAT] = at
+  t[J_DONE] = done
   if stat == 'ACCEPTD' then
     set_job(id, m, r, s, old, t, to)
     return 'i', nil
   end
   if stat == 'DELIVRD' then
-    t[1] = 'd'
-    t[8] = ''
+    t[J_STATE] = JS_DELIVERED
+    t[J_ERR] = ''
   else
-    t[1] = 'f'
-    t[8] = stat
+    t[J_STATE] = JS_FAILED
+    t[J_ERR] = stat
   end
   AWAIT_DEL[#AWAIT_DEL + 1] = job
   return 'm', set_job(id, m, r, s, old, t, to)
 end
 
 -- flush applies the batched effects of the call: await additions, then
--- removals, queued events, request counters, and the TTL of requests that
--- became final (recorded in FINALS), the usage counts, and one PUBLISH
+-- removals, queued events, per request one HSET of its buffered fields,
+-- counters and "fin" (when it became final, recorded in FINALS, then its
+-- TTL), the usage counts, and one PUBLISH
 -- per CMPP account with new report entries on the wake channel
 -- "<prefix>:cmpp:wake" (Keys.CMPPWake; the prefix is in TAG).
 local function flush()
   use_flush()
   if #WAKE > 0 then
-    local wake = string.match(TAG, '^{(.*):[^:]*}$') .. ':cmpp:wake'
+    local wake = string.match(TAG, '^{(.*):[^:]*}$') .. SFX_WAKE
     for _, a in ipairs(WAKE) do redis.call('PUBLISH', wake, a) end
     WAKE, WAKESEEN = {}, {}
   end
-  local await = TAG .. ':await'
-  push_chunks('ZADD', await, AWAIT_ADD)
-  push_chunks('ZREM', await, AWAIT_DEL)
-  push_chunks('RPUSH', TAG .. ':ev:ready', EVQ)
+  if #AWAIT_ADD > 0 or #AWAIT_DEL > 0 then
+    local await = key(K_AWAIT, 'await')
+    push_chunks('ZADD', await, AWAIT_ADD)
+    push_chunks('ZREM', await, AWAIT_DEL)
+  end
+  if #EVQ > 0 then push_chunks('RPUSH', key(K_EVQ, 'event queue'), EVQ) end
   EVQ = {}
   for _, id in ipairs(TOUCHED) do
     local m = META[id]
     local d = m.d
-    local req = reqkey(id)
-    for _, c in ipairs({'nsub', 'rfin', 'n_delivered', 'n_failed', 'n_unknown', 'n_cancelled'}) do
-      if d[c] ~= 0 then redis.call('HINCRBY', req, c, d[c]) end
+    local args, pw, h = {}, m.pw, m.h
+    for i = 1, #pw do
+      args[2 * i - 1] = pw[i]
+      args[2 * i] = h[pw[i]]
     end
-    if d.rfin > 0 and m.rfin < m.R and m.rfin + d.rfin >= m.R then
-      redis.call('HSET', req, 'fin', NOW)
-      redis.call('EXPIRE', req, RETENTION)
+    local fin = false
+    if d then
+      for _, c in ipairs(COUNTERS) do
+        if d[c] ~= 0 then
+          m.c[c] = m.c[c] + d[c]
+          args[#args + 1] = c
+          args[#args + 1] = string.format('%d', m.c[c])
+          d[c] = 0
+        end
+      end
+      fin = m.rfin < m.R and m.c.rfin >= m.R
+      m.rfin = m.c.rfin
+    end
+    if fin then
+      args[#args + 1] = F_FIN
+      args[#args + 1] = NOW
+    end
+    push_chunks('HSET', reqkey(id), args)
+    if fin then
+      redis.call('EXPIRE', reqkey(id), RETENTION)
       FINALS[#FINALS + 1] = id
     end
+    m.pw, m.pws, m.tch = {}, {}, false
   end
+  TOUCHED = {}
 end
 
 -- END lib.lua

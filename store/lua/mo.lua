@@ -1,6 +1,7 @@
 -- mo.lua: store one MO part; when the message is complete, queue an sms.mo event.
 -- KEYS[1] MO parts hash  {T}:mo:<src>:<dest>:<ref>:<total>
 -- KEYS[2] dedup key      {T}:dedup:<DELIVER msg_id>
+-- KEYS[3] event queue    {T}:ev:ready (lib: K_EVQ)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] dedup TTL (s)   ARGV[4] part TTL (s)
 -- ARGV[5] event id nonce           ARGV[6] total   ARGV[7] index (1-based)
 -- ARGV[8] part bytes (without UDH) ARGV[9] src    ARGV[10] dest (Dest_Id)
@@ -9,6 +10,7 @@
 -- {"part", parts stored so far}, or
 -- {"done", event id, joined bytes, src, dest, service id, link id, msg_fmt,
 --  first part time (ms), parts}.
+K_EVQ = KEYS[3]
 NOW = ARGV[2]
 NONCE = ARGV[5]
 -- The dedup key is checked first but written only once the part is stored:

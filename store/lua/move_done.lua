@@ -7,7 +7,7 @@
 -- Does nothing unless the hash is marked as moving to the target. Its jobs
 -- left in the queue lists are removed by purge_queue.lua.
 -- Returns 1 when deleted, 0 otherwise.
-if redis.call('HGET', KEYS[1], 'mv') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], F_MV) ~= ARGV[1] then return 0 end
 local i = 2
 while i <= #ARGV do
   local j = math.min(i + 999, #ARGV)

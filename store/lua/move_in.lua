@@ -11,12 +11,13 @@
 -- queue if it was not active.
 -- Returns 1 when stored, 0 when an earlier run stored it already (same
 -- source), -1 when another request holds the id here (nothing written).
+K_TQ, K_VC = KEYS[2], KEYS[3]
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HGET', KEYS[1], 'mvfrom') == ARGV[3] then return 0 end
+  if redis.call('HGET', KEYS[1], F_MVFROM) == ARGV[3] then return 0 end
   return -1
 end
 local id = ARGV[2]
-local fields = {'mvfrom', ARGV[3]}
+local fields = {F_MVFROM, ARGV[3]}
 for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 push_chunks('HSET', KEYS[1], fields)
 local m = meta(id)

@@ -14,13 +14,13 @@ if #h == 0 then return {'gone'} end
 local mv, bad = nil, false
 for i = 1, #h, 2 do
   local f, v = h[i], h[i + 1]
-  if f == 'mv' then
+  if f == F_MV then
     mv = v
-  elseif f == 'cx' or ((f == 'rfin' or f == 'nsub') and v ~= '0') then
+  elseif f == F_CX or ((f == F_RFIN or f == F_NSUB) and v ~= '0') then
     bad = true
-  elseif string.sub(f, 1, 2) == 'j:' then
-    local c = string.sub(v, 1, 1)
-    if c ~= 'q' and c ~= 'w' then bad = true end
+  elseif string.sub(f, 1, #F_JOB) == F_JOB then
+    local c = string.match(v, '^[^|]*')
+    if c ~= JS_QUEUED and c ~= JS_SCHEDULED then bad = true end
   end
 end
 if mv then
@@ -28,5 +28,5 @@ if mv then
   return {'left'}
 end
 if bad then return {'left'} end
-redis.call('HSET', KEYS[1], 'mv', ARGV[3])
+redis.call('HSET', KEYS[1], F_MV, ARGV[3])
 return {'ok', h}

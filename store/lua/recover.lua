@@ -2,8 +2,9 @@
 -- recovered too often become final 'unknown'.
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] active tenants {T}:tq
--- KEYS[3] event lease    {T}:ev:lease
--- KEYS[4] event queue    {T}:ev:q
+-- KEYS[3] event lease    {T}:ev:leased
+-- KEYS[4] event queue    {T}:ev:ready (lib: K_EVQ)
+-- KEYS[5] virtual clock  {T}:vc (lib: K_VC)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] limit per kind
 -- ARGV[4] retention (s)   ARGV[5] event id nonce
 -- ARGV[6] max recoveries  ARGV[7] error code of a job recovered too often
@@ -19,6 +20,7 @@
 -- capped: see Store.Recover.
 -- Returns {jobs recovered, jobs scanned, events recovered, jobs ended,
 -- finals}; scanned or events equal to limit means more remain.
+K_TQ, K_VC, K_EVQ = KEYS[2], KEYS[5], KEYS[4]
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[4])
 NONCE = ARGV[5]
@@ -30,20 +32,23 @@ local ended = 0
 for _, job in ipairs(jobs) do
   redis.call('ZREM', KEYS[1], job)
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  local rc = F_RC .. r .. ':' .. s
+  if id then m, v = meta(id, {jfield(r, s), rc}) end
   if m then
-    local req = reqkey(id)
-    local t = jdecode(redis.call('HGET', req, 'j:' .. r .. ':' .. s))
-    if t[1] == 'l' then
-      t[9] = ''
-      if redis.call('HINCRBY', req, 'rc:' .. r .. ':' .. s, 1) > maxrec then
-        t[1] = 'u'
-        t[8] = code
-        set_job(id, m, r, s, 'l', t, nil)
+    local t = jdecode(v[1])
+    if t[J_STATE] == JS_LEASED then
+      t[J_OWNER] = ''
+      local n = (tonumber(v[2]) or 0) + 1
+      hset(id, m, rc, tostring(n))
+      if n > maxrec then
+        t[J_STATE] = JS_UNKNOWN
+        t[J_ERR] = code
+        set_job(id, m, r, s, JS_LEASED, t, nil)
         ended = ended + 1
       else
-        t[1] = 'q'
-        redis.call('HSET', req, 'j:' .. r .. ':' .. s, jencode(t))
+        t[J_STATE] = JS_QUEUED
+        hset(id, m, jfield(r, s), jencode(t))
         if not m.mv then
           queue_job(m, job)
           pushed = pushed + 1

@@ -9,7 +9,7 @@
 -- Returns the request's create token ("" for a request stored without
 -- one) when it exists, else false after writing the void marker.
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('HGET', KEYS[1], 'tok') or ''
+  return redis.call('HGET', KEYS[1], F_TOK) or ''
 end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return false

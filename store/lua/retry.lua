@@ -13,15 +13,17 @@ local n = 0
 for i = 3, #ARGV, 4 do
   local job, due, reason, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local f = id and jfield(r, s)
+  local m, v = false, nil
+  if id then m, v = meta(id, {f}) end
   if m then
-    local f = 'j:' .. r .. ':' .. s
-    local t = jdecode(redis.call('HGET', reqkey(id), f))
-    if t[1] == 'l' and (owner == '' or t[9] == owner) then
-      t[1] = 'w'
-      t[8] = reason
-      t[9] = ''
-      redis.call('HSET', reqkey(id), f, jencode(t))
+    local t = jdecode(v[1])
+    if t[J_STATE] == JS_LEASED and (owner == '' or t[J_OWNER] == owner) then
+      t[J_STATE] = JS_SCHEDULED
+      t[J_ERR] = reason
+      t[J_OWNER] = ''
+      m.h[f] = jencode(t) -- written at once: this script does not flush
+      redis.call('HSET', reqkey(id), f, m.h[f])
       redis.call('ZREM', KEYS[1], job)
       redis.call('ZADD', KEYS[2], due, job)
       n = n + 1

@@ -1,14 +1,18 @@
 -- submitted.lua: record a batch of SUBMIT outcomes.
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] await zset     {T}:await
+-- KEYS[3] park flag      {T}:parked (exists while a parked report may)
+-- KEYS[4] event queue    {T}:ev:ready (lib: K_EVQ)
 -- ARGV[1] tag   ARGV[2] now (ms)   ARGV[3] report deadline (ms, now + ReportWait)
 -- ARGV[4] mapping TTL (s)   ARGV[5] retention (s)   ARGV[6] event id nonce
 -- ARGV[7] error code of a Msg_Id collision   ARGV[8] usage TTL (s)
 -- ARGV[9..] 5 per outcome: job, kind, msg_id, result, error code
 --   kind "ok":   SUBMIT_RESP Result 0 with msg_id: job submitted, msg_id
 --                mapped (SET NX EX), report deadline set, and a parked
---                report for msg_id applied at once. When msg_id is already
---                mapped to another job that still waits for a report for
+--                report for msg_id applied at once (looked up only while
+--                KEYS[3] exists: one EXISTS per call, and no lookup per
+--                job in the common case of no parked report). When
+--                msg_id is already mapped to another job that still waits for a report for
 --                it (a live mapping), the first mapping is kept and this
 --                job becomes final unknown with the collision code at once
 --                (no report can ever be matched to it). A mapping to the
@@ -23,6 +27,7 @@
 -- collision, "fail", "unk", "stale") and the event id created or "";
 -- finals lists requests that became final; holders has one value per "col"
 -- code, in order: the job that keeps the mapping.
+K_AWAIT, K_EVQ = KEYS[2], KEYS[4]
 NOW = ARGV[2]
 RETENTION = tonumber(ARGV[5])
 NONCE = ARGV[6]
@@ -40,49 +45,57 @@ local function live_holder(mk, mid, job)
   if not h or h == job then return nil end
   local hid, hr, hs = split_job(h)
   if not hid then return nil end
-  local ht = jdecode(redis.call('HGET', reqkey(hid), 'j:' .. hr .. ':' .. hs))
-  if awaits(ht, mid) then return h end
+  local hm, hv = meta(hid, {jfield(hr, hs)}) -- the cache: it may have changed in this call
+  if hm and awaits(jdecode(hv[1]), mid) then return h end
   return nil
+end
+
+-- parked reports whether a parked report may exist (KEYS[3]), read once.
+local parked = nil
+local function any_parked()
+  if parked == nil then parked = redis.call('EXISTS', KEYS[3]) == 1 end
+  return parked
 end
 
 for i = 9, #ARGV, 5 do
   local job, kind, mid, res, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local code, eid = 'stale', nil
   local id, r, s = split_job(job)
-  local m = id and meta(id)
+  local m, v = false, nil
+  if id then m, v = meta(id, {jfield(r, s)}) end
   if m then
-    local t = jdecode(redis.call('HGET', reqkey(id), 'j:' .. r .. ':' .. s))
-    local old = t[1]
+    local t = jdecode(v[1])
+    local old = t[J_STATE]
     if presubmit(old) then
       unlease[#unlease + 1] = job
-      t[4] = res
-      t[6] = NOW
-      t[9] = ''
+      t[J_RESULT] = res
+      t[J_SUBAT] = NOW
+      t[J_OWNER] = ''
       local holder = nil
       if kind == 'ok' then
-        use_add(m, 's', 1) -- Result 0: submitted (a collision too)
-        local mk = TAG .. ':mid:' .. mid
+        use_add(m, JS_SUBMITTED, 1) -- Result 0: submitted (a collision too)
+        local mk = midkey(mid)
         if not redis.call('SET', mk, job, 'NX', 'EX', map_ttl) then
           holder = live_holder(mk, mid, job)
           if not holder then redis.call('SET', mk, job, 'EX', map_ttl) end
         end
       end
       if holder then
-        t[1] = 'u'
-        t[3] = mid
-        t[8] = col_code
+        t[J_STATE] = JS_UNKNOWN
+        t[J_MSGID] = mid
+        t[J_ERR] = col_code
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'col'
         holders[#holders + 1] = holder
       elseif kind == 'ok' then
-        t[1] = 's'
-        t[3] = mid
-        t[8] = ''
+        t[J_STATE] = JS_SUBMITTED
+        t[J_MSGID] = mid
+        t[J_ERR] = ''
         AWAIT_ADD[#AWAIT_ADD + 1] = await_at
         AWAIT_ADD[#AWAIT_ADD + 1] = job
         code = 'ok'
-        local pk = TAG .. ':park:' .. mid
-        local p = redis.call('GET', pk)
+        local pk = parkkey(mid)
+        local p = any_parked() and redis.call('GET', pk)
         if p then
           redis.call('DEL', pk)
           -- parked: stat|submit_time|done_time|dest|reported_at
@@ -95,13 +108,13 @@ for i = 9, #ARGV, 5 do
           set_job(id, m, r, s, old, t, nil)
         end
       elseif kind == 'fail' then
-        t[1] = 'f'
-        t[8] = err
+        t[J_STATE] = JS_FAILED
+        t[J_ERR] = err
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'fail'
       else
-        t[1] = 'u'
-        t[8] = err
+        t[J_STATE] = JS_UNKNOWN
+        t[J_ERR] = err
         eid = set_job(id, m, r, s, old, t, nil)
         code = 'unk'
       end
