@@ -420,7 +420,9 @@ func (s *Store) GetEvent(ctx context.Context, channel, eid string) (*Event, erro
 
 // recoverLegacyEvents moves the events of the previous version (see
 // Keys.LegacyEventQueue) to the current list and sets, SweepBatch of each
-// kind per call, and returns the number of expired leases among them.
+// kind per call, and returns the number of events it made ready (ready
+// ones, due retries and expired leases), so that Recover's caller wakes
+// the dispatcher for them.
 // Recover runs it.
 func (s *Store) recoverLegacyEvents(ctx context.Context, channel string) (int, error) {
 	expired := 0
@@ -437,7 +439,7 @@ func (s *Store) recoverLegacyEvents(ctx context.Context, channel string) (int, e
 		if len(a) != 4 {
 			return expired, fmt.Errorf("%w: recover legacy events reply %v", ErrBadReply, v)
 		}
-		expired += asInt(a[2])
+		expired += asInt(a[0]) + asInt(a[1]) + asInt(a[2])
 		if max(asInt(a[0]), asInt(a[1]), asInt(a[2]), asInt(a[3])) < s.opts.SweepBatch {
 			return expired, nil
 		}

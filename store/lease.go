@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -217,10 +218,9 @@ func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
 	if err := checkChannel(channel); err != nil {
 		return total, err
 	}
-	legacy, err := s.recoverLegacyEvents(ctx, channel)
-	if err != nil {
-		return total, err
-	}
+	// A failure here must not hold up the jobs' recovery below: it is
+	// returned with whatever that finds.
+	legacy, legacyErr := s.recoverLegacyEvents(ctx, channel)
 	total.Events = legacy
 	for {
 		v, err := s.run(ctx, "recover", scriptRecover,
@@ -229,21 +229,21 @@ func (s *Store) Recover(ctx context.Context, channel string) (Recovery, error) {
 			s.keys.Tag(channel), ms(s.now()), s.opts.SweepBatch, secs(s.opts.Retention), nonce(),
 			s.opts.MaxRecoveries, ErrCodeWorkerLost, secs(s.opts.UsageRetention))
 		if err != nil {
-			return total, err
+			return total, errors.Join(err, legacyErr)
 		}
 		a, _ := asSlice(v)
 		if len(a) != 5 {
-			return total, fmt.Errorf("%w: recover reply %v", ErrBadReply, v)
+			return total, errors.Join(fmt.Errorf("%w: recover reply %v", ErrBadReply, v), legacyErr)
 		}
 		scanned, evs := asInt(a[1]), asInt(a[2])
 		total.Jobs += asInt(a[0])
 		total.Events += evs
 		total.Ended += asInt(a[3])
 		if err := s.finalized(ctx, stringsOf(a[4])); err != nil {
-			return total, err
+			return total, errors.Join(err, legacyErr)
 		}
 		if scanned < s.opts.SweepBatch && evs < s.opts.SweepBatch {
-			return total, nil
+			return total, legacyErr
 		}
 	}
 }

@@ -10,13 +10,20 @@
 -- version may still own them.
 -- Returns {ready moved, retries moved, leases expired, dead moved}.
 local now, limit = ARGV[2], tonumber(ARGV[3])
+-- chunked runs cmd key v... in chunks of 1000 values (Lua's unpack is
+-- limited to a few thousand values; limit may be larger).
+local function chunked(cmd, key, vals)
+  for i = 1, #vals, 1000 do
+    redis.call(cmd, key, unpack(vals, i, math.min(i + 999, #vals)))
+  end
+end
 local q = redis.call('LPOP', KEYS[1], limit) or {}
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
 local exp = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
-if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
-if #exp > 0 then redis.call('ZREM', KEYS[3], unpack(exp)) end
+chunked('ZREM', KEYS[2], due)
+chunked('ZREM', KEYS[3], exp)
 for _, l in ipairs({q, due, exp}) do
-  if #l > 0 then redis.call('RPUSH', KEYS[5], unpack(l)) end
+  chunked('RPUSH', KEYS[5], l)
 end
 local dead = redis.call('ZRANGE', KEYS[4], 0, limit - 1, 'WITHSCORES')
 if #dead > 0 then
@@ -26,7 +33,7 @@ if #dead > 0 then
     add[#add + 1] = dead[i]
     ids[#ids + 1] = dead[i]
   end
-  redis.call('ZADD', KEYS[6], unpack(add))
-  redis.call('ZREM', KEYS[4], unpack(ids))
+  chunked('ZADD', KEYS[6], add)
+  chunked('ZREM', KEYS[4], ids)
 end
 return {#q, #due, #exp, #dead / 2}
