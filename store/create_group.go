@@ -215,13 +215,19 @@ func (g *CreateGroup) take() []*createCall {
 // commit stores batch b (run by self's goroutine; self is in b), hands
 // the next pending batch, if any, to its first call, answers the other
 // calls of b and returns self's outcome. Should CreateRequests panic (a
-// bug), the slot is still handed on and the other calls are answered
-// ErrOutcomeUnknown once their deadline plus ClockSkew has passed, before
-// the panic goes on up self's stack.
+// bug), the slot is still handed on and every call of b, self's included,
+// is answered ErrOutcomeUnknown (naming the panic) once their deadline plus
+// ClockSkew has passed: the requests may have been stored, so a caller
+// must say "outcome unknown", not fail as if nothing happened.
 func (g *CreateGroup) commit(b []*createCall, self *createCall) (mine error) {
 	var errs []error
 	defer func() {
-		if errs == nil {
+		if p := recover(); p != nil {
+			errs = g.unknown(b)
+			for i := range errs {
+				errs[i] = fmt.Errorf("%w (panic: %v)", errs[i], p)
+			}
+		} else if errs == nil {
 			errs = g.unknown(b)
 		}
 		g.handOn()

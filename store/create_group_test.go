@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -355,9 +356,10 @@ func TestCreateGroupRefusedAtOnce(t *testing.T) {
 	}
 }
 
-// Should a commit panic (a bug), the panic goes up its leader's stack,
-// the other callers of the batch are answered ErrOutcomeUnknown (after
-// their deadline plus ClockSkew) and the slot is freed for later creates.
+// Should a commit panic (a bug), every caller of the batch, its leader
+// included, is answered ErrOutcomeUnknown (after their deadline plus
+// ClockSkew: the requests may have been stored) and the slot is freed for
+// later creates.
 func TestCreateGroupCommitPanics(t *testing.T) {
 	f := newFixture(t, testenv.Redis(t), Options{CreateDeadline: 300 * time.Millisecond, ClockSkew: 100 * time.Millisecond})
 	g := NewCreateGroup(f.st, 1)
@@ -371,21 +373,17 @@ func TestCreateGroupCommitPanics(t *testing.T) {
 		}
 	}
 	ctx := f.ctx
-	panicked := make(chan any, 1)
 	lead, x, y := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { lead <- g.Create(ctx, f.request("lead", 1, 1)) }()
 	testenv.WaitFor(t, 5*time.Second, "first commit started", func() bool { return len(commits()) == 1 })
-	go func() {
-		defer func() { panicked <- recover() }()
-		x <- g.Create(ctx, f.request("x", 1, 1))
-	}()
+	go func() { x <- g.Create(ctx, f.request("x", 1, 1)) }()
 	testenv.WaitFor(t, 5*time.Second, "x queued", func() bool { return g.pendingCalls() == 1 })
 	go func() { y <- g.Create(ctx, f.request("y", 1, 1)) }()
 	testenv.WaitFor(t, 5*time.Second, "y queued", func() bool { return g.pendingCalls() == 2 })
 	close(proceed)
 	<-lead
-	if p := <-panicked; p != "boom" {
-		t.Fatalf("x's goroutine: recovered %v, want the panic", p)
+	if err := <-x; !errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "panic: boom") {
+		t.Fatalf("x (the panicking commit's leader): %v, want ErrOutcomeUnknown naming the panic", err)
 	}
 	if err := <-y; !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("y: %v, want ErrOutcomeUnknown", err)
