@@ -151,8 +151,10 @@ func newEnv(t testing.TB, kind Kind, addrs []string, cluster bool) *RedisEnv {
 	return env
 }
 
-// Pattern is the SCAN pattern matching every key of the environment.
-func (e *RedisEnv) Pattern() string { return "*" + e.Prefix + ":*" }
+// Pattern is the SCAN pattern matching every key of the environment,
+// including keys under prefixes a test derives from it (a second gateway
+// on Prefix+"-silent", say): the random prefix is unique enough.
+func (e *RedisEnv) Pattern() string { return "*" + e.Prefix + "*" }
 
 // deleteAll removes every key matching Pattern (on every master).
 func (e *RedisEnv) deleteAll() error {
