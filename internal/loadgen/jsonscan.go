@@ -128,19 +128,7 @@ func (s *jsonScanner) number() bool {
 // each key with s positioned before the value; member must consume the
 // value and return false to give up.
 func (s *jsonScanner) object(member func(key []byte) bool) bool {
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '{' || s.depth >= maxScanDepth {
-		return false
-	}
-	s.i++
-	s.depth++
-	defer func() { s.depth-- }()
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return true
-	}
-	for {
+	return s.container('{', '}', func() bool {
 		key, ok := s.str()
 		if !ok {
 			return false
@@ -150,42 +138,34 @@ func (s *jsonScanner) object(member func(key []byte) bool) bool {
 			return false
 		}
 		s.i++
-		if !member(key) {
-			return false
-		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return member(key)
+	})
 }
 
 // array walks an array at s.i (after whitespace), calling elem with s
 // positioned before each element; elem must consume it.
 func (s *jsonScanner) array(elem func() bool) bool {
+	return s.container('[', ']', elem)
+}
+
+// container walks the object or array opened by open at s.i (after
+// whitespace) and closed by end, calling item for each member or element
+// and consuming the separators; it gives up past maxScanDepth.
+func (s *jsonScanner) container(open, end byte, item func() bool) bool {
 	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '[' || s.depth >= maxScanDepth {
+	if s.i >= len(s.b) || s.b[s.i] != open || s.depth >= maxScanDepth {
 		return false
 	}
 	s.i++
 	s.depth++
 	defer func() { s.depth-- }()
 	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
+	if s.i < len(s.b) && s.b[s.i] == end {
 		s.i++
 		return true
 	}
 	for {
-		if !elem() {
+		if !item() {
 			return false
 		}
 		s.ws()
@@ -195,7 +175,7 @@ func (s *jsonScanner) array(elem func() bool) bool {
 		switch s.b[s.i] {
 		case ',':
 			s.i++
-		case ']':
+		case end:
 			s.i++
 			return true
 		default:
