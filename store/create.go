@@ -32,8 +32,15 @@ type NewRequest struct {
 	// UTCOffset is the tenant's time zone, seconds east of UTC
 	// (±MaxUTCOffset): usage counters count by the tenant's day (see Day).
 	UTCOffset int
-	// Channel is the ISMG account the request is sent over.
+	// Channel is the ISMG account the request is sent over: the channel of
+	// every recipient RecipientChannels leaves to it.
 	Channel string
+	// RecipientChannels, when not nil, names the channel of each recipient
+	// (same length and order as Recipients; "" = Channel), for a request
+	// whose recipients were routed by carrier. A store that cannot yet
+	// split a request across channels refuses entries other than Channel
+	// with ErrInvalid.
+	RecipientChannels []string
 	// CallbackURL receives sms.status events; empty means no events.
 	CallbackURL string
 	// ClientRef is the caller's own reference, echoed back.
@@ -82,6 +89,9 @@ func (r *NewRequest) validate(o Options) error {
 		return fmt.Errorf("%w: NewRequest.Segments: %d segments (want 1..%d)", ErrInvalid, len(r.Segments), o.MaxSegments)
 	}
 	if err := checkChannel(r.Channel); err != nil {
+		return err
+	}
+	if err := r.validateRecipientChannels(); err != nil {
 		return err
 	}
 	if err := CheckTenant("NewRequest.Tenant", r.Tenant); err != nil {
@@ -347,4 +357,22 @@ func boolFlag(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// validateRecipientChannels checks RecipientChannels: nil, or one entry per
+// recipient, each "" or Channel (a request on several channels is not
+// supported yet).
+func (r *NewRequest) validateRecipientChannels() error {
+	if r.RecipientChannels == nil {
+		return nil
+	}
+	if len(r.RecipientChannels) != len(r.Recipients) {
+		return fmt.Errorf("%w: NewRequest.RecipientChannels: %d entries for %d recipients", ErrInvalid, len(r.RecipientChannels), len(r.Recipients))
+	}
+	for i, ch := range r.RecipientChannels {
+		if ch != "" && ch != r.Channel {
+			return fmt.Errorf("%w: NewRequest.RecipientChannels[%d]: %q differs from Channel %q (one channel per request)", ErrInvalid, i, ch, r.Channel)
+		}
+	}
+	return nil
 }
