@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/smsbridge/smsbridge/registry"
 )
@@ -109,6 +110,17 @@ func setPath(v reflect.Value, prefix, path, text string) (string, error) {
 			return item, setScalar(v.Index(idx), text)
 		}
 		return setPath(v.Index(idx), item, rest, text)
+	case reflect.Map:
+		// A map of strings (carriers.ranges): the rest of the name is
+		// the key, e.g. SMSBRIDGE_CARRIERS_RANGES_1700=cmcc.
+		if path == "" || v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+			return "", nil
+		}
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+		v.SetMapIndex(reflect.ValueOf(path), reflect.ValueOf(text))
+		return prefix + "." + path, nil
 	case reflect.Pointer:
 		// An optional block (tenants[].cmpp): a variable naming one of
 		// its keys creates it; one naming nothing leaves it nil.
@@ -130,6 +142,10 @@ func setPath(v reflect.Value, prefix, path, text string) (string, error) {
 
 var durationType = reflect.TypeOf(Duration(0))
 
+// stdDurationType is time.Duration, used by sections whose package may not
+// import registry (carriers).
+var stdDurationType = reflect.TypeOf(time.Duration(0))
+
 func setScalar(f reflect.Value, text string) error {
 	if f.Kind() == reflect.Pointer {
 		p := reflect.New(f.Type().Elem())
@@ -139,7 +155,7 @@ func setScalar(f reflect.Value, text string) error {
 		f.Set(p)
 		return nil
 	}
-	if f.Type() == durationType {
+	if f.Type() == durationType || f.Type() == stdDurationType {
 		d, err := registry.ParseDuration(text)
 		if err != nil {
 			return err
