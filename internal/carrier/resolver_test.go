@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -345,5 +346,41 @@ func TestCacheBounded(t *testing.T) {
 	}
 	if _, ok := c.get("4", now.Add(time.Hour)); ok {
 		t.Error("expired entry returned")
+	}
+}
+
+// Failed lookups are logged as one warning per failLogEvery with the
+// count, never with a number above debug.
+func TestResolverFailureLogThrottled(t *testing.T) {
+	h := newHookServer(t, func(w http.ResponseWriter, r *http.Request, n string) { http.Error(w, "down", http.StatusBadGateway) })
+	logs := &testenv.LogBuffer{}
+	c := Config{LookupURL: h.URL}
+	c.FillDefaults()
+	r, err := New(Options{Config: c, Logger: zerolog.New(logs).Level(zerolog.InfoLevel)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	now := time.Now()
+	r.hook.now = func() time.Time { return now }
+	numbers := []string{"13812340001", "13812340002", "13812340003"}
+	if _, err := r.Carriers(testCtx(t), numbers); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(failLogEvery + DefaultLookupNegativeTTL) // the next failure logs again, with the count since
+	if got, err := r.Carriers(testCtx(t), numbers); err != nil || got[0] != CMCC {
+		t.Fatalf("%v %v", got, err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, `"level":"warn"`); n != 2 {
+		t.Fatalf("%d warnings for 6 failures over two periods, want 2:\n%s", n, out)
+	}
+	if !strings.Contains(out, `"failures":3`) || !strings.Contains(out, `"component":"carrier"`) {
+		t.Fatalf("the second warning does not count the failures since the first:\n%s", out)
+	}
+	for _, n := range numbers {
+		if strings.Contains(out, n) || strings.Contains(out, n[3:]) {
+			t.Fatalf("a number was logged above debug:\n%s", out)
+		}
 	}
 }
