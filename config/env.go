@@ -24,6 +24,7 @@ const EnvPrefix = "SMSBRIDGE_"
 //	SMSBRIDGE_TENANTS_0_CHANNELS=default,backup   (string lists: comma-separated)
 //	SMSBRIDGE_CMPP_SERVER_ADDR=0.0.0.0:7890
 //	SMSBRIDGE_TENANTS_0_CMPP_SECRET=…            (creates the block if the item has none)
+//	SMSBRIDGE_CARRIERS_RANGES_1700=cmcc          (a map of strings: the rest of the name is the key)
 //
 // An index equal to the list's length appends an item. A variable that
 // names no setting is an error, so a misspelt override never goes unseen;
