@@ -20,8 +20,8 @@ type outcome struct {
 	// problem marks a problem Result of the channel (Deps.Health): not
 	// accepted, retried.
 	problem bool
-	id    store.JobID
-	lease int // the job's attempts count: which lease of id this is (see inHand)
+	id      store.JobID
+	lease   int // the job's attempts count: which lease of id this is (see inHand)
 }
 
 // send submits one job on link and classifies the result.

@@ -59,7 +59,7 @@ type Monitor struct {
 
 // channel is one monitored channel.
 type channel struct {
-	rules Rules
+	rules atomic.Pointer[Rules] // SetRules replaces it while ticks read it
 	down  atomic.Bool
 	rule  atomic.Value // string: the rule that tripped it
 
@@ -95,10 +95,11 @@ func (m *Monitor) SetRules(rules map[string]Rules) {
 	for name, r := range rules {
 		r.ProblemResults = slices.Clone(r.ProblemResults)
 		if c := m.channels[name]; c != nil {
-			c.rules = r
+			c.rules.Store(&r)
 			continue
 		}
-		c := &channel{rules: r}
+		c := &channel{}
+		c.rules.Store(&r)
 		c.rule.Store("")
 		m.channels[name] = c
 	}
@@ -136,7 +137,7 @@ func (m *Monitor) ProblemResult(channel string, result uint32) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	c := m.channels[channel]
-	return c != nil && c.rules.isProblem(result)
+	return c != nil && c.rules.Load().isProblem(result)
 }
 
 // Count adds outcomes of channel to this process's counts (memory only;
@@ -200,7 +201,7 @@ func (m *Monitor) tick(ctx context.Context, name string, c *channel, linkUp bool
 		Reports: int(c.reports.Swap(0)), FailedReports: int(c.failedReports.Swap(0)),
 	}
 	tctx, cancel := context.WithTimeout(ctx, 5*m.cfg.Tick)
-	st, err := m.cfg.Store.HealthTick(tctx, name, linkUp, counts, c.rules.storeRules(m.cfg.Tick))
+	st, err := m.cfg.Store.HealthTick(tctx, name, linkUp, counts, c.rules.Load().storeRules(m.cfg.Tick))
 	cancel()
 	if err != nil {
 		m.Count(name, counts.Accepted, counts.Refused, counts.Problems, counts.Reports, counts.FailedReports)
