@@ -19,7 +19,7 @@ type testHealth struct {
 	downCalls atomic.Int64
 	problem   uint32
 
-	mu                                          sync.Mutex
+	mu                                           sync.Mutex
 	accepted, refused, problems, reports, failed int
 }
 
@@ -28,7 +28,9 @@ func (h *testHealth) Down(string) bool {
 	return h.down.Load()
 }
 
-func (h *testHealth) ProblemResult(_ string, res uint32) bool { return h.problem != 0 && res == h.problem }
+func (h *testHealth) ProblemResult(_ string, res uint32) bool {
+	return h.problem != 0 && res == h.problem
+}
 
 func (h *testHealth) Count(_ string, a, r, p, rep, f int) {
 	h.mu.Lock()
