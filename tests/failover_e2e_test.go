@@ -24,6 +24,12 @@ import (
 // is failed over.
 func twoChannelConfig(t *testing.T, env *testenv.RedisEnv, a, b string) *config.Config {
 	t.Helper()
+	return twoChannelConfigWith(t, env, a, b, "{no_link_for: 1s, healthy_for: 2s}")
+}
+
+// twoChannelConfigWith is twoChannelConfig with cm1's failover section.
+func twoChannelConfigWith(t *testing.T, env *testenv.RedisEnv, a, b, failover string) *config.Config {
+	t.Helper()
 	sum := sha256.Sum256([]byte(apiKey))
 	yml := fmt.Sprintf(`
 http: {addr: "127.0.0.1:0"}
@@ -32,7 +38,7 @@ log: {level: warn}
 shutdown_timeout: 10s
 channels:
   - {name: cm1, addr: %q, sp_id: %q, secret: %q, src_id: %q, carriers: [cmcc], response_timeout: 2s,
-     failover: {no_link_for: 1s, healthy_for: 2s}}
+     failover: %s}
   - {name: cm2, addr: %q, sp_id: %q, secret: %q, src_id: %q, carriers: [cmcc], response_timeout: 2s}
 tenants:
   - name: acme
@@ -41,7 +47,7 @@ tenants:
     channels: [cm1, cm2]
     routes:
       cmcc: [{cm1: 1}, {cm2: 1}]
-`, env.Addr, env.Prefix, a, spID, spSecret, srcID, b, spID, spSecret, srcID, hex.EncodeToString(sum[:]), webhookSecret)
+`, env.Addr, env.Prefix, a, spID, spSecret, srcID, failover, b, spID, spSecret, srcID, hex.EncodeToString(sum[:]), webhookSecret)
 	cfg, err := config.Parse([]byte(yml), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -98,5 +104,42 @@ func TestFailoverKillMidLoad(t *testing.T) {
 		id := c.send(numbers(900000, 1), "after").ID
 		c.waitStatus(id, 30*time.Second, "delivered")
 		return len(simA2.Received()) > before
+	})
+}
+
+// cm1 refuses every SUBMIT with a problem Result: no segment fails, cm1
+// fails over, and everything goes out on cm2.
+func TestFailoverOnProblemResult(t *testing.T) {
+	env := testenv.Redis(t)
+	simA, simB := newSim(t, 0, nil), newSim(t, 0, nil)
+	simA.SetFaults(ismgsim.Faults{ForceResult: 9})
+	c := api{t: t, base: startGatewayConfig(t, twoChannelConfigWith(t, env, simA.Addr(), simB.Addr(),
+		"{problem_results: [9], healthy_for: 1m}"))}
+	var ids []string
+	for i := range 10 {
+		ids = append(ids, c.send(numbers(200000+i*10, 10), "refused on cm1").ID)
+	}
+	for _, id := range ids {
+		c.waitStatus(id, 60*time.Second, "delivered")
+	}
+	if n := len(simB.Received()); n != 100 {
+		t.Fatalf("cm2 received %d SUBMITs, want all 100", n)
+	}
+}
+
+// cm1's reports fail: the failure share trips it and later traffic goes
+// out on cm2.
+func TestFailoverOnFailureShare(t *testing.T) {
+	env := testenv.Redis(t)
+	simA, simB := newSim(t, 0, nil), newSim(t, 0, nil)
+	simA.SetFaults(ismgsim.Faults{FailReportRatio: 1})
+	c := api{t: t, base: startGatewayConfig(t, twoChannelConfigWith(t, env, simA.Addr(), simB.Addr(),
+		"{failure_share: 0.5, window: 4s, min_segments: 20, healthy_for: 1m}"))}
+	first := c.send(numbers(300000, 40), "fails on cm1").ID
+	c.waitStatus(first, 60*time.Second, "failed", "partially_delivered")
+	testenv.WaitFor(t, 60*time.Second, "later traffic on cm2", func() bool {
+		id := c.send(numbers(400000, 1), "after").ID
+		c.waitStatus(id, 30*time.Second, "delivered", "failed")
+		return len(simB.Received()) > 0
 	})
 }
