@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,9 @@ type ChannelBody struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Failover says when the channel counts as failed; keys left out take
+	// their defaults (see registry.ChannelFailover).
+	Failover *registry.ChannelFailover `json:"failover,omitempty"`
 }
 
 // ChannelView is how the admin API shows a channel: its settings without
@@ -59,6 +63,8 @@ type ChannelView struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Failover is the channel's failover section, defaults filled in.
+	Failover registry.ChannelFailover `json:"failover"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// State is "active" or "deleted" (links stopped, queue kept).
@@ -98,6 +104,9 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		Name: b.Name, Addr: b.Addr, Version: b.Version, SPID: b.SPID, Secret: b.Secret, MsgSrc: b.MsgSrc,
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
+	}
+	if b.Failover != nil {
+		ch.Failover = cloneFailover(*b.Failover)
 	}
 	for _, f := range []struct {
 		name string
@@ -146,7 +155,24 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 	if b.MsgSrc == b.SPID {
 		b.MsgSrc = ""
 	}
+	f := cloneFailover(ch.Failover)
+	b.Failover = &f
 	return b
+}
+
+// cloneFailover copies f, sharing nothing with it, so that a snapshot's
+// channel is never changed through a body or a view.
+func cloneFailover(f registry.ChannelFailover) registry.ChannelFailover {
+	if f.NoLinkFor != nil {
+		d := *f.NoLinkFor
+		f.NoLinkFor = &d
+	}
+	if f.FailureShare != nil {
+		v := *f.FailureShare
+		f.FailureShare = &v
+	}
+	f.ProblemResults = slices.Clone(f.ProblemResults)
+	return f
 }
 
 // channelView renders ch; ready is the readiness of this replica's links
@@ -160,7 +186,9 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
 		FlushDelay: durationText(ch.FlushDelay), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
+		Failover: cloneFailover(ch.Failover),
 	}
+	v.Failover.FillDefaults(func(string) bool { return false }) // a record stored before the section
 	if ch.Deleted() {
 		v.State = ChannelDeleted
 		v.DeletedAt = &webhook.Time{Time: *ch.State.DeletedAt}

@@ -51,6 +51,14 @@ type Readiness interface {
 	ChannelsReady() map[string]bool
 }
 
+// FailedOver reports the channels failed over (failover.Monitor
+// implements it).
+type FailedOver interface {
+	// DownChannels maps each channel failed over to the rule that
+	// tripped it.
+	DownChannels() map[string]string
+}
+
 // Deps are what the API needs. Store, Registry, Config and Logger are
 // required; Metrics, Canceller and Readiness may be nil (no metrics;
 // cancels of submitted segments fail with "no_canceller"; readyz checks
@@ -74,6 +82,9 @@ type Deps struct {
 	Canceller Canceller
 	// Readiness tells GET /readyz whether every channel has a link.
 	Readiness Readiness
+	// Failover tells GET /readyz which channels are failed over; nil:
+	// none shown.
+	Failover FailedOver
 	// Wake is the process's shared wake-up signals: JobsQueued after
 	// every request queued, so the sender of this process starts at once
 	// instead of at its next poll, and EventsReady after an admin replay.
@@ -89,6 +100,7 @@ type Server struct {
 	metrics   *metrics.Metrics
 	canceller Canceller
 	readiness Readiness
+	failover  FailedOver
 	wake      *wake.Hub
 
 	maxBody      int64
@@ -122,6 +134,7 @@ func New(deps Deps) *Server {
 		metrics:   deps.Metrics,
 		canceller: deps.Canceller,
 		readiness: deps.Readiness,
+		failover:  deps.Failover,
 		wake:      deps.Wake,
 		maxBody:   cfg.HTTP.MaxBodyBytes,
 		splitter: content.NewSplitter(content.Options{

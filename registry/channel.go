@@ -53,6 +53,10 @@ type Channel struct {
 	// full). At most 100ms; 0 = the default 500µs; negative writes at
 	// once.
 	FlushDelay Duration `yaml:"flush_delay" json:"flush_delay"`
+	// Failover says when the channel counts as failed, so that its
+	// traffic goes to the next channel group of the tenants' routes (see
+	// ChannelFailover).
+	Failover ChannelFailover `yaml:"failover" json:"failover"`
 
 	// State is kept by the registry, never read from config.yaml.
 	State ChannelState `yaml:"-" json:"state"`

@@ -30,6 +30,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/carrier"
+	"github.com/smsbridge/smsbridge/internal/failover"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/wake"
@@ -60,6 +61,7 @@ type Gateway struct {
 	wake      *wake.Hub
 	maintain  *maintain.Maintainer
 	senders   *sender.Service
+	health    *failover.Monitor // channel failover health, fed by the senders
 	webhooks  *webhook.Dispatcher
 	api       *api.Server
 	http      *http.Server
@@ -163,6 +165,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Logger:    log.With().Str("component", "api").Logger(),
 		Canceller: cancelAdapter{s.senders},
 		Readiness: s.senders,
+		Failover:  s.health,
 		Wake:      s.wake,
 	})
 	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
@@ -277,6 +280,10 @@ func (s *Gateway) startSimulator() error {
 func (s *Gateway) buildSenders(snap *registry.Snapshot) error {
 	host, _ := os.Hostname()
 	s.owner = host + "-" + uuid.NewString()[:8]
+	if err := s.newHealth(); err != nil {
+		return err
+	}
+	s.healthRules(snap)
 	running, refused := map[string]sender.Settings{}, map[string]sender.Settings{}
 	var chans []*sender.Channel
 	for _, ch := range snap.Channels() {
@@ -353,6 +360,8 @@ func (s *Gateway) Run(ctx context.Context) error {
 	}()
 	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
+	healthDone := make(chan struct{})
+	go func() { defer close(healthDone); s.health.Run(sendCtx) }()
 	go func() { defer close(reconcilerDone); s.reconcile.run(recCtx, drainCtx) }()
 	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
 	// The maintainer stops with the webhooks: until then, what it
@@ -404,6 +413,7 @@ func (s *Gateway) Run(ctx context.Context) error {
 		<-sendersDone // prompt once the drain is ended
 	}
 	<-reconcilerDone // the senders' end includes the channels it was draining
+	<-healthDone     // ends with the senders' context
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
 	<-maintainDone // a pass in progress ends with its context
