@@ -21,6 +21,18 @@ type ReadyResponse struct {
 	// Channels maps every active channel to true when at least one
 	// link is logged in (absent when the process runs no sender).
 	Channels map[string]bool `json:"channels,omitempty"`
+	// Detail maps a channel without a logged-in link to the reason when
+	// known: "no_link_slot" (its max_links are held by other replicas).
+	// Such a channel does not make the replica not ready: the replicas
+	// holding its slots send its queue.
+	Detail map[string]string `json:"detail,omitempty"`
+}
+
+// ReadinessDetail is implemented by a Readiness that can tell why a
+// channel has no logged-in link (the sender: ChannelsDetail).
+type ReadinessDetail interface {
+	// ChannelsDetail maps channels to the reason they have no link.
+	ChannelsDetail() map[string]string
 }
 
 // healthz handles GET /healthz: the process is alive and serving HTTP.
@@ -49,9 +61,20 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	if s.readiness != nil {
 		ready := s.readiness.ChannelsReady()
+		var detail map[string]string
+		if d, ok := s.readiness.(ReadinessDetail); ok {
+			detail = d.ChannelsDetail()
+		}
 		out.Channels = make(map[string]bool, len(names))
 		for _, name := range names {
 			out.Channels[name] = ready[name]
+			if why := detail[name]; why != "" && !ready[name] {
+				if out.Detail == nil {
+					out.Detail = map[string]string{}
+				}
+				out.Detail[name] = why
+				continue
+			}
 			if !ready[name] {
 				out.Status = "not_ready"
 			}

@@ -37,6 +37,7 @@ func Defaults() *Config {
 			MaxRecoveries:      store.DefaultMaxRecoveries,
 			UsageRetention:     Duration(store.DefaultUsageRetention),
 			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
+			LinkSlotLease:      Duration(sender.DefaultSlotLease),
 		},
 		CMPPServer: cmppServerDefaults(),
 		Simulator:  Simulator{ReportDelay: Duration(200 * time.Millisecond)},
