@@ -45,7 +45,9 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz handles GET /readyz: 200 when Redis serves every active channel
 // of the registry (store.Ready: on Redis Cluster, the master of each
 // channel's slot answers PING) and every one has a logged-in link, else
-// 503 with the details.
+// 503 with the details. A channel whose cluster link slots (max_links) are
+// all held by other replicas is shown in Detail ("no_link_slot") and does
+// not make the replica unready: the replicas holding them send its queue.
 func (s *Server) readyz(c *gin.Context) {
 	out := ReadyResponse{Status: "ready", Redis: "ok"}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), ReadyTimeout)
