@@ -147,9 +147,10 @@ func (c *Channel) Ready() bool { return c.ready.Load() > 0 }
 
 // NoLinkSlot reports whether the channel has a cluster link limit
 // (Settings.MaxLinks) and this replica holds none of its slots and has no
-// link logged in: it sends nothing on the channel, the other replicas do.
+// link logged in because its last take was refused: it sends nothing on
+// the channel, the replicas holding the slots do.
 func (c *Channel) NoLinkSlot() bool {
-	return c.slots != nil && !c.Ready() && c.slots.heldCount() == 0
+	return c.slots != nil && !c.Ready() && c.slots.starved()
 }
 
 // Run sends until ctx is cancelled, then drains: it stops leasing, gives

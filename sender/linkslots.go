@@ -107,11 +107,11 @@ func (s *linkSlots) release(index int) {
 	}
 }
 
-// run renews every SlotLease/3 until ctx ends, then leaves (frees what is
-// left and the liveness entry, so the others' shares grow at once). ctx
-// must end only after every link has closed: a draining link keeps its
-// slot renewed.
+// run renews every SlotLease/3 until ctx ends, then leaves (ends the
+// liveness entry, so the others' shares grow at once). A draining link
+// keeps its slot renewed; each link frees its own slot once closed.
 func (s *linkSlots) run(ctx context.Context) {
+	s.gauge(0)
 	t := time.NewTicker(max(s.share.Lease/3, 10*time.Millisecond))
 	defer t.Stop()
 	for {
@@ -195,28 +195,25 @@ func (s *linkSlots) revokeLocked(i int, h *heldSlot, lost bool, why string) {
 	s.c.log.Warn().Int("link", i).Str("reason", why).Int("share", s.target).Int("max_links", s.share.Max).Msg("link slot " + event + "; closing the link")
 }
 
-// leave frees the slots still held and the replica's liveness entry.
+// leave ends the replica's liveness entry. Slots still held belong to
+// links still closing (the drain ended early): each is freed by its link
+// once the socket is closed, never before, so no other replica's link
+// logs in while this one's is still up.
 func (s *linkSlots) leave() {
-	s.mu.Lock()
-	var indexes []int
-	for i, h := range s.held {
-		if !h.lost {
-			indexes = append(indexes, i)
-		}
-	}
-	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.c.deps.Store.LeaveSharedSlots(ctx, s.share, indexes); err != nil {
-		s.c.log.Warn().Err(err).Msg("link slot: leave failed; the slots return when their leases expire")
+	if err := s.c.deps.Store.LeaveSharedSlots(ctx, s.share, nil); err != nil {
+		s.c.log.Warn().Err(err).Msg("link slot: leave failed; the liveness entry expires after a lease")
 	}
 }
 
-// heldCount returns how many slots this replica holds.
-func (s *linkSlots) heldCount() int {
+// starved reports whether this replica holds no slot because its last
+// take was refused (the slots are held by other replicas, or its share
+// is 0); false before the first take and while Redis fails.
+func (s *linkSlots) starved() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.held)
+	return len(s.held) == 0 && s.refused
 }
 
 func (s *linkSlots) gauge(n int) {

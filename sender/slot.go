@@ -198,12 +198,13 @@ func (c *Channel) setLinkState(label string, st cmpp.LinkState) {
 	}
 }
 
-// dropLinkGauges deletes the channel's link gauges (link state, window in
-// use): a channel removed from the Service has no links any more, and its
-// series must not linger as "closed".
+// dropLinkGauges deletes the channel's link gauges (link state, slots
+// held, window in use): a channel removed from the Service has no links
+// any more, and its series must not linger as "closed".
 func (c *Channel) dropLinkGauges() {
 	if m := c.deps.Metrics; m != nil {
 		m.LinkState.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
 		m.WindowInUse.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
+		m.LinkSlotsHeld.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
 	}
 }
