@@ -38,6 +38,9 @@ type ChannelBody struct {
 	// Failover says when the channel counts as failed; keys left out take
 	// their defaults (see registry.ChannelFailover).
 	Failover *registry.ChannelFailover `json:"failover,omitempty"`
+	// MaxLinks is the limit of logged-in links across every replica
+	// (0 = none).
+	MaxLinks int `json:"max_links"`
 }
 
 // ChannelView is how the admin API shows a channel: its settings without
@@ -65,6 +68,9 @@ type ChannelView struct {
 	FlushDelay       string `json:"flush_delay"`
 	// Failover is the channel's failover section, defaults filled in.
 	Failover registry.ChannelFailover `json:"failover"`
+	// MaxLinks is the limit of logged-in links across every replica
+	// (0 = none).
+	MaxLinks int `json:"max_links"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// State is "active" or "deleted" (links stopped, queue kept).
@@ -104,6 +110,7 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		Name: b.Name, Addr: b.Addr, Version: b.Version, SPID: b.SPID, Secret: b.Secret, MsgSrc: b.MsgSrc,
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
+		MaxLinks: b.MaxLinks,
 	}
 	if b.Failover != nil {
 		ch.Failover = cloneFailover(*b.Failover)
@@ -140,6 +147,7 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 		Name: ch.Name, Addr: ch.Addr, Version: ch.Version, SPID: ch.SPID, Secret: ch.Secret, MsgSrc: ch.MsgSrc,
 		SrcID: ch.SrcID, ServiceID: ch.ServiceID, FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: ch.FeeUserType,
 		Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec, Transmissions: ch.Transmissions,
+		MaxLinks: ch.MaxLinks,
 	}
 	for _, f := range []struct {
 		d   registry.Duration
@@ -184,7 +192,7 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		FeeUserType: ch.FeeUserType, Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec,
 		ResponseTimeout: durationText(ch.ResponseTimeout), Transmissions: ch.Transmissions,
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
-		FlushDelay: durationText(ch.FlushDelay), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
+		FlushDelay: durationText(ch.FlushDelay), MaxLinks: ch.MaxLinks, ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
 		Failover: cloneFailover(ch.Failover),
 	}
