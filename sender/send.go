@@ -42,7 +42,7 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 		}
 		wait := backoff.Delay(c.set.FlowControlBackoff, c.set.FlowControlMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: label, retry: &store.RetryJob{
-			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control"}}
+			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control", Unsent: true}}
 	case errors.As(err, &rerr):
 		return outcome{id: j.ID, label: strconv.FormatUint(uint64(rerr.Result), 10),
 			done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}

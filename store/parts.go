@@ -117,6 +117,29 @@ func (s *Store) forward(ctx context.Context, ch, id string) (int, error) {
 		}
 		return 0, nil
 	}
+	done := 0
+	for _, xid := range strings.Split(px, ",") {
+		target, err := s.transferIn(ctx, ch, id, h, xid)
+		if err != nil {
+			return done, err
+		}
+		if _, err := s.run(ctx, "part done", scriptPartDone,
+			[]string{s.keys.Request(ch, id), s.keys.Transfers(ch)}, id, xid, target, secs(s.opts.IndexTTL)); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+// transferIn applies transfer xid of request id's hash h on channel ch to
+// its target (part_in.lua) and returns the target.
+func (s *Store) transferIn(ctx context.Context, ch, id string, h map[string]string, xid string) (string, error) {
+	target := h[schema.FieldXTarget+xid]
+	locals := strings.Split(h[schema.FieldXRecips+xid], ",")
+	if target == "" || h[schema.FieldXRecips+xid] == "" {
+		return "", fmt.Errorf("%w: request %s on %s: transfer %s has no record", ErrBadReply, id, ch, xid)
+	}
 	home := h[schema.FieldHome]
 	if home == "" {
 		home = ch
@@ -126,7 +149,7 @@ func (s *Store) forward(ctx context.Context, ch, id string) (int, error) {
 		orig = strings.Split(ri, ",")
 	}
 	S, _ := strconv.Atoi(h[schema.FieldSegments])
-	meta := []any{schema.FieldChannel, ""}
+	meta := []any{schema.FieldChannel, target}
 	for _, f := range partCopied {
 		if v, ok := h[f]; ok {
 			meta = append(meta, f, v)
@@ -138,38 +161,22 @@ func (s *Store) forward(ctx context.Context, ch, id string) (int, error) {
 			meta = append(meta, recipientField(schema.FieldUDHI, sg), v)
 		}
 	}
-	done := 0
-	for _, xid := range strings.Split(px, ",") {
-		target := h[schema.FieldXTarget+xid]
-		locals := strings.Split(h[schema.FieldXRecips+xid], ",")
-		if target == "" || len(locals) == 0 {
-			return done, fmt.Errorf("%w: request %s on %s: transfer %s has no record", ErrBadReply, id, ch, xid)
+	args := make([]any, 0, 8+len(meta)+2*len(locals))
+	args = append(args, s.keys.Tag(target), id, xid, home, ms(s.now()), secs(s.opts.UsageRetention), len(locals), len(meta))
+	args = append(args, meta...)
+	for _, l := range locals {
+		o := l
+		if r, err := strconv.Atoi(l); err == nil && orig != nil && r >= 1 && r <= len(orig) {
+			o = orig[r-1]
 		}
-		meta[1] = target
-		args := make([]any, 0, 8+len(meta)+2*len(locals))
-		args = append(args, s.keys.Tag(target), id, xid, home, ms(s.now()), secs(s.opts.UsageRetention), len(locals), len(meta))
-		args = append(args, meta...)
-		for _, l := range locals {
-			o := l
-			if r, err := strconv.Atoi(l); err == nil && orig != nil && r >= 1 && r <= len(orig) {
-				o = orig[r-1]
-			}
-			args = append(args, o)
-		}
-		for _, l := range locals {
-			args = append(args, h[schema.FieldTo+l])
-		}
-		if _, err := s.run(ctx, "part in", scriptPartIn,
-			[]string{s.keys.Request(target, id), s.keys.Active(target), s.keys.VClock(target)}, args...); err != nil {
-			return done, err
-		}
-		if _, err := s.run(ctx, "part done", scriptPartDone,
-			[]string{s.keys.Request(ch, id), s.keys.Transfers(ch)}, id, xid, target, secs(s.opts.IndexTTL)); err != nil {
-			return done, err
-		}
-		done++
+		args = append(args, o)
 	}
-	return done, nil
+	for _, l := range locals {
+		args = append(args, h[schema.FieldTo+l])
+	}
+	_, err := s.run(ctx, "part in", scriptPartIn,
+		[]string{s.keys.Request(target, id), s.keys.Active(target), s.keys.VClock(target)}, args...)
+	return target, err
 }
 
 // RecoverTransfers finishes the transfers to parts that channel's hashes

@@ -47,7 +47,7 @@ func checkChannels(f *fixture, r *Request, want ...string) {
 		f.t.Fatalf("%d recipients, want %d", len(r.Recipients), len(want))
 	}
 	for i, rc := range r.Recipients {
-		if rc.Index != i+1 || rc.Channel != want[i] || rc.Number != f.request("x", 4, 1).Recipients[i] {
+		if rc.Index != i+1 || rc.Channel != want[i] || rc.Number != f.request("x", len(want), 1).Recipients[i] {
 			f.t.Errorf("recipient %d: index %d channel %q number %s, want channel %q", i+1, rc.Index, rc.Channel, rc.Number, want[i])
 		}
 		for _, sg := range rc.Segments {
@@ -131,5 +131,184 @@ func TestPartsCreateForwardGet(t *testing.T) {
 		if f.create("one", 2, 1); hasParts(f.env.HGetAll(t, f.st.Keys().Request(f.ch, "one"))) {
 			t.Error("one-channel request has part fields")
 		}
+	})
+}
+
+// A crash between the steps of a transfer (here: after create.lua, then
+// after part_in.lua) loses nothing and duplicates nothing: until the
+// transfer ends GET shows the recipients queued on their target, and
+// RecoverTransfers finishes it with every job queued once.
+func TestPartsCrashBetweenSteps(t *testing.T) {
+	backends(t, func(f *fixture) {
+		req := partsRequest(f, "pc")
+		plan := req.plan()
+		// create.lua alone: the forwarder died before forwarding
+		v, _, err := f.st.createRequest(f.ctx, req, f.st.createArgs(req, plan, f.clock.Now(), time.Now().Add(time.Minute), "tok"))
+		if err != nil || createOutcome(req.ID, v) != nil {
+			t.Fatalf("create: %v %v", v, err)
+		}
+		r := f.get("pc")
+		checkChannels(f, r, f.ch, "cm2", "cm3", "cm2")
+		if r.Counts.JobsByState[JobQueued] != 8 || r.Status != RequestQueued {
+			t.Fatalf("before forwarding: %s %v", r.Status, r.Counts.JobsByState)
+		}
+		if jobs, _ := f.st.Lease(f.ctx, "cm2", "s", 10); len(jobs) != 0 {
+			t.Fatalf("cm2 leased %v before forwarding", jobs)
+		}
+		// part_in of the first transfer ran, part_done did not
+		h := f.env.HGetAll(t, f.st.Keys().Request(f.ch, "pc"))
+		first := plan.xids[0]
+		for i := 0; i < 2; i++ { // a rerun of the step does nothing
+			if _, err := f.st.transferIn(f.ctx, f.ch, "pc", h, first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := f.st.RecoverTransfers(f.ctx, f.ch, time.Minute); err != nil || n != 0 {
+			t.Fatalf("RecoverTransfers before the age: %d %v", n, err)
+		}
+		f.clock.Advance(2 * time.Minute)
+		if n, err := f.st.RecoverTransfers(f.ctx, f.ch, time.Minute); err != nil || n != 2 {
+			t.Fatalf("RecoverTransfers = %d, %v; want both transfers ended", n, err)
+		}
+		if n, err := f.st.RecoverTransfers(f.ctx, f.ch, 0); err != nil || n != 0 {
+			t.Fatalf("second RecoverTransfers = %d, %v", n, err)
+		}
+		if f.env.Exists(t, f.st.Keys().Transfers(f.ch)) {
+			t.Error("transfers ZSET left")
+		}
+		leaseCh(f, f.ch, 2)
+		cm2 := leaseCh(f, "cm2", 4)
+		leaseCh(f, "cm3", 2)
+		seen := map[JobID]bool{}
+		for _, j := range cm2 {
+			if seen[j.ID] {
+				t.Fatalf("job %s queued twice", j.ID)
+			}
+			seen[j.ID] = true
+		}
+		if jobs, _ := f.st.Lease(f.ctx, "cm2", "s", 10); len(jobs) != 0 {
+			t.Fatalf("cm2 leased more: %v", jobs)
+		}
+		checkChannels(f, f.get("pc"), f.ch, "cm2", "cm3", "cm2")
+	})
+}
+
+// Cancel reaches every part, including one whose transfer was pending.
+func TestPartsCancel(t *testing.T) {
+	backends(t, func(f *fixture) {
+		req := partsRequest(f, "px")
+		v, _, err := f.st.createRequest(f.ctx, req, f.st.createArgs(req, req.plan(), f.clock.Now(), time.Now().Add(time.Minute), "tok"))
+		if err != nil || createOutcome(req.ID, v) != nil {
+			t.Fatalf("create: %v %v", v, err)
+		}
+		res, err := f.st.CancelRequest(f.ctx, "px")
+		if err != nil || res.Cancelled != 8 || len(res.Parts) != 2 {
+			t.Fatalf("CancelRequest = %+v, %v", res, err)
+		}
+		r := f.get("px")
+		if r.Status != RequestCancelled || r.Counts.Cancelled != 4 || r.FinishedAt.IsZero() {
+			t.Fatalf("after cancel: %s %+v", r.Status, r.Counts)
+		}
+		checkChannels(f, r, f.ch, "cm2", "cm3", "cm2")
+		for _, ch := range []string{f.ch, "cm2", "cm3"} {
+			if jobs, _ := f.st.Lease(f.ctx, ch, "s", 10); len(jobs) != 0 {
+				t.Fatalf("%s leased %v of a cancelled request", ch, jobs)
+			}
+		}
+	})
+}
+
+// MoveUnsent moves only recipients none of whose segments may have
+// reached an operator: never leased, or retried after a definite refusal.
+// A job retried after a link loss, recovered after a lost lease, leased,
+// submitted or final stays.
+func TestMoveUnsentOnlyNeverSubmitted(t *testing.T) {
+	backends(t, func(f *fixture) {
+		later := f.clock.Now().Add(time.Hour)
+		// "rec": its lease expired and was recovered (the SUBMIT may have
+		// been written), then it was refused with Result 8 (definite)
+		f.create("rec", 1, 1)
+		f.lease(1)
+		f.clock.Advance(time.Hour)
+		if _, err := f.st.Recover(f.ctx, f.ch); err != nil {
+			t.Fatal(err)
+		}
+		later = f.clock.Now().Add(time.Hour)
+		j := f.lease(1)
+		if len(j) != 1 || j[0].RequestID != "rec" {
+			t.Fatalf("lease after recover: %v", j)
+		}
+		retry := func(j Job, unsent bool) {
+			if n, err := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: j.ID, At: later, Reason: "x", Unsent: unsent}}); err != nil || n != 1 {
+				t.Fatalf("Retry %s: %d %v", j.ID, n, err)
+			}
+		}
+		retry(j[0], true)
+		// "mu": r1 retried after Result 8, r2 after a link loss, r3 leased,
+		// r4 submitted, r5 delivered, r6 failed at submit
+		mu := f.create("mu", 6, 1)
+		jobs := f.lease(6)
+		if len(jobs) != 6 {
+			t.Fatalf("leased %d", len(jobs))
+		}
+		retry(jobs[0], true)
+		retry(jobs[1], false)
+		if sum, err := f.st.Submitted(f.ctx, f.ch, []SubmitOutcome{
+			{Job: jobs[3].ID, MsgID: msgID(1)}, {Job: jobs[4].ID, MsgID: msgID(2)}, {Job: jobs[5].ID, Result: 13},
+		}); err != nil || sum.Submitted != 2 {
+			t.Fatalf("Submitted %+v %v", sum, err)
+		}
+		f.reports(rep(msgID(2), "DELIVRD"))
+		// "fresh": never leased, 2 recipients × 2 segments
+		fresh := f.create("fresh", 2, 2)
+
+		var asked []string
+		toCM2 := func(tenant string, numbers []string) []string {
+			if tenant != "acme" {
+				t.Errorf("target asked for tenant %q", tenant)
+			}
+			asked = append(asked, numbers...)
+			out := make([]string, len(numbers))
+			for i := range out {
+				out[i] = "cm2"
+			}
+			return out
+		}
+		res, err := f.st.MoveUnsent(f.ctx, f.ch, toCM2, 1)
+		if err != nil || res.Requests != 1 || !res.More {
+			t.Fatalf("MoveUnsent limit 1 = %+v, %v", res, err)
+		}
+		res2, err := f.st.MoveUnsent(f.ctx, f.ch, toCM2, 10)
+		if err != nil || res2.More || res.Requests+res2.Requests != 2 || res.Recipients+res2.Recipients != 3 ||
+			res.Segments+res2.Segments != 5 {
+			t.Fatalf("MoveUnsent = %+v then %+v, %v; want mu r1 and fresh's 2 recipients", res, res2, err)
+		}
+		if len(asked) != 3 {
+			t.Errorf("target asked for %v", asked)
+		}
+		if res, err := f.st.MoveUnsent(f.ctx, f.ch, toCM2, 10); err != nil || res.Requests != 0 {
+			t.Fatalf("third MoveUnsent = %+v, %v", res, err)
+		}
+		moved := leaseCh(f, "cm2", 5)
+		want := map[string]bool{mu.Recipients[0]: true, fresh.Recipients[0]: true, fresh.Recipients[1]: true}
+		for _, j := range moved {
+			if !want[j.Dest] {
+				t.Errorf("cm2 leased %s for %s", j.ID, j.Dest)
+			}
+		}
+		// on cm1, once due: only rec and mu r2 (the moved r1 is dead here)
+		f.clock.Advance(2 * time.Hour)
+		left := leaseCh(f, f.ch, 2)
+		for _, j := range left {
+			if j.ID != MakeJobID("rec", 1, 1) && j.ID != MakeJobID("mu", 2, 1) {
+				t.Errorf("cm1 leased %s", j.ID)
+			}
+		}
+		r := f.get("mu")
+		checkChannels(f, r, "cm2", f.ch, f.ch, f.ch, f.ch, f.ch)
+		if r.Recipients[4].Status != RecipientDelivered || r.Recipients[5].Status != RecipientFailed || r.Counts.Recipients != 6 {
+			t.Fatalf("mu: %+v", r.Counts)
+		}
+		checkChannels(f, f.get("fresh"), "cm2", "cm2")
 	})
 }

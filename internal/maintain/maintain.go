@@ -211,6 +211,16 @@ func (m *Maintainer) pass(ctx context.Context, channel string, log zerolog.Logge
 			Str("error_code", store.ErrCodeWorkerLost).
 			Msg("jobs whose lease expired too often made final as unknown (their worker died or stalled each time)")
 	}
+	// Transfers to the parts of requests routed over several channels that
+	// the process which began them did not finish (it died in between):
+	// left alone while that process may still be forwarding.
+	xn, err := st.RecoverTransfers(ctx, channel, 2*st.Options().CreateDeadline)
+	if xn > 0 {
+		log.Info().Int("transfers", xn).Msg("transfers of recipients to other channels finished")
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn().Err(err).Msg("transfer recovery failed")
+	}
 	n, err := st.SweepReportWait(ctx, channel, time.Now())
 	if n > 0 {
 		hub.EventsReady(channel) // recipients made final may have events
