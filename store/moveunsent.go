@@ -123,7 +123,7 @@ func (s *Store) moveUnsentRequest(ctx context.Context, from, id string,
 	}
 	args := []any{s.keys.Tag(from), id, ms(s.now())}
 	for _, t := range order {
-		args = append(args, nonce(), t, len(groups[t]))
+		args = append(args, moveXIDPrefix+nonce(), t, len(groups[t]))
 		for _, r := range groups[t] {
 			args = append(args, r)
 		}

@@ -43,6 +43,11 @@ import (
 // another channel at once (J_N fields: state "m", 0 attempts).
 var movedJob = schema.StateMoved + "|0" + strings.Repeat("|", schema.JobFields-2)
 
+// moveXIDPrefix starts the transfer ids of MoveUnsent: their segments were
+// counted accepted on the source channel already (create-time transfers
+// are counted on their target).
+const moveXIDPrefix = "mv-"
+
 // partPlan is the transfers a new request's home hands to other channels.
 type partPlan struct {
 	xids, targets []string
@@ -161,8 +166,9 @@ func (s *Store) transferIn(ctx context.Context, ch, id string, h map[string]stri
 			meta = append(meta, recipientField(schema.FieldUDHI, sg), v)
 		}
 	}
-	args := make([]any, 0, 8+len(meta)+2*len(locals))
-	args = append(args, s.keys.Tag(target), id, xid, home, ms(s.now()), secs(s.opts.UsageRetention), len(locals), len(meta))
+	args := make([]any, 0, 9+len(meta)+2*len(locals))
+	args = append(args, s.keys.Tag(target), id, xid, home, ms(s.now()), secs(s.opts.UsageRetention), len(locals), len(meta),
+		boolFlag(!strings.HasPrefix(xid, moveXIDPrefix)))
 	args = append(args, meta...)
 	for _, l := range locals {
 		o := l

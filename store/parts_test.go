@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -310,5 +311,42 @@ func TestMoveUnsentOnlyNeverSubmitted(t *testing.T) {
 			t.Fatalf("mu: %+v", r.Counts)
 		}
 		checkChannels(f, f.get("fresh"), "cm2", "cm2")
+	})
+}
+
+// A CMPP-origin request routed over two channels: the report entry of a
+// recipient in a part is queued on the part's channel under its public
+// index (the customer's report Msg_Id derives from it), and the part's
+// segments count accepted there once.
+func TestPartsCMPPReport(t *testing.T) {
+	backends(t, func(f *fixture) {
+		req := f.cmppRequest("cmpp-p", 3, true)
+		req.RecipientChannels = []string{"", "cm2", "cm2"}
+		if err := f.st.CreateRequest(f.ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		jobs := leaseCh(f, "cm2", 2)
+		finish(f, "cm2", jobs, 0, func(string) string { return "DELIVRD" })
+		ds, _, err := f.st.LeaseCMPPDelivers(f.ctx, "cm2", "910001", "r1", 10, time.Minute, 72*time.Hour)
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("report entries on cm2: %v %v", ds, err)
+		}
+		for _, d := range ds {
+			r := 0
+			for i, to := range req.Recipients {
+				if to == d.Terminal {
+					r = i + 1
+				}
+			}
+			if r < 2 || d.ID != "cmpp-p:"+strconv.Itoa(r) || d.MsgID != recipientMsgID(r) {
+				t.Errorf("entry %s for %s: msg id %s, want recipient %d's %s", d.ID, d.Terminal, d.MsgID, r, recipientMsgID(r))
+			}
+		}
+		day := Day(f.clock.Now(), 0)
+		for ch, want := range map[string]string{f.ch: "1", "cm2": "2"} {
+			if got, _ := f.env.Client.HGet(f.ctx, f.st.Keys().Usage(ch, "acme", day), "a").Result(); got != want {
+				t.Errorf("accepted on %s: %q, want %s", ch, got, want)
+			}
+		}
 	})
 }

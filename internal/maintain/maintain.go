@@ -2,7 +2,9 @@
 // schedule per channel it recovers expired job and event leases (work
 // held by a process that died or stalled), ends jobs recovered too often
 // (store.Options.MaxRecoveries), and makes submitted segments whose report
-// never came final (store.Options.ReportWait).
+// never came final (store.Options.ReportWait), and finishes the transfers
+// of recipients to other channels (parts of a request routed over several
+// channels, store.RecoverTransfers) that a process died in the middle of.
 //
 // It is the one place that does so. The sender keeps only the heartbeat of
 // the jobs it holds, the webhook dispatcher only the leases of the events

@@ -463,6 +463,17 @@ local function cmpp_wake(account)
   end
 end
 
+-- public_index is the public (request) index of local recipient r of
+-- request m: r itself, or from "ri" in a part (store/parts.go).
+local function public_index(id, m, r)
+  if not m.ph then return r end
+  if not m.rix then
+    m.rix = {}
+    for x in string.gmatch(fget1(id, m, F_RI) or '', '[^,]+') do m.rix[#m.rix + 1] = x end
+  end
+  return m.rix[tonumber(r)] or r
+end
+
 -- cmpp_report queues the report entry of recipient r of request id for
 -- the CMPP account m.cq: entry id "<id>:<r>" in the account's ready ZSET
 -- (scored by NOW) and its payload in the entries hash (Keys.CMPPQueue,
@@ -477,6 +488,7 @@ local function cmpp_report(id, m, r, status, err, to, segs)
   if not m.cm then m.cm = fget1(id, m, F_CM) or '' end
   if not to then to = fget1(id, m, F_TO .. r) or '' end
   local t = jdecode(segs)
+  r = public_index(id, m, r) -- the customer's Msg_Id of recipient r derives from it
   local eid = id .. ':' .. r
   local e = {}
   e[CR_KIND], e[CR_ENQ], e[CR_STATE], e[CR_ERR] = CE_REPORT, NOW, CODE[status], err
@@ -487,17 +499,6 @@ local function cmpp_report(id, m, r, status, err, to, segs)
     redis.call('ZADD', cmppqkey(m.cq), NOW, eid)
     cmpp_wake(m.cq)
   end
-end
-
--- public_index is the public (request) index of local recipient r of
--- request m: r itself, or from "ri" in a part (store/parts.go).
-local function public_index(id, m, r)
-  if not m.ph then return r end
-  if not m.rix then
-    m.rix = {}
-    for x in string.gmatch(fget1(id, m, F_RI) or '', '[^,]+') do m.rix[#m.rix + 1] = x end
-  end
-  return m.rix[tonumber(r)] or r
 end
 
 -- recipient_done counts recipient r of request id as final with status and

@@ -7,7 +7,10 @@
 -- ARGV[1] tag   ARGV[2] request id   ARGV[3] transfer id   ARGV[4] home channel
 -- ARGV[5] now (ms: the usage day)    ARGV[6] usage TTL (s)
 -- ARGV[7] k = recipients transferred ARGV[8] n = meta ARGVs that follow
--- ARGV[9 .. 8+n]   meta field/value pairs (used only when the part is new)
+-- ARGV[9] "1": count the k×S segments accepted in the tenant's usage here
+--         (a create-time transfer: the home did not count them; a move
+--         counted them on its source already)
+-- ARGV[10 .. 9+n]  meta field/value pairs (used only when the part is new)
 -- next k ARGVs     the recipients' original (public) indexes
 -- next k ARGVs     their numbers
 -- The recipients get local indexes R+1 .. R+k ("ri" maps them back, "ph"
@@ -19,7 +22,7 @@ K_TQ, K_VC = KEYS[2], KEYS[3]
 NOW = ARGV[5]
 USE_TTL = tonumber(ARGV[6])
 local id, xid, k, n = ARGV[2], ARGV[3], tonumber(ARGV[7]), tonumber(ARGV[8])
-local base = 8 + n
+local base = 9 + n
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if exists and redis.call('HEXISTS', KEYS[1], F_XA .. xid) == 1 then return 0 end
 local R0, ri, fields = 0, {}, {}
@@ -36,7 +39,7 @@ if exists then
     redis.call('PERSIST', KEYS[1])
   end
 else
-  for i = 9, 8 + n do fields[#fields + 1] = ARGV[i] end
+  for i = 10, 9 + n do fields[#fields + 1] = ARGV[i] end
 end
 for i = 1, k do
   ri[#ri + 1] = ARGV[base + i]
@@ -57,6 +60,8 @@ for r = R0 + 1, R0 + k do
   for s = 1, m.S do queue_job(m, id .. ':' .. r .. ':' .. s) end
 end
 push_queued(false)
-use_add(m, U_ACCEPTED, k * m.S)
-use_flush()
+if ARGV[9] == '1' then
+  use_add(m, U_ACCEPTED, k * m.S)
+  use_flush()
+end
 return 1
