@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/testenv"
-	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/store"
 	"github.com/smsbridge/smsbridge/webhook"
 )
