@@ -210,16 +210,21 @@ func (s *Store) RecoverTransfers(ctx context.Context, channel string, olderThan 
 	return total, nil
 }
 
-// hashChannels returns the channels holding a hash of request id, home
-// first, visiting "pc" from the home, with each hash (field -> value).
-func (s *Store) requestHashes(ctx context.Context, home, id string) ([]string, []map[string]string, error) {
+// requestHashes returns the channels holding a hash of request id, home
+// first, visiting "pc" (and pending transfers' targets) from the home, with
+// each hash (field -> value); homeHash, when not nil, is the home's, read
+// already.
+func (s *Store) requestHashes(ctx context.Context, home, id string, homeHash map[string]string) ([]string, []map[string]string, error) {
 	chans := []string{home}
 	seen := map[string]bool{home: true}
 	var hashes []map[string]string
 	for i := 0; i < len(chans); i++ {
-		h, err := s.rdb.HGetAll(ctx, s.keys.Request(chans[i], id)).Result()
-		if err != nil {
-			return nil, nil, fmt.Errorf("store: get request: %w", err)
+		h := homeHash
+		if i > 0 || h == nil {
+			var err error
+			if h, err = s.rdb.HGetAll(ctx, s.keys.Request(chans[i], id)).Result(); err != nil {
+				return nil, nil, fmt.Errorf("store: get request: %w", err)
+			}
 		}
 		hashes = append(hashes, h)
 		for _, c := range strings.Split(h[schema.FieldParts], ",") {

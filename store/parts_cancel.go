@@ -29,7 +29,7 @@ func (s *Store) partsOf(ctx context.Context, ch, id string) (bool, error) {
 // after this call), then cancels each hash, home first. The home's result
 // carries the others in Parts; public recipient indexes come from "ri".
 func (s *Store) cancelParts(ctx context.Context, home, id string) (*CancelResult, error) {
-	chans, hashes, err := s.requestHashes(ctx, home, id)
+	chans, hashes, err := s.requestHashes(ctx, home, id, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (s *Store) cancelParts(ctx context.Context, home, id string) (*CancelResult
 			}
 		}
 	}
-	if chans, hashes, err = s.requestHashes(ctx, home, id); err != nil {
+	if chans, hashes, err = s.requestHashes(ctx, home, id, nil); err != nil {
 		return nil, err
 	}
 	var res *CancelResult

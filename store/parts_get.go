@@ -27,11 +27,10 @@ func hasParts(h map[string]string) bool {
 // getMerged reads every hash of request id (home h on channel home, then
 // the channels it and its parts handed recipients to) and merges them.
 func (s *Store) getMerged(ctx context.Context, home, id string, h map[string]string) (*Request, error) {
-	chans, hashes, err := s.requestHashes(ctx, home, id)
+	chans, hashes, err := s.requestHashes(ctx, home, id, h)
 	if err != nil {
 		return nil, err
 	}
-	hashes[0] = h
 	return mergeParts(id, chans, hashes)
 }
 
