@@ -37,7 +37,8 @@ type MoveUnsentResult struct {
 // (part_done.lua). A crash in between is finished by the next MoveUnsent
 // on from or by RecoverTransfers: a job is queued on one channel only.
 // Transfers from earlier calls still pending on from are finished first.
-// Their dead jobs left in from's queues are dropped when leased.
+// The moved jobs' entries in from's queues are then purged (SweepBatch per
+// script call, as MoveQueued does).
 func (s *Store) MoveUnsent(ctx context.Context, from string,
 	target func(tenant string, numbers []string) []string, limit int) (MoveUnsentResult, error) {
 	var res MoveUnsentResult
@@ -73,7 +74,11 @@ func (s *Store) MoveUnsent(ctx context.Context, from string,
 			res.Segments += segs
 		}
 	}
-	return res, nil
+	if res.Requests == 0 {
+		return res, nil
+	}
+	// the moved jobs' entries are dead here: out of the queue counts
+	return res, s.purgeQueues(ctx, from, lists)
 }
 
 // moveUnsentRequest moves the movable recipients of request id on from

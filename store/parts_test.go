@@ -290,6 +290,9 @@ func TestMoveUnsentOnlyNeverSubmitted(t *testing.T) {
 		if res, err := f.st.MoveUnsent(f.ctx, f.ch, toCM2, 10); err != nil || res.Requests != 0 {
 			t.Fatalf("third MoveUnsent = %+v, %v", res, err)
 		}
+		if q, err := f.st.QueuedByTenant(f.ctx, f.ch); err != nil || q["acme"] != 0 {
+			t.Errorf("cm1 queues after the move: %v %v (the moved jobs' entries stay dead there)", q, err)
+		}
 		moved := leaseCh(f, "cm2", 5)
 		want := map[string]bool{mu.Recipients[0]: true, fresh.Recipients[0]: true, fresh.Recipients[1]: true}
 		for _, j := range moved {
