@@ -29,7 +29,10 @@ type MoveUnsentResult struct {
 // submitted and final jobs stay. target gets the request's tenant and the
 // numbers of its movable recipients and returns one channel per number.
 //
-// Each request moves in the steps of a transfer (see parts.go):
+// A one-channel request whose every recipient moves to the same channel
+// moves whole with MoveQueued's steps (move_out.lua then re-checks that no
+// job may have been sent). Otherwise each request moves in the steps of a
+// transfer (see parts.go):
 // unsent_out.lua marks the recipients moved on from and writes the
 // transfer record (atomically re-checking each recipient), then the
 // recipients are queued on their target in that channel's part of the
@@ -89,7 +92,16 @@ func (s *Store) moveUnsentRequest(ctx context.Context, from, id string,
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: move unsent: %w", err)
 	}
-	if len(h) == 0 || h[schema.FieldCancelledAt] != "" || h[schema.FieldMovingTo] != "" {
+	if to := h[schema.FieldMovingTo]; to != "" && h[schema.FieldCancelledAt] == "" {
+		// a whole-request move (below) that stopped half-way: finish it
+		moved, segs, err := s.moveRequestIf(ctx, from, to, id, true)
+		if !moved || err != nil {
+			return 0, 0, err
+		}
+		n, _ := strconv.Atoi(h[schema.FieldRecipients])
+		return int64(n), segs, nil
+	}
+	if len(h) == 0 || h[schema.FieldCancelledAt] != "" {
 		return 0, 0, nil
 	}
 	R, _ := strconv.Atoi(h[schema.FieldRecipients])
@@ -125,6 +137,15 @@ func (s *Store) moveUnsentRequest(ctx context.Context, from, id string,
 	}
 	if len(order) == 0 {
 		return 0, 0, nil
+	}
+	if len(order) == 1 && len(groups[order[0]]) == R && !hasParts(h) {
+		// the whole one-channel request: MoveQueued's steps (its hash and
+		// the request index move; no part left behind)
+		moved, segs, err := s.moveRequestIf(ctx, from, order[0], id, true)
+		if err != nil || moved {
+			return int64(R), segs, err
+		}
+		return 0, 0, nil // no longer wholly unsent: the next call looks again
 	}
 	args := []any{s.keys.Tag(from), id, ms(s.now())}
 	for _, t := range order {

@@ -353,3 +353,34 @@ func TestPartsCMPPReport(t *testing.T) {
 		}
 	})
 }
+
+// A whole one-channel request moves with MoveQueued's steps, whose
+// move_out.lua (unsent-only) refuses a request with a job that may have
+// been sent, even if MoveUnsent's first look missed it.
+func TestMoveUnsentWholeRequest(t *testing.T) {
+	backends(t, func(f *fixture) {
+		f.create("lost", 1, 1)
+		j := f.lease(1)
+		if n, err := f.st.Retry(f.ctx, f.ch, []RetryJob{{ID: j[0].ID, At: f.clock.Now(), Reason: "link_lost"}}); err != nil || n != 1 {
+			t.Fatalf("Retry %d %v", n, err)
+		}
+		if _, state, err := f.st.moveOutIf(f.ctx, f.ch, "cm2", "lost", true); err != nil || state != "left" {
+			t.Fatalf("move out (unsent only) of a possibly sent request: %q %v", state, err)
+		}
+		f.create("whole", 2, 1)
+		res, err := f.st.MoveUnsent(f.ctx, f.ch, func(_ string, n []string) []string { return []string{"cm2", "cm2"}[:len(n)] }, 10)
+		if err != nil || res.Requests != 1 || res.Recipients != 2 || res.Segments != 2 {
+			t.Fatalf("MoveUnsent = %+v, %v; want only whole", res, err)
+		}
+		if ch, err := f.st.ChannelOf(f.ctx, "whole"); err != nil || ch != "cm2" {
+			t.Fatalf("index of whole: %q %v", ch, err)
+		}
+		if f.env.Exists(t, f.st.Keys().Request(f.ch, "whole")) {
+			t.Error("source hash of whole left")
+		}
+		leaseCh(f, "cm2", 2)
+		if jobs := f.lease(10); len(jobs) != 1 || jobs[0].RequestID != "lost" {
+			t.Fatalf("cm1 leased %v, want lost's retry only", jobs)
+		}
+	})
+}
