@@ -384,3 +384,22 @@ func TestMoveUnsentWholeRequest(t *testing.T) {
 		}
 	})
 }
+
+// CreateRequests (the CMPP server's group commit) stores a request on
+// several channels like CreateRequest, next to one-channel requests.
+func TestPartsCreateRequests(t *testing.T) {
+	backends(t, func(f *fixture) {
+		multi := f.cmppRequest("cmpp-m", 2, false)
+		multi.RecipientChannels = []string{"cm2", "cm2"}
+		single := f.cmppRequest("cmpp-s", 1, false)
+		for i, err := range f.st.CreateRequests(f.ctx, []NewRequest{multi, single}) {
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+		}
+		checkChannels(f, f.get("cmpp-m"), "cm2", "cm2")
+		checkChannels(f, f.get("cmpp-s"), f.ch)
+		leaseCh(f, "cm2", 2)
+		leaseCh(f, f.ch, 1)
+	})
+}
