@@ -403,3 +403,35 @@ func TestPartsCreateRequests(t *testing.T) {
 		leaseCh(f, f.ch, 1)
 	})
 }
+
+// A MoveUnsent that died after unsent_out.lua (recipients marked moved,
+// transfer record written, nothing forwarded) is finished by the next
+// call: the recipient is queued on the target once, and GET shows it
+// queued there meanwhile.
+func TestMoveUnsentCrashAfterMarkOut(t *testing.T) {
+	backends(t, func(f *fixture) {
+		req := f.create("half", 2, 1)
+		if _, err := f.st.run(f.ctx, "move unsent", scriptUnsentOut,
+			[]string{f.st.keys.Request(f.ch, "half"), f.st.keys.Sched(f.ch), f.st.keys.Transfers(f.ch)},
+			f.st.keys.Tag(f.ch), "half", ms(f.clock.Now()), moveXIDPrefix+"x1", "cm2", 1, 2); err != nil {
+			t.Fatal(err)
+		}
+		checkChannels(f, f.get("half"), f.ch, "cm2")
+		if jobs, _ := f.st.Lease(f.ctx, "cm2", "s", 10); len(jobs) != 0 {
+			t.Fatalf("cm2 leased %v before forwarding", jobs)
+		}
+		none := func(_ string, n []string) []string { return make([]string, len(n)) }
+		for i := 0; i < 2; i++ {
+			if _, err := f.st.MoveUnsent(f.ctx, f.ch, none, 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if j := leaseCh(f, "cm2", 1); j[0].Dest != req.Recipients[1] {
+			t.Fatalf("cm2 leased %+v", j[0])
+		}
+		if j := leaseCh(f, f.ch, 1); j[0].Dest != req.Recipients[0] {
+			t.Fatalf("cm1 leased %+v", j[0])
+		}
+		checkChannels(f, f.get("half"), f.ch, "cm2")
+	})
+}
