@@ -77,12 +77,16 @@ func (s *Server) cancelSMS(c *gin.Context) {
 	}
 	out := CancelResponse{ID: req.ID, CancelledQueued: res.Cancelled, InFlight: res.InFlight,
 		CancelResults: []CancelResultItem{}}
-	if len(res.Submitted) > 0 {
-		items, err := s.cancelSubmitted(ctx, req, res)
-		if err != nil {
-			logOf(c).err = err
+	// a request routed over several channels: each part's segments are
+	// cancelled on their own channel
+	for _, part := range append([]*store.CancelResult{res}, res.Parts...) {
+		if len(part.Submitted) > 0 {
+			items, err := s.cancelSubmitted(ctx, req, part)
+			if err != nil {
+				logOf(c).err = err
+			}
+			out.CancelResults = append(out.CancelResults, items...)
 		}
-		out.CancelResults = items
 	}
 	after, err := s.store.GetRequest(ctx, req.ID)
 	if err != nil {
@@ -101,6 +105,9 @@ func (s *Server) cancelSubmitted(ctx context.Context, req *store.Request, res *s
 	msgIDs := make([]string, len(res.Submitted))
 	for i, tg := range res.Submitted {
 		_, r, sg, _ := tg.Job.Split()
+		if tg.Recipient > 0 {
+			r = tg.Recipient // the public index (a part's job holds its own)
+		}
 		items[i] = CancelResultItem{MsgID: tg.MsgID, Segment: sg, Error: cancelNoOutcome}
 		if r >= 1 && r <= len(req.Recipients) {
 			items[i].Recipient = req.Recipients[r-1].Number

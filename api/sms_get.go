@@ -83,6 +83,9 @@ type RecipientStatus struct {
 	Status string `json:"status"`
 	// ErrorCode explains failed, unknown and cancelled (else "").
 	ErrorCode string `json:"error_code"`
+	// Channel is the channel the recipient's segments go out on (a
+	// request routed by carrier may use several).
+	Channel string `json:"channel"`
 	// Segments are in order (number 1..n).
 	Segments []SegmentStatus `json:"segments"`
 }
@@ -107,6 +110,8 @@ type SegmentStatus struct {
 	ErrorCode string `json:"error_code"`
 	// Attempts is how many times the segment was taken for sending.
 	Attempts int `json:"attempts"`
+	// Channel is the channel the segment goes out on.
+	Channel string `json:"channel"`
 }
 
 // timePtr returns nil for the zero time, else t. Times are written like
@@ -137,12 +142,12 @@ func statusResponse(r *store.Request) StatusResponse {
 	}
 	for i, rc := range r.Recipients {
 		rs := RecipientStatus{To: rc.Number, Status: string(rc.Status), ErrorCode: rc.ErrorCode,
-			Segments: make([]SegmentStatus, len(rc.Segments))}
+			Channel: rc.Channel, Segments: make([]SegmentStatus, len(rc.Segments))}
 		for j, sg := range rc.Segments {
 			ss := SegmentStatus{
 				Number: sg.Index, Status: string(sg.State), MsgID: sg.MsgID, Stat: sg.Stat,
 				SubmittedAt: timePtr(sg.SubmittedAt), ReportedAt: timePtr(sg.ReportedAt),
-				ErrorCode: sg.ErrorCode, Attempts: sg.Attempts,
+				ErrorCode: sg.ErrorCode, Attempts: sg.Attempts, Channel: sg.Channel,
 			}
 			if sg.HasSubmitResult {
 				res := sg.SubmitResult

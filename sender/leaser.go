@@ -90,7 +90,8 @@ func (c *Channel) giveBack(jobs []store.Job, reason string) {
 	back := make([]store.RetryJob, len(jobs))
 	now := time.Now()
 	for i, j := range jobs {
-		back[i] = store.RetryJob{ID: j.ID, At: now, Reason: reason, Owner: c.deps.Owner}
+		// never written: another channel may send them (MoveUnsent)
+		back[i] = store.RetryJob{ID: j.ID, At: now, Reason: reason, Owner: c.deps.Owner, Unsent: true}
 		c.inHand.settle(j.ID, j.Attempts) // Retry ends the leases: no loss
 	}
 	if _, err := c.deps.Store.Retry(ctx, c.set.Name, back); err != nil {

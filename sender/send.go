@@ -45,7 +45,7 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 		}
 		wait := backoff.Delay(c.set.FlowControlBackoff, c.set.FlowControlMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: label, retry: &store.RetryJob{
-			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control"}}
+			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control", Unsent: true}}
 	case errors.As(err, &rerr) && c.deps.Health != nil && c.deps.Health.ProblemResult(c.set.Name, rerr.Result):
 		// A channel problem, not a bad number: the SUBMIT was refused,
 		// so the segment is scheduled again (and failover may move it
@@ -58,7 +58,7 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 		}
 		wait := backoff.Delay(c.set.LinkLossBackoff, c.set.LinkLossMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: label, problem: true, retry: &store.RetryJob{
-			ID: j.ID, At: time.Now().Add(wait), Reason: "channel_problem"}}
+			ID: j.ID, At: time.Now().Add(wait), Reason: "channel_problem", Unsent: true}}
 	case errors.As(err, &rerr):
 		return outcome{id: j.ID, label: strconv.FormatUint(uint64(rerr.Result), 10),
 			done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}

@@ -17,6 +17,11 @@ type CancelResult struct {
 	// Submitted are jobs waiting for their report; send CMPP_CANCEL for
 	// each MsgID and record the answers with RecordCancel.
 	Submitted []CancelTarget
+	// Parts are the results of the request's other channels (a request
+	// routed over several, see NewRequest.RecipientChannels), each with
+	// its Channel and Submitted jobs; Cancelled and InFlight above count
+	// them too.
+	Parts []*CancelResult
 }
 
 // CancelTarget is a submitted job that may still be cancelled at the ISMG.
@@ -25,6 +30,9 @@ type CancelTarget struct {
 	Job JobID
 	// MsgID is its Msg_Id.
 	MsgID string
+	// Recipient is the job's public recipient index (in a part, Job holds
+	// the part's own index).
+	Recipient int
 }
 
 // CancelRequest cancels what is cancellable in request id, in one script:
@@ -37,6 +45,18 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 	if err != nil {
 		return nil, err
 	}
+	if multi, err := s.partsOf(ctx, ch, id); err != nil || multi {
+		if err != nil {
+			return nil, err
+		}
+		return s.cancelParts(ctx, ch, id)
+	}
+	return s.cancelOne(ctx, ch, id)
+}
+
+// cancelOne cancels the hash of request id on channel ch (following a
+// MoveQueued in progress).
+func (s *Store) cancelOne(ctx context.Context, ch, id string) (*CancelResult, error) {
 	v, err := s.cancel(ctx, ch, id)
 	if err != nil {
 		return nil, err
@@ -63,7 +83,8 @@ func (s *Store) CancelRequest(ctx context.Context, id string) (*CancelResult, er
 	res := &CancelResult{Channel: ch, Cancelled: asInt(a[0]), InFlight: asInt(a[1])}
 	sub := stringsOf(a[2])
 	for i := 0; i+1 < len(sub); i += 2 {
-		res.Submitted = append(res.Submitted, CancelTarget{Job: JobID(sub[i]), MsgID: sub[i+1]})
+		_, r, _, _ := JobID(sub[i]).Split()
+		res.Submitted = append(res.Submitted, CancelTarget{Job: JobID(sub[i]), MsgID: sub[i+1], Recipient: r})
 	}
 	return res, s.finalized(ctx, stringsOf(a[3]))
 }

@@ -22,7 +22,7 @@ func TestCancelRequest(t *testing.T) {
 			f.t.Fatal(err)
 		}
 		if res.Channel != f.ch || res.Cancelled != 3 || res.InFlight != 1 || len(res.Submitted) != 2 ||
-			res.Submitted[0] != (CancelTarget{Job: "cx:1:1", MsgID: mids[0]}) {
+			res.Submitted[0] != (CancelTarget{Job: "cx:1:1", MsgID: mids[0], Recipient: 1}) {
 			f.t.Fatalf("CancelResult %+v", res)
 		}
 		got := f.get("cx")

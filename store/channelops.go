@@ -208,7 +208,13 @@ func (s *Store) queuedRequests(ctx context.Context, channel string, lists []queu
 // moved with the request's segments, or segs -1 when the request stays on
 // from (not wholly queued), or neither when it is gone (moved already).
 func (s *Store) moveRequest(ctx context.Context, from, to, id string) (moved bool, segs int64, err error) {
-	h, state, err := s.moveOut(ctx, from, to, id)
+	return s.moveRequestIf(ctx, from, to, id, false)
+}
+
+// moveRequestIf is moveRequest; with unsentOnly, the request moves only if
+// none of its jobs may have been sent (MoveUnsent: see move_out.lua).
+func (s *Store) moveRequestIf(ctx context.Context, from, to, id string, unsentOnly bool) (moved bool, segs int64, err error) {
+	h, state, err := s.moveOutIf(ctx, from, to, id, unsentOnly)
 	if err != nil || state != "ok" {
 		if state == "left" {
 			segs = -1
@@ -233,8 +239,13 @@ func (s *Store) moveRequest(ctx context.Context, from, to, id string) (moved boo
 // returns its hash as field, value pairs when state is "ok"; state "left"
 // means it stays, "gone" that it is not on from.
 func (s *Store) moveOut(ctx context.Context, from, to, id string) (h []string, state string, err error) {
+	return s.moveOutIf(ctx, from, to, id, false)
+}
+
+// moveOutIf is moveOut; unsentOnly adds move_out.lua's never-sent check.
+func (s *Store) moveOutIf(ctx context.Context, from, to, id string, unsentOnly bool) (h []string, state string, err error) {
 	v, err := s.run(ctx, "move out", scriptMoveOut, []string{s.keys.Request(from, id)},
-		s.keys.Tag(from), id, to)
+		s.keys.Tag(from), id, to, boolFlag(unsentOnly))
 	if err != nil {
 		return nil, "", err
 	}

@@ -37,9 +37,10 @@ type NewRequest struct {
 	Channel string
 	// RecipientChannels, when not nil, names the channel of each recipient
 	// (same length and order as Recipients; "" = Channel), for a request
-	// whose recipients were routed by carrier. A store that cannot yet
-	// split a request across channels refuses entries other than Channel
-	// with ErrInvalid.
+	// whose recipients were routed by carrier. Recipients of other channels
+	// go out there, in parts of the request (see parts.go): the request is
+	// stored whole on Channel (its home) in one script, then each part is
+	// forwarded; GetRequest merges them.
 	RecipientChannels []string
 	// CallbackURL receives sms.status events; empty means no events.
 	CallbackURL string
@@ -167,20 +168,31 @@ func (s *Store) CreateRequest(ctx context.Context, req NewRequest) error {
 		return fmt.Errorf("%w: create request %s: deadline passed before it was sent", ErrUnavailable, req.ID)
 	}
 	token := nonce()
-	v, sent, err := s.createRequest(ctx, req, s.createArgs(req, created, deadline, token))
+	plan := req.plan()
+	v, sent, err := s.createRequest(ctx, req, s.createArgs(req, plan, created, deadline, token))
 	if err != nil {
 		if !sent {
 			return err
 		}
-		return s.settleCreate(ctx, req, token, deadline, err)
+		err = s.settleCreate(ctx, req, token, deadline, err)
+	} else {
+		err = createOutcome(req.ID, v)
 	}
-	return createOutcome(req.ID, v)
+	if err == nil && plan != nil {
+		// The request is stored whole with its transfer record: forwarding
+		// now keeps latency low; if it fails, RecoverTransfers finishes it.
+		_, _ = s.forward(ctx, req.Channel, req.ID)
+	}
+	return err
 }
 
 // createArgs builds the ARGV of create.lua.
-func (s *Store) createArgs(req NewRequest, created, deadline time.Time, token string) []any {
+func (s *Store) createArgs(req NewRequest, plan *partPlan, created, deadline time.Time, token string) []any {
 	R, S := len(req.Recipients), len(req.Segments)
 	meta := createMeta(req, created)
+	if plan != nil {
+		meta = plan.partMeta(meta, S)
+	}
 	args := make([]any, 0, 11+len(meta)+R+2*S)
 	args = append(args, s.keys.Tag(req.Channel), req.ID, R, S, ms(deadline), token,
 		ms(s.now()), secs(s.opts.UsageRetention), req.Tenant, req.UTCOffset, len(meta))
@@ -235,7 +247,8 @@ func createMeta(req NewRequest, created time.Time) []any {
 // createKeys are the KEYS of create.lua.
 func (s *Store) createKeys(req NewRequest) []string {
 	return []string{s.keys.Request(req.Channel, req.ID), s.keys.TenantQueue(req.Channel, req.Tenant, req.Priority),
-		s.keys.Void(req.Channel, req.ID), s.keys.Active(req.Channel), s.keys.VClock(req.Channel)}
+		s.keys.Void(req.Channel, req.ID), s.keys.Active(req.Channel), s.keys.VClock(req.Channel),
+		s.keys.Transfers(req.Channel)}
 }
 
 // weight is r.Weight with the default applied.
@@ -360,8 +373,7 @@ func boolFlag(b bool) string {
 }
 
 // validateRecipientChannels checks RecipientChannels: nil, or one entry per
-// recipient, each "" or Channel (a request on several channels is not
-// supported yet).
+// recipient, each "" (Channel) or a valid channel name.
 func (r *NewRequest) validateRecipientChannels() error {
 	if r.RecipientChannels == nil {
 		return nil
@@ -370,8 +382,11 @@ func (r *NewRequest) validateRecipientChannels() error {
 		return fmt.Errorf("%w: NewRequest.RecipientChannels: %d entries for %d recipients", ErrInvalid, len(r.RecipientChannels), len(r.Recipients))
 	}
 	for i, ch := range r.RecipientChannels {
-		if ch != "" && ch != r.Channel {
-			return fmt.Errorf("%w: NewRequest.RecipientChannels[%d]: %q differs from Channel %q (one channel per request)", ErrInvalid, i, ch, r.Channel)
+		if ch == "" || ch == r.Channel {
+			continue
+		}
+		if err := checkChannel(ch); err != nil {
+			return fmt.Errorf("NewRequest.RecipientChannels[%d]: %w", i, err)
 		}
 	}
 	return nil

@@ -30,7 +30,8 @@ const maxCreateGroup = 64
 // node's commands concurrently, so the SETs go in a first pipeline and the
 // scripts of the requests whose index was written in a second one. The
 // requests of a script call that failed are settled one by one with
-// resolve.lua, as CreateRequest does.
+// resolve.lua, as CreateRequest does. A request whose recipients are on
+// several channels is created by CreateRequest.
 func (s *Store) CreateRequests(ctx context.Context, reqs []NewRequest) (errs []error) {
 	errs = make([]error, len(reqs))
 	items := make([]*createItem, 0, len(reqs))
@@ -38,6 +39,12 @@ func (s *Store) CreateRequests(ctx context.Context, reqs []NewRequest) (errs []e
 		req := &reqs[i]
 		if err := req.validate(s.opts); err != nil {
 			errs[i] = err
+			continue
+		}
+		if req.plan() != nil {
+			// recipients on several channels: create.lua's transfer
+			// record and forwarding (parts.go), one request at a time
+			errs[i] = s.CreateRequest(ctx, *req)
 			continue
 		}
 		created := req.CreatedAt

@@ -17,7 +17,7 @@ func TestCreateAfterDeadlineDoesNothing(t *testing.T) {
 	backends(t, func(f *fixture) {
 		req := f.request("late", 2, 2)
 		past := time.Now().Add(-time.Millisecond)
-		v, err := f.st.cmd(f.ctx, scriptCreate, f.st.createKeys(req), f.st.createArgs(req, f.clock.Now(), past, "tok")...).Result()
+		v, err := f.st.cmd(f.ctx, scriptCreate, f.st.createKeys(req), f.st.createArgs(req, nil, f.clock.Now(), past, "tok")...).Result()
 		if err != nil || asInt(v) != -1 {
 			f.t.Fatalf("create after deadline: %v %v, want -1", v, err)
 		}
@@ -71,7 +71,7 @@ func TestResolveCreateVoids(t *testing.T) {
 func TestCreateRetriedCommandStoresOnce(t *testing.T) {
 	backends(t, func(f *fixture) {
 		req := f.request("twice", 3, 2)
-		args := f.st.createArgs(req, f.clock.Now(), time.Now().Add(time.Minute), "tok1")
+		args := f.st.createArgs(req, nil, f.clock.Now(), time.Now().Add(time.Minute), "tok1")
 		for i := range 2 {
 			v, err := f.st.cmd(f.ctx, scriptCreate, f.st.createKeys(req), args...).Result()
 			if err != nil || asInt(v) != 1 {

@@ -15,6 +15,15 @@
 // idempotency records, and a tenant's daily quota and request-rate state,
 // used by single-key commands and scripts only.
 //
+// A request whose recipients are routed to several channels
+// (NewRequest.RecipientChannels) has one hash per channel under the same
+// id: the home (Channel, named by the request index) and a part per other
+// channel holding only its recipients under local indexes ("ri" maps them
+// back). The home is written whole, with a transfer record, by the one
+// create script; forwarding copies each transfer to its part. MoveUnsent
+// hands never-submitted recipients to other channels the same way
+// (failover). GetRequest and CancelRequest visit every hash. See parts.go.
+//
 // # Fair queueing between tenants
 //
 // Within a channel each tenant has its own job lists, one per priority
@@ -69,6 +78,8 @@
 //	queued | scheduled ─CancelRequest→ cancelled;  submitted ─RecordCancel→ cancelled
 //	queued | scheduled ─FailQueued (channel removed)→ failed
 //	leased ─Recover, lease expired more than MaxRecoveries times→ unknown (worker_lost)
+//	queued | scheduled ─MoveUnsent (never possibly sent), create (other channel)→ moved (dead here,
+//	                    queued in that channel's part)
 //
 // When all segments of a recipient are final the recipient is rolled up
 // (delivered if all DELIVRD; failed if any failed, with the error code of

@@ -102,6 +102,9 @@ func decodeEvent(channel string, h map[string]string) Event {
 	}
 	if v, ok := h["segs"]; ok {
 		e.Segments = decodeSegments(v)
+		for i := range e.Segments {
+			e.Segments[i].Channel = channel // a recipient's segments go out on its event's channel
+		}
 	}
 	if e.Type == EventMO {
 		fmtV, _ := strconv.Atoi(h["fmt"])

@@ -56,6 +56,7 @@ import (
 //	{sb:ch}:hstat           HASH   failover counters per second "<unix s>:<a|s|p|r|f>" -> count (pruned past the window)
 //	{sb:ch}:mover           STRING owner of the failover mover's lock (TTL: the lock's lease)
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
+//	{sb:ch}:xfer            ZSET   request ids whose hash here has transfers to parts pending -> since (ms)
 //	{sb:ch}:cq:<account>    ZSET   CMPP account's ready DELIVER entries: entry id -> enqueue time (ms)
 //	{sb:ch}:cql:<account>   ZSET   CMPP account's leased entries: entry id -> lease deadline (ms)
 //	{sb:ch}:cqd:<account>   HASH   CMPP account's entries: entry id -> payload (ready or leased), where
@@ -125,6 +126,7 @@ const (
 	sfxHealth  = ":health"
 	sfxHStat   = ":hstat"
 	sfxMover   = ":mover"
+	sfxXfer    = ":xfer"
 	// sfxWake follows the prefix, not the tag: a pub/sub channel.
 	sfxWake = ":cmpp:wake"
 )
@@ -260,6 +262,11 @@ func (k Keys) Mover(channel string) string { return k.Tag(channel) + sfxMover }
 // Void marks a request id whose create call failed and was settled as
 // "not stored": create.lua does nothing for a voided id.
 func (k Keys) Void(channel, id string) string { return k.Tag(channel) + sfxVoid + id }
+
+// Transfers is the ZSET of the request ids whose hash on channel hands
+// recipients to other channels (parts) and has not finished yet, scored by
+// when the transfer began (ms): the recoverer finishes old ones.
+func (k Keys) Transfers(channel string) string { return k.Tag(channel) + sfxXfer }
 
 // CMPPQueue is the ZSET of account's DELIVER entries ready to be sent,
 // scored by enqueue time (ms); lua/lib.lua cmpp_report builds the same

@@ -150,6 +150,12 @@ type RetryJob struct {
 	// another sender is then left alone instead of being pulled out from
 	// under it.
 	Owner string
+	// Unsent states that the SUBMIT was definitely not accepted by the
+	// ISMG: never written (given back unsent), or answered with a Result
+	// that refuses it (e.g. 8, flow control). Otherwise (link lost or a
+	// shutdown after writing: the outcome is unknown) the job is marked as
+	// possibly sent and MoveUnsent never moves it to another channel.
+	Unsent bool
 }
 
 // Retry moves leased jobs to the delayed-retry set (state scheduled); Lease
@@ -164,10 +170,10 @@ func (s *Store) Retry(ctx context.Context, channel string, jobs []RetryJob) (int
 	if len(jobs) == 0 {
 		return 0, nil
 	}
-	args := make([]any, 0, 2+4*len(jobs))
+	args := make([]any, 0, 2+5*len(jobs))
 	args = append(args, s.keys.Tag(channel), ms(s.now()))
 	for _, j := range jobs {
-		args = append(args, string(j.ID), ms(j.At), cleanField(j.Reason), j.Owner)
+		args = append(args, string(j.ID), ms(j.At), cleanField(j.Reason), j.Owner, boolFlag(j.Unsent))
 	}
 	v, err := s.run(ctx, "retry", scriptRetry,
 		[]string{s.keys.Lease(channel), s.keys.Sched(channel)}, args...)

@@ -61,6 +61,9 @@ type Recipient struct {
 	ErrorCode string
 	// Segments are in order; Segments[i].Index == i+1 (Pk_number).
 	Segments []SegmentState
+	// Channel is the channel the recipient's segments go out on (a request
+	// routed by carrier may use several: see NewRequest.RecipientChannels).
+	Channel string
 }
 
 // SegmentState is the state of one job (one segment to one recipient).
@@ -87,6 +90,8 @@ type SegmentState struct {
 	Attempts int
 	// LeaseOwner is the sender holding the lease (state leased only).
 	LeaseOwner string
+	// Channel is the channel the job goes out on.
+	Channel string
 }
 
 // ChannelOf returns the channel of request id from the request index.
@@ -113,6 +118,9 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*Request, error) {
 	}
 	if len(h) == 0 {
 		return nil, fmt.Errorf("%w: request %s", ErrNotFound, id)
+	}
+	if hasParts(h) {
+		return s.getMerged(ctx, ch, id, h)
 	}
 	return decodeRequest(id, h)
 }
@@ -148,10 +156,12 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 		rc.Index = r
 		rc.Number = h[recipientField(schema.FieldTo, r)]
 		rc.Segments = make([]SegmentState, S)
+		rc.Channel = req.Channel
 		var leasedOrDone, submitted int
 		for sg := 1; sg <= S; sg++ {
 			st := decodeJob(h[jobField(r, sg)])
 			st.Index = sg
+			st.Channel = req.Channel
 			rc.Segments[sg-1] = st
 			c.JobsByState[st.State]++
 			if st.State != JobQueued {

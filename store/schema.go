@@ -21,7 +21,7 @@ const jobFields = schema.JobFields
 var jobStateCodes = map[string]JobState{
 	schema.StateQueued: JobQueued, schema.StateLeased: JobLeased, schema.StateScheduled: JobScheduled,
 	schema.StateSubmitted: JobSubmitted, schema.StateDelivered: JobDelivered, schema.StateFailed: JobFailed,
-	schema.StateUnknown: JobUnknown, schema.StateCancelled: JobCancelled,
+	schema.StateUnknown: JobUnknown, schema.StateCancelled: JobCancelled, schema.StateMoved: JobMoved,
 }
 
 // jobField is the request hash field of the state of job (r, s).

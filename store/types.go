@@ -59,6 +59,9 @@ const (
 	JobUnknown JobState = "unknown"
 	// JobCancelled: removed before being sent, or CMPP_CANCEL succeeded.
 	JobCancelled JobState = "cancelled"
+	// JobMoved: the job's recipient was handed to another channel (a part
+	// of the request, see MoveUnsent); GetRequest shows it there instead.
+	JobMoved JobState = "moved"
 )
 
 // Final reports whether st is a final state.

@@ -57,6 +57,9 @@ type StatusData struct {
 	Tenant string `json:"tenant"`
 	// To is the recipient number.
 	To string `json:"to"`
+	// Recipient is To's 1-based index in the request's recipients (the
+	// same in every part of a request routed over several channels).
+	Recipient int `json:"recipient"`
 	// Status is delivered, failed, unknown or cancelled.
 	Status string `json:"status"`
 	// ErrorCode explains a status other than delivered (the report Stat,
@@ -85,6 +88,8 @@ type SegmentData struct {
 	ReportedAt *Time `json:"reported_at"`
 	// ErrorCode explains a segment that did not reach DELIVRD ("" else).
 	ErrorCode string `json:"error_code"`
+	// Channel is the ISMG account the segment went out on.
+	Channel string `json:"channel"`
 }
 
 // MOData is the payload of sms.mo: one complete mobile-originated message.

@@ -113,6 +113,8 @@ func appendStatusEvent(b []byte, v *StatusEvent) []byte {
 	b = appendJSONString(b, d.Tenant)
 	b = append(b, `,"to":`...)
 	b = appendJSONString(b, d.To)
+	b = append(b, `,"recipient":`...)
+	b = strconv.AppendInt(b, int64(d.Recipient), 10)
 	b = append(b, `,"status":`...)
 	b = appendJSONString(b, d.Status)
 	b = append(b, `,"error_code":`...)
@@ -153,6 +155,8 @@ func appendSegment(b []byte, s *SegmentData) []byte {
 	b = appendOptTime(b, s.ReportedAt)
 	b = append(b, `,"error_code":`...)
 	b = appendJSONString(b, s.ErrorCode)
+	b = append(b, `,"channel":`...)
+	b = appendJSONString(b, s.Channel)
 	return append(b, '}')
 }
 

@@ -24,13 +24,14 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 	var valBuf [segmentsOnStack]segmentValues
 	data := StatusData{
 		RequestID: ev.RequestID, ClientRef: ev.ClientRef, Channel: ev.Channel, Tenant: ev.Tenant,
-		To: ev.To, Status: string(ev.Status), ErrorCode: ev.ErrorCode,
+		To: ev.To, Recipient: ev.Recipient, Status: string(ev.Status), ErrorCode: ev.ErrorCode,
 		Segments: segBuf[:0],
 	}
 	segments := func(sts []store.SegmentState) {
 		if len(sts) <= len(segBuf) {
 			for i := range sts {
 				segBuf[i] = segmentData(&sts[i], &valBuf[i])
+				segBuf[i].Channel = ev.Channel
 			}
 			data.Segments = segBuf[:len(sts)]
 			return
@@ -38,6 +39,7 @@ func RenderStatus(ev *store.Event, req *store.Request) ([]byte, error) {
 		segs, vals := make([]SegmentData, len(sts)), make([]segmentValues, len(sts))
 		for i := range sts {
 			segs[i] = segmentData(&sts[i], &vals[i])
+			segs[i].Channel = ev.Channel
 		}
 		data.Segments = segs
 	}

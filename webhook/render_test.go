@@ -76,7 +76,10 @@ func TestStatusBody(t *testing.T) {
 			t.Errorf("created_at: %v", err)
 		}
 		data := m["data"].(map[string]any)
-		wantKeys(t, "data", data, "request_id", "client_ref", "channel", "tenant", "to", "status", "error_code", "segments")
+		wantKeys(t, "data", data, "request_id", "client_ref", "channel", "tenant", "to", "recipient", "status", "error_code", "segments")
+		if data["recipient"] != float64(r+1) {
+			t.Errorf("recipient %d: data.recipient = %v", r+1, data["recipient"])
+		}
 		rc := req.Recipients[r]
 		wantStatus, wantErr := "delivered", ""
 		if r == 1 {
@@ -96,7 +99,10 @@ func TestStatusBody(t *testing.T) {
 		}
 		for s, sv := range segs {
 			seg := sv.(map[string]any)
-			wantKeys(t, "segment", seg, "number", "msg_id", "submit_result", "stat", "submitted_at", "reported_at", "error_code")
+			wantKeys(t, "segment", seg, "number", "msg_id", "submit_result", "stat", "submitted_at", "reported_at", "error_code", "channel")
+			if seg["channel"] != testChannel {
+				t.Errorf("segment channel %v", seg["channel"])
+			}
 			st := rc.Segments[s]
 			if seg["number"] != float64(s+1) || seg["msg_id"] != st.MsgID || seg["submit_result"] != float64(0) || seg["stat"] != st.Stat {
 				t.Errorf("recipient %d segment %d: %v, store has %+v", r+1, s+1, seg, st)

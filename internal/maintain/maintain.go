@@ -2,7 +2,9 @@
 // schedule per channel it recovers expired job and event leases (work
 // held by a process that died or stalled), ends jobs recovered too often
 // (store.Options.MaxRecoveries), and makes submitted segments whose report
-// never came final (store.Options.ReportWait).
+// never came final (store.Options.ReportWait), and finishes the transfers
+// of recipients to other channels (parts of a request routed over several
+// channels, store.RecoverTransfers) that a process died in the middle of.
 //
 // It is the one place that does so. The sender keeps only the heartbeat of
 // the jobs it holds, the webhook dispatcher only the leases of the events
@@ -210,6 +212,16 @@ func (m *Maintainer) pass(ctx context.Context, channel string, log zerolog.Logge
 		log.Warn().Int("jobs", rec.Ended).Int("max_recoveries", st.Options().MaxRecoveries).
 			Str("error_code", store.ErrCodeWorkerLost).
 			Msg("jobs whose lease expired too often made final as unknown (their worker died or stalled each time)")
+	}
+	// Transfers to the parts of requests routed over several channels that
+	// the process which began them did not finish (it died in between):
+	// left alone while that process may still be forwarding.
+	xn, err := st.RecoverTransfers(ctx, channel, 2*st.Options().CreateDeadline)
+	if xn > 0 {
+		log.Info().Int("transfers", xn).Msg("transfers of recipients to other channels finished")
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn().Err(err).Msg("transfer recovery failed")
 	}
 	n, err := st.SweepReportWait(ctx, channel, time.Now())
 	if n > 0 {

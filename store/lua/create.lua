@@ -8,6 +8,7 @@
 -- KEYS[3] void marker    {T}:void:<id>
 -- KEYS[4] active tenants {T}:tq
 -- KEYS[5] virtual clock  {T}:vc
+-- KEYS[6] transfers      {T}:xfer (used only by a request with parts)
 -- ARGV[1] tag            ARGV[2] request id
 -- ARGV[3] R              ARGV[4] S
 -- ARGV[5] deadline: Unix ms on the caller's wall clock
@@ -20,6 +21,11 @@
 -- next S ARGVs                    segment bytes (seg:1 .. seg:S)
 -- next S ARGVs                    TP_udhi flags "0"/"1" (udhi:1 .. udhi:S;
 --                                 "0" is not written: lease.lua's default)
+-- A request whose recipients are on several channels (store/parts.go)
+-- passes, among its meta, the job states "m" (moved) of the recipients of
+-- other channels and its transfer record ("px", "xt:", "xr:"): those jobs
+-- are not queued nor counted here, and the id joins KEYS[6] so that the
+-- recoverer finishes the transfers if the caller's forwarding does not.
 -- Returns 1 when stored (now, or by an earlier run of the same call: a
 -- client-side retry of the same command carries the same token), 0 when
 -- another request has the id, -1 when the deadline has passed, -2 when the
@@ -48,7 +54,17 @@ NOW = ARGV[7]
 USE_TTL = tonumber(ARGV[8])
 local id, R, S, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[11])
 local fields = {F_TOK, ARGV[6]}
-for i = 12, 11 + n do fields[#fields + 1] = ARGV[i] end
+local held, pending = {}, false
+for i = 12, 11 + n do
+  fields[#fields + 1] = ARGV[i]
+  if (i - 12) % 2 == 0 then
+    if string.sub(ARGV[i], 1, #F_JOB) == F_JOB then
+      held[ARGV[i]] = true
+    elseif ARGV[i] == F_PX then
+      pending = true
+    end
+  end
+end
 local base = 11 + n
 for r = 1, R do
   fields[#fields + 1] = F_TO .. r
@@ -68,11 +84,14 @@ local jobs = {}
 for r = 1, R do
   local p = id .. ':' .. r .. ':'
   for s = 1, S do
-    jobs[#jobs + 1] = p .. s
+    if not (pending and held[F_JOB .. r .. ':' .. s]) then jobs[#jobs + 1] = p .. s end
   end
 end
-push_chunks('RPUSH', KEYS[2], jobs)
-redis.call('ZADD', KEYS[4], 'NX', redis.call('GET', KEYS[5]) or '0', ARGV[9])
-use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, U_ACCEPTED, R * S)
+if #jobs > 0 then
+  push_chunks('RPUSH', KEYS[2], jobs)
+  redis.call('ZADD', KEYS[4], 'NX', redis.call('GET', KEYS[5]) or '0', ARGV[9])
+  use_add({tenant = ARGV[9], tz = tonumber(ARGV[10])}, U_ACCEPTED, #jobs)
+end
+if pending then redis.call('ZADD', KEYS[6], ARGV[7], id) end
 use_flush()
 return 1

@@ -143,10 +143,11 @@ local function awaits(t, mid) return t[J_STATE] == JS_SUBMITTED and t[J_MSGID] =
 local function isfinal(st) return st == JS_DELIVERED or st == JS_FAILED or st == JS_UNKNOWN or st == JS_CANCELLED end
 
 -- META_F are the fields meta() reads: the meta (19), then the counters
--- that flush() writes (rfin is both).
+-- that flush() writes (rfin is both), then "ph" (set in a part: its
+-- recipient indexes are local, "ri" maps them to the public ones).
 local META_F = {F_R, F_S, F_CB, F_TENANT, F_REF, F_CX, F_ST, F_FMT, F_EXT, F_RFIN,
                 F_W, F_PR, F_TZ, F_MV, F_CQ, F_PT, F_PN, F_VT, F_AT,
-                F_NSUB, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
+                F_NSUB, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED, F_PH}
 local NMETA = #META_F
 local COUNTERS = {F_NSUB, F_RFIN, F_N_DELIVERED, F_N_FAILED, F_N_UNKNOWN, F_N_CANCELLED}
 
@@ -203,6 +204,7 @@ local function meta(id, names)
            c = {nsub = tonumber(v[20]) or 0, rfin = tonumber(v[10]) or 0, n_delivered = tonumber(v[21]) or 0,
                 n_failed = tonumber(v[22]) or 0, n_unknown = tonumber(v[23]) or 0,
                 n_cancelled = tonumber(v[24]) or 0},
+           ph = v[25],
            h = {}, pw = {}, pws = {}, tch = false}
       if m.w < 1 then m.w = 1 end
       if names then
@@ -461,6 +463,17 @@ local function cmpp_wake(account)
   end
 end
 
+-- public_index is the public (request) index of local recipient r of
+-- request m: r itself, or from "ri" in a part (store/parts.go).
+local function public_index(id, m, r)
+  if not m.ph then return r end
+  if not m.rix then
+    m.rix = {}
+    for x in string.gmatch(fget1(id, m, F_RI) or '', '[^,]+') do m.rix[#m.rix + 1] = x end
+  end
+  return m.rix[tonumber(r)] or r
+end
+
 -- cmpp_report queues the report entry of recipient r of request id for
 -- the CMPP account m.cq: entry id "<id>:<r>" in the account's ready ZSET
 -- (scored by NOW) and its payload in the entries hash (Keys.CMPPQueue,
@@ -475,6 +488,7 @@ local function cmpp_report(id, m, r, status, err, to, segs)
   if not m.cm then m.cm = fget1(id, m, F_CM) or '' end
   if not to then to = fget1(id, m, F_TO .. r) or '' end
   local t = jdecode(segs)
+  r = public_index(id, m, r) -- the customer's Msg_Id of recipient r derives from it
   local eid = id .. ':' .. r
   local e = {}
   e[CR_KIND], e[CR_ENQ], e[CR_STATE], e[CR_ERR] = CE_REPORT, NOW, CODE[status], err
@@ -501,7 +515,7 @@ local function recipient_done(id, m, r, status, err, to, segs)
   if m.cq then cmpp_report(id, m, r, status, err, to, segs) end
   if m.cb == '' then return nil end
   if not to then to = fget1(id, m, F_TO .. r) or '' end
-  return new_event({'type', 'sms.status', 'req', id, 'r', r, 'to', to, 'status', status,
+  return new_event({'type', 'sms.status', 'req', id, 'r', public_index(id, m, r), 'to', to, 'status', status,
                     'err', err, 'cb', m.cb, 'tenant', m.tenant, 'ref', m.ref, 'segs', segs})
 end
 

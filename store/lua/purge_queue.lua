@@ -1,5 +1,6 @@
--- purge_queue.lua: drop the jobs of vanished requests (moved away) from
--- one queue list, n jobs per call, keeping the others in order.
+-- purge_queue.lua: drop the jobs of vanished requests (moved away) and the
+-- jobs handed to another channel (state "m", MoveUnsent) from one queue
+-- list, n jobs per call, keeping the others in order.
 -- KEYS[1] queue list     {T}:q or {T}:q:<tenant>:<p>
 -- KEYS[2] active tenants {T}:tq
 -- KEYS[3] pick counters  {T}:tk
@@ -11,8 +12,10 @@
 local jobs = redis.call('LPOP', KEYS[1], tonumber(ARGV[2])) or {}
 local keep = {}
 for _, job in ipairs(jobs) do
-  local id = split_job(job)
-  if id and meta(id) then keep[#keep + 1] = job end
+  local id, r, s = split_job(job)
+  local m, v = false, nil
+  if id then m, v = meta(id, {jfield(r, s)}) end
+  if m and not (v[1] and string.sub(v[1], 1, 1) == JS_MOVED) then keep[#keep + 1] = job end
 end
 push_chunks('RPUSH', KEYS[1], keep)
 local tenant = ARGV[3]

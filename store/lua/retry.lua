@@ -2,15 +2,17 @@
 -- KEYS[1] lease zset     {T}:lease
 -- KEYS[2] sched zset     {T}:sched
 -- ARGV[1] tag   ARGV[2] now (ms)
--- ARGV[3..] 4 per job: job, due time (ms), reason (kept as the error code),
---           lease owner ("" = any)
+-- ARGV[3..] 5 per job: job, due time (ms), reason (kept as the error code),
+--           lease owner ("" = any), unsent ("1": the SUBMIT was definitely
+--           not accepted; "0": it may have been, then "uw:<r>:<s>" marks
+--           the job for good: MoveUnsent never moves it)
 -- Only leased jobs move, and only while the given owner holds the lease: a
 -- job already queued again (its lease expired), leased by another sender,
 -- scheduled, submitted or final is left alone.
 -- Returns the number of jobs scheduled.
 NOW = ARGV[2]
 local n = 0
-for i = 3, #ARGV, 4 do
+for i = 3, #ARGV, 5 do
   local job, due, reason, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local id, r, s = split_job(job)
   local f = id and jfield(r, s)
@@ -23,7 +25,11 @@ for i = 3, #ARGV, 4 do
       t[J_ERR] = reason
       t[J_OWNER] = ''
       m.h[f] = jencode(t) -- written at once: this script does not flush
-      redis.call('HSET', reqkey(id), f, m.h[f])
+      if ARGV[i + 4] == '1' then
+        redis.call('HSET', reqkey(id), f, m.h[f])
+      else
+        redis.call('HSET', reqkey(id), f, m.h[f], F_UW .. r .. ':' .. s, '1')
+      end
       redis.call('ZREM', KEYS[1], job)
       redis.call('ZADD', KEYS[2], due, job)
       n = n + 1

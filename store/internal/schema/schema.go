@@ -62,6 +62,10 @@ const (
 	StateFailed    = "f"
 	StateUnknown   = "u"
 	StateCancelled = "c"
+	// StateMoved: the job's recipient was handed to another channel's copy
+	// of the request (a part, see store/parts.go); here it is dead, never
+	// leased, cancelled or counted.
+	StateMoved = "m"
 )
 
 // UsageAccepted is the usage counter of accepted segments; the other usage
@@ -114,6 +118,15 @@ const (
 	// Channel moves (store.MoveQueued).
 	FieldMovingTo  = "mv"     // target channel while the request moves away
 	FieldMovedFrom = "mvfrom" // source channel of a moved request
+	// Parts: a request whose recipients are on several channels (store/parts.go).
+	FieldHome      = "ph"  // home channel; set in every hash whose indexes are remapped (then "ri" is set)
+	FieldOrigIndex = "ri"  // original (public) recipient index of each local recipient, comma-separated
+	FieldParts     = "pc"  // channels this hash handed recipients to, comma-separated
+	FieldPending   = "px"  // transfers not finished yet: transfer ids, comma-separated
+	FieldXTarget   = "xt:" // xt:<xid> target channel of a transfer
+	FieldXRecips   = "xr:" // xr:<xid> local recipient indexes of a transfer, comma-separated
+	FieldXApplied  = "xa:" // xa:<xid> transfer applied to this hash (part_in.lua ran)
+	FieldMaybeSent = "uw:" // uw:<r>:<s> a SUBMIT of the job may have been written without a definite answer
 )
 
 // Const is one constant of store/lua/schema.lua.
@@ -180,6 +193,7 @@ var Tables = []Group{
 		{"JS_FAILED", StateFailed, ""},
 		{"JS_UNKNOWN", StateUnknown, ""},
 		{"JS_CANCELLED", StateCancelled, ""},
+		{"JS_MOVED", StateMoved, "handed to another channel's part: dead here"},
 		{"U_ACCEPTED", UsageAccepted, "usage: accepted segments"},
 	}},
 	{"Request hash fields; those ending in ':' are prefixes (+ r, s or r:s).", []Const{
@@ -221,5 +235,13 @@ var Tables = []Group{
 		{"F_N_CANCELLED", FieldCancelled, ""},
 		{"F_MV", FieldMovingTo, ""},
 		{"F_MVFROM", FieldMovedFrom, ""},
+		{"F_PH", FieldHome, ""},
+		{"F_RI", FieldOrigIndex, ""},
+		{"F_PC", FieldParts, ""},
+		{"F_PX", FieldPending, ""},
+		{"F_XT", FieldXTarget, ""},
+		{"F_XR", FieldXRecips, ""},
+		{"F_XA", FieldXApplied, ""},
+		{"F_UW", FieldMaybeSent, ""},
 	}},
 }
