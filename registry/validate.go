@@ -165,6 +165,16 @@ func (ch *Channel) Validate(o ValidateOptions) error {
 			p.add(d.key, "must be positive")
 		}
 	}
+	seen := map[string]bool{}
+	for j, c := range ch.Carriers {
+		switch {
+		case !ValidCarrier(c):
+			p.add(fmt.Sprintf("carriers[%d]", j), "unknown carrier %q: must be one of %v", c, carrierCodes)
+		case seen[c]:
+			p.add(fmt.Sprintf("carriers[%d]", j), "duplicate carrier %q", c)
+		}
+		seen[c] = true
+	}
 	link := ch.LinkConfig().Validate()
 	if ch.Addr == "" {
 		link = dropField(link, "Addr") // reported above, or filled in by the simulator
@@ -288,6 +298,7 @@ func (t *Tenant) Validate(o ValidateOptions) error {
 	if t.Weight < 1 || t.Weight > store.MaxWeight {
 		p.add("weight", "must be 1..%d, not %d", store.MaxWeight, t.Weight)
 	}
+	t.Routes.validateForm(&p)
 	if t.CMPP != nil {
 		for _, e := range leaves(t.CMPP.Validate()) {
 			p = append(p, fmt.Errorf("cmpp.%w", e))
