@@ -34,6 +34,8 @@ type ChannelBody struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Carriers this account reaches; empty: every carrier.
+	Carriers []string `json:"carriers"`
 }
 
 // ChannelView is how the admin API shows a channel: its settings without
@@ -59,6 +61,8 @@ type ChannelView struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Carriers this account reaches; empty: every carrier.
+	Carriers []string `json:"carriers"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// State is "active" or "deleted" (links stopped, queue kept).
@@ -98,6 +102,7 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		Name: b.Name, Addr: b.Addr, Version: b.Version, SPID: b.SPID, Secret: b.Secret, MsgSrc: b.MsgSrc,
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
+		Carriers: b.Carriers,
 	}
 	for _, f := range []struct {
 		name string
@@ -131,6 +136,7 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 		Name: ch.Name, Addr: ch.Addr, Version: ch.Version, SPID: ch.SPID, Secret: ch.Secret, MsgSrc: ch.MsgSrc,
 		SrcID: ch.SrcID, ServiceID: ch.ServiceID, FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: ch.FeeUserType,
 		Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec, Transmissions: ch.Transmissions,
+		Carriers: ch.Carriers,
 	}
 	for _, f := range []struct {
 		d   registry.Duration
@@ -158,7 +164,7 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		FeeUserType: ch.FeeUserType, Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec,
 		ResponseTimeout: durationText(ch.ResponseTimeout), Transmissions: ch.Transmissions,
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
-		FlushDelay: durationText(ch.FlushDelay), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
+		FlushDelay: durationText(ch.FlushDelay), Carriers: nonNil(ch.Carriers), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
 	}
 	if ch.Deleted() {

@@ -15,6 +15,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
@@ -74,6 +75,10 @@ type Deps struct {
 	Canceller Canceller
 	// Readiness tells GET /readyz whether every channel has a link.
 	Readiness Readiness
+	// Router picks each recipient's channel (routes by carrier). nil: a
+	// Router without carrier lookup nor failover (every number of unknown
+	// carrier, every channel up).
+	Router *routing.Router
 	// Wake is the process's shared wake-up signals: JobsQueued after
 	// every request queued, so the sender of this process starts at once
 	// instead of at its next poll, and EventsReady after an admin replay.
@@ -90,6 +95,7 @@ type Server struct {
 	canceller Canceller
 	readiness Readiness
 	wake      *wake.Hub
+	router    *routing.Router
 
 	maxBody      int64
 	splitter     *content.Splitter
@@ -131,6 +137,10 @@ func New(deps Deps) *Server {
 		}),
 	}
 	s.allowPrivateHooks = cfg.Webhook.AllowPrivateNetworks
+	s.router = deps.Router
+	if s.router == nil {
+		s.router = routing.New(routing.Deps{Snapshot: deps.Registry.Snapshot})
+	}
 	if s.wake == nil {
 		s.wake = wake.New() // knows no channel: signals are dropped
 	}
@@ -230,6 +240,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/tenants/:name/keys", s.createKey)
 	admin.DELETE("/tenants/:name/keys/:key_id", s.revokeKey)
 	admin.GET("/tenants/:name/usage", s.tenantUsage)
+	admin.GET("/tenants/:name/routes", s.getTenantRoutes)
+	admin.PUT("/tenants/:name/routes", s.putTenantRoutes)
 
 	admin.GET("/channels", s.listChannels)
 	admin.POST("/channels", s.createChannel)
