@@ -136,6 +136,9 @@ func (r *Router) plan(snap *registry.Snapshot, t *registry.Tenant) *plan {
 		return v.(*plan)
 	}
 	p := compile(snap, t)
+	if cur, ok := snap.Tenant(t.Name); !ok || cur != t {
+		return p // t is not snap's record (an older one): not cached
+	}
 	if v, loaded := c.plans.LoadOrStore(t.Name, p); loaded && v.(*plan).tenant == t {
 		return v.(*plan)
 	}
