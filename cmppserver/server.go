@@ -11,8 +11,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/internal/metrics"
-	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/internal/routing"
+	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
 )
