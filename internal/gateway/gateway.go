@@ -31,6 +31,7 @@ import (
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
@@ -63,6 +64,7 @@ type Gateway struct {
 	http      *http.Server
 	ln        net.Listener
 	cmpp      *cmppserver.Server // customers' CMPP front door, or nil (cmpp_server.addr empty)
+	router    *routing.Router    // each recipient's channel, for POST /sms and the CMPP server
 	closers   []func()           // run in reverse order after everything stopped
 	version   string
 }
@@ -71,6 +73,14 @@ type Gateway struct {
 type Options struct {
 	// Version goes into logs and the webhook User-Agent.
 	Version string
+	// Carriers, when set, is the routing's carrier lookup (one code per
+	// number, "" = unknown); nil: every number's carrier is unknown, so
+	// routes by carrier match only "*" and every channel reaches every
+	// number.
+	Carriers func(ctx context.Context, numbers []string) ([]string, error)
+	// Down, when set, tells the routing which channels are failed over
+	// (nil: none).
+	Down func(channel string) bool
 }
 
 // New builds every part from cfg and starts listening (so Addr is known),
@@ -146,6 +156,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	whCfg.Version, whCfg.Metrics = s.version, s.metrics
 	whCfg.Logger = log // the dispatcher adds component=webhook
 	s.webhooks = webhook.New(whCfg)
+	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: opts.Carriers, Down: opts.Down})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
 		Registry:  s.reg,
@@ -155,6 +166,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Canceller: cancelAdapter{s.senders},
 		Readiness: s.senders,
 		Wake:      s.wake,
+		Router:    s.router,
 	})
 	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -174,6 +186,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			Logger:    log,     // the server adds component=cmppserver
 			ReplicaID: s.owner, // unique per process (buildSenders)
 			Wake:      s.wake,  // stored SUBMITs start their channel's sender at once
+			Router:    s.router,
 		})
 		if err != nil {
 			_ = s.ln.Close()
