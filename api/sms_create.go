@@ -42,7 +42,8 @@ type SendRequest struct {
 	To []string `json:"to"`
 	// Content is the text, split into segments by the server.
 	Content string `json:"content"`
-	// Channel names the channel; default the tenant's first.
+	// Channel names the channel (it must reach every recipient's carrier);
+	// left out, each recipient is routed by its carrier (routing.Router).
 	Channel string `json:"channel,omitempty"`
 	// Ext is appended to the channel's Src_Id (digits).
 	Ext string `json:"ext,omitempty"`
@@ -270,7 +271,8 @@ func validIdempotencyKey(k string) bool {
 
 // createSMS handles POST /sms. Order of checks: auth and tenant state
 // (middleware) → Idempotency-Key syntax → Content-Type → body size → JSON
-// → fields → content split → idempotency record → tenant limits (rate,
+// → fields → content split → routing (each recipient's channel by
+// carrier, then "ext" on those channels: see route) → idempotency record → tenant limits (rate,
 // then daily quota) → store → 202. Nothing is written to Redis before
 // every check of the request itself passed.
 //
