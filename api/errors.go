@@ -28,6 +28,9 @@ const (
 	// twice, or two keys equal but for case ("to" and "To"), which JSON
 	// decoding would silently merge into one field.
 	CodeDuplicateKey Code = "duplicate_key"
+	// CodeMalformedCSV (400): POST /admin/portability: the body could not
+	// be read.
+	CodeMalformedCSV Code = "malformed_csv"
 	// CodeInvalidIdempotencyKey (400): Idempotency-Key is repeated, empty,
 	// longer than 255 characters or not visible ASCII.
 	CodeInvalidIdempotencyKey Code = "invalid_idempotency_key"
@@ -133,6 +136,10 @@ const (
 	// naming its field ("limits.max_requests_per_sec: must not be
 	// negative").
 	CodeInvalidField Code = "invalid_field"
+	// CodeInvalidCSV (422): POST /admin/portability: lines that are not
+	// "number,carrier" (the message names the first ones by line number),
+	// too many lines, or no entry; nothing was imported.
+	CodeInvalidCSV Code = "invalid_csv"
 
 	// CodeRateLimited (429): the tenant's max_requests_per_sec is reached
 	// (counted across replicas); Retry-After says when to retry.

@@ -250,6 +250,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.DELETE("/channels/:name", s.deleteChannel)
 	admin.POST("/channels/:name/drain-to/:other", s.drainChannel)
 	admin.POST("/channels/:name/fail-queued", s.failQueued)
+
+	s.portabilityRoutes(admin)
 	return e
 }
 

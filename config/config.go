@@ -5,6 +5,7 @@ package config
 
 import (
 	"github.com/smsbridge/smsbridge/cmppserver"
+	"github.com/smsbridge/smsbridge/internal/carrier"
 	"github.com/smsbridge/smsbridge/registry"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	// (tenants[].cmpp); off while its Addr is empty. Its defaults and
 	// checks are the cmppserver package's (FillDefaults, Validate).
 	CMPPServer cmppserver.Config `yaml:"cmpp_server"`
+	// Carriers tells the carrier of a number (number ranges, overrides,
+	// portability, lookup hook). Its defaults and checks are the carrier
+	// package's (FillDefaults, Validate).
+	Carriers carrier.Config `yaml:"carriers"`
 	// Simulator, when Embedded, runs the ISMG simulator in-process (demo).
 	Simulator Simulator `yaml:"simulator"`
 	// ShutdownTimeout bounds the SIGTERM drain. Default 30s.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmppserver"
+	"github.com/smsbridge/smsbridge/internal/carrier"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
 	"github.com/smsbridge/smsbridge/store"
@@ -39,6 +40,7 @@ func Defaults() *Config {
 			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
 		},
 		CMPPServer: cmppServerDefaults(),
+		Carriers:   carriersDefaults(),
 		Simulator:  Simulator{ReportDelay: Duration(200 * time.Millisecond)},
 	}
 }
@@ -48,6 +50,14 @@ func Defaults() *Config {
 // the file sets to 0 stays 0 (and cmppserver's Validate reports it).
 func cmppServerDefaults() cmppserver.Config {
 	var c cmppserver.Config
+	c.FillDefaults()
+	return c
+}
+
+// carriersDefaults is the carriers section with the carrier package's
+// defaults, filled before the file is read (as cmppServerDefaults).
+func carriersDefaults() carrier.Config {
+	var c carrier.Config
 	c.FillDefaults()
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/smsbridge/smsbridge/registry"
 )
@@ -23,6 +24,7 @@ const EnvPrefix = "SMSBRIDGE_"
 //	SMSBRIDGE_TENANTS_0_CHANNELS=default,backup   (string lists: comma-separated)
 //	SMSBRIDGE_CMPP_SERVER_ADDR=0.0.0.0:7890
 //	SMSBRIDGE_TENANTS_0_CMPP_SECRET=…            (creates the block if the item has none)
+//	SMSBRIDGE_CARRIERS_RANGES_1700=cmcc          (a map of strings: the rest of the name is the key)
 //
 // An index equal to the list's length appends an item. A variable that
 // names no setting is an error, so a misspelt override never goes unseen;
@@ -109,6 +111,17 @@ func setPath(v reflect.Value, prefix, path, text string) (string, error) {
 			return item, setScalar(v.Index(idx), text)
 		}
 		return setPath(v.Index(idx), item, rest, text)
+	case reflect.Map:
+		// A map of strings (carriers.ranges): the rest of the name is
+		// the key, e.g. SMSBRIDGE_CARRIERS_RANGES_1700=cmcc.
+		if path == "" || v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+			return "", nil
+		}
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+		v.SetMapIndex(reflect.ValueOf(path), reflect.ValueOf(text))
+		return prefix + "." + path, nil
 	case reflect.Pointer:
 		// An optional block (tenants[].cmpp): a variable naming one of
 		// its keys creates it; one naming nothing leaves it nil.
@@ -130,6 +143,10 @@ func setPath(v reflect.Value, prefix, path, text string) (string, error) {
 
 var durationType = reflect.TypeOf(Duration(0))
 
+// stdDurationType is time.Duration, used by sections whose package may not
+// import registry (carriers).
+var stdDurationType = reflect.TypeOf(time.Duration(0))
+
 func setScalar(f reflect.Value, text string) error {
 	if f.Kind() == reflect.Pointer {
 		p := reflect.New(f.Type().Elem())
@@ -139,7 +156,7 @@ func setScalar(f reflect.Value, text string) error {
 		f.Set(p)
 		return nil
 	}
-	if f.Type() == durationType {
+	if f.Type() == durationType || f.Type() == stdDurationType {
 		d, err := registry.ParseDuration(text)
 		if err != nil {
 			return err

@@ -91,6 +91,8 @@ func (c *Config) ownerErrors() []error {
 	errs = append(errs, keyed(c.WebhookConfig().Validate(), "", webhookKeys)...)
 	// cmppserver names its keys under the path it is given.
 	errs = append(errs, fielderr.Split(c.CMPPServer.Validate("cmpp_server"))...)
+	// carrier names its keys under the path it is given.
+	errs = append(errs, fielderr.Split(c.Carriers.Validate("carriers"))...)
 	return errs
 }
 

@@ -69,6 +69,8 @@ import (
 //	sb:cmppseq:{<stamp>}    STRING Msg_Id sequence numbers taken in second stamp MMDDHHMMSS (TTL 3 min)
 //	sb:slots:{<scope>}      ZSET   link slots of a scope (e.g. cmpp:<account>): link id -> lease deadline (ms)
 //	sb:loginfail:{<addr>}   STRING failed CMPP logins of a remote address (TTL: window after the last failure)
+//	sb:port:{<xx>}          HASH   moved numbers (携号转网): number -> carrier code, sharded over
+//	                               PortabilityShards hashes by the number modulo 256 (xx: 2 hex digits)
 //	sb:cmpp:wake            pub/sub channel (not a key): CMPP account with new DELIVER entries
 //	{sb:_registry}:tenants  HASH   tenant name -> JSON record (registry)
 //	{sb:_registry}:channels HASH   channel name -> JSON record (registry)
@@ -278,6 +280,24 @@ func (k Keys) LinkSlots(scope string) string { return k.Prefix + ":slots:{" + sc
 
 // LoginFails counts the failed logins of a remote address.
 func (k Keys) LoginFails(addr string) string { return k.Prefix + ":loginfail:{" + addr + "}" }
+
+// PortabilityShards is the number of hashes moved numbers are spread
+// over, so that no hash grows huge and a Cluster spreads them.
+const PortabilityShards = 256
+
+// Portability is the hash holding the moved number's entry (number must be
+// digits, e.g. msisdn.Normalize's 11): shard = number modulo
+// PortabilityShards, as 2 hex digits, in the hash tag.
+func (k Keys) Portability(number string) string {
+	n, _ := strconv.ParseUint(number, 10, 64)
+	return k.PortabilityShard(int(n % PortabilityShards))
+}
+
+// PortabilityShard is the hash of shard 0..PortabilityShards-1.
+func (k Keys) PortabilityShard(shard int) string {
+	const hexDigits = "0123456789abcdef"
+	return k.Prefix + ":port:{" + string([]byte{hexDigits[shard>>4&15], hexDigits[shard&15]}) + "}"
+}
 
 // RequestIndex maps a request id to its channel (outside channel slots).
 func (k Keys) RequestIndex(id string) string { return k.Prefix + ":reqidx:" + id }

@@ -595,6 +595,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 
 	// The account routes of the admin API.
 	coverAdminRoutes(t, client, base)
+	coverPortabilityRoutes(t, client, base)
 
 	// A gateway without admin key whose ISMG never answers (a listener
 	// that accepts nothing): not ready, and the admin API answers 404.

@@ -29,6 +29,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp/ismgsim"
 	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/carrier"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/routing"
@@ -56,6 +57,7 @@ type Gateway struct {
 	owner     string          // this process's lease owner id
 	reconcile *reconciler
 	metrics   *metrics.Metrics
+	carriers  *carrier.Resolver // the carrier of each recipient, for routing
 	wake      *wake.Hub
 	maintain  *maintain.Maintainer
 	senders   *sender.Service
@@ -113,6 +115,13 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	// construction, whatever the order the parts are built in.
 	s.wake = wake.New(withData...)
 	s.store = store.New(s.rdb, cfg.StoreOptions())
+	s.carriers, err = carrier.New(carrier.Options{
+		Config: cfg.Carriers, Portability: s.store, Metrics: s.metrics, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("carriers: %w", err)
+	}
+	s.closers = append(s.closers, s.carriers.Close)
 	s.maintain, err = maintain.New(maintain.Config{
 		Store: s.store, Wake: s.wake, Channels: withData, Logger: log,
 	})
@@ -299,6 +308,10 @@ func (s *Gateway) buildSenders(snap *registry.Snapshot) error {
 	s.senders, err = sender.NewService(chans...)
 	return err
 }
+
+// Carriers returns the resolver of recipients' carriers (number range,
+// carriers.ranges, portability, lookup hook) that routing uses.
+func (s *Gateway) Carriers() *carrier.Resolver { return s.carriers }
 
 // Registry returns the account registry the gateway runs on.
 func (s *Gateway) Registry() *registry.Registry { return s.reg }

@@ -50,6 +50,12 @@ type Metrics struct {
 	Webhooks *prometheus.CounterVec
 	// WebhookDuration observes the duration of webhook POSTs.
 	WebhookDuration prometheus.Histogram
+	// CarrierLookups counts the carrier lookup hook's outcomes per number
+	// (package carrier): ok (its answer used), cached (a cached answer
+	// used), and the failures that fall back to the number range:
+	// timeout, error (transport error or a status other than 200) and
+	// bad_answer (not {"carrier": <code or "">}).
+	CarrierLookups *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them, with the Go runtime and
@@ -97,12 +103,17 @@ func New() *Metrics {
 			Name: "smsbridge_webhook_duration_seconds", Help: "Webhook POST duration.",
 			Buckets: prometheus.DefBuckets,
 		}),
+		CarrierLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_carrier_lookups_total",
+			Help: "Carrier lookup hook outcomes per number: ok, cached, timeout, error, bad_answer (failures fall back to the number range).",
+		}, []string{"outcome"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
 		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.Webhooks, m.WebhookDuration,
+		m.CarrierLookups,
 	)
 	return m
 }
