@@ -4,17 +4,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	// carrierpkg: "carrier" names a route's key throughout this file.
+	carrierpkg "github.com/smsbridge/smsbridge/internal/carrier"
 )
 
-// Carrier codes a channel may declare (channels[].carriers) and a route
-// may be keyed by. The carrier package owns the number ranges; these are
-// the codes its resolver returns.
-var carrierCodes = []string{"cmcc", "cucc", "ctcc", "cbn"}
-
-// ValidCarrier reports whether code is a carrier code: "cmcc" (China
-// Mobile), "cucc" (China Unicom), "ctcc" (China Telecom) or "cbn" (China
-// Broadnet).
-func ValidCarrier(code string) bool { return slices.Contains(carrierCodes, code) }
+// Carrier codes (a channel's carriers, a route's key) are the carrier
+// package's (carrier.Valid).
 
 // RouteAnyCarrier keys the route of every carrier a tenant's routes do
 // not list, and of numbers whose carrier is unknown.
@@ -46,8 +42,8 @@ func (g RouteGroup) Members() []string { return slices.Sorted(maps.Keys(g)) }
 func (r Routes) validateForm(p *problems) {
 	for _, carrier := range slices.Sorted(maps.Keys(r)) {
 		key := "routes." + carrier
-		if carrier != RouteAnyCarrier && !ValidCarrier(carrier) {
-			p.add(key, "unknown carrier %q: must be one of %v or %q", carrier, carrierCodes, RouteAnyCarrier)
+		if carrier != RouteAnyCarrier && !carrierpkg.Valid(carrier) {
+			p.add(key, "unknown carrier %q: must be one of %v or %q", carrier, carrierpkg.All, RouteAnyCarrier)
 			continue
 		}
 		groups := r[carrier]

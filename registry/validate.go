@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/carrier"
 	"github.com/smsbridge/smsbridge/internal/fielderr"
 	"github.com/smsbridge/smsbridge/internal/netguard"
 	"github.com/smsbridge/smsbridge/store"
@@ -168,8 +169,8 @@ func (ch *Channel) Validate(o ValidateOptions) error {
 	seen := map[string]bool{}
 	for j, c := range ch.Carriers {
 		switch {
-		case !ValidCarrier(c):
-			p.add(fmt.Sprintf("carriers[%d]", j), "unknown carrier %q: must be one of %v", c, carrierCodes)
+		case !carrier.Valid(c):
+			p.add(fmt.Sprintf("carriers[%d]", j), "unknown carrier %q: must be one of %v", c, carrier.All)
 		case seen[c]:
 			p.add(fmt.Sprintf("carriers[%d]", j), "duplicate carrier %q", c)
 		}

@@ -75,11 +75,6 @@ type Gateway struct {
 type Options struct {
 	// Version goes into logs and the webhook User-Agent.
 	Version string
-	// Carriers, when set, is the routing's carrier lookup (one code per
-	// number, "" = unknown); nil: every number's carrier is unknown, so
-	// routes by carrier match only "*" and every channel reaches every
-	// number.
-	Carriers func(ctx context.Context, numbers []string) ([]string, error)
 	// Down, when set, tells the routing which channels are failed over
 	// (nil: none).
 	Down func(channel string) bool
@@ -165,7 +160,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	whCfg.Version, whCfg.Metrics = s.version, s.metrics
 	whCfg.Logger = log // the dispatcher adds component=webhook
 	s.webhooks = webhook.New(whCfg)
-	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: opts.Carriers, Down: opts.Down})
+	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: s.carriers.Carriers, Down: opts.Down})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
 		Registry:  s.reg,
