@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,6 +37,9 @@ type ChannelBody struct {
 	FlushDelay       string `json:"flush_delay"`
 	// Carriers this account reaches; empty: every carrier.
 	Carriers []string `json:"carriers"`
+	// Failover says when the channel counts as failed; keys left out take
+	// their defaults (see registry.ChannelFailover).
+	Failover *registry.ChannelFailover `json:"failover,omitempty"`
 }
 
 // ChannelView is how the admin API shows a channel: its settings without
@@ -63,6 +67,8 @@ type ChannelView struct {
 	FlushDelay       string `json:"flush_delay"`
 	// Carriers this account reaches; empty: every carrier.
 	Carriers []string `json:"carriers"`
+	// Failover is the channel's failover section, defaults filled in.
+	Failover registry.ChannelFailover `json:"failover"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// State is "active" or "deleted" (links stopped, queue kept).
@@ -103,6 +109,9 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
 		Carriers: b.Carriers,
+	}
+	if b.Failover != nil {
+		ch.Failover = cloneFailover(*b.Failover)
 	}
 	for _, f := range []struct {
 		name string
@@ -152,7 +161,24 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 	if b.MsgSrc == b.SPID {
 		b.MsgSrc = ""
 	}
+	f := cloneFailover(ch.Failover)
+	b.Failover = &f
 	return b
+}
+
+// cloneFailover copies f, sharing nothing with it, so that a snapshot's
+// channel is never changed through a body or a view.
+func cloneFailover(f registry.ChannelFailover) registry.ChannelFailover {
+	if f.NoLinkFor != nil {
+		d := *f.NoLinkFor
+		f.NoLinkFor = &d
+	}
+	if f.FailureShare != nil {
+		v := *f.FailureShare
+		f.FailureShare = &v
+	}
+	f.ProblemResults = slices.Clone(f.ProblemResults)
+	return f
 }
 
 // channelView renders ch; ready is the readiness of this replica's links
@@ -166,7 +192,9 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
 		FlushDelay: durationText(ch.FlushDelay), Carriers: nonNil(ch.Carriers), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
+		Failover: cloneFailover(ch.Failover),
 	}
+	v.Failover.FillDefaults(func(string) bool { return false }) // a record stored before the section
 	if ch.Deleted() {
 		v.State = ChannelDeleted
 		v.DeletedAt = &webhook.Time{Time: *ch.State.DeletedAt}

@@ -21,6 +21,11 @@ type ReadyResponse struct {
 	// Channels maps every active channel to true when at least one
 	// link is logged in (absent when the process runs no sender).
 	Channels map[string]bool `json:"channels,omitempty"`
+	// FailedOver maps each channel that is failed over (it takes no new
+	// traffic: see README "Failover") to the rule that tripped it:
+	// no_link, problem_result or failure_share. Detail only: a failed
+	// over channel does not make the replica not ready by itself.
+	FailedOver map[string]string `json:"failed_over,omitempty"`
 }
 
 // healthz handles GET /healthz: the process is alive and serving HTTP.
@@ -55,6 +60,11 @@ func (s *Server) readyz(c *gin.Context) {
 			if !ready[name] {
 				out.Status = "not_ready"
 			}
+		}
+	}
+	if s.failover != nil {
+		if down := s.failover.DownChannels(); len(down) > 0 {
+			out.FailedOver = down
 		}
 	}
 	code := http.StatusOK

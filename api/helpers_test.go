@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/config"
+	"github.com/smsbridge/smsbridge/internal/failover"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/testenv"
@@ -197,6 +198,7 @@ type harness struct {
 	logs      *testenv.LogBuffer
 	audit     *testenv.LogBuffer // the registry's log
 	readiness *fakeReadiness
+	failover  *failover.Monitor // real, on the harness's store; no channel until a test sets rules
 	canceller *fakeCanceller
 	hub       *wake.Hub
 }
@@ -231,10 +233,15 @@ func newHarnessWith(t testing.TB, env *testenv.RedisEnv, opts store.Options, mut
 		hub:       wake.New("cm1", "cm2"),
 	}
 	h.registry = newRegistry(t, env, su, zerolog.New(h.audit).Level(zerolog.InfoLevel))
+	var err error
+	h.failover, err = failover.NewMonitor(failover.Config{Store: h.store, Owner: "api-test", Logger: zerolog.New(h.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.srv = New(Deps{
 		Store: h.store, Registry: h.registry, Config: cfg, Metrics: h.metrics,
 		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
-		Canceller: h.canceller, Readiness: h.readiness, Wake: h.hub,
+		Canceller: h.canceller, Readiness: h.readiness, Failover: h.failover, Wake: h.hub,
 		Router: routing.New(routing.Deps{Snapshot: h.registry.Snapshot, Carriers: su.carriers}),
 	})
 	h.ts = httptest.NewServer(h.srv.Handler())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -91,10 +92,21 @@ func patchBody(cur any, patch map[string]any, out any) (map[string]any, error) {
 }
 
 // givenIn reports whether a member is in m: a field the client set, as
-// opposed to one left out (which takes its default).
+// opposed to one left out (which takes its default). A dotted key
+// ("failover.window") names a member of a nested object.
 func givenIn(m map[string]any) func(key string) bool {
 	return func(key string) bool {
-		_, ok := m[key]
-		return ok
+		cur := m
+		for {
+			head, rest, nested := strings.Cut(key, ".")
+			v, ok := cur[head]
+			if !ok || !nested {
+				return ok
+			}
+			if cur, ok = v.(map[string]any); !ok {
+				return false
+			}
+			key = rest
+		}
 	}
 }

@@ -52,6 +52,14 @@ type Readiness interface {
 	ChannelsReady() map[string]bool
 }
 
+// FailedOver reports the channels failed over (failover.Monitor
+// implements it).
+type FailedOver interface {
+	// DownChannels maps each channel failed over to the rule that
+	// tripped it.
+	DownChannels() map[string]string
+}
+
 // Deps are what the API needs. Store, Registry, Config and Logger are
 // required; Metrics, Canceller and Readiness may be nil (no metrics;
 // cancels of submitted segments fail with "no_canceller"; readyz checks
@@ -79,6 +87,9 @@ type Deps struct {
 	// Router without carrier lookup nor failover (every number of unknown
 	// carrier, every channel up).
 	Router *routing.Router
+	// Failover tells GET /readyz which channels are failed over; nil:
+	// none shown.
+	Failover FailedOver
 	// Wake is the process's shared wake-up signals: JobsQueued after
 	// every request queued, so the sender of this process starts at once
 	// instead of at its next poll, and EventsReady after an admin replay.
@@ -94,6 +105,7 @@ type Server struct {
 	metrics   *metrics.Metrics
 	canceller Canceller
 	readiness Readiness
+	failover  FailedOver
 	wake      *wake.Hub
 	router    *routing.Router
 
@@ -128,6 +140,7 @@ func New(deps Deps) *Server {
 		metrics:   deps.Metrics,
 		canceller: deps.Canceller,
 		readiness: deps.Readiness,
+		failover:  deps.Failover,
 		wake:      deps.Wake,
 		maxBody:   cfg.HTTP.MaxBodyBytes,
 		splitter: content.NewSplitter(content.Options{

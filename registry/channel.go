@@ -57,6 +57,10 @@ type Channel struct {
 	// Carriers are the carriers this account reaches ("cmcc", "cucc",
 	// "ctcc", "cbn"; several for an aggregator). Empty: every carrier.
 	Carriers []string `yaml:"carriers" json:"carriers"`
+	// Failover says when the channel counts as failed, so that its
+	// traffic goes to the next channel group of the tenants' routes (see
+	// ChannelFailover).
+	Failover ChannelFailover `yaml:"failover" json:"failover"`
 
 	// State is kept by the registry, never read from config.yaml.
 	State ChannelState `yaml:"-" json:"state"`

@@ -78,6 +78,7 @@ func (ch *Channel) FillDefaults(given func(key string) bool) {
 	setDefaultDur(&ch.IdleInterval, cmpp.DefaultIdleInterval, given("idle_interval"))
 	setDefaultDur(&ch.ConnectTimeout, cmpp.DefaultConnectTimeout, given("connect_timeout"))
 	setDefaultDur(&ch.FlushDelay, cmpp.DefaultFlushDelay, false)
+	ch.Failover.FillDefaults(func(key string) bool { return given("failover." + key) })
 }
 
 // DefaultLinks is the number of links of a channel that sets none.
@@ -184,6 +185,7 @@ func (ch *Channel) Validate(o ValidateOptions) error {
 		link = dropField(link, "Version") // reported above with the accepted spellings
 	}
 	p = append(p, renameFields(link, linkKeys)...)
+	p = append(p, ch.Failover.validate()...)
 	return p.err()
 }
 

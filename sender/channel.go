@@ -39,6 +39,26 @@ type Deps struct {
 	// builds it from the registry snapshot; it must be cheap and must not
 	// block.
 	CMPPMO func(channel, dest string) (account, destID string, ok bool)
+	// Health, when set, is the channels' failover health
+	// (failover.Monitor): a channel it reports down leases no new job;
+	// its problem Results are retried, not failed; and every SUBMIT
+	// outcome and matched report is counted in it.
+	Health Health
+}
+
+// Health is the failover view of the channels the sender consults and
+// feeds. Its methods must be cheap and must not block: they run on the
+// send path.
+type Health interface {
+	// Down reports whether channel is failed over.
+	Down(channel string) bool
+	// ProblemResult reports whether a SUBMIT_RESP Result means a problem
+	// of the channel (the segment was not accepted: retry it).
+	ProblemResult(channel string, result uint32) bool
+	// Count adds outcomes: SUBMITs accepted, refused for good or
+	// unanswered, answered with a problem Result; reports matched, of
+	// which failed.
+	Count(channel string, accepted, refused, problems, reports, failedReports int)
 }
 
 // Channel sends one channel's queue through a pool of links. Create it
@@ -110,6 +130,7 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 			c.beforeReports()
 		}
 		outs, err := c.deps.Store.Reports(ctx, c.set.Name, reps)
+		c.countReports(reps, outs)
 		for _, o := range outs {
 			if o.EventID != "" {
 				c.eventsCreated()

@@ -21,6 +21,14 @@
 // ending segments past the report wait is not the sender's work: the
 // maintainer (internal/maintain) does it, once per channel per process.
 //
+// With Deps.Health (internal/failover), a channel failed over leases no
+// new job (jobs in hand are still sent); a SUBMIT answered with one of
+// the channel's problem Results is scheduled again (reason
+// channel_problem, the link-loss back-off and cap) instead of failing,
+// since the ISMG refused it for a reason of the channel, not of the
+// number; and every outcome and matched report is counted in memory for
+// the failover rules.
+//
 // Status reports and MO messages arrive as DELIVERs on any link; the
 // handler stores them (batched too) before the link sends DELIVER_RESP, so
 // a report is acknowledged only once it is durable. While a channel drains

@@ -18,7 +18,7 @@ func (c *Channel) lease(ctx context.Context) {
 	poll := backoffCounter{base: time.Millisecond, max: c.set.IdlePoll}
 	fail := backoffCounter{base: 100 * time.Millisecond, max: 5 * time.Second}
 	for ctx.Err() == nil {
-		if !c.Ready() {
+		if !c.Ready() || c.down() {
 			c.idle(ctx, c.set.IdlePoll)
 			continue
 		}
@@ -60,6 +60,10 @@ func (c *Channel) lease(ctx context.Context) {
 		}
 	}
 }
+
+// down reports whether the channel is failed over (Deps.Health): it then
+// leases nothing, and what is queued waits or is moved to other channels.
+func (c *Channel) down() bool { return c.deps.Health != nil && c.deps.Health.Down(c.set.Name) }
 
 // idle waits for d, a JobsQueued signal of the channel, or the end of
 // ctx.

@@ -37,6 +37,7 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 			c.deps.Metrics.Submits.WithLabelValues(c.set.Name, o.label).Inc()
 		}
 	}
+	c.countOutcomes(batch)
 	fail := backoffCounter{base: 50 * time.Millisecond, max: 2 * time.Second}
 	for len(done) > 0 {
 		sum, err := c.deps.Store.Submitted(ctx, c.set.Name, done)
@@ -77,6 +78,49 @@ func (c *Channel) record(ctx context.Context, batch []outcome) ([]struct{}, erro
 		c.inHand.remove(o.id, o.lease)
 	}
 	return nil, nil
+}
+
+// countOutcomes adds a batch of SUBMIT outcomes to Deps.Health.
+// Retries other than problem Results (Result 8, lost link, shutdown) say
+// nothing about the channel's failure share and are not counted.
+func (c *Channel) countOutcomes(batch []outcome) {
+	if c.deps.Health == nil {
+		return
+	}
+	var accepted, refused, problems int
+	for _, o := range batch {
+		switch {
+		case o.problem:
+			problems++
+		case o.done == nil:
+		case o.done.Result == 0 && !o.done.Unknown:
+			accepted++
+		default:
+			refused++
+		}
+	}
+	c.deps.Health.Count(c.set.Name, accepted, refused, problems, 0, 0)
+}
+
+// countReports adds the matched reports of a batch (outs answers reps in
+// order) to Deps.Health: those with a Stat other than DELIVRD failed.
+func (c *Channel) countReports(reps []store.ReportIn, outs []store.ReportOutcome) {
+	if c.deps.Health == nil || len(outs) != len(reps) {
+		return
+	}
+	var matched, failed int
+	for i, o := range outs {
+		if o.Result != store.ReportMatched {
+			continue
+		}
+		matched++
+		if reps[i].Stat != store.CMPPStatDelivered {
+			failed++
+		}
+	}
+	if matched > 0 {
+		c.deps.Health.Count(c.set.Name, 0, 0, 0, matched, failed)
+	}
 }
 
 // collided logs and counts the Msg_Id collisions of one Submitted call: the

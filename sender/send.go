@@ -17,8 +17,11 @@ type outcome struct {
 	done  *store.SubmitOutcome
 	retry *store.RetryJob
 	label string // metrics label: CMPP Result, "timeout" or "link_lost"
-	id    store.JobID
-	lease int // the job's attempts count: which lease of id this is (see inHand)
+	// problem marks a problem Result of the channel (Deps.Health): not
+	// accepted, retried.
+	problem bool
+	id      store.JobID
+	lease   int // the job's attempts count: which lease of id this is (see inHand)
 }
 
 // send submits one job on link and classifies the result.
@@ -43,6 +46,19 @@ func (c *Channel) send(ctx context.Context, link *cmpp.Link, j store.Job) outcom
 		wait := backoff.Delay(c.set.FlowControlBackoff, c.set.FlowControlMaxBackoff, j.Attempts-1)
 		return outcome{id: j.ID, label: label, retry: &store.RetryJob{
 			ID: j.ID, At: time.Now().Add(wait), Reason: "flow_control"}}
+	case errors.As(err, &rerr) && c.deps.Health != nil && c.deps.Health.ProblemResult(c.set.Name, rerr.Result):
+		// A channel problem, not a bad number: the SUBMIT was refused,
+		// so the segment is scheduled again (and failover may move it
+		// to another channel). It fails only after LinkLossRetries
+		// leases, so a channel that answers it forever does not hold
+		// it forever.
+		label := strconv.FormatUint(uint64(rerr.Result), 10)
+		if j.Attempts > c.set.LinkLossRetries {
+			return outcome{id: j.ID, label: label, done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}
+		}
+		wait := backoff.Delay(c.set.LinkLossBackoff, c.set.LinkLossMaxBackoff, j.Attempts-1)
+		return outcome{id: j.ID, label: label, problem: true, retry: &store.RetryJob{
+			ID: j.ID, At: time.Now().Add(wait), Reason: "channel_problem"}}
 	case errors.As(err, &rerr):
 		return outcome{id: j.ID, label: strconv.FormatUint(uint64(rerr.Result), 10),
 			done: &store.SubmitOutcome{Job: j.ID, Result: rerr.Result}}

@@ -52,6 +52,9 @@ import (
 //	{sb:ch}:mo:<key>        HASH   MO long-message parts (TTL MOPartTTL)
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
+//	{sb:ch}:health          HASH   failover health of the channel, shared by the replicas (see health.go)
+//	{sb:ch}:hstat           HASH   failover counters per second "<unix s>:<a|s|p|r|f>" -> count (pruned past the window)
+//	{sb:ch}:mover           STRING owner of the failover mover's lock (TTL: the lock's lease)
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
 //	{sb:ch}:cq:<account>    ZSET   CMPP account's ready DELIVER entries: entry id -> enqueue time (ms)
 //	{sb:ch}:cql:<account>   ZSET   CMPP account's leased entries: entry id -> lease deadline (ms)
@@ -118,6 +121,9 @@ const (
 	sfxCMPPQ   = ":cq:"
 	sfxCMPPL   = ":cql:"
 	sfxCMPPD   = ":cqd:"
+	sfxHealth  = ":health"
+	sfxHStat   = ":hstat"
+	sfxMover   = ":mover"
 	// sfxWake follows the prefix, not the tag: a pub/sub channel.
 	sfxWake = ":cmpp:wake"
 )
@@ -239,6 +245,16 @@ func (k Keys) Dedup(channel, deliverMsgID string) string {
 // and the adaptive rate, storm start and growth state of flow control
 // (see flow.go).
 func (k Keys) Flow(channel string) string { return k.Tag(channel) + sfxFlow }
+
+// Health returns the channel's failover health hash (see HealthTick).
+func (k Keys) Health(channel string) string { return k.Tag(channel) + sfxHealth }
+
+// HealthStats returns the channel's failover counters, one field per
+// second and kind (see HealthTick).
+func (k Keys) HealthStats(channel string) string { return k.Tag(channel) + sfxHStat }
+
+// Mover returns the lock of the channel's failover mover (see TakeMover).
+func (k Keys) Mover(channel string) string { return k.Tag(channel) + sfxMover }
 
 // Void marks a request id whose create call failed and was settled as
 // "not stored": create.lua does nothing for a voided id.

@@ -108,4 +108,7 @@ var (
 	scriptLinkTake     = loadLua("link_take", false)
 	scriptLinkRenew    = loadLua("link_renew", false)
 	scriptMsgSeq       = loadLua("msg_seq", false)
+	scriptHealthTick   = loadLua("health_tick", false)
+	scriptMoverLock    = loadLua("mover_lock", false)
+	scriptMoverUnlock  = loadLua("mover_unlock", false)
 )

@@ -31,7 +31,8 @@
 //   - Every PDU other than CONNECT before login closes the connection; so does
 //     a second CONNECT, a frame that cannot be framed or decoded, or an
 //     unknown Command_Id.
-//   - SUBMIT checks, in order: Faults.ForceResult; Dest_terminal_Id (every
+//   - SUBMIT checks, in order: Faults.ForceResult; Faults.ResultRatio
+//     (a random share answered Faults.RatioResult); Dest_terminal_Id (every
 //     number non-empty, digits with an optional leading '+', 3..21
 //     characters; any non-empty value for pseudo numbers) else Result 13;
 //     Src_Id prefix else Result 10; Msg_src, when not empty, must be the

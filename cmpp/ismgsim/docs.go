@@ -72,6 +72,10 @@ type FaultsDoc struct {
 	DropResponseRatio float64           `json:"drop_response_ratio"`     // Faults.DropResponseRatio, 0..1
 	ResponseDelay     string            `json:"response_delay"`          // Faults.ResponseDelay, e.g. "250ms"
 	ForceResult       uint32            `json:"force_result"`            // Faults.ForceResult
+	ResultRatio       float64           `json:"result_ratio"`            // Faults.ResultRatio, 0..1
+	RatioResult       uint32            `json:"ratio_result"`            // Faults.RatioResult
+	NoReportRatio     float64           `json:"no_report_ratio"`         // Faults.NoReportRatio, 0..1
+	FailReportRatio   float64           `json:"fail_report_ratio"`       // Faults.FailReportRatio, 0..1
 	CloseLinksEvery   string            `json:"close_links_every"`       // Faults.CloseLinksEvery, e.g. "30s"
 	ReportBeforeResp  bool              `json:"report_before_resp"`      // Faults.ReportBeforeResp
 	StatOverride      map[string]string `json:"stat_override,omitempty"` // Faults.StatOverride: dest → Stat
@@ -82,9 +86,17 @@ type FaultsDoc struct {
 // Faults validates and converts the document.
 func (d FaultsDoc) Faults() (Faults, error) {
 	f := Faults{DropResponseRatio: d.DropResponseRatio, ForceResult: d.ForceResult,
+		ResultRatio: d.ResultRatio, RatioResult: d.RatioResult, NoReportRatio: d.NoReportRatio,
+		FailReportRatio:  d.FailReportRatio,
 		ReportBeforeResp: d.ReportBeforeResp, StatOverride: d.StatOverride, Silent: d.Silent}
-	if f.DropResponseRatio < 0 || f.DropResponseRatio > 1 {
-		return Faults{}, fmt.Errorf("drop_response_ratio %v outside 0..1", f.DropResponseRatio)
+	for _, r := range []struct {
+		key string
+		v   float64
+	}{{"drop_response_ratio", f.DropResponseRatio}, {"result_ratio", f.ResultRatio},
+		{"no_report_ratio", f.NoReportRatio}, {"fail_report_ratio", f.FailReportRatio}} {
+		if r.v < 0 || r.v > 1 {
+			return Faults{}, fmt.Errorf("%s %v outside 0..1", r.key, r.v)
+		}
 	}
 	var err error
 	if f.ResponseDelay, err = parseDuration("response_delay", d.ResponseDelay); err != nil {
@@ -111,7 +123,8 @@ func (d FaultsDoc) Faults() (Faults, error) {
 // faultsDocOf converts Faults to its document.
 func faultsDocOf(f Faults) FaultsDoc {
 	d := FaultsDoc{DropResponseRatio: f.DropResponseRatio, ForceResult: f.ForceResult,
-		ReportBeforeResp: f.ReportBeforeResp, StatOverride: f.StatOverride, Silent: f.Silent}
+		ResultRatio: f.ResultRatio, RatioResult: f.RatioResult, NoReportRatio: f.NoReportRatio,
+		FailReportRatio: f.FailReportRatio, ReportBeforeResp: f.ReportBeforeResp, StatOverride: f.StatOverride, Silent: f.Silent}
 	if f.ResponseDelay > 0 {
 		d.ResponseDelay = f.ResponseDelay.String()
 	}

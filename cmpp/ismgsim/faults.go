@@ -20,6 +20,20 @@ type Faults struct {
 	// (no report follows). On 2.0 links, whose Result is one byte, values
 	// above 255 are sent as 255.
 	ForceResult uint32
+	// ResultRatio is the share (0..1) of SUBMITs answered with
+	// RatioResult instead of the checks' Result (no report follows); it
+	// applies when ForceResult is 0. A rising share of refusals, drawn
+	// at random per SUBMIT.
+	ResultRatio float64
+	// RatioResult is the Result of ResultRatio's SUBMITs; 0 leaves
+	// ResultRatio without effect.
+	RatioResult uint32
+	// NoReportRatio is the share (0..1) of accepted SUBMITs whose status
+	// reports are never sent (an ISMG that loses reports).
+	NoReportRatio float64
+	// FailReportRatio is the share (0..1) of status reports whose Stat is
+	// "UNDELIV" (a failing report), drawn per report after StatOverride.
+	FailReportRatio float64
 	// CloseLinksEvery closes every link of every account periodically;
 	// 0 = never.
 	CloseLinksEvery time.Duration
@@ -49,6 +63,9 @@ func (f Faults) clone() Faults {
 		f.FixedMsgID = &id
 	}
 	f.DropResponseRatio = min(max(f.DropResponseRatio, 0), 1)
+	f.ResultRatio = min(max(f.ResultRatio, 0), 1)
+	f.NoReportRatio = min(max(f.NoReportRatio, 0), 1)
+	f.FailReportRatio = min(max(f.FailReportRatio, 0), 1)
 	f.ResponseDelay = max(f.ResponseDelay, 0)
 	f.CloseLinksEvery = max(f.CloseLinksEvery, 0)
 	return f

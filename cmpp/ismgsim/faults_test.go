@@ -251,3 +251,46 @@ func TestFaultFixedMsgID(t *testing.T) {
 		t.Fatal("Msg_Id still 0 after clearing the fault")
 	}
 }
+
+// The failure-share knobs: at ratio 1 every SUBMIT is refused with
+// RatioResult, every report fails or none is sent; at 0 nothing changes.
+func TestFaultRatios(t *testing.T) {
+	s := newTestServer(t, Config{ReportDelay: time.Millisecond})
+	c := loginRaw(t, s, cmpp.V30)
+
+	s.SetFaults(Faults{ResultRatio: 1, RatioResult: 9})
+	if resp, _ := c.submit(reportSubmit()); resp.Result != 9 {
+		t.Fatalf("ResultRatio 1: Result %d, want 9", resp.Result)
+	}
+	s.SetFaults(Faults{ResultRatio: 1}) // no RatioResult: no effect
+	if resp, _ := c.submit(testSubmit()); resp.Result != 0 {
+		t.Fatalf("ResultRatio without RatioResult: Result %d, want 0", resp.Result)
+	}
+
+	s.SetFaults(Faults{FailReportRatio: 1})
+	if resp, _ := c.submit(reportSubmit("13800138000")); resp.Result != 0 {
+		t.Fatalf("Result %d", resp.Result)
+	}
+	ds, _ := c.recvDelivers(1, true)
+	if r, err := ds[0].Report(); err != nil || r.Stat != "UNDELIV" {
+		t.Fatalf("FailReportRatio 1: report %+v %v, want UNDELIV", r, err)
+	}
+
+	s.SetFaults(Faults{NoReportRatio: 1})
+	if resp, _ := c.submit(reportSubmit("13800138000")); resp.Result != 0 {
+		t.Fatalf("Result %d", resp.Result)
+	}
+	c.nextIsActiveTestResp() // no report came before it
+	if got := s.Counts()[testSPID]; got.ReportsPending != 0 || got.Rejected != 1 {
+		t.Fatalf("counts %+v", got)
+	}
+
+	d := faultsDocOf(Faults{ResultRatio: 0.25, RatioResult: 10, NoReportRatio: 0.5, FailReportRatio: 0.75})
+	f, err := d.Faults()
+	if err != nil || f.ResultRatio != 0.25 || f.RatioResult != 10 || f.NoReportRatio != 0.5 || f.FailReportRatio != 0.75 {
+		t.Fatalf("doc round trip %+v %v", f, err)
+	}
+	if _, err := (FaultsDoc{NoReportRatio: 2}).Faults(); err == nil {
+		t.Fatal("no_report_ratio 2 accepted")
+	}
+}

@@ -89,6 +89,9 @@ func (l *link) handleSubmit(seq uint32, sub *cmpp.Submit, sess *session) error {
 
 	st.submits.Add(1)
 	result := f.ForceResult
+	if result == 0 && f.RatioResult != 0 && f.ResultRatio > 0 && rand.Float64() < f.ResultRatio {
+		result = f.RatioResult
+	}
 	if result == 0 {
 		result = checkSubmit(sub, acct.cfg.Load(), acct.spID)
 	}
@@ -128,7 +131,8 @@ func (l *link) handleSubmit(seq uint32, sub *cmpp.Submit, sess *session) error {
 			Strs("dest", sub.DestTerminalIDs).Uint8("pk_total", sub.PkTotal).Uint8("pk_number", sub.PkNumber).
 			Msg("SUBMIT")
 	}
-	if result == cmpp.ResultOK && sub.RegisteredDelivery == 1 {
+	if result == cmpp.ResultOK && sub.RegisteredDelivery == 1 &&
+		(f.NoReportRatio == 0 || rand.Float64() >= f.NoReportRatio) {
 		l.scheduleReports(sub, id, now, f)
 	}
 
@@ -155,6 +159,9 @@ func (l *link) scheduleReports(sub *cmpp.Submit, id cmpp.MsgID, now time.Time, f
 		stat, ok := f.StatOverride[dest]
 		if !ok {
 			stat = srv.statMix.pick()
+			if f.FailReportRatio > 0 && rand.Float64() < f.FailReportRatio {
+				stat = "UNDELIV"
+			}
 		}
 		j := &deliverJob{
 			acct: acct, kind: jobReport, prefer: l, id: srv.ids.next(1, now),

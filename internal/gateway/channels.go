@@ -49,7 +49,7 @@ func (s *Gateway) newChannel(ch *registry.Channel) (*sender.Channel, sender.Sett
 	c, err := sender.NewChannel(set, sender.Deps{
 		Store: s.store, Metrics: s.metrics, Owner: s.owner, Wake: s.wake,
 		Logger: s.log.With().Str("component", "sender").Logger(),
-		CMPPMO: s.cmppMO,
+		CMPPMO: s.cmppMO, Health: s.health,
 	})
 	return c, set, err
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmppserver"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/carrier"
+	"github.com/smsbridge/smsbridge/internal/failover"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
 	"github.com/smsbridge/smsbridge/internal/routing"
@@ -61,6 +62,7 @@ type Gateway struct {
 	wake      *wake.Hub
 	maintain  *maintain.Maintainer
 	senders   *sender.Service
+	health    *failover.Monitor // channel failover health, fed by the senders
 	webhooks  *webhook.Dispatcher
 	api       *api.Server
 	http      *http.Server
@@ -75,9 +77,6 @@ type Gateway struct {
 type Options struct {
 	// Version goes into logs and the webhook User-Agent.
 	Version string
-	// Down, when set, tells the routing which channels are failed over
-	// (nil: none).
-	Down func(channel string) bool
 }
 
 // New builds every part from cfg and starts listening (so Addr is known),
@@ -160,7 +159,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	whCfg.Version, whCfg.Metrics = s.version, s.metrics
 	whCfg.Logger = log // the dispatcher adds component=webhook
 	s.webhooks = webhook.New(whCfg)
-	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: s.carriers.Carriers, Down: opts.Down})
+	// Channels the failover monitor (built with the senders) finds failed
+	// over are skipped by the routing.
+	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: s.carriers.Carriers, Down: s.health.Down})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
 		Registry:  s.reg,
@@ -169,6 +170,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Logger:    log.With().Str("component", "api").Logger(),
 		Canceller: cancelAdapter{s.senders},
 		Readiness: s.senders,
+		Failover:  s.health,
 		Wake:      s.wake,
 		Router:    s.router,
 	})
@@ -285,6 +287,10 @@ func (s *Gateway) startSimulator() error {
 func (s *Gateway) buildSenders(snap *registry.Snapshot) error {
 	host, _ := os.Hostname()
 	s.owner = host + "-" + uuid.NewString()[:8]
+	if err := s.newHealth(); err != nil {
+		return err
+	}
+	s.healthRules(snap)
 	running, refused := map[string]sender.Settings{}, map[string]sender.Settings{}
 	var chans []*sender.Channel
 	for _, ch := range snap.Channels() {
@@ -361,6 +367,8 @@ func (s *Gateway) Run(ctx context.Context) error {
 	}()
 	sendersDone, webhooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(sendersDone); _ = s.senders.Run(sendCtx) }()
+	healthDone := make(chan struct{})
+	go func() { defer close(healthDone); s.health.Run(sendCtx) }()
 	go func() { defer close(reconcilerDone); s.reconcile.run(recCtx, drainCtx) }()
 	go func() { defer close(webhooksDone); _ = s.webhooks.Run(hookCtx) }()
 	// The maintainer stops with the webhooks: until then, what it
@@ -412,6 +420,7 @@ func (s *Gateway) Run(ctx context.Context) error {
 		<-sendersDone // prompt once the drain is ended
 	}
 	<-reconcilerDone // the senders' end includes the channels it was draining
+	<-healthDone     // ends with the senders' context
 	stopWebhooks()
 	<-webhooksDone // bounded by the dispatcher's stop grace
 	<-maintainDone // a pass in progress ends with its context

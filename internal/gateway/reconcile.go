@@ -85,6 +85,7 @@ func (r *reconciler) reconcile(drainCtx context.Context, snap *registry.Snapshot
 		}
 	}
 	r.withData = withData
+	gw.healthRules(snap)
 	gw.webhooks.SetBatchSize(webhookLeaseSize(snap))
 
 	want := map[string]bool{}

@@ -45,6 +45,13 @@ type Metrics struct {
 	MsgIDCollisions *prometheus.CounterVec
 	// MO counts completed MO messages by channel.
 	MO *prometheus.CounterVec
+	// FailoverSwitches counts a channel's failover transitions by rule
+	// (no_link, problem_result, failure_share) and direction (down, up),
+	// counted by the replica that performed each.
+	FailoverSwitches *prometheus.CounterVec
+	// ChannelDown is 1 while a channel is failed over, 0 otherwise, as
+	// this replica last saw it.
+	ChannelDown *prometheus.GaugeVec
 	// Webhooks counts delivery attempts by event type and outcome:
 	// delivered, retry, dead, no_callback, deferred (see webhook.Config).
 	Webhooks *prometheus.CounterVec
@@ -96,6 +103,12 @@ func New() *Metrics {
 		MO: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsbridge_mo_messages_total", Help: "Completed (reassembled) MO messages.",
 		}, []string{"channel"}),
+		FailoverSwitches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_failover_switches_total", Help: "Channel failover transitions by rule and direction (down, up), counted once in the cluster.",
+		}, []string{"channel", "rule", "direction"}),
+		ChannelDown: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "smsbridge_channel_down", Help: "1 while the channel is failed over (it takes no new traffic).",
+		}, []string{"channel"}),
 		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsbridge_webhooks_total", Help: "Webhook delivery attempts by outcome.",
 		}, []string{"type", "outcome"}),
@@ -112,7 +125,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
-		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.Webhooks, m.WebhookDuration,
+		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.FailoverSwitches, m.ChannelDown, m.Webhooks, m.WebhookDuration,
 		m.CarrierLookups,
 	)
 	return m

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/smsbridge/smsbridge/registry"
 )
@@ -194,4 +195,36 @@ func defaultRule(p *plan, c string) string {
 		}
 	}
 	return ""
+}
+
+// RerouteTimeout bounds the carrier lookup of one Reroute call.
+const RerouteTimeout = 5 * time.Second
+
+// Reroute returns the channel of each of numbers of tenant as a new
+// request of theirs would be routed now (failed-over channels skipped):
+// the target of the failover mover (failover.Config.Reroute). A number
+// that cannot be routed now (unknown or deleted tenant, no route, failed
+// carrier lookup) gets "": it stays where it is. When every group of a
+// route is down the first group is named, possibly the channel the
+// numbers are on: the mover keeps those.
+func (r *Router) Reroute(tenant string, numbers []string) []string {
+	out := make([]string, len(numbers))
+	snap := r.d.Snapshot()
+	t, ok := snap.Tenant(tenant)
+	if !ok {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), RerouteTimeout)
+	defer cancel()
+	// Route one by one only when the whole batch cannot be routed: one
+	// number without a route must not keep the others where they are.
+	if chans, err := r.RouteIn(ctx, snap, t, numbers, ""); err == nil {
+		return chans
+	}
+	for i, n := range numbers {
+		if chans, err := r.RouteIn(ctx, snap, t, []string{n}, ""); err == nil {
+			out[i] = chans[0]
+		}
+	}
+	return out
 }

@@ -241,3 +241,23 @@ func TestNewSnapshotRecompiles(t *testing.T) {
 		t.Fatalf("after the change: %v, want cm2", got)
 	}
 }
+
+// Reroute (the failover mover's target) routes as a new request would,
+// skipping what is down; numbers without a route, or of an unknown
+// tenant, stay ("").
+func TestReroute(t *testing.T) {
+	f := newFixture([]registry.Tenant{routedTenant()}, routedChannels()...)
+	f.down["cm1"] = true
+	got := f.r.Reroute("acme", []string{cm, cu})
+	if got[0] != "cm2" || got[1] != "agg" {
+		t.Fatalf("Reroute: %v, want [cm2 agg]", got)
+	}
+	tn := registry.Tenant{Name: "s", Channels: []string{"cm1"}, Routes: registry.Routes{"*": {{"cm1": 1}}}}
+	g := newFixture([]registry.Tenant{tn}, channel("cm1", "cmcc"))
+	if got := g.r.Reroute("s", []string{cm, cu}); got[0] != "cm1" || got[1] != "" {
+		t.Fatalf("Reroute with an unroutable number: %v, want [cm1 \"\"]", got)
+	}
+	if got := g.r.Reroute("nobody", []string{cm}); got[0] != "" {
+		t.Fatalf("Reroute of an unknown tenant: %v", got)
+	}
+}
