@@ -40,6 +40,9 @@ type ChannelBody struct {
 	// Failover says when the channel counts as failed; keys left out take
 	// their defaults (see registry.ChannelFailover).
 	Failover *registry.ChannelFailover `json:"failover,omitempty"`
+	// MaxLinks is the limit of logged-in links across every replica
+	// (0 = none).
+	MaxLinks int `json:"max_links"`
 }
 
 // ChannelView is how the admin API shows a channel: its settings without
@@ -69,6 +72,9 @@ type ChannelView struct {
 	Carriers []string `json:"carriers"`
 	// Failover is the channel's failover section, defaults filled in.
 	Failover registry.ChannelFailover `json:"failover"`
+	// MaxLinks is the limit of logged-in links across every replica
+	// (0 = none).
+	MaxLinks int `json:"max_links"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// State is "active" or "deleted" (links stopped, queue kept).
@@ -109,6 +115,7 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
 		Carriers: b.Carriers,
+		MaxLinks: b.MaxLinks,
 	}
 	if b.Failover != nil {
 		ch.Failover = cloneFailover(*b.Failover)
@@ -146,6 +153,7 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 		SrcID: ch.SrcID, ServiceID: ch.ServiceID, FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: ch.FeeUserType,
 		Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec, Transmissions: ch.Transmissions,
 		Carriers: ch.Carriers,
+		MaxLinks: ch.MaxLinks,
 	}
 	for _, f := range []struct {
 		d   registry.Duration
@@ -190,7 +198,7 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		FeeUserType: ch.FeeUserType, Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec,
 		ResponseTimeout: durationText(ch.ResponseTimeout), Transmissions: ch.Transmissions,
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
-		FlushDelay: durationText(ch.FlushDelay), Carriers: nonNil(ch.Carriers), ManagedBy: ch.State.ManagedBy, State: ChannelActive,
+		FlushDelay: durationText(ch.FlushDelay), Carriers: nonNil(ch.Carriers), MaxLinks: ch.MaxLinks, ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
 		Failover: cloneFailover(ch.Failover),
 	}

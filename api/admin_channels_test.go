@@ -87,6 +87,12 @@ func TestAdminChannels(t *testing.T) {
 	if !strings.Contains(e.Message, "secret") || !strings.Contains(e.Message, "version") {
 		t.Fatalf("message %q does not name every bad field", e.Message)
 	}
+	bad = cm3("cm3")
+	bad["max_links"] = -1
+	e = expectErr(t, h.admin(t, http.MethodPost, "/admin/channels", bad), 422, CodeInvalidField)
+	if !strings.Contains(e.Message, "max_links") {
+		t.Fatalf("message %q does not name max_links", e.Message)
+	}
 	expectErr(t, h.admin(t, http.MethodPost, "/admin/channels", cm3("cm1")), 409, CodeConflict)
 
 	// Created, then patched.
@@ -97,10 +103,13 @@ func TestAdminChannels(t *testing.T) {
 		v.ResponseTimeout != "5s" || v.State != ChannelActive || strings.Contains(string(r.body), "cm3-ismg-secret") {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
-	r = h.admin(t, http.MethodPatch, "/admin/channels/cm3", `{"window": 8, "secret": "cm3-ismg-secret-2", "response_timeout": null}`)
+	if v.MaxLinks != 0 {
+		t.Fatalf("create: max_links %d, want the default 0", v.MaxLinks)
+	}
+	r = h.admin(t, http.MethodPatch, "/admin/channels/cm3", `{"window": 8, "secret": "cm3-ismg-secret-2", "response_timeout": null, "max_links": 3}`)
 	v = ChannelView{}
 	r.json(t, &v)
-	if r.status != 200 || v.Window != 8 || v.SrcID != "1065800003" || v.ResponseTimeout == "5s" ||
+	if r.status != 200 || v.Window != 8 || v.MaxLinks != 3 || v.SrcID != "1065800003" || v.ResponseTimeout == "5s" ||
 		strings.Contains(string(r.body), "cm3-ismg-secret") {
 		t.Fatalf("patch: %d %s", r.status, r.body)
 	}

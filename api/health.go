@@ -26,6 +26,18 @@ type ReadyResponse struct {
 	// no_link, problem_result or failure_share. Detail only: a failed
 	// over channel does not make the replica not ready by itself.
 	FailedOver map[string]string `json:"failed_over,omitempty"`
+	// Detail maps a channel without a logged-in link to the reason when
+	// known: "no_link_slot" (its max_links are held by other replicas).
+	// Such a channel does not make the replica not ready: the replicas
+	// holding its slots send its queue.
+	Detail map[string]string `json:"detail,omitempty"`
+}
+
+// ReadinessDetail is implemented by a Readiness that can tell why a
+// channel has no logged-in link (the sender: ChannelsDetail).
+type ReadinessDetail interface {
+	// ChannelsDetail maps channels to the reason they have no link.
+	ChannelsDetail() map[string]string
 }
 
 // healthz handles GET /healthz: the process is alive and serving HTTP.
@@ -38,7 +50,9 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz handles GET /readyz: 200 when Redis serves every active channel
 // of the registry (store.Ready: on Redis Cluster, the master of each
 // channel's slot answers PING) and every one has a logged-in link, else
-// 503 with the details.
+// 503 with the details. A channel whose cluster link slots (max_links) are
+// all held by other replicas is shown in Detail ("no_link_slot") and does
+// not make the replica unready: the replicas holding them send its queue.
 func (s *Server) readyz(c *gin.Context) {
 	out := ReadyResponse{Status: "ready", Redis: "ok"}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), ReadyTimeout)
@@ -54,9 +68,20 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	if s.readiness != nil {
 		ready := s.readiness.ChannelsReady()
+		var detail map[string]string
+		if d, ok := s.readiness.(ReadinessDetail); ok {
+			detail = d.ChannelsDetail()
+		}
 		out.Channels = make(map[string]bool, len(names))
 		for _, name := range names {
 			out.Channels[name] = ready[name]
+			if why := detail[name]; why != "" && !ready[name] {
+				if out.Detail == nil {
+					out.Detail = map[string]string{}
+				}
+				out.Detail[name] = why
+				continue
+			}
 			if !ready[name] {
 				out.Status = "not_ready"
 			}

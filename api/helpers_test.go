@@ -116,8 +116,19 @@ func newRegistry(t testing.TB, env *testenv.RedisEnv, su *setup, log zerolog.Log
 
 // fakeReadiness stands for the sender's link pool.
 type fakeReadiness struct {
-	mu    sync.Mutex
-	ready map[string]bool
+	mu     sync.Mutex
+	ready  map[string]bool
+	detail map[string]string // ChannelsDetail
+}
+
+func (f *fakeReadiness) ChannelsDetail() map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]string, len(f.detail))
+	for k, v := range f.detail {
+		out[k] = v
+	}
+	return out
 }
 
 func (f *fakeReadiness) set(ch string, ok bool) {

@@ -36,6 +36,20 @@ func TestHealthAndReadiness(t *testing.T) {
 	if r.status != 503 || rd.Status != "not_ready" || rd.Redis != "ok" || !rd.Channels["cm1"] || rd.Channels["cm2"] {
 		t.Fatalf("readyz with cm2 down %d %s", r.status, r.body)
 	}
+	// No link because the channel's max_links are held by other
+	// replicas: said in detail, and the replica stays ready.
+	h.readiness.mu.Lock()
+	h.readiness.detail = map[string]string{"cm2": "no_link_slot"}
+	h.readiness.mu.Unlock()
+	r = h.do(t, http.MethodGet, "/readyz", "", nil)
+	rd = ReadyResponse{}
+	r.json(t, &rd)
+	if r.status != 200 || rd.Status != "ready" || rd.Channels["cm2"] || rd.Detail["cm2"] != "no_link_slot" {
+		t.Fatalf("readyz with cm2 without a link slot %d %s", r.status, r.body)
+	}
+	h.readiness.mu.Lock()
+	h.readiness.detail = nil
+	h.readiness.mu.Unlock()
 	// A channel the sender does not report at all is not ready either.
 	h.readiness.mu.Lock()
 	delete(h.readiness.ready, "cm2")

@@ -162,6 +162,11 @@ type Queue struct {
 	// worker died or stalled) is queued again; the next expiry makes it
 	// final 'unknown' with error code worker_lost. At least 1. Default 5.
 	MaxRecoveries int `yaml:"max_recoveries"`
+	// LinkSlotLease is how long a replica's link slot of a channel with
+	// max_links (and its liveness) lasts without a renewal (every third
+	// of it): a crashed replica's slots return within it. Default 15s
+	// (sender.DefaultSlotLease).
+	LinkSlotLease Duration `yaml:"link_slot_lease"`
 	// UsageRetention is how long a tenant's daily usage counters (GET
 	// /admin/tenants/{name}/usage) are kept. Default 400 days (9600h).
 	UsageRetention Duration `yaml:"usage_retention"`

@@ -38,6 +38,7 @@ func Defaults() *Config {
 			MaxRecoveries:      store.DefaultMaxRecoveries,
 			UsageRetention:     Duration(store.DefaultUsageRetention),
 			FlowControlTimeout: Duration(sender.DefaultFlowControlTimeout),
+			LinkSlotLease:      Duration(sender.DefaultSlotLease),
 		},
 		CMPPServer: cmppServerDefaults(),
 		Carriers:   carriersDefaults(),

@@ -66,7 +66,7 @@ func (c *Config) Validate() error {
 	zeroDurations(bad, "queue.", map[string]Duration{
 		"lease_ttl": c.Queue.LeaseTTL, "mapping_ttl": c.Queue.MappingTTL,
 		"report_wait": c.Queue.ReportWait, "retention": c.Queue.Retention,
-		"flow_control_timeout": c.Queue.FlowControlTimeout, "usage_retention": c.Queue.UsageRetention,
+		"flow_control_timeout": c.Queue.FlowControlTimeout, "link_slot_lease": c.Queue.LinkSlotLease, "usage_retention": c.Queue.UsageRetention,
 	})
 	if c.Queue.FlowControlRetries != 0 {
 		bad("queue.flow_control_retries", "removed: a segment now fails flow_control only after a Result 8 storm longer than queue.flow_control_timeout; delete the key")

@@ -37,6 +37,11 @@ type Channel struct {
 	// Numbers and durations take their defaults only when left out; an
 	// explicit 0 is an error (flush_delay excepted).
 	Links int `yaml:"links" json:"links"`
+	// MaxLinks is the account's limit of logged-in links across every
+	// replica (the operator's contract): replicas take link slots from
+	// Redis and share them fairly. 0 = no cluster limit (each replica
+	// runs Links links). Default 0.
+	MaxLinks int `yaml:"max_links" json:"max_links"`
 	// Window is the sliding window per link. Default 16.
 	Window int `yaml:"window" json:"window"`
 	// MaxSubmitsPerSec is the contracted rate across all replicas;

@@ -87,6 +87,10 @@ const DefaultLinks = 2
 // MaxLinks is the largest number of links of a channel.
 const MaxLinks = 64
 
+// MaxClusterLinks is the largest max_links of a channel (its links across
+// every replica).
+const MaxClusterLinks = 1000
+
 func setDefault(p *string, v string) {
 	if *p == "" {
 		*p = v
@@ -143,6 +147,9 @@ func (ch *Channel) Validate(o ValidateOptions) error {
 	}
 	if ch.Links < 1 || ch.Links > MaxLinks {
 		p.add("links", "must be 1..%d", MaxLinks)
+	}
+	if ch.MaxLinks < 0 || ch.MaxLinks > MaxClusterLinks {
+		p.add("max_links", "must be 0..%d (0 = no limit across replicas), not %d", MaxClusterLinks, ch.MaxLinks)
 	}
 	if ch.Window == 0 {
 		p.add("window", "must be positive")

@@ -82,6 +82,8 @@ type Channel struct {
 	mu    sync.Mutex
 	links []*cmpp.Link // index = slot; nil while down
 
+	slots *linkSlots // cluster link slots (Settings.MaxLinks > 0), else nil
+
 	ready atomic.Int32 // links logged in
 
 	drainEnd     chan struct{} // closed by EndDrain
@@ -120,6 +122,9 @@ func NewChannel(set Settings, deps Deps) (*Channel, error) {
 
 		drainEnd: make(chan struct{}),
 		links:    make([]*cmpp.Link, set.Links),
+	}
+	if set.MaxLinks > 0 {
+		c.slots = newLinkSlots(c)
 	}
 	c.collisionLog = c.log.Sample(&zerolog.BurstSampler{Burst: collisionLogBurst, Period: time.Second})
 	c.inHand.m = map[store.JobID]heldLease{}
@@ -161,6 +166,14 @@ func (c *Channel) Settings() Settings { return c.set }
 // Ready reports whether at least one link is logged in.
 func (c *Channel) Ready() bool { return c.ready.Load() > 0 }
 
+// NoLinkSlot reports whether the channel has a cluster link limit
+// (Settings.MaxLinks) and this replica holds none of its slots and has no
+// link logged in because its last take was refused: it sends nothing on
+// the channel, the replicas holding the slots do.
+func (c *Channel) NoLinkSlot() bool {
+	return c.slots != nil && !c.Ready() && c.slots.starved()
+}
+
 // Run sends until ctx is cancelled, then drains: it stops leasing, gives
 // back jobs not yet sent, waits (up to DrainTimeout) for in-flight
 // responses and stores them, and ends every link with TERMINATE. It
@@ -188,6 +201,11 @@ func (c *Channel) Run(ctx context.Context) error {
 	go func() { defer bg.Done(); c.reports.run(hard) }()
 	go func() { defer bg.Done(); c.acks.run(hard) }()
 	go func() { defer bg.Done(); c.heartbeat(hard) }()
+	if c.slots != nil {
+		// hard ends after every link has closed and given its slot back.
+		bg.Add(1)
+		go func() { defer bg.Done(); c.slots.run(hard) }()
+	}
 
 	var senders sync.WaitGroup // leaser and link slots: stop with ctx
 	senders.Add(1 + c.set.Links)
@@ -199,7 +217,7 @@ func (c *Channel) Run(ctx context.Context) error {
 
 	// Every worker has stopped and its outcome is stored: give back what
 	// was leased but never sent.
-	c.releaseUnsent()
+	c.releaseUnsent("shutdown")
 	hardCancel()
 	bg.Wait()
 	if n := c.unacked.Swap(0); n > 0 {
@@ -219,11 +237,12 @@ func (c *Channel) EndDrain() {
 	c.drainEndOnce.Do(func() { close(c.drainEnd) })
 }
 
-// releaseUnsent returns jobs still waiting for a worker to the queue. It
+// releaseUnsent returns jobs still waiting for a worker to the queue
+// (reason: the retry reason recorded). At shutdown it
 // does not use the drain context: after a drain timeout that has ended, and
 // these jobs were never sent, so giving them back at once (rather than
 // when their leases expire) costs nothing.
-func (c *Channel) releaseUnsent() {
+func (c *Channel) releaseUnsent(reason string) {
 	var back []store.Job
 	for {
 		select {
@@ -235,7 +254,7 @@ func (c *Channel) releaseUnsent() {
 		break
 	}
 	if len(back) > 0 {
-		c.giveBack(back, "shutdown")
+		c.giveBack(back, reason)
 	}
 }
 

@@ -39,6 +39,14 @@
 // arriving after TERMINATE) are left to the ISMG's resend and counted in
 // one log line as the channel stops.
 //
+// With Settings.MaxLinks (channels[].max_links) the account's logged-in
+// links are bounded across every replica: a link holds a slot from Redis
+// (store.TakeSharedSlot) from before it dials until after TERMINATE; one
+// renewal per channel every SlotLease/3 keeps the replica live and its
+// slots leased, and closes links whose lease was lost or that are above the
+// replica's fair share (linkslots.go). A replica without a slot leases
+// nothing for the channel.
+//
 // Delivery is at least once: a SUBMIT whose response was lost with its
 // link, or whose outcome was not stored before a crash, is sent again.
 package sender

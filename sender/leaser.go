@@ -19,6 +19,11 @@ func (c *Channel) lease(ctx context.Context) {
 	fail := backoffCounter{base: 100 * time.Millisecond, max: 5 * time.Second}
 	for ctx.Err() == nil {
 		if !c.Ready() || c.down() {
+			if !c.Ready() && c.slots != nil {
+				// Its links were revoked (no slot): what was leased for
+				// them goes back for the replicas that hold slots.
+				c.releaseUnsent("no_link_slot")
+			}
 			c.idle(ctx, c.set.IdlePoll)
 			continue
 		}

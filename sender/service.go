@@ -330,6 +330,25 @@ func (s *Service) ChannelsReady() map[string]bool {
 	return out
 }
 
+// ChannelsDetail maps the channels of the set that are not ready for a
+// known reason to it: "no_link_slot" when the channel's cluster link limit
+// (max_links) is held by other replicas, so this one sends nothing on it.
+func (s *Service) ChannelsDetail() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for name, in := range s.current {
+		if in.ch.NoLinkSlot() {
+			out[name] = DetailNoLinkSlot
+		}
+	}
+	return out
+}
+
+// DetailNoLinkSlot is the ChannelsDetail of a channel whose cluster link
+// slots are all held by other replicas (or above this one's share).
+const DetailNoLinkSlot = "no_link_slot"
+
 // Cancel sends CMPP_CANCEL for msgIDs on channel.
 func (s *Service) Cancel(ctx context.Context, channel string, msgIDs []string) ([]CancelResult, error) {
 	c := s.Channel(channel)

@@ -33,6 +33,7 @@ const (
 
 type serviceRig struct {
 	t    *testing.T
+	env  *testenv.RedisEnv
 	st   *store.Store
 	hub  *wake.Hub
 	sim  *ismgsim.Server
@@ -54,7 +55,7 @@ func newServiceRig(t *testing.T, channels ...*Channel) *serviceRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	r := &serviceRig{t: t, st: st, hub: wake.New(), sim: sim, done: make(chan struct{})}
+	r := &serviceRig{t: t, env: env, st: st, hub: wake.New(), sim: sim, done: make(chan struct{})}
 	r.deps = Deps{Store: st, Owner: "test-" + env.Prefix, Wake: r.hub, Metrics: metrics.New(),
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)}
 	r.svc, err = NewService(channels...)

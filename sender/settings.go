@@ -57,6 +57,15 @@ type Settings struct {
 	// (polling backs off from 1ms to it); Deps.Wake wakes the poller early.
 	// Default 100ms.
 	IdlePoll time.Duration
+	// MaxLinks is the account's limit of logged-in links across every
+	// replica (channels[].max_links): each link holds a slot from Redis,
+	// shared fairly by the live replicas (see linkSlots). 0 = no cluster
+	// limit: each replica runs Links links.
+	MaxLinks int
+	// SlotLease is how long a link slot, and a replica's liveness, lasts
+	// without a renewal (renewed every SlotLease/3): a crashed replica's
+	// slots return within it. Default DefaultSlotLease (15s).
+	SlotLease time.Duration
 	// DrainTimeout bounds the graceful stop: waiting for in-flight
 	// responses and TERMINATE. Default 10s.
 	DrainTimeout time.Duration
@@ -101,6 +110,10 @@ func (s Settings) withDefaults() (Settings, error) {
 	def(&s.ReconnectMaxBackoff, 30*time.Second)
 	def(&s.IdlePoll, 100*time.Millisecond)
 	def(&s.DrainTimeout, 10*time.Second)
+	def(&s.SlotLease, DefaultSlotLease)
+	if s.MaxLinks < 0 {
+		return s, errors.New("sender: MaxLinks must not be negative")
+	}
 	if s.MsgSrc == "" {
 		s.MsgSrc = s.Link.SPID
 	}

@@ -25,11 +25,24 @@ func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
 	cfg.Logger = log
 	label := strconv.Itoa(slot)
 	for ctx.Err() == nil {
-		c.setLinkState(label, cmpp.StateConnecting)
-		link, err := cmpp.Dial(ctx, cfg)
-		if err != nil {
-			if ctx.Err() != nil {
+		// With a cluster link limit the link holds a slot from before
+		// it dials until after it has closed; linkCtx ends when the slot
+		// is revoked (lost, or above this replica's share).
+		linkCtx := ctx
+		if c.slots != nil {
+			c.setLinkState(label, cmpp.StateClosed)
+			lc, ok := c.slots.acquire(ctx, slot)
+			if !ok {
 				break
+			}
+			linkCtx = lc
+		}
+		c.setLinkState(label, cmpp.StateConnecting)
+		link, err := cmpp.Dial(linkCtx, cfg)
+		if err != nil {
+			c.releaseSlot(slot)
+			if linkCtx.Err() != nil {
+				continue // shut down, or slot revoked while dialing
 			}
 			wait := retry.next()
 			ev := log.Warn()
@@ -44,9 +57,9 @@ func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
 		retry.reset()
 		log.Info().Str("version", link.Version().String()).Msg("link up")
 		c.attach(slot, link)
-		c.work(ctx, hard, link, label)
+		c.work(linkCtx, hard, link, label)
 		c.detach(slot)
-		if ctx.Err() != nil {
+		if linkCtx.Err() != nil {
 			// Close may wait ResponseTimeout for the DELIVERs in hand to
 			// be stored and answered, then as long for TERMINATE_RESP.
 			closeCtx, cancel := context.WithTimeout(hard, 2*c.set.Link.ResponseTimeout)
@@ -54,13 +67,27 @@ func (c *Channel) runSlot(ctx, hard context.Context, slot int) {
 				log.Debug().Err(err).Msg("link close")
 			}
 			cancel()
-			log.Info().Msg("link closed for shutdown")
-			break
+			c.releaseSlot(slot)
+			if ctx.Err() != nil {
+				log.Info().Msg("link closed for shutdown")
+				break
+			}
+			log.Info().Msg("link closed: its link slot was revoked")
+			continue
 		}
+		c.releaseSlot(slot)
 		log.Warn().Err(link.Err()).Msg("link down; reconnecting")
 		sleep(ctx, retry.next())
 	}
 	c.setLinkState(label, cmpp.StateClosed)
+}
+
+// releaseSlot gives back the cluster link slot of link slot, if the
+// channel has a cluster link limit.
+func (c *Channel) releaseSlot(slot int) {
+	if c.slots != nil {
+		c.slots.release(slot)
+	}
 }
 
 // work runs the link's workers until the link goes down or ctx ends, and
@@ -171,12 +198,13 @@ func (c *Channel) setLinkState(label string, st cmpp.LinkState) {
 	}
 }
 
-// dropLinkGauges deletes the channel's link gauges (link state, window in
-// use): a channel removed from the Service has no links any more, and its
-// series must not linger as "closed".
+// dropLinkGauges deletes the channel's link gauges (link state, slots
+// held, window in use): a channel removed from the Service has no links
+// any more, and its series must not linger as "closed".
 func (c *Channel) dropLinkGauges() {
 	if m := c.deps.Metrics; m != nil {
 		m.LinkState.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
 		m.WindowInUse.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
+		m.LinkSlotsHeld.DeletePartialMatch(prometheus.Labels{"channel": c.set.Name})
 	}
 }

@@ -70,7 +70,8 @@ import (
 //	sb:rate:{<tenant>}      STRING GCRA state of a tenant's request rate (TTL: until the bucket is full)
 //	sb:cmpprate:{<account>} STRING GCRA state of a CMPP account's SUBMIT rate (TTL: until the bucket is full)
 //	sb:cmppseq:{<stamp>}    STRING Msg_Id sequence numbers taken in second stamp MMDDHHMMSS (TTL 3 min)
-//	sb:slots:{<scope>}      ZSET   link slots of a scope (e.g. cmpp:<account>): link id -> lease deadline (ms)
+//	sb:slots:{<scope>}      ZSET   link slots of a scope (e.g. cmpp:<account>, ch:<channel>): link id -> lease deadline (ms)
+//	sb:replicas:{<scope>}   ZSET   live replicas sharing a scope's slots (ch:<channel>): owner -> liveness deadline (ms)
 //	sb:loginfail:{<addr>}   STRING failed CMPP logins of a remote address (TTL: window after the last failure)
 //	sb:port:{<xx>}          HASH   moved numbers (携号转网): number -> carrier code, sharded over
 //	                               PortabilityShards hashes by the number modulo 256 (xx: 2 hex digits)
@@ -293,6 +294,10 @@ func (k Keys) MsgSeq(stamp string) string { return k.Prefix + ":cmppseq:{" + sta
 // LinkSlots is the ZSET of the link slots of scope (link id -> lease
 // deadline).
 func (k Keys) LinkSlots(scope string) string { return k.Prefix + ":slots:{" + scope + "}" }
+
+// LinkReplicas is the ZSET of the live replicas sharing the link slots of
+// scope (owner -> liveness deadline), in the slot of LinkSlots(scope).
+func (k Keys) LinkReplicas(scope string) string { return k.Prefix + ":replicas:{" + scope + "}" }
 
 // LoginFails counts the failed logins of a remote address.
 func (k Keys) LoginFails(addr string) string { return k.Prefix + ":loginfail:{" + addr + "}" }

@@ -107,6 +107,8 @@ var (
 	scriptCMPPRelease  = loadLua("cmpp_release", false)
 	scriptLinkTake     = loadLua("link_take", false)
 	scriptLinkRenew    = loadLua("link_renew", false)
+	scriptShareTake    = register("link_share_take", newScript(luaFile("link_share"), luaFile("link_share_take")))
+	scriptShareRenew   = register("link_share_renew", newScript(luaFile("link_share"), luaFile("link_share_renew")))
 	scriptMsgSeq       = loadLua("msg_seq", false)
 	scriptHealthTick   = loadLua("health_tick", false)
 	scriptMoverLock    = loadLua("mover_lock", false)

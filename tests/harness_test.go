@@ -209,6 +209,10 @@ type gwConfig struct {
 	MaxRecoveries int
 	// RedisTimeout is redis.timeout (default 3s).
 	RedisTimeout string
+	// MaxLinks is the channel's max_links (0: no cluster limit);
+	// SlotLease is queue.link_slot_lease (default 15s).
+	MaxLinks  int
+	SlotLease string
 }
 
 func (c gwConfig) yaml() []byte {
@@ -230,6 +234,9 @@ func (c gwConfig) yaml() []byte {
 	if c.RedisTimeout == "" {
 		c.RedisTimeout = "3s"
 	}
+	if c.SlotLease == "" {
+		c.SlotLease = "15s"
+	}
 	sum := sha256.Sum256([]byte(apiKey))
 	hosts, _ := json.Marshal(c.WebhookHosts) // a JSON list is a YAML flow list
 	return []byte(fmt.Sprintf(`
@@ -239,14 +246,14 @@ log: {level: warn}
 shutdown_timeout: 10s
 channels:
   - {name: default, addr: %q, version: %q, sp_id: %q, secret: %q, src_id: %q, service_id: TEST,
-     links: %d, window: %d, max_submits_per_sec: %d, response_timeout: 5s}
+     links: %d, max_links: %d, window: %d, max_submits_per_sec: %d, response_timeout: 5s}
 tenants:
   - {name: acme, key_sha256: %s, callback_url: %q, webhook_secret: %q, channels: [default], default: true,
      webhook_batch_max: %d, webhook_hosts: %s}
 webhook: {initial_backoff: 50ms, max_backoff: 200ms, timeout: 5s, allow_private_networks: true}
-queue: {lease_ttl: %s, max_recoveries: %d}
-`, c.AdminKey, c.RedisAddr, c.Prefix, c.RedisTimeout, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.Window, c.Rate,
-		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL, c.MaxRecoveries))
+queue: {lease_ttl: %s, max_recoveries: %d, link_slot_lease: %s}
+`, c.AdminKey, c.RedisAddr, c.Prefix, c.RedisTimeout, c.SimAddr, c.Version, spID, spSecret, srcID, c.Links, c.MaxLinks, c.Window, c.Rate,
+		hex.EncodeToString(sum[:]), c.Callback, webhookSecret, c.WebhookBatchMax, hosts, c.LeaseTTL, c.MaxRecoveries, c.SlotLease))
 }
 
 // startGateway runs the gateway in-process until the test ends.

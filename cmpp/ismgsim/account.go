@@ -62,6 +62,7 @@ func (a *account) attach(l *link) (ok bool, status uint32) {
 		return false, statusTooManyLinks
 	}
 	a.links = append(a.links, l)
+	a.stats.notePeak(len(a.links))
 	l.attached = true
 	held := a.held
 	a.held = nil

@@ -21,7 +21,7 @@ import (
 //	GET    /faults              active faults (FaultsDoc)
 //	PUT    /faults              replace the faults (FaultsDoc)
 //	GET    /received            received segments, oldest first; ?sp_id= &limit= (the last n)
-//	GET    /counts              counters per SP_Id (AccountCounts)
+//	GET    /counts              counters per SP_Id (AccountCounts), with links now and their peak
 //	POST   /reset               forget received segments and zero the counters → 204
 //
 // Errors are {"code": "...", "message": "..."} with codes bad_request,

@@ -23,6 +23,10 @@ type AccountCounts struct {
 	MOAcked          uint64 `json:"mo_acked"`          // MO DELIVERs answered by DELIVER_RESP
 	MODropped        uint64 `json:"mo_dropped"`        // MO DELIVERs given up
 	Links            int    `json:"links"`             // logged-in links now
+	// PeakLinks is the most links logged in at once since start (or
+	// since ResetCounts), recorded at each login: a test can assert an
+	// account's link limit over a whole run without sampling.
+	PeakLinks int `json:"peak_links"`
 }
 
 // accountStats holds the counters of one SP_Id. It outlives the account,
@@ -33,6 +37,17 @@ type accountStats struct {
 	reportsPending                                                             atomic.Int64
 	moSent, moResent, moAcked, moDropped                                       atomic.Uint64
 	moQueued                                                                   atomic.Int64 // MO DELIVERs not yet acked or dropped
+	peakLinks                                                                  atomic.Int64 // most links logged in at once
+}
+
+// notePeak records n links logged in at once.
+func (st *accountStats) notePeak(n int) {
+	for {
+		p := st.peakLinks.Load()
+		if int64(n) <= p || st.peakLinks.CompareAndSwap(p, int64(n)) {
+			return
+		}
+	}
 }
 
 // snapshot returns the counters (Links is filled in by the caller).
@@ -54,6 +69,7 @@ func (st *accountStats) snapshot() AccountCounts {
 		MOResent:         st.moResent.Load(),
 		MOAcked:          st.moAcked.Load(),
 		MODropped:        st.moDropped.Load(),
+		PeakLinks:        int(st.peakLinks.Load()),
 	}
 }
 
@@ -65,6 +81,7 @@ func (st *accountStats) reset() {
 		&st.reportsDropped, &st.reportsCancelled, &st.moSent, &st.moResent, &st.moAcked, &st.moDropped} {
 		c.Store(0)
 	}
+	st.peakLinks.Store(0) // the next login records the links then
 }
 
 // statsLocked returns the counters of spID, creating them on first use;
@@ -88,6 +105,7 @@ func (s *Server) Counts() map[string]AccountCounts {
 		c := st.snapshot()
 		if a := s.accounts[sp]; a != nil {
 			c.Links = a.linkCount()
+			c.PeakLinks = max(c.PeakLinks, c.Links)
 		}
 		out[sp] = c
 	}

@@ -22,10 +22,13 @@ func (s *Gateway) channelSettings(ch *registry.Channel) sender.Settings {
 		link.Addr = s.sim.Addr()
 	}
 	return sender.Settings{
-		Name:   c.Name,
-		Link:   link,
-		Links:  c.Links,
-		MsgSrc: c.MsgSrc, SrcID: c.SrcID, ServiceID: c.ServiceID,
+		Name:  c.Name,
+		Link:  link,
+		Links: c.Links,
+		// The cluster link limit and its slot lease (sender.linkSlots).
+		MaxLinks:  c.MaxLinks,
+		SlotLease: s.cfg.Queue.LinkSlotLease.D(),
+		MsgSrc:    c.MsgSrc, SrcID: c.SrcID, ServiceID: c.ServiceID,
 		FeeType: c.FeeType, FeeCode: c.FeeCode, FeeUserType: *c.FeeUserType,
 		MaxSubmitsPerSec:   c.MaxSubmitsPerSec,
 		FlowControlTimeout: s.cfg.Queue.FlowControlTimeout.D(),

@@ -34,6 +34,13 @@ type Metrics struct {
 	WindowInUse *prometheus.GaugeVec
 	// LinkState is 1 for the state each link is in (label state).
 	LinkState *prometheus.GaugeVec
+	// LinkSlotsHeld is the number of cluster link slots (max_links) this
+	// replica holds per channel; 0 while it has none.
+	LinkSlotsHeld *prometheus.GaugeVec
+	// LinkSlotEvents counts link slot events per channel: refused (all
+	// held, or this replica at its share), lost (lease expired), given_back
+	// (above this replica's share after a replica joined).
+	LinkSlotEvents *prometheus.CounterVec
 	// Reports counts status reports by channel and Stat, and by outcome
 	// (matched, parked, duplicate).
 	Reports *prometheus.CounterVec
@@ -89,6 +96,12 @@ func New() *Metrics {
 		LinkState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "smsbridge_link_state", Help: "1 for the current state of each link.",
 		}, []string{"channel", "link", "state"}),
+		LinkSlotsHeld: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "smsbridge_link_slots_held", Help: "Cluster link slots (channels[].max_links) held by this replica.",
+		}, []string{"channel"}),
+		LinkSlotEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsbridge_link_slot_events_total", Help: "Link slot takes refused, leases lost and slots given back to a joining replica.",
+		}, []string{"channel", "event"}),
 		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsbridge_reports_total", Help: "Status reports by Stat and match outcome.",
 		}, []string{"channel", "stat", "outcome"}),
@@ -125,8 +138,8 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.httpDuration, m.AcceptedRequests, m.AcceptedSegments, m.Submits, m.WindowInUse,
-		m.LinkState, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO, m.FailoverSwitches, m.ChannelDown, m.Webhooks, m.WebhookDuration,
-		m.CarrierLookups,
+		m.LinkState, m.LinkSlotsHeld, m.LinkSlotEvents, m.Reports, m.SubmitToReport, m.MsgIDCollisions, m.MO,
+		m.FailoverSwitches, m.ChannelDown, m.Webhooks, m.WebhookDuration, m.CarrierLookups,
 	)
 	return m
 }
