@@ -35,6 +35,8 @@ type ChannelBody struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Carriers this account reaches; empty: every carrier.
+	Carriers []string `json:"carriers"`
 	// Failover says when the channel counts as failed; keys left out take
 	// their defaults (see registry.ChannelFailover).
 	Failover *registry.ChannelFailover `json:"failover,omitempty"`
@@ -66,6 +68,8 @@ type ChannelView struct {
 	IdleInterval     string `json:"idle_interval"`
 	ConnectTimeout   string `json:"connect_timeout"`
 	FlushDelay       string `json:"flush_delay"`
+	// Carriers this account reaches; empty: every carrier.
+	Carriers []string `json:"carriers"`
 	// Failover is the channel's failover section, defaults filled in.
 	Failover registry.ChannelFailover `json:"failover"`
 	// MaxLinks is the limit of logged-in links across every replica
@@ -110,6 +114,7 @@ func channelFromBody(b *ChannelBody, given func(key string) bool) (registry.Chan
 		Name: b.Name, Addr: b.Addr, Version: b.Version, SPID: b.SPID, Secret: b.Secret, MsgSrc: b.MsgSrc,
 		SrcID: b.SrcID, ServiceID: b.ServiceID, FeeType: b.FeeType, FeeCode: b.FeeCode, FeeUserType: b.FeeUserType,
 		Links: b.Links, Window: b.Window, MaxSubmitsPerSec: b.MaxSubmitsPerSec, Transmissions: b.Transmissions,
+		Carriers: b.Carriers,
 		MaxLinks: b.MaxLinks,
 	}
 	if b.Failover != nil {
@@ -147,6 +152,7 @@ func bodyOfChannel(ch *registry.Channel) ChannelBody {
 		Name: ch.Name, Addr: ch.Addr, Version: ch.Version, SPID: ch.SPID, Secret: ch.Secret, MsgSrc: ch.MsgSrc,
 		SrcID: ch.SrcID, ServiceID: ch.ServiceID, FeeType: ch.FeeType, FeeCode: ch.FeeCode, FeeUserType: ch.FeeUserType,
 		Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec, Transmissions: ch.Transmissions,
+		Carriers: ch.Carriers,
 		MaxLinks: ch.MaxLinks,
 	}
 	for _, f := range []struct {
@@ -192,7 +198,7 @@ func channelView(ch *registry.Channel, ready map[string]bool) ChannelView {
 		FeeUserType: ch.FeeUserType, Links: ch.Links, Window: ch.Window, MaxSubmitsPerSec: ch.MaxSubmitsPerSec,
 		ResponseTimeout: durationText(ch.ResponseTimeout), Transmissions: ch.Transmissions,
 		IdleInterval: durationText(ch.IdleInterval), ConnectTimeout: durationText(ch.ConnectTimeout),
-		FlushDelay: durationText(ch.FlushDelay), MaxLinks: ch.MaxLinks, ManagedBy: ch.State.ManagedBy, State: ChannelActive,
+		FlushDelay: durationText(ch.FlushDelay), Carriers: nonNil(ch.Carriers), MaxLinks: ch.MaxLinks, ManagedBy: ch.State.ManagedBy, State: ChannelActive,
 		CreatedAt: webhook.Time{Time: ch.State.CreatedAt}, UpdatedAt: webhook.Time{Time: ch.State.UpdatedAt},
 		Failover: cloneFailover(ch.Failover),
 	}

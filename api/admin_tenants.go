@@ -49,6 +49,10 @@ type TenantBody struct {
 	// key by key into the current block and null removes the access
 	// (closing its links). Its secret is never returned.
 	CMPP *registry.CMPPAccess `json:"cmpp"`
+	// Routes send each recipient by its carrier: carrier code or "*" →
+	// ordered groups of channel → weight (see registry.Routes); in a
+	// PATCH, merged carrier by carrier ("cmcc": null drops that route).
+	Routes registry.Routes `json:"routes"`
 }
 
 // TenantView is how the admin API shows a tenant: its settings without
@@ -75,6 +79,8 @@ type TenantView struct {
 	// CMPP is the tenant's CMPP access without its secret (absent when it
 	// has none).
 	CMPP *CMPPView `json:"cmpp,omitempty"`
+	// Routes are the tenant's routes by carrier ({} when it has none).
+	Routes registry.Routes `json:"routes"`
 	// ManagedBy is "config" (read-only here) or "api".
 	ManagedBy string `json:"managed_by"`
 	// Keys are the tenant's API keys, oldest first.
@@ -138,6 +144,7 @@ func tenantFromBody(b *TenantBody) registry.Tenant {
 		Name: b.Name, Channels: b.Channels, CallbackURL: b.CallbackURL, WebhookSecret: b.WebhookSecret,
 		MOExt: b.MOExt, Default: b.Default, WebhookBatchMax: b.WebhookBatchMax, WebhookHosts: b.WebhookHosts,
 		Limits: b.Limits, TimeZone: b.TimeZone, Weight: b.Weight, Disabled: b.Disabled, CMPP: b.CMPP,
+		Routes: b.Routes,
 	}
 }
 
@@ -148,6 +155,7 @@ func bodyOfTenant(t *registry.Tenant) TenantBody {
 		Name: t.Name, Channels: t.Channels, CallbackURL: t.CallbackURL, WebhookSecret: t.WebhookSecret,
 		MOExt: t.MOExt, Default: t.Default, WebhookBatchMax: t.WebhookBatchMax, WebhookHosts: t.WebhookHosts,
 		Limits: t.Limits, TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled, CMPP: t.CMPP,
+		Routes: t.Routes,
 	}
 }
 
@@ -166,7 +174,7 @@ func tenantView(t *registry.Tenant, lastUsed map[string]time.Time, now time.Time
 		WebhookSecretSet: t.WebhookSecret != "",
 		MOExt:            t.MOExt, Default: t.Default, WebhookBatchMax: t.WebhookBatchMax,
 		WebhookHosts: nonNil(t.WebhookHosts), Limits: t.Limits,
-		TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled, CMPP: cmppView(t.CMPP),
+		TimeZone: t.TimeZone, Weight: t.Weight, Disabled: t.Disabled, CMPP: cmppView(t.CMPP), Routes: routesView(t.Routes),
 		ManagedBy: t.State.ManagedBy, Keys: make([]KeyView, 0, len(t.State.Keys)),
 		CreatedAt: webhook.Time{Time: t.State.CreatedAt}, UpdatedAt: webhook.Time{Time: t.State.UpdatedAt},
 	}

@@ -1,6 +1,6 @@
 // Package api is smsbridge's public HTTP API (gin): POST /sms,
 // GET /sms/{id}, DELETE /sms/{id}, GET /healthz, GET /readyz, GET /metrics
-// and the admin routes (tenants, their keys and usage, channels, their
+// and the admin routes (tenants, their keys, usage and routes, channels, their
 // queues, dead letters, moved numbers: /admin/portability). openapi.yaml at the repository root
 // describes every route, body and error code; Server.Routes lists what the
 // router serves so a test can compare the two.

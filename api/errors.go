@@ -120,6 +120,15 @@ const (
 	// CodeUnknownChannel (422): no channel of that name exists (or it was
 	// deleted, for POST /sms).
 	CodeUnknownChannel Code = "unknown_channel"
+	// CodeNoRoute (422): no channel the tenant may use reaches the
+	// carrier of a recipient (or the named channel does not); the body's
+	// "index" and "carrier" name the first such recipient (index in "to",
+	// 0-based; carrier "" when unknown).
+	CodeNoRoute Code = "no_route"
+	// CodeMixedChannels (422): the recipients were routed to different
+	// channels, which one request cannot carry yet; send them in separate
+	// requests (by carrier) or name a channel.
+	CodeMixedChannels Code = "mixed_channels"
 	// CodeInvalidPriority (422): "priority" is not high, normal or low.
 	CodeInvalidPriority Code = "invalid_priority"
 	// CodeInvalidField (422): admin routes: a field of the tenant or
@@ -162,6 +171,12 @@ type ErrorBody struct {
 	Message string `json:"message"`
 	// ID is the request id of an outcome_unknown answer (else absent).
 	ID string `json:"id,omitempty"`
+	// Index is the index in "to" of the recipient a no_route answer is
+	// about (else absent).
+	Index *int `json:"index,omitempty"`
+	// Carrier is that recipient's carrier code ("" when unknown; absent
+	// but for no_route).
+	Carrier *string `json:"carrier,omitempty"`
 }
 
 // apiError is an error that knows its HTTP status and code.
@@ -170,6 +185,9 @@ type apiError struct {
 	code   Code
 	msg    string
 	id     string // request id, for outcome_unknown
+	// index and carrier, for no_route
+	index   *int
+	carrier *string
 }
 
 // Error implements error.
@@ -183,7 +201,7 @@ func errorf(status int, code Code, msg string) *apiError {
 // abort writes the error body and stops the handler chain.
 func abort(c *gin.Context, e *apiError) {
 	setLogError(c, e.code)
-	c.AbortWithStatusJSON(e.status, ErrorBody{Code: e.code, Message: e.msg, ID: e.id})
+	c.AbortWithStatusJSON(e.status, ErrorBody{Code: e.code, Message: e.msg, ID: e.id, Index: e.index, Carrier: e.carrier})
 }
 
 // abortOutcomeUnknown answers 503 outcome_unknown for request id and logs

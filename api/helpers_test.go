@@ -22,6 +22,7 @@ import (
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/failover"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
@@ -66,6 +67,8 @@ type setup struct {
 	cfg      *config.Config
 	tenants  []registry.Tenant
 	channels []registry.Channel
+	// carriers, when set, is the Router's carrier lookup (else none).
+	carriers func(ctx context.Context, numbers []string) ([]string, error)
 }
 
 // testSetup has channels cm1 and cm2 and tenants acme (cm1 only) and beta
@@ -250,6 +253,7 @@ func newHarnessWith(t testing.TB, env *testenv.RedisEnv, opts store.Options, mut
 		Store: h.store, Registry: h.registry, Config: cfg, Metrics: h.metrics,
 		Logger:    zerolog.New(h.logs).Level(zerolog.InfoLevel),
 		Canceller: h.canceller, Readiness: h.readiness, Failover: h.failover, Wake: h.hub,
+		Router: routing.New(routing.Deps{Snapshot: h.registry.Snapshot, Carriers: su.carriers}),
 	})
 	h.ts = httptest.NewServer(h.srv.Handler())
 	t.Cleanup(h.ts.Close)

@@ -15,6 +15,7 @@ import (
 	"github.com/smsbridge/smsbridge/cmpp/content"
 	"github.com/smsbridge/smsbridge/config"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
@@ -82,6 +83,10 @@ type Deps struct {
 	Canceller Canceller
 	// Readiness tells GET /readyz whether every channel has a link.
 	Readiness Readiness
+	// Router picks each recipient's channel (routes by carrier). nil: a
+	// Router without carrier lookup nor failover (every number of unknown
+	// carrier, every channel up).
+	Router *routing.Router
 	// Failover tells GET /readyz which channels are failed over; nil:
 	// none shown.
 	Failover FailedOver
@@ -102,6 +107,7 @@ type Server struct {
 	readiness Readiness
 	failover  FailedOver
 	wake      *wake.Hub
+	router    *routing.Router
 
 	maxBody      int64
 	splitter     *content.Splitter
@@ -144,6 +150,10 @@ func New(deps Deps) *Server {
 		}),
 	}
 	s.allowPrivateHooks = cfg.Webhook.AllowPrivateNetworks
+	s.router = deps.Router
+	if s.router == nil {
+		s.router = routing.New(routing.Deps{Snapshot: deps.Registry.Snapshot})
+	}
 	if s.wake == nil {
 		s.wake = wake.New() // knows no channel: signals are dropped
 	}
@@ -243,6 +253,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/tenants/:name/keys", s.createKey)
 	admin.DELETE("/tenants/:name/keys/:key_id", s.revokeKey)
 	admin.GET("/tenants/:name/usage", s.tenantUsage)
+	admin.GET("/tenants/:name/routes", s.getTenantRoutes)
+	admin.PUT("/tenants/:name/routes", s.putTenantRoutes)
 
 	admin.GET("/channels", s.listChannels)
 	admin.POST("/channels", s.createChannel)

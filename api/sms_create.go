@@ -42,7 +42,8 @@ type SendRequest struct {
 	To []string `json:"to"`
 	// Content is the text, split into segments by the server.
 	Content string `json:"content"`
-	// Channel names the channel; default the tenant's first.
+	// Channel names the channel (it must reach every recipient's carrier);
+	// left out, each recipient is routed by its carrier (routing.Router).
 	Channel string `json:"channel,omitempty"`
 	// Ext is appended to the channel's Src_Id (digits).
 	Ext string `json:"ext,omitempty"`
@@ -88,9 +89,20 @@ const IdempotentReplayedHeader = "Idempotent-Replayed"
 
 // validated is a SendRequest checked and resolved against the config.
 type validated struct {
-	to          []string
-	content     string
-	channel     string
+	to      []string
+	content string
+	// channel is the named channel, else the tenant's default: the one
+	// the canonical hash names (so a retry matches whatever the routing
+	// picks), and the request's channel until route sets it to the
+	// first recipient's.
+	channel string
+	// channels is the channel of each recipient of to (set by route).
+	channels []string
+	// named is the channel the body names ("" = routed).
+	named string
+	// mayUse are the channels a request of the tenant may be on (a pending
+	// create is looked for on each, see settlePending).
+	mayUse      []string
 	ext         string
 	callbackURL string
 	clientRef   string
@@ -126,22 +138,24 @@ func (s *Server) validate(a *authed, req *SendRequest) (*validated, *apiError) {
 	t := a.tenant
 	v := &validated{content: req.Content, ext: req.Ext, clientRef: req.ClientRef}
 	// Channel first: a forbidden channel is 403 whatever the rest says.
-	v.channel = req.Channel
+	v.channel, v.named, v.mayUse = req.Channel, req.Channel, t.Channels
 	if v.channel == "" {
 		v.channel = t.DefaultChannel()
 		if v.channel == "" {
 			return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, "the tenant has no channel")
 		}
 	}
-	ch, ok := a.snap.Channel(v.channel)
-	if !ok {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", clip(v.channel)))
-	}
-	if ch.Deleted() {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("channel %q was deleted", v.channel))
-	}
-	if !t.Allows(v.channel) {
-		return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.channel))
+	if v.named != "" {
+		ch, ok := a.snap.Channel(v.named)
+		if !ok {
+			return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("no channel named %q", clip(v.named)))
+		}
+		if ch.Deleted() {
+			return nil, errorf(http.StatusUnprocessableEntity, CodeUnknownChannel, fmt.Sprintf("channel %q was deleted", v.named))
+		}
+		if !t.Allows(v.named) {
+			return nil, errorf(http.StatusForbidden, CodeChannelNotAllowed, fmt.Sprintf("channel %q is not allowed for this API key", v.named))
+		}
 	}
 
 	if len(req.To) == 0 {
@@ -171,10 +185,6 @@ func (s *Server) validate(a *authed, req *SendRequest) (*validated, *apiError) {
 
 	if req.Ext != "" && !msisdn.AllDigits(req.Ext) {
 		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt, `"ext" must be digits`)
-	}
-	if len(ch.SrcID)+len(req.Ext) > MaxSrcIDLen {
-		return nil, errorf(http.StatusUnprocessableEntity, CodeInvalidExt,
-			fmt.Sprintf(`"ext" may have at most %d digits on channel %q (Src_Id is at most %d)`, MaxSrcIDLen-len(ch.SrcID), v.channel, MaxSrcIDLen))
 	}
 
 	v.callbackURL = req.CallbackURL
@@ -261,7 +271,8 @@ func validIdempotencyKey(k string) bool {
 
 // createSMS handles POST /sms. Order of checks: auth and tenant state
 // (middleware) → Idempotency-Key syntax → Content-Type → body size → JSON
-// → fields → content split → idempotency record → tenant limits (rate,
+// → fields → content split → routing (each recipient's channel by
+// carrier, then "ext" on those channels: see route) → idempotency record → tenant limits (rate,
 // then daily quota) → store → 202. Nothing is written to Redis before
 // every check of the request itself passed.
 //
@@ -290,6 +301,9 @@ func (s *Server) createSMS(c *gin.Context) {
 		abort(c, e)
 		return
 	}
+	if !s.route(c, a, &req, v) {
+		return
+	}
 	l := logOf(c)
 	l.channel = v.channel
 	l.recipients, l.segments = len(v.to), len(v.msg.Segments)
@@ -311,20 +325,21 @@ func (s *Server) createSMS(c *gin.Context) {
 	local := now.In(a.snap.Location(t))
 	_, offset := local.Zone()
 	nr := store.NewRequest{
-		ID:          id.String(),
-		Tenant:      t.Name,
-		Channel:     v.channel,
-		CallbackURL: v.callbackURL,
-		ClientRef:   v.clientRef,
-		MsgFmt:      v.msg.MsgFmt,
-		SrcExt:      v.ext,
-		Recipients:  v.to,
-		Segments:    make([]store.Segment, len(v.msg.Segments)),
-		Priority:    v.priority,
-		Weight:      t.Weight,
-		UTCOffset:   offset,
-		CreatedAt:   now,
-		Deadline:    s.store.CreateDeadline(),
+		ID:                id.String(),
+		Tenant:            t.Name,
+		Channel:           v.channel,
+		RecipientChannels: recipientChannels(v),
+		CallbackURL:       v.callbackURL,
+		ClientRef:         v.clientRef,
+		MsgFmt:            v.msg.MsgFmt,
+		SrcExt:            v.ext,
+		Recipients:        v.to,
+		Segments:          make([]store.Segment, len(v.msg.Segments)),
+		Priority:          v.priority,
+		Weight:            t.Weight,
+		UTCOffset:         offset,
+		CreatedAt:         now,
+		Deadline:          s.store.CreateDeadline(),
 	}
 	for i, sg := range v.msg.Segments {
 		nr.Segments[i] = store.Segment{Content: sg.Content, UDHI: sg.UDHI}
@@ -363,8 +378,8 @@ func (s *Server) createSMS(c *gin.Context) {
 		abortInternal(c, err)
 		return
 	}
-	s.wake.JobsQueued(v.channel)
-	resp, body := sendResponse(v, nr.ID)
+	forChannels(v, func(ch string, recipients int) { s.wake.JobsQueued(ch) })
+	_, body := sendResponse(v, nr.ID)
 	if idem != nil {
 		// The request is durable already; failing to record the response
 		// only delays the replay: a retry finds the pending reservation,
@@ -374,7 +389,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		}
 	}
 	if s.metrics != nil {
-		s.metrics.Accepted(v.channel, IngressHTTP, resp.TotalSegments)
+		forChannels(v, func(ch string, recipients int) { s.metrics.Accepted(ch, IngressHTTP, recipients*len(v.msg.Segments)) })
 	}
 	l.smsID = nr.ID
 	c.Header("Location", "/sms/"+nr.ID)

@@ -63,7 +63,7 @@ func (s *Server) settlePending(ctx context.Context, c *gin.Context, ic *idemClai
 		abort(c, errorf(http.StatusConflict, CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed; retry later"))
 		return true
 	}
-	exists, err := s.store.ResolveCreate(ctx, v.channel, rec.RequestID)
+	exists, err := s.resolveOnAny(ctx, v.mayUse, rec.RequestID)
 	switch {
 	case err != nil && isUnavailable(err):
 		abortOutcomeUnknown(c, rec.RequestID, err)
@@ -127,4 +127,21 @@ func (s *Server) releaseIdem(ic *idemClaim, id string) (released bool) {
 		s.log.Warn().Err(err).Str("tenant", ic.tenant).Str("request_id", id).Msg("idempotency reservation not released; the next retry settles it")
 	}
 	return released
+}
+
+// resolveOnAny settles a pending create of request id on every channel it
+// may be on: the routing of the first attempt may have picked another
+// channel than this retry's (weights, failover), so the request is looked
+// for on each of the tenant's channels (and its id voided on those where
+// it is not). True when it exists on one.
+func (s *Server) resolveOnAny(ctx context.Context, channels []string, id string) (bool, error) {
+	found := false
+	for _, ch := range channels {
+		exists, err := s.store.ResolveCreate(ctx, ch, id)
+		if err != nil {
+			return false, err
+		}
+		found = found || exists
+	}
+	return found, nil
 }

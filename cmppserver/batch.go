@@ -46,6 +46,8 @@ type submitItem struct {
 	// SUBMIT's snapshot: its limits apply).
 	account string
 	t       *registry.Tenant
+	// snap is the snapshot t was read from (routing).
+	snap *registry.Snapshot
 	// day is the tenant's day of the SUBMIT (quota).
 	day int
 	// req is the request to store; ID and CMPP.MsgID are set at commit.
@@ -82,7 +84,7 @@ func (s *Server) submit(l *link, seq uint32, p *cmpp.Submit) {
 	now := time.Now().In(snap.Location(t))
 	_, offset := now.Zone()
 	it := &submitItem{
-		account: l.account, t: t, day: store.Day(now, offset), answer: answer, log: l.log,
+		account: l.account, t: t, snap: snap, day: store.Day(now, offset), answer: answer, log: l.log,
 		req: store.NewRequest{
 			Tenant: t.Name, Weight: t.Weight, UTCOffset: offset, Channel: c.channel,
 			MsgFmt: p.MsgFmt, SrcExt: c.srcExt, Recipients: c.dests,
@@ -193,7 +195,8 @@ func (s *Server) runBatcher() {
 func (s *Server) commit(batch []*submitItem) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	live := s.applyRates(ctx, batch)
+	live := s.applyRoutes(ctx, batch)
+	live = s.applyRates(ctx, live)
 	live = s.applyQuotas(ctx, live)
 	live = s.assignMsgIDs(ctx, live)
 	if len(live) > 0 {

@@ -15,6 +15,7 @@
 // authentication, versions, address rules, link slots, failed-login
 // throttle),
 // submit.go / batch.go (SUBMIT validation and group commit to the store),
+// route.go (each SUBMIT's channel by carrier, in the commit),
 // msgid.go (Msg_Id assignment), pump.go (report and MO delivery per
 // account), control.go (QUERY, CANCEL), metrics.go. The Stat of an outcome
 // (store.CMPPStat) is the store's: it builds the report entries.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/smsbridge/smsbridge/cmpp"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/testenv"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
@@ -64,15 +65,24 @@ type testServer struct {
 // the defaults; Addr is a free loopback port).
 func startServer(t testing.TB, env *testenv.RedisEnv, cfg Config, replica string, tenants ...registry.Tenant) *testServer {
 	t.Helper()
+	return startServerOn(t, env, cfg, replica, testChannels(), nil, tenants...)
+}
+
+// startServerOn is startServer with channels and a carrier lookup for the
+// Router (nil: none).
+func startServerOn(t testing.TB, env *testenv.RedisEnv, cfg Config, replica string, channels []registry.Channel,
+	carriers func(context.Context, []string) ([]string, error), tenants ...registry.Tenant) *testServer {
+	t.Helper()
 	st := store.New(env.Client, store.Options{Prefix: env.Prefix})
-	reg := newStaticRegistry(tenants, testChannels())
+	reg := newStaticRegistry(tenants, channels)
 	m := metrics.New()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.FillDefaults()
 	if err := cfg.Validate("cmpp_server"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, Deps{Store: st, Registry: reg, Metrics: m, Logger: zerolog.Nop(), ReplicaID: replica})
+	router := routing.New(routing.Deps{Snapshot: reg.Snapshot, Carriers: carriers})
+	srv, err := New(cfg, Deps{Store: st, Registry: reg, Metrics: m, Logger: zerolog.Nop(), ReplicaID: replica, Router: router})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/store"
@@ -34,6 +35,10 @@ type Deps struct {
 	// Wake, when set, is told when SUBMITs were queued on a channel, so
 	// the channel's sender starts at once (nil: it finds them at its poll).
 	Wake *wake.Hub
+	// Router picks each destination's channel (the tenant's routes by
+	// carrier). nil: a Router on Registry without carrier lookup nor
+	// failover.
+	Router *routing.Router
 }
 
 // Server is the CMPP server for customers.
@@ -62,6 +67,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Store == nil || deps.Registry == nil {
 		return nil, errors.New("cmppserver: Store and Registry are required")
+	}
+	if deps.Router == nil {
+		deps.Router = routing.New(routing.Deps{Snapshot: deps.Registry.Snapshot})
 	}
 	if deps.ReplicaID == "" {
 		return nil, errors.New("cmppserver: ReplicaID is required")

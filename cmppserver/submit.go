@@ -129,10 +129,23 @@ func checkSubmit(snap *registry.Snapshot, t *registry.Tenant, v cmpp.Version, p 
 		return c, resultNoAccess, "the tenant has no usable channel"
 	}
 	c.srcExt = t.MOExt + ext
-	if len(ch.SrcID)+len(c.srcExt) > maxSrcIDLen {
+	if len(shortestSrcID(snap, t))+len(c.srcExt) > maxSrcIDLen {
 		return c, resultSrcID, "Src_Id too long on the tenant's channel"
 	}
 	return c, resultOK, ""
+}
+
+// shortestSrcID is the shortest service code among t's usable channels:
+// a Src_Id too long on it is too long wherever the SUBMIT is routed (the
+// commit checks the channel routed to, see route).
+func shortestSrcID(snap *registry.Snapshot, t *registry.Tenant) string {
+	best, found := "", false
+	for _, name := range t.Channels {
+		if ch, ok := snap.Channel(name); ok && !ch.Deleted() && (!found || len(ch.SrcID) < len(best)) {
+			best, found = ch.SrcID, true
+		}
+	}
+	return best
 }
 
 // checkContent checks Msg_Content against Msg_Fmt and TP_udhi. The

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"time"
 
 	"github.com/smsbridge/smsbridge/cmpp"
@@ -58,6 +59,9 @@ type Channel struct {
 	// full). At most 100ms; 0 = the default 500µs; negative writes at
 	// once.
 	FlushDelay Duration `yaml:"flush_delay" json:"flush_delay"`
+	// Carriers are the carriers this account reaches ("cmcc", "cucc",
+	// "ctcc", "cbn"; several for an aggregator). Empty: every carrier.
+	Carriers []string `yaml:"carriers" json:"carriers"`
 	// Failover says when the channel counts as failed, so that its
 	// traffic goes to the next channel group of the tenants' routes (see
 	// ChannelFailover).
@@ -117,4 +121,11 @@ func (ch *Channel) LinkConfig() cmpp.LinkConfig {
 		ResponseTimeout: ch.ResponseTimeout.D(), Transmissions: ch.Transmissions,
 		IdleInterval: ch.IdleInterval.D(), FlushDelay: ch.FlushDelay.D(),
 	}
+}
+
+// Reaches reports whether the channel reaches carrier: true when it
+// declares no carriers (every carrier) or when carrier is "" (unknown:
+// the operator decides).
+func (ch *Channel) Reaches(carrier string) bool {
+	return carrier == "" || len(ch.Carriers) == 0 || slices.Contains(ch.Carriers, carrier)
 }

@@ -90,6 +90,9 @@ func (r *Registry) UpdateChannel(ctx context.Context, who Actor, name string, ch
 		if err := rec.Validate(r.validateOptions(ManagedByAPI)); err != nil {
 			return nil, invalid(err)
 		}
+		if err := checkRoutesTo(st, rec); err != nil {
+			return nil, err
+		}
 		rec.State.UpdatedAt = r.now().UTC()
 		out = rec
 		return &changeSet{channels: []*Channel{rec}, audits: []auditLine{{who: who, action: "channel.update", name: name, before: cur, after: rec}}}, nil
@@ -133,4 +136,32 @@ func tenantsUsing(st *stored, channel string, skip ...map[string]bool) []string 
 		out = append(out, n)
 	}
 	return out
+}
+
+// checkRoutesTo refuses a change of ch (its carriers) that would leave a
+// tenant's route sending a carrier to a channel that no longer reaches
+// it: the tenant's routes must be changed first (as a channel in use
+// cannot be deleted).
+func checkRoutesTo(st *stored, ch *Channel) error {
+	chans := st.channelList()
+	idx := map[string]int{}
+	for i := range chans {
+		if chans[i].Name == ch.Name {
+			chans[i] = *ch
+		}
+		idx[chans[i].Name] = i
+	}
+	var p problems
+	for _, n := range sortedNames(st.tenants) {
+		t := st.tenants[n]
+		if t.Deleted() {
+			continue
+		}
+		checkRoutes(t, chans, idx, func(key, msg string) {
+			if strings.HasSuffix(key, "."+ch.Name) {
+				p.add("carriers", "tenant %q routes to it (%s: %s): change its routes first", n, key, msg)
+			}
+		})
+	}
+	return invalid(p.err())
 }

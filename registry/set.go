@@ -47,7 +47,8 @@ func (e *SetError) Relative() string {
 // CheckSet checks what no item can check alone: unique tenant and channel
 // names, API keys unique across tenants (key_sha256 and State.Keys),
 // tenant channels that exist and are not deleted, at most one default
-// tenant, CMPP accounts (cmpp.account) unique across tenants. Deleted
+// tenant, CMPP accounts (cmpp.account) unique across tenants, routes
+// whose channels exist, are the tenant's and reach the route's carrier. Deleted
 // tenants are left out (their keys and accounts no longer count).
 func CheckSet(tenants []Tenant, channels []Channel) []*SetError {
 	var errs []*SetError
@@ -96,6 +97,7 @@ func CheckSet(tenants []Tenant, channels []Channel) []*SetError {
 				bad("channels", fmt.Sprintf("channel %q is deleted", name), fmt.Sprintf("channel %q is deleted", name))
 			}
 		}
+		checkRoutes(t, channels, chans, func(key, msg string) { bad(key, msg, msg) })
 		if t.CMPP != nil && t.CMPP.Account != "" {
 			if j, dup := accounts[t.CMPP.Account]; dup {
 				bad("cmpp.account", fmt.Sprintf("CMPP account %q is already tenants[%d]'s", t.CMPP.Account, j),

@@ -56,6 +56,10 @@ type Tenant struct {
 	// CMPP, when set, lets the tenant's CMPP client log in to smsbridge's
 	// CMPP server (see CMPPAccess).
 	CMPP *CMPPAccess `yaml:"cmpp" json:"cmpp,omitempty"`
+	// Routes send each recipient by its carrier (see Routes). Empty: each
+	// recipient goes to the default channel if it reaches the number's
+	// carrier, else to the first allowed channel that does.
+	Routes Routes `yaml:"routes" json:"routes,omitempty"`
 
 	// State is kept by the registry, never read from config.yaml.
 	State TenantState `yaml:"-" json:"state"`

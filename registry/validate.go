@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/smsbridge/smsbridge/cmpp"
+	"github.com/smsbridge/smsbridge/internal/carrier"
 	"github.com/smsbridge/smsbridge/internal/fielderr"
 	"github.com/smsbridge/smsbridge/internal/netguard"
 	"github.com/smsbridge/smsbridge/store"
@@ -173,6 +174,16 @@ func (ch *Channel) Validate(o ValidateOptions) error {
 			p.add(d.key, "must be positive")
 		}
 	}
+	seen := map[string]bool{}
+	for j, c := range ch.Carriers {
+		switch {
+		case !carrier.Valid(c):
+			p.add(fmt.Sprintf("carriers[%d]", j), "unknown carrier %q: must be one of %v", c, carrier.All)
+		case seen[c]:
+			p.add(fmt.Sprintf("carriers[%d]", j), "duplicate carrier %q", c)
+		}
+		seen[c] = true
+	}
 	link := ch.LinkConfig().Validate()
 	if ch.Addr == "" {
 		link = dropField(link, "Addr") // reported above, or filled in by the simulator
@@ -297,6 +308,7 @@ func (t *Tenant) Validate(o ValidateOptions) error {
 	if t.Weight < 1 || t.Weight > store.MaxWeight {
 		p.add("weight", "must be 1..%d, not %d", store.MaxWeight, t.Weight)
 	}
+	t.Routes.validateForm(&p)
 	if t.CMPP != nil {
 		for _, e := range leaves(t.CMPP.Validate()) {
 			p = append(p, fmt.Errorf("cmpp.%w", e))

@@ -7,12 +7,14 @@ import (
 
 // newHealth builds the failover monitor of the process (after s.owner):
 // the senders consult it and feed it, and it reads their link state.
-// Moving a down channel's never-submitted segments needs the router and
-// store.MoveUnsent (Config.Mover, Config.Reroute), wired once they exist;
-// without them a down channel's queue waits for its failback.
+// Moving a down channel's never-submitted segments needs the router
+// (Config.Reroute, wired: s.router exists before Run) and
+// store.MoveUnsent (Config.Mover), wired once it exists; without it a
+// down channel's queue waits for its failback.
 func (s *Gateway) newHealth() error {
 	m, err := failover.NewMonitor(failover.Config{
 		Store: s.store, Owner: s.owner, Metrics: s.metrics, Logger: s.log,
+		Reroute: func(tenant string, numbers []string) []string { return s.router.Reroute(tenant, numbers) },
 		Ready: func() map[string]bool {
 			if s.senders == nil {
 				return nil

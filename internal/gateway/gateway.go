@@ -33,6 +33,7 @@ import (
 	"github.com/smsbridge/smsbridge/internal/failover"
 	"github.com/smsbridge/smsbridge/internal/maintain"
 	"github.com/smsbridge/smsbridge/internal/metrics"
+	"github.com/smsbridge/smsbridge/internal/routing"
 	"github.com/smsbridge/smsbridge/internal/wake"
 	"github.com/smsbridge/smsbridge/registry"
 	"github.com/smsbridge/smsbridge/sender"
@@ -67,6 +68,7 @@ type Gateway struct {
 	http      *http.Server
 	ln        net.Listener
 	cmpp      *cmppserver.Server // customers' CMPP front door, or nil (cmpp_server.addr empty)
+	router    *routing.Router    // each recipient's channel, for POST /sms and the CMPP server
 	closers   []func()           // run in reverse order after everything stopped
 	version   string
 }
@@ -157,6 +159,9 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 	whCfg.Version, whCfg.Metrics = s.version, s.metrics
 	whCfg.Logger = log // the dispatcher adds component=webhook
 	s.webhooks = webhook.New(whCfg)
+	// Channels the failover monitor (built with the senders) finds failed
+	// over are skipped by the routing.
+	s.router = routing.New(routing.Deps{Snapshot: s.reg.Snapshot, Carriers: s.carriers.Carriers, Down: s.health.Down})
 	s.api = api.New(api.Deps{
 		Store:     s.store,
 		Registry:  s.reg,
@@ -167,6 +172,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 		Readiness: s.senders,
 		Failover:  s.health,
 		Wake:      s.wake,
+		Router:    s.router,
 	})
 	s.ln, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -186,6 +192,7 @@ func New(cfg *config.Config, log zerolog.Logger, opts Options) (_ *Gateway, err 
 			Logger:    log,     // the server adds component=cmppserver
 			ReplicaID: s.owner, // unique per process (buildSenders)
 			Wake:      s.wake,  // stored SUBMITs start their channel's sender at once
+			Router:    s.router,
 		})
 		if err != nil {
 			_ = s.ln.Close()
