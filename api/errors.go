@@ -125,10 +125,6 @@ const (
 	// "index" and "carrier" name the first such recipient (index in "to",
 	// 0-based; carrier "" when unknown).
 	CodeNoRoute Code = "no_route"
-	// CodeMixedChannels (422): the recipients were routed to different
-	// channels, which one request cannot carry yet; send them in separate
-	// requests (by carrier) or name a channel.
-	CodeMixedChannels Code = "mixed_channels"
 	// CodeInvalidPriority (422): "priority" is not high, normal or low.
 	CodeInvalidPriority Code = "invalid_priority"
 	// CodeInvalidField (422): admin routes: a field of the tenant or

@@ -27,10 +27,6 @@ func (s *Server) route(c *gin.Context, a *authed, req *SendRequest, v *validated
 		return false
 	}
 	v.channels, v.channel = chans, chans[0]
-	if e := refuseMixedChannels(v); e != nil {
-		abort(c, e)
-		return false
-	}
 	done := ""
 	for _, name := range chans {
 		if name == done {

@@ -65,9 +65,8 @@ func TestSendRoutedByCarrier(t *testing.T) {
 	// else no_route.
 	h.mustAccept(t, acmeKey, map[string]any{"to": []string{"13800000001"}, "content": "hi"})
 	expectErr(t, h.post(t, acmeKey, map[string]any{"to": []string{"18600000001"}, "content": "hi"}), http.StatusUnprocessableEntity, CodeNoRoute)
-	// Recipients on two channels: refused until requests in parts land.
-	expectErr(t, h.post(t, betaKey, map[string]any{"to": []string{"13800000001", "18600000001"}, "content": "hi"}),
-		http.StatusUnprocessableEntity, CodeMixedChannels)
+	// Recipients on two channels: one request, in two parts.
+	h.mustAccept(t, betaKey, map[string]any{"to": []string{"13800000001", "18600000001"}, "content": "hi"})
 	// "ext" is checked on the channel routed to: cm2's Src_Id leaves 4
 	// digits, cm1's more.
 	h.mustAccept(t, betaKey, map[string]any{"to": []string{"13800000001"}, "content": "hi", "ext": "123456"})

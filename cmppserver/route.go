@@ -10,10 +10,9 @@ import (
 // applyRoutes picks the channel of each destination of every SUBMIT of a
 // batch (the tenant's routes by carrier, see routing.Router) in the
 // commit, off the links' read loops (a carrier lookup may cost a Redis
-// read). A destination no channel reaches, or destinations routed to
-// several channels (one request is on one channel until requests in parts
-// land), get Result 13; a failed lookup Result 100 (retry); a Src_Id too
-// long on the channel routed to, Result 10.
+// read). Destinations routed to several channels make one request in
+// parts. A destination no channel reaches gets Result 13; a failed lookup
+// Result 100 (retry); a Src_Id too long on a channel routed to, Result 10.
 func (s *Server) applyRoutes(ctx context.Context, items []*submitItem) []*submitItem {
 	refused := false
 	for _, it := range items {
@@ -48,20 +47,22 @@ func (s *Server) route(ctx context.Context, it *submitItem) (uint32, string) {
 		return resultBusy, err.Error()
 	}
 	it.req.Channel = chans[0]
-	for _, ch := range chans[1:] {
-		if ch != chans[0] {
-			// The one place of this restriction in the CMPP path: delete
-			// it when the store takes requests in parts (set
-			// it.req.RecipientChannels = chans instead).
-			return resultDest, "destinations routed to different channels by carrier, which one SUBMIT cannot carry yet"
+	done := ""
+	for _, name := range chans {
+		if name != chans[0] {
+			it.req.RecipientChannels = chans // destinations on several channels: parts
 		}
-	}
-	ch, ok := it.snap.Channel(it.req.Channel)
-	if !ok || ch.Deleted() {
-		return resultNoAccess, "the channel routed to is not usable"
-	}
-	if len(ch.SrcID)+len(it.req.SrcExt) > maxSrcIDLen {
-		return resultSrcID, "Src_Id too long on the channel routed to"
+		if name == done {
+			continue
+		}
+		done = name
+		ch, ok := it.snap.Channel(name)
+		if !ok || ch.Deleted() {
+			return resultNoAccess, "a channel routed to is not usable"
+		}
+		if len(ch.SrcID)+len(it.req.SrcExt) > maxSrcIDLen {
+			return resultSrcID, "Src_Id too long on a channel routed to"
+		}
 	}
 	return resultOK, ""
 }

@@ -22,9 +22,9 @@ func prefixCarriers(_ context.Context, numbers []string) ([]string, error) {
 }
 
 // A customer's SUBMITs are routed by carrier like POST /sms: China
-// Mobile to ch1, the rest to ch2; what no channel reaches, or what would
-// need two channels, is refused with Result 13; Src_Id is checked on the
-// channel routed to.
+// Mobile to ch1, the rest to ch2; destinations on both make one request
+// in two parts; what no channel reaches is refused with Result 13; Src_Id
+// is checked on the channel routed to.
 func TestSubmitRoutedByCarrier(t *testing.T) {
 	env := testenv.Redis(t)
 	channels := []registry.Channel{
@@ -72,11 +72,14 @@ func TestSubmitRoutedByCarrier(t *testing.T) {
 		want uint32
 	}{
 		{"no channel reaches cbn", ucs2Submit("19200000001"), resultDest},
-		{"two channels", ucs2Submit("13800000001", "18600000001"), resultDest},
+		{"two channels", ucs2Submit("13800000001", "18600000001"), resultOK},
 	} {
 		if r := submit(c.s); r != c.want {
 			t.Errorf("%s: Result %d, want %d", c.name, r, c.want)
 		}
+	}
+	if d1, d2 := depth("ch1"), depth("ch2"); d1 != 2 || d2 != 2 {
+		t.Fatalf("after the two-channel SUBMIT: queued ch1 %d, ch2 %d; want 2 and 2", d1, d2)
 	}
 	long := ucs2Submit("18600000001") // MOExt 7 + 4999 = 5 digits: fits ch2
 	long.SrcID = "10658000014999"
@@ -91,7 +94,7 @@ func TestSubmitRoutedByCarrier(t *testing.T) {
 	if r := submit(long); r != resultOK {
 		t.Errorf("ext of 6 on ch1: Result %d", r)
 	}
-	if d1, d2 := depth("ch1"), depth("ch2"); d1 != 2 || d2 != 2 {
-		t.Fatalf("queued ch1 %d, ch2 %d; want 2 and 2", d1, d2)
+	if d1, d2 := depth("ch1"), depth("ch2"); d1 != 3 || d2 != 3 {
+		t.Fatalf("queued ch1 %d, ch2 %d; want 3 and 3", d1, d2)
 	}
 }

@@ -62,6 +62,40 @@ func TestHealthNoLink(t *testing.T) {
 	})
 }
 
+// With no_link_for shorter than the link freshness, the "link up" seen
+// before the switch is still fresh just after it: it must not start the
+// healthy period, or the channel would fail back with every link down.
+func TestHealthNoLinkShorterThanFreshness(t *testing.T) {
+	rules := testRules
+	rules.NoLinkFor, rules.HealthyFor = time.Second, 2*time.Second
+	backends(t, func(f *fixture) {
+		tick := func(up bool) HealthState {
+			f.t.Helper()
+			st, err := f.st.HealthTick(f.ctx, f.ch, up, HealthCounts{}, rules)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return st
+		}
+		tick(true)
+		f.clock.Advance(time.Second)
+		if st := tick(false); !st.Down || !st.Tripped {
+			f.t.Fatalf("1s without link: %+v", st)
+		}
+		for range 4 { // 4s with every link down: stays down
+			f.clock.Advance(time.Second)
+			if st := tick(false); !st.Down {
+				f.t.Fatalf("failed back with no link after %v: %+v", st.NoLinkFor, st)
+			}
+		}
+		tick(true)
+		f.clock.Advance(2 * time.Second)
+		if st := tick(true); st.Down || !st.Recovered {
+			f.t.Fatalf("links up 2s: %+v", st)
+		}
+	})
+}
+
 // Problem Results outnumbering accepted SUBMITs (at least ProblemMin)
 // over the span trip the channel; after healthy_for it is back with clean
 // counters.

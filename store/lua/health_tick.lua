@@ -99,7 +99,9 @@ if h.st == 'up' then
   end
 else
   local us = tonumber(h.us)
-  if not fresh then
+  -- only a link seen after the switch counts: a "link up" of before it
+  -- may still be fresh when no_link_for is shorter than the freshness
+  if not fresh or lu < since then
     if us then redis.call('HDEL', KEYS[1], 'us') end
     us = nil
   elseif not us then
