@@ -1,13 +1,29 @@
 package store
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // A tenant whose queue holds the dead jobs of a cancelled large request is
 // charged for popping them: another tenant's job is leased at once, not
 // after the dead jobs are drained.
 func TestFairDeadJobsDoNotHoldPicks(t *testing.T) {
 	backends(t, func(f *fixture) {
-		st := New(f.env.Client, Options{Prefix: f.env.Prefix, Now: f.clock.Now, MaxRecipients: 20000})
+		// One script cancels 20,000 jobs: on miniredis's Lua under -race on
+		// a loaded machine that takes longer than the default 3 s read
+		// timeout, so this store's client waits longer.
+		var rdb redis.UniversalClient = f.env.Client
+		if c, ok := rdb.(*redis.Client); ok {
+			opts := *c.Options()
+			opts.ReadTimeout, opts.WriteTimeout = 30*time.Second, 30*time.Second
+			slow := redis.NewClient(&opts)
+			defer slow.Close()
+			rdb = slow
+		}
+		st := New(rdb, Options{Prefix: f.env.Prefix, Now: f.clock.Now, MaxRecipients: 20000})
 		st.strictSlots = f.st.strictSlots
 		req := f.request("adead", 20000, 1)
 		req.Tenant = "alpha"
