@@ -19,7 +19,13 @@ func (c *Channel) lease(ctx context.Context) {
 	fail := backoffCounter{base: 100 * time.Millisecond, max: 5 * time.Second}
 	for ctx.Err() == nil {
 		if !c.Ready() || c.down() {
-			if !c.Ready() && c.slots != nil {
+			if c.down() {
+				// Failed over: what was leased for the workers and not
+				// taken goes back, so the mover can hand it to another
+				// channel (it stayed leased, its lease kept by the
+				// heartbeat, as long as the links stayed dead).
+				c.releaseUnsent("failed_over")
+			} else if !c.Ready() && c.slots != nil {
 				// Its links were revoked (no slot): what was leased for
 				// them goes back for the replicas that hold slots.
 				c.releaseUnsent("no_link_slot")
@@ -29,10 +35,16 @@ func (c *Channel) lease(ctx context.Context) {
 		}
 		free := cap(c.jobs) - len(c.jobs)
 		if free == 0 {
-			select { // a worker took a job
+			// a worker took a job, or look again: with its links dead no
+			// worker takes one, and a failed-over channel must give its
+			// buffer back (above)
+			t := time.NewTimer(c.set.IdlePoll)
+			select {
 			case <-c.room:
+			case <-t.C:
 			case <-ctx.Done():
 			}
+			t.Stop()
 			continue
 		}
 		jobs, err := c.deps.Store.Lease(ctx, c.set.Name, c.deps.Owner, min(free, c.set.LeaseBatch, c.flow.leaseCap()))

@@ -69,6 +69,22 @@ func TestFailoverKillMidLoad(t *testing.T) {
 		sentA[r.Dest] = true
 	}
 	testenv.WaitFor(t, 60*time.Second, "cm2 took the rest", func() bool { return len(simB.Received()) > 0 })
+	// While cm1 is dead, only what may have reached it waits for it
+	// (submitted, or scheduled again after its link died mid-SUBMIT):
+	// nothing stays queued or leased there, not even the jobs leased into
+	// the sender's buffer when the links died.
+	for _, id := range ids {
+		testenv.WaitFor(t, 60*time.Second, "request "+id+" holds on cm1 only what may have been sent", func() bool {
+			for _, r := range c.get(id).Recipients {
+				for _, sg := range r.Segments {
+					if sg.Status != "delivered" && sg.Status != "submitted" && sg.Status != "scheduled" {
+						return false
+					}
+				}
+			}
+			return true
+		})
+	}
 	simA2, err := ismgsim.NewServer(ismgsim.Config{Addr: addrA, ReportDelay: 20 * time.Millisecond,
 		Accounts: []ismgsim.Account{{SPID: spID, Secret: spSecret}}, MaxReceived: 200000})
 	if err != nil {

@@ -365,6 +365,7 @@ type smsStatus struct {
 		ErrorCode string `json:"error_code"`
 		Segments  []struct {
 			Number int    `json:"number"`
+			Status string `json:"status"`
 			MsgID  string `json:"msg_id"`
 			Stat   string `json:"stat"`
 		} `json:"segments"`

@@ -204,10 +204,22 @@ const RerouteTimeout = 5 * time.Second
 // request of theirs would be routed now (failed-over channels skipped):
 // the target of the failover mover (failover.Config.Reroute). A number
 // that cannot be routed now (unknown or deleted tenant, no route, failed
-// carrier lookup) gets "": it stays where it is. When every group of a
-// route is down the first group is named, possibly the channel the
-// numbers are on: the mover keeps those.
+// carrier lookup) gets "": it stays where it is. So does a number whose
+// every group is down: naming another down channel of the first group (as
+// Route does, to queue a new request) would have the movers of two down
+// channels hand it back and forth.
 func (r *Router) Reroute(tenant string, numbers []string) []string {
+	out := r.reroute(tenant, numbers)
+	for i, ch := range out {
+		if ch != "" && r.down(ch) {
+			out[i] = ""
+		}
+	}
+	return out
+}
+
+// reroute routes numbers of tenant as Route would ("" = no route now).
+func (r *Router) reroute(tenant string, numbers []string) []string {
 	out := make([]string, len(numbers))
 	snap := r.d.Snapshot()
 	t, ok := snap.Tenant(tenant)

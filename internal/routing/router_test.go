@@ -261,3 +261,21 @@ func TestReroute(t *testing.T) {
 		t.Fatalf("Reroute of an unknown tenant: %v", got)
 	}
 }
+
+// When every channel that could take a number is down, Reroute keeps the
+// number where it is: naming another down channel would make the movers of
+// two down channels hand the same recipients back and forth.
+func TestRerouteEveryGroupDownStays(t *testing.T) {
+	tn := registry.Tenant{Name: "w", Channels: []string{"a", "b", "c"}, Routes: registry.Routes{"cmcc": {{"a": 3, "b": 1}, {"c": 1}}}}
+	g := newFixture([]registry.Tenant{tn}, channel("a", "cmcc"), channel("b", "cmcc"), channel("c", "cmcc"))
+	g.down["a"], g.down["b"], g.down["c"] = true, true, true
+	for range 8 {
+		if got := g.r.Reroute("w", []string{cm, cm}); got[0] != "" || got[1] != "" {
+			t.Fatalf("every group down: Reroute %v, want [\"\" \"\"] (stay)", got)
+		}
+	}
+	g.down["c"] = false
+	if got := g.r.Reroute("w", []string{cm}); got[0] != "c" {
+		t.Fatalf("a, b down, c up: Reroute %v, want c", got)
+	}
+}
