@@ -8,8 +8,9 @@ import (
 // Mover moves the never-submitted segments of a channel to the channels
 // target names (store.MoveUnsent): target gets a tenant and its numbers
 // and returns one channel per number ("" keeps that number where it is).
-// It moves at most limit recipients per call and returns how many it
-// moved. Segments submitted, or whose outcome is unknown, never move.
+// It moves recipients of at most limit requests per call and returns how
+// many recipients it moved. Segments submitted, or whose outcome is
+// unknown, never move.
 type Mover interface {
 	MoveUnsent(ctx context.Context, from string, target func(tenant string, numbers []string) []string, limit int) (moved int, err error)
 }
@@ -24,7 +25,8 @@ func (f MoverFunc) MoveUnsent(ctx context.Context, from string, target func(tena
 
 // Mover figures.
 const (
-	// MoveBatch is the most recipients one MoveUnsent call moves.
+	// MoveBatch is the most requests one MoveUnsent call moves recipients
+	// of (store.MoveUnsent's limit).
 	MoveBatch = 500
 	// MoverLease is the lease of a channel's mover lock: a mover that
 	// dies leaves the channel to another replica's after this.
