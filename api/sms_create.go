@@ -329,6 +329,7 @@ func (s *Server) createSMS(c *gin.Context) {
 		Tenant:            t.Name,
 		Channel:           v.channel,
 		RecipientChannels: recipientChannels(v),
+		Pinned:            v.named != "",
 		CallbackURL:       v.callbackURL,
 		ClientRef:         v.clientRef,
 		MsgFmt:            v.msg.MsgFmt,

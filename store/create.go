@@ -42,6 +42,9 @@ type NewRequest struct {
 	// stored whole on Channel (its home) in one script, then each part is
 	// forwarded; GetRequest merges them.
 	RecipientChannels []string
+	// Pinned marks a request that named its channel: failover
+	// (MoveUnsent) never moves it to another channel.
+	Pinned bool
 	// CallbackURL receives sms.status events; empty means no events.
 	CallbackURL string
 	// ClientRef is the caller's own reference, echoed back.
@@ -240,6 +243,9 @@ func createMeta(req NewRequest, created time.Time) []any {
 	}
 	if req.UTCOffset != 0 {
 		meta = append(meta, schema.FieldUTCOffset, strconv.Itoa(req.UTCOffset))
+	}
+	if req.Pinned {
+		meta = append(meta, schema.FieldPinned, "1")
 	}
 	return req.cmppMeta(meta)
 }

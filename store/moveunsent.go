@@ -22,7 +22,8 @@ type MoveUnsentResult struct {
 // have reached an operator, to the channel target names per recipient ("" = stay), at most limit
 // requests per call; it returns what it moved and whether more may be left.
 //
-// A recipient moves when it is not final and every one of its jobs is
+// A request that named its channel (NewRequest.Pinned) never moves. A
+// recipient moves when it is not final and every one of its jobs is
 // queued or scheduled and was never leased without a definite answer: a
 // job whose lease expired (Recover), or whose SUBMIT may have been written
 // (Retry without RetryJob.Unsent: link lost, shutdown), stays. Leased,
@@ -101,8 +102,8 @@ func (s *Store) moveUnsentRequest(ctx context.Context, from, id string,
 		n, _ := strconv.Atoi(h[schema.FieldRecipients])
 		return int64(n), segs, nil
 	}
-	if len(h) == 0 || h[schema.FieldCancelledAt] != "" {
-		return 0, 0, nil
+	if len(h) == 0 || h[schema.FieldCancelledAt] != "" || h[schema.FieldPinned] != "" {
+		return 0, 0, nil // gone, cancelled, or its channel was named by the client
 	}
 	R, _ := strconv.Atoi(h[schema.FieldRecipients])
 	S, _ := strconv.Atoi(h[schema.FieldSegments])

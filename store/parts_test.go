@@ -385,6 +385,30 @@ func TestMoveUnsentWholeRequest(t *testing.T) {
 	})
 }
 
+// A request that named its channel (Pinned) stays on it through failover;
+// an unpinned one beside it moves.
+func TestMoveUnsentLeavesPinned(t *testing.T) {
+	backends(t, func(f *fixture) {
+		pinned := f.request("pinned", 1, 1)
+		pinned.Pinned = true
+		if err := f.st.CreateRequest(f.ctx, pinned); err != nil {
+			t.Fatal(err)
+		}
+		f.create("free", 1, 1)
+		res, err := f.st.MoveUnsent(f.ctx, f.ch, func(_ string, n []string) []string { return []string{"cm2"}[:len(n)] }, 10)
+		if err != nil || res.Requests != 1 || res.Recipients != 1 {
+			t.Fatalf("MoveUnsent = %+v, %v; want only free", res, err)
+		}
+		if ch, err := f.st.ChannelOf(f.ctx, "pinned"); err != nil || ch != f.ch {
+			t.Fatalf("pinned is on %q (%v), want %q", ch, err, f.ch)
+		}
+		leaseCh(f, "cm2", 1)
+		if jobs := f.lease(10); len(jobs) != 1 || jobs[0].RequestID != "pinned" {
+			t.Fatalf("%s leased %v, want pinned's job", f.ch, jobs)
+		}
+	})
+}
+
 // CreateRequests (the CMPP server's group commit) stores a request on
 // several channels like CreateRequest, next to one-channel requests.
 func TestPartsCreateRequests(t *testing.T) {

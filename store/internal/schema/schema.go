@@ -85,6 +85,7 @@ const (
 	FieldClientRef  = "ref"     // client reference
 	FieldMsgFmt     = "fmt"     // Msg_Fmt
 	FieldSrcExt     = "ext"     // source number extension
+	FieldPinned     = "pin"     // "1": the request named its channel (failover leaves it there)
 	FieldCreatedAt  = "ca"      // creation time (ms)
 	FieldWeight     = "w"       // fair-queue weight (1..100)
 	FieldPriority   = "pr"      // priority code h, n or l
