@@ -206,6 +206,7 @@ var Tables = []Group{
 		{"F_REF", FieldClientRef, ""},
 		{"F_FMT", FieldMsgFmt, ""},
 		{"F_EXT", FieldSrcExt, ""},
+		{"F_PIN", FieldPinned, ""},
 		{"F_CA", FieldCreatedAt, ""},
 		{"F_W", FieldWeight, ""},
 		{"F_PR", FieldPriority, ""},
