@@ -121,18 +121,7 @@ func mergeParts(id string, chans []string, hashes []map[string]string) (*Request
 				nsub++
 			}
 		}
-		switch rc.Status {
-		case RecipientDelivered:
-			c.Delivered++
-		case RecipientFailed:
-			c.Failed++
-		case RecipientUnknown:
-			c.Unknown++
-		case RecipientCancelled:
-			c.Cancelled++
-		default:
-			c.Pending++
-		}
+		c.count(rc.Status)
 	}
 	out.StartedAt = started
 	out.FinishedAt = time.Time{}

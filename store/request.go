@@ -49,6 +49,22 @@ type Counts struct {
 	JobsByState map[JobState]int
 }
 
+// count tallies one recipient of status st.
+func (c *Counts) count(st RecipientStatus) {
+	switch st {
+	case RecipientDelivered:
+		c.Delivered++
+	case RecipientFailed:
+		c.Failed++
+	case RecipientUnknown:
+		c.Unknown++
+	case RecipientCancelled:
+		c.Cancelled++
+	default:
+		c.Pending++
+	}
+}
+
 // Recipient is one destination of a request.
 type Recipient struct {
 	// Index is 1-based.
@@ -184,18 +200,7 @@ func decodeRequest(id string, h map[string]string) (*Request, error) {
 				rc.Status = RecipientQueued
 			}
 		}
-		switch rc.Status {
-		case RecipientDelivered:
-			c.Delivered++
-		case RecipientFailed:
-			c.Failed++
-		case RecipientUnknown:
-			c.Unknown++
-		case RecipientCancelled:
-			c.Cancelled++
-		default:
-			c.Pending++
-		}
+		c.count(rc.Status)
 	}
 	nsub, _ := strconv.Atoi(h[schema.FieldSubmitOver])
 	req.Status = requestStatus(c, nsub, h[schema.FieldStartedAt] != "")
