@@ -9,7 +9,7 @@ import (
 
 // Failover health of a channel, shared by every replica: the state (up or
 // down, with the rule that tripped it) in the channel's health hash, and
-// the replicas' per-second counters in its counters hash, both in the
+// the replicas' bucketed counters (at most 60 a window) in its counters hash, both in the
 // channel's slot. The rules and their figures are defined by
 // internal/failover, which calls HealthTick once a second per channel
 // per process; nothing here runs per message.

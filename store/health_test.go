@@ -190,3 +190,21 @@ func TestMoverLock(t *testing.T) {
 		}
 	})
 }
+
+// A long window keeps its counters in at most 60 buckets (plus the one
+// being filled), so a tick reads a few hundred fields, not 5 a second.
+func TestHealthLongWindowBuckets(t *testing.T) {
+	rules := testRules
+	rules.Window, rules.FailureShare = 10*time.Minute, 0
+	backends(t, func(f *fixture) {
+		for range 900 {
+			if _, err := f.st.HealthTick(f.ctx, f.ch, true, HealthCounts{Accepted: 1, Reports: 1}, rules); err != nil {
+				f.t.Fatal(err)
+			}
+			f.clock.Advance(time.Second)
+		}
+		if n := len(f.env.HGetAll(f.t, f.st.Keys().HealthStats(f.ch))); n > 2*62 {
+			f.t.Fatalf("%d counter fields for a 10-minute window, want at most %d", n, 2*62)
+		}
+	})
+}

@@ -53,7 +53,7 @@ import (
 //	{sb:ch}:dedup:<msgid>   STRING DELIVER Msg_Id already seen (TTL DedupTTL)
 //	{sb:ch}:flow            HASH   shared send limit: GCRA state and adaptive (Result 8) rate
 //	{sb:ch}:health          HASH   failover health of the channel, shared by the replicas (see health.go)
-//	{sb:ch}:hstat           HASH   failover counters per second "<unix s>:<a|s|p|r|f>" -> count (pruned past the window)
+//	{sb:ch}:hstat           HASH   failover counters in buckets of max(1 s, window/60) "<bucket start, unix s>:<a|s|p|r|f>" -> count (pruned past the window)
 //	{sb:ch}:mover           STRING owner of the failover mover's lock (TTL: the lock's lease)
 //	{sb:ch}:void:<id>       STRING request id whose create may no longer run (see resolve.lua)
 //	{sb:ch}:xfer            ZSET   request ids whose hash here has transfers to parts pending -> since (ms)

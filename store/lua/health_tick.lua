@@ -7,7 +7,7 @@
 --         (ms of the last transition, or of first sight), lu (ms a replica
 --         last had a logged-in link), us (ms since which links are up
 --         again, while down)
--- KEYS[2] counters     {p:ch}:hstat   field "<unix second>:<kind>" -> count,
+-- KEYS[2] counters     {p:ch}:hstat   field "<bucket's first unix second>:<kind>" -> count,
 --         kind a (SUBMIT accepted), s (SUBMIT final failure), p (problem
 --         Result), r (status report matched), f (failing report)
 -- ARGV[1] now (ms)     ARGV[2] 1 when this replica has a logged-in link
@@ -20,13 +20,17 @@
 -- Returns {state, rule, transition (0 none, 1 down, 2 up), since,
 --   ms since a link was last up, segments, bad, problems, accepted in span}.
 local now = tonumber(ARGV[1])
-local sec = math.floor(now / 1000)
+local window = tonumber(ARGV[9])
+-- Buckets of bs seconds: at most 60 per window (1 s for windows up to a
+-- minute), so that each tick reads a few hundred fields, not 5 per second
+-- of a long window.
+local bs = math.max(1, math.floor(window / 60000))
+local sec = math.floor(now / 1000 / bs) * bs
 local kinds = {'a', 's', 'p', 'r', 'f'}
 for i, k in ipairs(kinds) do
   local n = tonumber(ARGV[2 + i])
   if n > 0 then redis.call('HINCRBY', KEYS[2], sec .. ':' .. k, n) end
 end
-local window = tonumber(ARGV[9])
 redis.call('PEXPIRE', KEYS[2], window + 2000)
 
 local h = {}
@@ -58,7 +62,7 @@ local st = redis.call('HGETALL', KEYS[2])
 for i = 1, #st, 2 do
   local b, k = string.match(st[i], '^(%d+):(%a)$')
   local t, n = tonumber(b), tonumber(st[i + 1])
-  if not t or t + 1 < iFrom then
+  if not t or t + bs < iFrom then
     stale[#stale + 1] = st[i]
   else
     if t >= iFrom and t < iTo then
